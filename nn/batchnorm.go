@@ -1,0 +1,236 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// BatchStats normalises each column (feature) of an n×w batch: by the
+// batch's own mean and variance in training, by running averages of them at
+// inference. BatchNorm and Dice embed it; its SetTraining makes them Trainers.
+//
+// Momentum convention (TensorFlow/Keras, not PyTorch): after each training
+// batch,
+//
+//	running = Momentum·running + (1 − Momentum)·batch
+//
+// so Momentum is the weight kept by the old value; PyTorch's momentum m is
+// 1 − Momentum here. The variance used, in training and in the running
+// average, is the biased batch variance (1/n)·Σ(x − mean)², the quantity the
+// normalisation divides by. Statistics are accumulated in float64.
+type BatchStats struct {
+	// Eps is added to the variance before the square root; it must be
+	// positive.
+	Eps float64
+	// Momentum is the weight of the old running value, in [0, 1].
+	Momentum float64
+	// RunningMean and RunningVar are the inference statistics, one per
+	// column; they start at 0 and 1 and are part of a trained model.
+	RunningMean, RunningVar []float32
+
+	inference   bool // zero value: training, as doc.go requires
+	fwdTraining bool // the mode the last Forward ran in
+	mean, rstd  []float64
+	s1, s2      []float64
+}
+
+func newBatchStats(width int, eps, momentum float64) BatchStats {
+	s := BatchStats{
+		Eps: eps, Momentum: momentum,
+		RunningMean: make([]float32, width), RunningVar: make([]float32, width),
+		mean: make([]float64, width), rstd: make([]float64, width),
+		s1: make([]float64, width), s2: make([]float64, width),
+	}
+	for j := range s.RunningVar {
+		s.RunningVar[j] = 1
+	}
+	return s
+}
+
+// SetTraining selects batch statistics (true, the initial mode) or the
+// running averages (false).
+func (s *BatchStats) SetTraining(training bool) { s.inference = !training }
+
+// Training reports whether batch statistics are in use.
+func (s *BatchStats) Training() bool { return !s.inference }
+
+// normalize writes xhat = (x − mean)/√(var + Eps) for the n×w batch x and,
+// in training, folds the batch statistics into the running averages.
+// layer and name only label the panic on invalid settings.
+func (s *BatchStats) normalize(layer, name string, x []float32, n, w int, xhat []float32) {
+	if !(s.Eps > 0) || !(s.Momentum >= 0 && s.Momentum <= 1) {
+		panic(fmt.Sprintf("nn: %s %s: need Eps > 0 and Momentum in [0, 1], got %g and %g", layer, name, s.Eps, s.Momentum))
+	}
+	s.fwdTraining = !s.inference
+	mean, rstd := s.mean[:w], s.rstd[:w]
+	if s.inference || n == 0 {
+		for j := range mean {
+			mean[j] = float64(s.RunningMean[j])
+			rstd[j] = 1 / math.Sqrt(float64(s.RunningVar[j])+s.Eps)
+		}
+	} else {
+		clear(mean)
+		for i := 0; i < n; i++ {
+			for j, v := range x[i*w : i*w+w] {
+				mean[j] += float64(v)
+			}
+		}
+		inv := 1 / float64(n)
+		for j := range mean {
+			mean[j] *= inv
+		}
+		variance := rstd // reused: holds the variance until the end
+		clear(variance)
+		for i := 0; i < n; i++ {
+			for j, v := range x[i*w : i*w+w] {
+				d := float64(v) - mean[j]
+				variance[j] += d * d
+			}
+		}
+		m := s.Momentum
+		for j := range variance {
+			v := variance[j] * inv
+			s.RunningMean[j] = float32(m*float64(s.RunningMean[j]) + (1-m)*mean[j])
+			s.RunningVar[j] = float32(m*float64(s.RunningVar[j]) + (1-m)*v)
+			rstd[j] = 1 / math.Sqrt(v+s.Eps)
+		}
+	}
+	for i := 0; i < n; i++ {
+		xr, hr := x[i*w:i*w+w], xhat[i*w:i*w+w]
+		for j, v := range xr {
+			hr[j] = float32((float64(v) - mean[j]) * rstd[j])
+		}
+	}
+}
+
+// backward propagates h = dL/dxhat (n×w) to dL/dx, written into dx or added
+// to it when add is set. In training the gradient flows through the batch
+// mean and variance:
+//
+//	dx = rstd·(h − mean(h) − xhat·mean(h·xhat))   (means over the batch)
+//
+// and at inference, with fixed statistics, dx = rstd·h.
+func (s *BatchStats) backward(h, xhat []float32, n, w int, dx []float32, add bool) {
+	rstd := s.rstd[:w]
+	if !s.fwdTraining {
+		for i := 0; i < n; i++ {
+			hr, dr := h[i*w:i*w+w], dx[i*w:i*w+w]
+			for j, g := range hr {
+				v := float32(rstd[j] * float64(g))
+				if add {
+					dr[j] += v
+				} else {
+					dr[j] = v
+				}
+			}
+		}
+		return
+	}
+	s1, s2 := s.s1[:w], s.s2[:w]
+	clear(s1)
+	clear(s2)
+	for i := 0; i < n; i++ {
+		hr, xr := h[i*w:i*w+w], xhat[i*w:i*w+w]
+		for j, g := range hr {
+			s1[j] += float64(g)
+			s2[j] += float64(g) * float64(xr[j])
+		}
+	}
+	inv := 1 / float64(n)
+	for j := range s1 {
+		s1[j] *= inv
+		s2[j] *= inv
+	}
+	for i := 0; i < n; i++ {
+		hr, xr, dr := h[i*w:i*w+w], xhat[i*w:i*w+w], dx[i*w:i*w+w]
+		for j, g := range hr {
+			v := float32(rstd[j] * (float64(g) - s1[j] - float64(xr[j])*s2[j]))
+			if add {
+				dr[j] += v
+			} else {
+				dr[j] = v
+			}
+		}
+	}
+}
+
+// BatchNorm is batch normalisation (Ioffe & Szegedy, 2015) over the columns
+// of an n×Width batch: y = γ·xhat + β with xhat normalised by BatchStats
+// (see there for the momentum convention). It starts in training mode.
+type BatchNorm struct {
+	BatchStats
+	// Width is the number of features.
+	Width int
+	// Gamma (scale, initialised to 1) and Beta (shift, 0) are per feature.
+	Gamma, Beta *Param
+
+	maxBatch int
+	n        int
+	xhat     []float32
+	y, dx    []float32
+}
+
+// NewBatchNorm returns a BatchNorm layer over batches of up to maxBatch rows
+// of width features, with Eps = 1e-5 and Momentum = 0.99 (the Keras
+// defaults); set the fields to change them.
+func NewBatchNorm(name string, width, maxBatch int) *BatchNorm {
+	if width < 1 || maxBatch < 1 {
+		panic(fmt.Sprintf("nn: BatchNorm %s: width and maxBatch must be positive, got %d and %d", name, width, maxBatch))
+	}
+	b := &BatchNorm{
+		BatchStats: newBatchStats(width, 1e-5, 0.99),
+		Width:      width,
+		Gamma:      NewParam(name+".gamma", width),
+		Beta:       NewParam(name+".beta", width),
+		maxBatch:   maxBatch,
+		xhat:       make([]float32, maxBatch*width),
+		y:          make([]float32, maxBatch*width),
+		dx:         make([]float32, maxBatch*width),
+	}
+	for j := range b.Gamma.W {
+		b.Gamma.W[j] = 1
+	}
+	return b
+}
+
+// Params returns γ and β.
+func (b *BatchNorm) Params() []*Param { return []*Param{b.Gamma, b.Beta} }
+
+// Forward normalises the n×Width batch x and returns γ·xhat + β. In training
+// it also updates the running statistics.
+func (b *BatchNorm) Forward(x []float32, n int) []float32 {
+	if n < 0 || n > b.maxBatch {
+		panic(fmt.Sprintf("nn: BatchNorm %s: batch %d outside [0, %d]", b.Gamma.Name, n, b.maxBatch))
+	}
+	w := b.Width
+	if len(x) < n*w {
+		panic(fmt.Sprintf("nn: BatchNorm %s: input has %d values, need %d×%d", b.Gamma.Name, len(x), n, w))
+	}
+	b.n = n
+	b.normalize("BatchNorm", b.Gamma.Name, x, n, w, b.xhat)
+	g, be := b.Gamma.W[:w], b.Beta.W[:w]
+	for i := 0; i < n; i++ {
+		xr, yr := b.xhat[i*w:i*w+w], b.y[i*w:i*w+w]
+		for j, v := range xr {
+			yr[j] = g[j]*v + be[j]
+		}
+	}
+	return b.y[:n*w]
+}
+
+// Backward accumulates dL/dγ and dL/dβ and returns dL/dx, through the batch
+// statistics when the last Forward ran in training mode. It overwrites dy.
+func (b *BatchNorm) Backward(dy []float32) []float32 {
+	n, w := b.n, b.Width
+	g, gg, gb := b.Gamma.W[:w], b.Gamma.G[:w], b.Beta.G[:w]
+	for i := 0; i < n; i++ {
+		dr, xr := dy[i*w:i*w+w], b.xhat[i*w:i*w+w]
+		for j, d := range dr {
+			gb[j] += d
+			gg[j] += d * xr[j]
+			dr[j] = d * g[j] // now dL/dxhat
+		}
+	}
+	b.backward(dy[:n*w], b.xhat, n, w, b.dx, false)
+	return b.dx[:n*w]
+}
