@@ -6,11 +6,18 @@ import (
 	"testing"
 )
 
+// rowLayer is the Forward/Backward shape of a layer mapping an n×in batch
+// to an n×out batch.
+type rowLayer interface {
+	Forward(x []float32, n int) []float32
+	Backward(dy []float32) []float32
+}
+
 // checkRowLayer gradient-checks a layer mapping n×in to n×out under the
 // probe loss Σ y·r (r fixed and random), against its input x and params.
 // prepare, when set, runs before every Forward (e.g. to replay dropout
 // masks); skipX excludes inputs (e.g. at a kink).
-func checkRowLayer(t *testing.T, l mlpLayer, x []float32, n, out int, params []*Param, prepare func(), skipX func(int) bool, opt GradCheckOptions) {
+func checkRowLayer(t *testing.T, l rowLayer, x []float32, n, out int, params []*Param, prepare func(), skipX func(int) bool, opt GradCheckOptions) {
 	t.Helper()
 	r := make([]float32, n*out)
 	InitNormal(r, 1, NewRand(99))
@@ -41,7 +48,7 @@ func checkRowLayer(t *testing.T, l mlpLayer, x []float32, n, out int, params []*
 }
 
 // stepAllocs counts the allocations of one Forward and Backward of l.
-func stepAllocs(l mlpLayer, x []float32, n int, dy []float32) float64 {
+func stepAllocs(l rowLayer, x []float32, n int, dy []float32) float64 {
 	return testing.AllocsPerRun(20, func() {
 		l.Forward(x, n)
 		l.Backward(dy)
@@ -67,7 +74,7 @@ func panicsWith(t *testing.T, want string, f func()) {
 
 func TestActivationGradients(t *testing.T) {
 	const n, w = 4, 5
-	layers := map[string]mlpLayer{
+	layers := map[string]rowLayer{
 		"relu":    NewReLU(w, 6),
 		"sigmoid": NewSigmoid(w, 6),
 		"tanh":    NewTanh(w, 6),
@@ -123,7 +130,7 @@ func TestActivationBackwardByHand(t *testing.T) {
 func TestActivationNoAllocationAndBatchLimit(t *testing.T) {
 	x := make([]float32, 8*3)
 	dy := make([]float32, 8*3)
-	for _, l := range []mlpLayer{NewReLU(3, 8), NewSigmoid(3, 8), NewTanh(3, 8)} {
+	for _, l := range []rowLayer{NewReLU(3, 8), NewSigmoid(3, 8), NewTanh(3, 8)} {
 		if a := stepAllocs(l, x, 8, dy); a != 0 {
 			t.Errorf("%T: %v allocations per step", l, a)
 		}
