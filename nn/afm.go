@@ -29,6 +29,8 @@ import (
 // The attention weights a_ij of the last Forward are readable through
 // Weights and Pair, to explain a prediction.
 type AFMInteraction struct {
+	// Fields and Dim are F and k, the input's shape per example; AttnDim
+	// is t, the attention network's hidden size.
 	Fields, Dim, AttnDim int
 	// AttW is W, stored k×t (In×Out: the layer computes (v_i ⊙ v_j)·AttW,
 	// the paper's W(v_i ⊙ v_j) with W transposed).

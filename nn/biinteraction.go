@@ -10,6 +10,7 @@ package nn
 // already scaled by their feature values, and zero (padding) slots add
 // nothing.
 type BiInteraction struct {
+	// Fields and Dim are F and k, the input's shape per example.
 	Fields, Dim int
 
 	maxBatch int

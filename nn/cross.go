@@ -43,8 +43,10 @@ func (v CrossVersion) String() string {
 // Backward runs through the stack and adds to dL/dx0 the share of every
 // layer, since each one reads x0 directly as well as through x_l.
 type Cross struct {
+	// Dim is d, the width of x0 and of every x_l; Layers is L.
 	Dim, Layers int
-	Version     CrossVersion
+	// Version selects the cross layer.
+	Version CrossVersion
 	// W holds the layer weights: CrossV1, Layers×Dim (row l is w_l); CrossV2,
 	// Layers×Dim×Dim, each W_l stored In×Out (row-vector convention:
 	// the layer computes x_l·W_l, the paper's W_l x_l with W_l transposed).

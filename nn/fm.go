@@ -13,6 +13,7 @@ import "fmt"
 // contributes one slot per active value; zero (padding) slots add nothing to
 // either sum, so padding needs no mask here.
 type FMInteraction struct {
+	// Fields and Dim are F and k, the input's shape per example.
 	Fields, Dim int
 
 	maxBatch int

@@ -51,6 +51,7 @@ func pairTable(fields int) (pi, pj []int32) {
 // Each example's F×F Gram matrix E·Eᵀ is one SGEMM; the layer keeps its upper
 // triangle.
 type InnerProduct struct {
+	// Fields and Dim are F and k, the input's shape per example.
 	Fields, Dim int
 
 	maxBatch int
@@ -128,6 +129,8 @@ func (l *InnerProduct) Backward(dy []float32) []float32 {
 // The Out×k vectors δ^d = Σ_i θ^d_i f_i of the whole batch are one SGEMM
 // Θ·Eᵗ, with Eᵗ the input re-laid field-major (F × n·k).
 type InnerProductReduced struct {
+	// Fields and Dim are F and k, the input's shape per example; Out is
+	// D1, the number of outputs.
 	Fields, Dim, Out int
 	// Theta holds θ, Out×F: row d is θ^d.
 	Theta *Param
@@ -245,6 +248,8 @@ const outerProductScratchFloats = 1 << 20
 // and accumulates that block's SGEMM (inner dimension block·k²) into l_p,
 // block after block. Backward recomputes each block the same way.
 type OuterProduct struct {
+	// Fields and Dim are F and k, the input's shape per example; Out is
+	// D1, the number of outputs.
 	Fields, Dim, Out int
 	// Kernel holds W, shape (P, k, k, Out), i.e. row p·k²+a·k+b, column d
 	// is W^d_ij[a][b] for pair p = (i, j).
@@ -379,6 +384,8 @@ func (l *OuterProduct) Backward(dy []float32) []float32 {
 // the paper). vec(p) of the whole batch times the (k²)×Out kernel is one
 // SGEMM.
 type OuterProductReduced struct {
+	// Fields and Dim are F and k, the input's shape per example; Out is
+	// D1, the number of outputs.
 	Fields, Dim, Out int
 	// Kernel holds W, shape (k, k, Out): row a·k+b, column d is W^d[a][b].
 	Kernel *Param
