@@ -68,6 +68,9 @@ func (e *BagEmbedding) Forward(ids, offsets []int32, n int) []float32 {
 	if n < 0 || n > e.maxBatch {
 		panic(fmt.Sprintf("nn: BagEmbedding over %q: batch %d outside [0, %d]", t.Name, n, e.maxBatch))
 	}
+	if e.Mode != PoolSum && e.Mode != PoolMean {
+		panic(fmt.Sprintf("nn: BagEmbedding over %q: unknown pooling %v", t.Name, e.Mode))
+	}
 	if len(offsets) < n+1 {
 		panic(fmt.Sprintf("nn: BagEmbedding over %q: %d offsets for %d bags, need n+1", t.Name, len(offsets), n))
 	}

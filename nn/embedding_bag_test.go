@@ -65,6 +65,7 @@ func TestBagEmbeddingRejectsBadInput(t *testing.T) {
 	panicsWith(t, "offsets[1] = 2 > offsets[2] = 1", func() { e.Forward([]int32{1, 2, 3}, []int32{0, 2, 1, 3}, 3) })
 	panicsWith(t, "offsets span [0, 4), ids has 3", func() { e.Forward([]int32{1, 2, 3}, []int32{0, 4}, 1) })
 	panicsWith(t, "2 offsets for 2 bags", func() { e.Forward([]int32{1, 2, 3}, []int32{0, 3}, 2) })
+	panicsWith(t, "unknown pooling Pooling(7)", func() { NewBagEmbedding(tab, Pooling(7), 1) })
 	ids, offsets := []int32{1, 2, 0, 3}, []int32{0, 2, 4}
 	dy := make([]float32, 4)
 	a := testing.AllocsPerRun(20, func() {
