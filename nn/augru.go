@@ -76,7 +76,7 @@ func (a *AUGRU) Params() []*Param { return a.Cell.Params() }
 // Forward runs the layer over n rows of x (n×steps×In) with attention scores
 // att (n×steps) and lengths lens, and returns every step's hidden state
 // (n×steps×Hidden, zero at padding) and each row's final state (n×Hidden,
-// zero for an empty row). x and att are kept, not copied, for Backward.
+// zero for an empty row). x, att and lens are kept, not copied, for Backward.
 func (a *AUGRU) Forward(x, att []float32, n, steps int, lens []int32) (hs, last []float32) {
 	c := a.Cell
 	switch a.Variant {

@@ -120,7 +120,8 @@ func (g *GRU) Params() []*Param { return []*Param{g.Wx, g.U, g.B, g.Bn} }
 // Forward runs the GRU over n rows of x (n×steps×In, steps ≤ maxLen) whose
 // valid lengths are lens, and returns every step's hidden state
 // (n×steps×Hidden, zero at padding) and each row's final state h_{len−1}
-// (n×Hidden, zero for an empty row). x is kept, not copied, for Backward.
+// (n×Hidden, zero for an empty row). x and lens are kept, not copied, for
+// Backward.
 func (g *GRU) Forward(x []float32, n, steps int, lens []int32) (hs, last []float32) {
 	g.forward(x, nil, n, steps, lens, gatePlain)
 	return g.out[:n*steps*g.Hidden], g.last[:n*g.Hidden]

@@ -62,7 +62,7 @@ func NewSeqAttention(name string, hidden, attDim, maxBatch, maxLen int, rng *ran
 func (s *SeqAttention) Params() []*Param { return []*Param{s.W} }
 
 // Forward computes the weights (n×steps) for hidden states h (n×steps×Hidden),
-// target embeddings e (n×AttDim) and lengths lens. h and e are kept, not
+// target embeddings e (n×AttDim) and lengths lens. h, e and lens are kept, not
 // copied, for Backward.
 func (s *SeqAttention) Forward(h, e []float32, n, steps int, lens []int32) []float32 {
 	checkSeqBatch(s.who, n, steps, s.maxBatch, s.maxLen)
