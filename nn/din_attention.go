@@ -36,41 +36,10 @@ func (w DINWeighting) String() string {
 	return fmt.Sprintf("DINWeighting(%d)", int(w))
 }
 
-// DINHiddenActivation selects the activation unit's hidden activation.
-type DINHiddenActivation int
-
-const (
-	// DINSigmoid is the sigmoid, fused into each hidden Dense layer (the
-	// authors' released code).
-	DINSigmoid DINHiddenActivation = iota
-	// DINReLU is the ReLU, fused into each hidden Dense layer.
-	DINReLU
-	// DINPReLU is a PReLU layer after each hidden Dense layer.
-	DINPReLU
-	// DINDice is a Dice layer after each hidden Dense layer, the paper's
-	// activation; it keeps batch statistics (see Stats and SetTraining).
-	DINDice
-)
-
-// String names the activation as configuration files spell it.
-func (a DINHiddenActivation) String() string {
-	switch a {
-	case DINSigmoid:
-		return "sigmoid"
-	case DINReLU:
-		return "relu"
-	case DINPReLU:
-		return "prelu"
-	case DINDice:
-		return "dice"
-	}
-	return fmt.Sprintf("DINHiddenActivation(%d)", int(a))
-}
-
 // DINAttentionConfig describes a DIN attention pooling layer.
 type DINAttentionConfig struct {
-	// Name prefixes the parameter names: Name.h0.w, Name.h0.b, …, Name.out.w,
-	// Name.out.b.
+	// Name prefixes the activation unit's parameter names (an MLP's:
+	// Name.h0.w, Name.h0.b, …, Name.out.w, Name.out.b).
 	Name string
 	// Dim is d, the width of the query and of every key.
 	Dim int
@@ -79,17 +48,15 @@ type DINAttentionConfig struct {
 	// Hidden lists the activation unit's hidden widths, input side first
 	// (the paper's unit uses 80 and 40).
 	Hidden []int
-	// Activation is the hidden activation.
-	Activation DINHiddenActivation
+	// Activation is the hidden activation fused into the unit's Dense
+	// layers (ActSigmoid in the authors' released code); leave it ActNone
+	// when Learned is set.
+	Activation Activation
+	// Learned selects PReLU or Dice (the paper's choice) as the hidden
+	// activation instead.
+	Learned LearnedActivation
 	// Weighting selects raw weights (the paper) or a softmax.
 	Weighting DINWeighting
-}
-
-// dinUnitLayer is the Forward/Backward shape of the layers the activation
-// unit stacks.
-type dinUnitLayer interface {
-	Forward(x []float32, n int) []float32
-	Backward(dy []float32) []float32
 }
 
 // DINAttention is the local activation unit and attention pooling of DIN
@@ -111,13 +78,9 @@ type dinUnitLayer interface {
 type DINAttention struct {
 	// Config is the configuration the layer was built from.
 	Config DINAttentionConfig
-	// Dense lists the unit's Dense layers, the output layer last.
-	Dense []*Dense
-	// Dice lists the unit's Dice layers when Activation is DINDice.
-	Dice []*Dice
-
-	layers []dinUnitLayer
-	params []*Param
+	// Unit is the activation unit: an MLP from 4d inputs through Hidden to
+	// one linear output.
+	Unit *MLP
 
 	maxBatch int
 	n        int
@@ -135,23 +98,25 @@ type DINAttention struct {
 }
 
 // NewDINAttention builds the layer described by cfg for batches of up to
-// maxBatch examples. The unit's Dense layers are drawn Glorot-uniform from
-// rng, layer by layer.
+// maxBatch examples. The unit's weights are drawn from rng as NewMLP draws
+// them.
 func NewDINAttention(cfg DINAttentionConfig, maxBatch int, rng *rand.Rand) *DINAttention {
 	d, L := cfg.Dim, cfg.SeqLen
 	if d < 1 || L < 1 || maxBatch < 1 || len(cfg.Hidden) == 0 {
 		panic(fmt.Sprintf("nn: DINAttention %s: need Dim, SeqLen and maxBatch ≥ 1 and at least one hidden layer, got Dim %d, SeqLen %d, maxBatch %d, Hidden %v", cfg.Name, d, L, maxBatch, cfg.Hidden))
-	}
-	if cfg.Activation < DINSigmoid || cfg.Activation > DINDice {
-		panic(fmt.Sprintf("nn: DINAttention %s: unknown hidden activation %v", cfg.Name, cfg.Activation))
 	}
 	if cfg.Weighting < DINRawWeights || cfg.Weighting > DINScaledSoftmax {
 		panic(fmt.Sprintf("nn: DINAttention %s: unknown weighting %v", cfg.Name, cfg.Weighting))
 	}
 	cfg.Hidden = append([]int(nil), cfg.Hidden...)
 	rowsMax := maxBatch * L
-	a := &DINAttention{
-		Config: cfg, maxBatch: maxBatch,
+	unit := NewMLP(MLPConfig{
+		Name: cfg.Name, In: 4 * d, Hidden: cfg.Hidden,
+		Activation: cfg.Activation, Learned: cfg.Learned,
+		Out: 1, OutActivation: ActNone,
+	}, rowsMax, rng)
+	return &DINAttention{
+		Config: cfg, Unit: unit, maxBatch: maxBatch,
 		rows:    make([]int32, rowsMax),
 		feat:    make([]float32, rowsMax*4*d),
 		w:       make([]float32, rowsMax),
@@ -161,64 +126,18 @@ func NewDINAttention(cfg DINAttentionConfig, maxBatch int, rng *rand.Rand) *DINA
 		dq:      make([]float32, maxBatch*d),
 		dkeys:   make([]float32, rowsMax*d),
 	}
-	in := 4 * d
-	for i, out := range cfg.Hidden {
-		if out < 1 {
-			panic(fmt.Sprintf("nn: DINAttention %s: hidden layer %d has width %d", cfg.Name, i, out))
-		}
-		name := fmt.Sprintf("%s.h%d", cfg.Name, i)
-		fused := ActNone
-		switch cfg.Activation {
-		case DINSigmoid:
-			fused = ActSigmoid
-		case DINReLU:
-			fused = ActReLU
-		}
-		a.addDense(NewDense(name, in, out, rowsMax, fused, rng))
-		switch cfg.Activation {
-		case DINPReLU:
-			p := NewPReLU(name+".prelu", out, rowsMax)
-			a.layers = append(a.layers, p)
-			a.params = append(a.params, p.Params()...)
-		case DINDice:
-			dc := NewDice(name+".dice", out, rowsMax)
-			a.Dice = append(a.Dice, dc)
-			a.layers = append(a.layers, dc)
-			a.params = append(a.params, dc.Params()...)
-		}
-		in = out
-	}
-	a.addDense(NewDense(cfg.Name+".out", in, 1, rowsMax, ActNone, rng))
-	return a
-}
-
-// addDense appends a Dense layer to the unit.
-func (a *DINAttention) addDense(d *Dense) {
-	a.Dense = append(a.Dense, d)
-	a.layers = append(a.layers, d)
-	a.params = append(a.params, d.Params()...)
 }
 
 // Params returns the activation unit's parameters, input side first.
-func (a *DINAttention) Params() []*Param { return a.params }
+func (a *DINAttention) Params() []*Param { return a.Unit.Params() }
 
-// Stats returns the running statistics of the unit's Dice layers: state a
-// trained model must save besides Params.
-func (a *DINAttention) Stats() []*BatchStats {
-	s := make([]*BatchStats, len(a.Dice))
-	for i, d := range a.Dice {
-		s[i] = &d.BatchStats
-	}
-	return s
-}
+// Stats returns the running statistics of the unit's Dice (or BatchNorm)
+// layers: state a trained model must save besides Params.
+func (a *DINAttention) Stats() []*BatchStats { return a.Unit.Stats() }
 
 // SetTraining switches the unit's Dice layers between batch statistics
 // (true, the initial mode) and running averages.
-func (a *DINAttention) SetTraining(training bool) {
-	for _, d := range a.Dice {
-		d.SetTraining(training)
-	}
-}
+func (a *DINAttention) SetTraining(training bool) { a.Unit.SetTraining(training) }
 
 // Weights returns the behaviour weights w_j of the last Forward, n×L, 0 at
 // padded positions. The slice is the layer's, valid until the next Forward.
@@ -283,12 +202,9 @@ func (a *DINAttention) Forward(query, keys, mask []float32, n int) []float32 {
 	w := a.w[:n*L]
 	clear(w)
 	if m > 0 { // an empty batch would give Dice no statistics to use
-		x := feat
-		for _, l := range a.layers {
-			x = l.Forward(x, m)
-		}
-		for t, r := range rows { // x is now m×1: the unit's outputs
-			w[r] = x[t]
+		score := a.Unit.Forward(feat, m) // m×1
+		for t, r := range rows {
+			w[r] = score[t]
 		}
 	}
 	if a.Config.Weighting != DINRawWeights {
@@ -389,10 +305,7 @@ func (a *DINAttention) Backward(dy []float32) (dquery, dkeys []float32) {
 	if m == 0 {
 		return dq, dk
 	}
-	dfeat := dw
-	for i := len(a.layers) - 1; i >= 0; i-- {
-		dfeat = a.layers[i].Backward(dfeat)
-	}
+	dfeat := a.Unit.Backward(dw)
 	for t, r := range rows {
 		b := int(r) / L
 		e := a.keys[int(r)*d : int(r)*d+d]

@@ -27,13 +27,34 @@ func newDINCase(seed uint64) dinCase {
 	return c
 }
 
-func newTestDIN(act DINHiddenActivation, wt DINWeighting, d, L, maxBatch int) *DINAttention {
+// dinUnit is an activation unit's hidden activation: fused or learned.
+type dinUnit struct {
+	act     Activation
+	learned LearnedActivation
+}
+
+// String names the unit for subtest names.
+func (u dinUnit) String() string {
+	if u.learned != NoLearnedActivation {
+		return u.learned.String()
+	}
+	return u.act.String()
+}
+
+var (
+	dinSigmoid = dinUnit{act: ActSigmoid}
+	dinDice    = dinUnit{learned: LearnedDice}
+)
+
+// newTestDIN returns a DIN layer with a 6-3 unit whose biases are non-zero,
+// so that the test exercises every parameter.
+func newTestDIN(u dinUnit, wt DINWeighting, d, L, maxBatch int) *DINAttention {
 	a := NewDINAttention(DINAttentionConfig{
 		Name: "din", Dim: d, SeqLen: L, Hidden: []int{6, 3},
-		Activation: act, Weighting: wt,
+		Activation: u.act, Learned: u.learned, Weighting: wt,
 	}, maxBatch, NewRand(80))
 	rng := NewRand(81)
-	for _, dn := range a.Dense {
+	for _, dn := range a.Unit.Dense {
 		InitNormal(dn.B.W, 0.3, rng)
 	}
 	return a
@@ -56,14 +77,14 @@ func explicitDINScore(a *DINAttention, e, q []float32) float64 {
 	for c := 0; c < d; c++ {
 		x = append(x, float64(e[c])*float64(q[c]))
 	}
-	for li, dn := range a.Dense {
+	for li, dn := range a.Unit.Dense {
 		y := make([]float64, dn.Out)
 		for o := range y {
 			z := float64(dn.B.W[o])
 			for i, v := range x {
 				z += v * float64(dn.W.W[i*dn.Out+o])
 			}
-			if li < len(a.Dense)-1 {
+			if li < len(a.Unit.Dense)-1 {
 				z = 1 / (1 + math.Exp(-z))
 			}
 			y[o] = z
@@ -75,7 +96,7 @@ func explicitDINScore(a *DINAttention, e, q []float32) float64 {
 
 func TestDINAttentionEqualsExplicitFormula(t *testing.T) {
 	c := newDINCase(82)
-	a := newTestDIN(DINSigmoid, DINRawWeights, c.d, c.L, c.n)
+	a := newTestDIN(dinSigmoid, DINRawWeights, c.d, c.L, c.n)
 	y := a.Forward(c.q, c.keys, c.mask, c.n)
 	w := a.Weights()
 	for b := 0; b < c.n; b++ {
@@ -107,11 +128,11 @@ func TestDINAttentionEqualsExplicitFormula(t *testing.T) {
 
 func TestDINAttentionSoftmaxWeights(t *testing.T) {
 	c := newDINCase(83)
-	raw := newTestDIN(DINSigmoid, DINRawWeights, c.d, c.L, c.n)
+	raw := newTestDIN(dinSigmoid, DINRawWeights, c.d, c.L, c.n)
 	raw.Forward(c.q, c.keys, c.mask, c.n)
 	scores := append([]float32(nil), raw.Weights()...)
 	for _, wt := range []DINWeighting{DINSoftmax, DINScaledSoftmax} {
-		a := newTestDIN(DINSigmoid, wt, c.d, c.L, c.n) // same seeds: same unit
+		a := newTestDIN(dinSigmoid, wt, c.d, c.L, c.n) // same seeds: same unit
 		a.Forward(c.q, c.keys, c.mask, c.n)
 		w := a.Weights()
 		scale := 1.0
@@ -156,7 +177,7 @@ func TestDINAttentionPaddingIsInert(t *testing.T) {
 				clear(clean[r*c.d : (r+1)*c.d])
 			}
 		}
-		a := newTestDIN(DINDice, wt, c.d, c.L, c.n)
+		a := newTestDIN(dinDice, wt, c.d, c.L, c.n)
 		dy := randomInput(c.n*c.d, 1, 85)
 		want := append([]float32(nil), a.Forward(c.q, clean, c.mask, c.n)...)
 		got := a.Forward(c.q, c.keys, c.mask, c.n)
@@ -186,7 +207,7 @@ func TestDINAttentionForwardLengths(t *testing.T) {
 		1, 1, 1, 1, 1,
 		0, 0, 0, 0, 0,
 	}
-	a := newTestDIN(DINSigmoid, DINSoftmax, c.d, c.L, c.n)
+	a := newTestDIN(dinSigmoid, DINSoftmax, c.d, c.L, c.n)
 	want := append([]float32(nil), a.Forward(c.q, c.keys, c.mask, c.n)...)
 	got := a.ForwardLengths(c.q, c.keys, []int32{3, 5, 0}, c.n)
 	for i := range want {
@@ -203,16 +224,17 @@ func TestDINAttentionForwardLengths(t *testing.T) {
 
 func TestDINAttentionGradients(t *testing.T) {
 	cases := []struct {
-		act DINHiddenActivation
-		wt  DINWeighting
+		unit dinUnit
+		wt   DINWeighting
 	}{
-		{DINSigmoid, DINRawWeights}, {DINReLU, DINRawWeights}, {DINPReLU, DINRawWeights},
-		{DINDice, DINRawWeights}, {DINSigmoid, DINSoftmax}, {DINDice, DINScaledSoftmax},
+		{dinSigmoid, DINRawWeights}, {dinUnit{act: ActReLU}, DINRawWeights},
+		{dinUnit{learned: LearnedPReLU}, DINRawWeights}, {dinDice, DINRawWeights},
+		{dinSigmoid, DINSoftmax}, {dinDice, DINScaledSoftmax},
 	}
 	for _, tc := range cases {
-		t.Run(tc.act.String()+"/"+tc.wt.String(), func(t *testing.T) {
+		t.Run(tc.unit.String()+"/"+tc.wt.String(), func(t *testing.T) {
 			c := newDINCase(87)
-			a := newTestDIN(tc.act, tc.wt, c.d, c.L, 4)
+			a := newTestDIN(tc.unit, tc.wt, c.d, c.L, 4)
 			r := randomInput(c.n*c.d, 1, 88)
 			dy := make([]float32, len(r))
 			dq := make([]float32, len(c.q))
@@ -241,7 +263,7 @@ func TestDINAttentionGradients(t *testing.T) {
 
 func TestDINAttentionNoAllocs(t *testing.T) {
 	c := newDINCase(89)
-	a := newTestDIN(DINDice, DINSoftmax, c.d, c.L, c.n)
+	a := newTestDIN(dinDice, DINSoftmax, c.d, c.L, c.n)
 	dy := randomInput(c.n*c.d, 1, 90)
 	if n := testing.AllocsPerRun(10, func() { a.Forward(c.q, c.keys, c.mask, c.n); a.Backward(dy) }); n != 0 {
 		t.Fatalf("%v allocations per Forward+Backward, want 0", n)
@@ -250,7 +272,7 @@ func TestDINAttentionNoAllocs(t *testing.T) {
 
 func BenchmarkDINAttention(b *testing.B) {
 	const n, d, L = 256, 36, 50 // item ⊕ category embeddings of 18
-	a := NewDINAttention(DINAttentionConfig{Name: "din", Dim: d, SeqLen: L, Hidden: []int{80, 40}, Activation: DINDice}, n, NewRand(1))
+	a := NewDINAttention(DINAttentionConfig{Name: "din", Dim: d, SeqLen: L, Hidden: []int{80, 40}, Learned: LearnedDice}, n, NewRand(1))
 	q := randomInput(n*d, 0.1, 2)
 	keys := randomInput(n*L*d, 0.1, 3)
 	lengths := make([]int32, n)
