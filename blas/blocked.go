@@ -1,0 +1,193 @@
+package blas
+
+import "sync"
+
+// workspace holds one goroutine's packing buffers and tile arguments. It is
+// pooled so that steady-state calls allocate nothing.
+type workspace struct {
+	bp []float32 // packed block of B: nr-column panels, kc×nr each
+	ap []float32 // packed block of A: mr-row panels, kc×mr each
+	t  tileArgs
+}
+
+var workspaces = sync.Pool{New: func() any { return new(workspace) }}
+
+// gemmNative runs a validated call on the kernel family chosen for this CPU,
+// split across goroutines when SetThreads allows and the call is large.
+func gemmNative(g *gemmArgs) {
+	kern := active
+	plan := planFor(kern, g)
+	if nt := Threads(); nt > 1 && g.m*g.n*g.k >= parallelMinFMAs {
+		gemmParallel(kern, g, plan, nt)
+		return
+	}
+	w := workspaces.Get().(*workspace)
+	w.run(kern, g, plan)
+	w.t = tileArgs{} // drop references to the caller's slices
+	workspaces.Put(w)
+}
+
+// grow returns buf resized to n elements, reallocating only when the
+// capacity is short: after warm-up no call allocates.
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}
+
+// kcStep splits k into equal passes of at most kmax (rounded up to a multiple
+// of 4 for the unrolled kernels). It depends on k alone, never on how the
+// work is split between threads, so every element of C is summed the same
+// way whatever the thread count.
+func kcStep(k, kmax int) int {
+	passes := (k + kmax - 1) / kmax
+	s := (k + passes - 1) / passes
+	return (s + 3) &^ 3
+}
+
+// blockPlan says how one call addresses its operands, decided once for the
+// whole call (before any split between threads).
+type blockPlan struct {
+	kc int // k depth of one pass
+	// directB reads full B panels in place (non-transposed B, few rows of
+	// C: packing would cost more than it saves).
+	directB bool
+	// packA copies A into mr-row panels; otherwise the kernel reads A in
+	// place through its row and k strides.
+	packA bool
+}
+
+func planFor(kern *microKernel, g *gemmArgs) blockPlan {
+	return blockPlan{
+		kc:      kcStep(g.k, kern.kc),
+		directB: !g.transB && g.m <= 2*kern.mr,
+		packA:   !g.transA,
+	}
+}
+
+// run computes the whole call g on one goroutine: the classic Goto loop nest
+// over nc-column blocks, kc-deep passes and mc-row blocks, then nr×mr tiles.
+func (w *workspace) run(kern *microKernel, g *gemmArgs, plan blockPlan) {
+	MR, NR := kern.mr, kern.nr
+	t := &w.t
+	t.alpha = g.alpha
+	t.c, t.ldc = g.c, g.ldc
+	for jc := 0; jc < g.n; jc += kern.nc {
+		nc := min(kern.nc, g.n-jc)
+		for pc := 0; pc < g.k; pc += plan.kc {
+			kc := min(plan.kc, g.k-pc)
+			t.kc = kc
+			t.beta, t.loadC = 1, true
+			if pc == 0 {
+				t.beta, t.loadC = g.beta, g.beta != 0
+			}
+			last := pc+kc == g.k
+			t.relu = last && g.relu
+			w.packB(kern, g, plan, jc, nc, pc, kc)
+			for ic := 0; ic < g.m; ic += kern.mc {
+				mc := min(kern.mc, g.m-ic)
+				if plan.packA {
+					w.packA(kern, g, ic, mc, pc, kc)
+				}
+				for jr := 0; jr < nc; jr += NR {
+					nr := min(NR, nc-jr)
+					t.nr = nr
+					if plan.directB && nr == NR {
+						t.b, t.bi, t.bks = g.b, pc*g.ldb+jc+jr, g.ldb
+					} else if plan.directB {
+						t.b, t.bi, t.bks = w.bp, 0, NR
+					} else {
+						t.b, t.bi, t.bks = w.bp, jr*kc, NR
+					}
+					t.bias = nil
+					if last && g.bias != nil {
+						t.bias = g.bias[jc+jr : jc+jr+nr]
+					}
+					for ir := 0; ir < mc; ir += MR {
+						t.mr = min(MR, mc-ir)
+						switch {
+						case plan.packA:
+							t.a, t.ai, t.ars, t.aks = w.ap, ir*kc, 1, MR
+						case g.transA:
+							t.a, t.ai, t.ars, t.aks = g.a, pc*g.lda+ic+ir, 1, g.lda
+						default:
+							t.a, t.ai, t.ars, t.aks = g.a, (ic+ir)*g.lda+pc, g.lda, 1
+						}
+						t.ci = (ic+ir)*g.ldc + jc + jr
+						kern.tile(t)
+					}
+				}
+			}
+		}
+	}
+}
+
+// packB copies the kc×nc block of op(B) at (pc, jc) into nr-column panels,
+// each kc×nr with zero padding past the last column. With directB only the
+// partial last panel is packed (at the start of the buffer).
+func (w *workspace) packB(kern *microKernel, g *gemmArgs, plan blockPlan, jc, nc, pc, kc int) {
+	NR := kern.nr
+	j0 := 0
+	if plan.directB {
+		j0 = nc / NR * NR
+		if j0 == nc {
+			return
+		}
+	}
+	panels := (nc - j0 + NR - 1) / NR
+	w.bp = grow(w.bp, panels*kc*NR)
+	for jp := 0; jp < panels; jp++ {
+		jr := j0 + jp*NR
+		nr := min(NR, nc-jr)
+		dst := w.bp[jp*kc*NR : (jp+1)*kc*NR]
+		col := jc + jr
+		if g.transB {
+			// op(B)[p][j] = b[j*ldb+p]: each stored row feeds one lane.
+			for j := 0; j < nr; j++ {
+				src := g.b[col*g.ldb+j*g.ldb+pc:][:kc]
+				for p, v := range src {
+					dst[p*NR+j] = v
+				}
+			}
+			if nr < NR {
+				for p := 0; p < kc; p++ {
+					clear(dst[p*NR+nr : p*NR+NR])
+				}
+			}
+			continue
+		}
+		for p := 0; p < kc; p++ {
+			d := dst[p*NR : p*NR+NR]
+			copy(d, g.b[(pc+p)*g.ldb+col:][:nr])
+			clear(d[nr:])
+		}
+	}
+}
+
+// packA copies the mc×kc block of op(A) at (ic, pc) into mr-row panels, each
+// kc×mr: k step p of panel r holds rows r·mr … r·mr+mr-1 contiguously. Rows
+// past mc in the last panel are left as they are; the kernel for a short
+// panel never reads them.
+func (w *workspace) packA(kern *microKernel, g *gemmArgs, ic, mc, pc, kc int) {
+	MR := kern.mr
+	panels := (mc + MR - 1) / MR
+	w.ap = grow(w.ap, panels*kc*MR)
+	for ip := 0; ip < panels; ip++ {
+		i0 := ip * MR
+		mr := min(MR, mc-i0)
+		dst := w.ap[ip*kc*MR : (ip+1)*kc*MR]
+		if g.transA {
+			for p := 0; p < kc; p++ {
+				copy(dst[p*MR:p*MR+mr], g.a[(pc+p)*g.lda+ic+i0:])
+			}
+			continue
+		}
+		for i := 0; i < mr; i++ {
+			src := g.a[(ic+i0+i)*g.lda+pc:][:kc]
+			for p, v := range src {
+				dst[p*MR+i] = v
+			}
+		}
+	}
+}

@@ -1,0 +1,47 @@
+package blas
+
+// microKernel is one family of SGEMM micro-kernels with the cache blocking
+// tuned for it. A kernel computes a tile of at most mr×nr elements of C over
+// kc steps of k from an A panel addressed by (row, k) strides and a B panel
+// of nr contiguous values per k step.
+type microKernel struct {
+	name   string
+	mr, nr int
+	// kc, mc and nc bound the k depth of one pass over C, the rows of A
+	// swept against one B micro-panel, and the columns of one packed B
+	// block.
+	kc, mc, nc int
+	tile       func(t *tileArgs)
+}
+
+// tileArgs is one micro-kernel call. Strides and offsets count float32
+// elements. Element (i, p) of the A panel is a[ai + i*ars + p*aks]; the nr
+// values of k step p of the B panel start at b[bi + p*bks], padded with zeros
+// up to the kernel's nr; the tile of C starts at c[ci].
+type tileArgs struct {
+	kc, mr, nr   int
+	a            []float32
+	ai, ars, aks int
+	b            []float32
+	bi, bks      int
+	c            []float32
+	ci, ldc      int
+	alpha, beta  float32
+	loadC, relu  bool
+	bias         []float32 // nil, or the nr biases of the tile's columns
+}
+
+// flags encodes loadC and relu for the assembly kernels.
+func (t *tileArgs) flags() int {
+	f := 0
+	if t.loadC {
+		f |= 1
+	}
+	if t.relu {
+		f |= 2
+	}
+	return f
+}
+
+// active is the kernel family Sgemm uses, chosen at start-up from the CPU.
+var active = &genericKernel

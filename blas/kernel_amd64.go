@@ -1,0 +1,61 @@
+//go:build !purego
+
+package blas
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run ./internal/asmgen
+
+// kernel512Func and kernel256Func are the signatures of the generated
+// assembly kernels (strides in bytes). mask selects the stored columns: a
+// bit per column for AVX-512, a pointer to 16 VMASKMOVPS lane masks for AVX2.
+type (
+	kernel512Func func(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, mask int)
+	kernel256Func func(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, mask *int32)
+)
+
+// avx512Kernel keeps a 12×32 tile of C in 24 zmm registers.
+var avx512Kernel = microKernel{
+	name: "avx512",
+	mr:   12, nr: 32,
+	kc: 256, mc: 192, nc: 4096,
+	tile: tileAVX512,
+}
+
+// avx2Kernel keeps a 6×16 tile of C in 12 ymm registers.
+var avx2Kernel = microKernel{
+	name: "avx2",
+	mr:   6, nr: 16,
+	kc: 256, mc: 120, nc: 4096,
+	tile: tileAVX2,
+}
+
+func init() {
+	switch {
+	case cpu.X86.HasAVX512F:
+		active = &avx512Kernel
+	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+		active = &avx2Kernel
+	}
+}
+
+func biasPtr(t *tileArgs) *float32 {
+	if t.bias == nil {
+		return nil
+	}
+	return &t.bias[0]
+}
+
+func tileAVX512(t *tileArgs) {
+	kernels512[t.mr](t.kc, &t.a[t.ai], t.ars*4, t.aks*4, &t.b[t.bi], t.bks*4,
+		&t.c[t.ci], t.ldc*4, t.alpha, t.beta, t.flags(), biasPtr(t), 1<<t.nr-1)
+}
+
+// laneMasks[16-nr:] is the VMASKMOVPS mask storing the first nr of 16 lanes.
+var laneMasks = [32]int32{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
+
+func tileAVX2(t *tileArgs) {
+	mask := &laneMasks[16-t.nr]
+	kernels256[t.mr](t.kc, &t.a[t.ai], t.ars*4, t.aks*4, &t.b[t.bi], t.bks*4,
+		&t.c[t.ci], t.ldc*4, t.alpha, t.beta, t.flags(), biasPtr(t), mask)
+}
