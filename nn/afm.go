@@ -8,7 +8,7 @@ import (
 )
 
 // AFMInteraction is the attention-based pooling of AFM (Xiao et al.,
-// "Attentional Factorization Machines", IJCAI'17, eq. 4–5): over the
+// "Attentional Factorization Machines", IJCAI'17): over the
 // P = F(F−1)/2 pair-interaction vectors v_i ⊙ v_j (i<j, PairFields order) of
 // an example,
 //

@@ -1,6 +1,6 @@
 package nn
 
-// BiInteraction is NFM's Bi-Interaction pooling (He & Chua, SIGIR'17, eq. 4):
+// BiInteraction is NFM's Bi-Interaction pooling (He & Chua, SIGIR'17):
 // the element-wise sum of all pairwise products of the F field embeddings,
 //
 //	f_BI = Σ_{i<j} v_i ⊙ v_j = ½[(Σ_i v_i)² − Σ_i v_i²]   (squares element-wise)

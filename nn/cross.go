@@ -12,7 +12,7 @@ type CrossVersion int
 
 const (
 	// CrossV1 is the paper's cross layer (Wang et al., "Deep & Cross
-	// Network for Ad Click Predictions", ADKDD'17, eq. 3):
+	// Network for Ad Click Predictions", ADKDD'17):
 	// x_{l+1} = x0·(x_lᵀ w_l) + b_l + x_l with w_l, b_l ∈ R^d.
 	CrossV1 CrossVersion = iota
 	// CrossV2 is DCN-V2's full-rank cross layer (Wang et al., WWW'21):

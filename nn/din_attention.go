@@ -12,7 +12,7 @@ type DINWeighting int
 
 const (
 	// DINRawWeights uses the activation unit's output as the weight, with
-	// no normalization: the paper's form (Zhou et al., KDD'18, §4.3), which
+	// no normalization: the paper's form (Zhou et al., KDD'18), which
 	// keeps the intensity of the user's interest.
 	DINRawWeights DINWeighting = iota
 	// DINSoftmax normalizes the outputs with a softmax over the example's
@@ -61,7 +61,7 @@ type DINAttentionConfig struct {
 
 // DINAttention is the local activation unit and attention pooling of DIN
 // (Zhou et al., "Deep Interest Network for Click-Through Rate Prediction",
-// KDD'18, §4.3, eq. 3): for a candidate (query) v_A and behaviours
+// KDD'18): for a candidate (query) v_A and behaviours
 // e_1…e_L,
 //
 //	v_U(A) = Σ_j w_j e_j,   w_j = a(e_j, v_A),
