@@ -1,40 +1,38 @@
 package blas
 
-import "math"
-
-// Exp sets dst[i] = e^src[i]. dst and src may be the same slice.
-func Exp(dst, src []float32) {
-	for i, v := range src[:len(dst)] {
-		dst[i] = float32(math.Exp(float64(v)))
-	}
-}
+// Exp sets dst[i] = e^src[i] for the len(dst) elements (src must be at least
+// as long). dst and src may be the same slice. The result is within a few ulp
+// of the correctly rounded one over the whole float32 range, subnormal
+// results included; it overflows to +Inf above about 88.72, gives 0 below
+// about -103.97, Exp(+Inf) = +Inf, Exp(-Inf) = 0 and NaN stays NaN.
+func Exp(dst, src []float32) { expImpl(dst, src[:len(dst)]) }
 
 // Sigmoid sets dst[i] = 1/(1+e^-src[i]). dst and src may be the same slice.
-func Sigmoid(dst, src []float32) {
-	for i, v := range src[:len(dst)] {
-		dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
-}
+// It is computed as 1/(1+e^-|x|) or e^-|x|/(1+e^-|x|) by sign, so it never
+// overflows: it saturates to exactly 1 for large x and to 0 (through the
+// subnormals) for large -x, Sigmoid(±Inf) is 1 or 0, and NaN stays NaN.
+func Sigmoid(dst, src []float32) { sigmoidImpl(dst, src[:len(dst)]) }
 
-// Tanh sets dst[i] = tanh(src[i]). dst and src may be the same slice.
-func Tanh(dst, src []float32) {
-	for i, v := range src[:len(dst)] {
-		dst[i] = float32(math.Tanh(float64(v)))
-	}
-}
+// Tanh sets dst[i] = tanh(src[i]). dst and src may be the same slice. Below
+// |x| = 0.625 an odd polynomial keeps the relative error small near zero;
+// above, 1 - 2/(e^2|x|+1) saturates to exactly ±1 (also for ±Inf) without
+// producing NaN. NaN stays NaN and -0 stays -0.
+func Tanh(dst, src []float32) { tanhImpl(dst, src[:len(dst)]) }
 
-// Axpy sets y[i] += alpha·x[i] over len(y) elements.
-func Axpy(alpha float32, x, y []float32) {
-	for i := range y {
-		y[i] += alpha * x[i]
-	}
-}
+// Axpy sets y[i] += alpha·x[i] over len(y) elements (x must be at least as
+// long).
+func Axpy(alpha float32, x, y []float32) { axpyImpl(alpha, x[:len(y)], y) }
 
-// Dot returns Σ x[i]·y[i] over len(x) elements.
-func Dot(x, y []float32) float32 {
-	var s float32
-	for i, v := range x {
-		s += v * y[i]
-	}
-	return s
-}
+// Dot returns Σ x[i]·y[i] over len(x) elements (y must be at least as long).
+// The summation order is fixed for a given length, so results are
+// reproducible, but it is not left to right.
+func Dot(x, y []float32) float32 { return dotImpl(x, y[:len(x)]) }
+
+// The implementations, replaced at start-up by assembly where the CPU has it.
+var (
+	expImpl     = expGeneric
+	sigmoidImpl = sigmoidGeneric
+	tanhImpl    = tanhGeneric
+	axpyImpl    = axpyGeneric
+	dotImpl     = dotGeneric
+)

@@ -2,8 +2,6 @@
 
 package blas
 
-import "golang.org/x/sys/cpu"
-
 //go:generate go run ./internal/asmgen
 
 // kernel512Func and kernel256Func are the signatures of the generated
@@ -28,15 +26,6 @@ var avx2Kernel = microKernel{
 	mr:   6, nr: 16,
 	kc: 256, mc: 120, nc: 4096,
 	tile: tileAVX2,
-}
-
-func init() {
-	switch {
-	case cpu.X86.HasAVX512F:
-		active = &avx512Kernel
-	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
-		active = &avx2Kernel
-	}
 }
 
 func biasPtr(t *tileArgs) *float32 {

@@ -1,0 +1,29 @@
+//go:build !purego
+
+package blas
+
+import "golang.org/x/sys/cpu"
+
+// kernelFamilies lists the SGEMM kernel families this CPU can run.
+func kernelFamilies() []*microKernel {
+	ks := []*microKernel{&genericKernel}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, &avx2Kernel)
+	}
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, &avx512Kernel)
+	}
+	return ks
+}
+
+// ewImpls lists the element-wise implementations this CPU can run.
+func ewImpls() []ewImpl {
+	is := []ewImpl{genericEW}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		is = append(is, ewImpl{"avx2", exp256, sigmoid256, tanh256, axpy256, dot256})
+	}
+	if cpu.X86.HasAVX512F {
+		is = append(is, ewImpl{"avx512", exp512, sigmoid512, tanh512, axpy512, dot512})
+	}
+	return is
+}

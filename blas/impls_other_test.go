@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package blas
+
+// kernelFamilies lists the SGEMM kernel families this build can run.
+func kernelFamilies() []*microKernel { return []*microKernel{&genericKernel} }
+
+// ewImpls lists the element-wise implementations this build can run.
+func ewImpls() []ewImpl { return []ewImpl{genericEW} }

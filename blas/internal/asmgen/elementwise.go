@@ -1,0 +1,332 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// isa describes one vector width of the element-wise functions.
+type isa struct {
+	suffix string // function name suffix
+	r      string // register prefix
+	lanes  int
+}
+
+var (
+	isa512 = isa{"512", "Z", 16}
+	isa256 = isa{"256", "Y", 8}
+)
+
+// ewConsts are the element-wise constants, each stored 16 times (64 bytes)
+// so that any vector width loads it as a plain memory operand. The values
+// match elementwise_generic.go.
+var ewConsts = []struct {
+	name string
+	bits uint32
+}{
+	{"lo", f32(-104)},
+	{"hi", f32(89)},
+	{"log2e", f32(1.44269504088896341)},
+	{"ln2hi", f32(0.693359375)},
+	{"ln2lo", f32(-2.12194440e-4)},
+	{"p0", f32(1.9875691500e-4)},
+	{"p1", f32(1.3981999507e-3)},
+	{"p2", f32(8.3334519073e-3)},
+	{"p3", f32(4.1665795894e-2)},
+	{"p4", f32(1.6666665459e-1)},
+	{"p5", f32(5.0000001201e-1)},
+	{"one", f32(1)},
+	{"two", f32(2)},
+	{"bias", 127},
+	{"sign", 1 << 31},
+	{"abs", 1<<31 - 1},
+	{"small", f32(0.625)},
+	{"t0", f32(-5.70498872745e-3)},
+	{"t1", f32(2.06390887954e-2)},
+	{"t2", f32(-5.37397155531e-2)},
+	{"t3", f32(1.33314422036e-1)},
+	{"t4", f32(-3.33332819422e-1)},
+}
+
+func f32(v float64) uint32 { return math.Float32bits(float32(v)) }
+
+func c(name string) string {
+	for i, k := range ewConsts {
+		if k.name == name {
+			return fmt.Sprintf("ewc<>+%d(SB)", 64*i)
+		}
+	}
+	panic("no constant " + name)
+}
+
+func ewData(s *bytes.Buffer) {
+	for i, k := range ewConsts {
+		for l := 0; l < 16; l++ {
+			fmt.Fprintf(s, "DATA ewc<>+%d(SB)/4, $0x%08x\n", 64*i+4*l, k.bits)
+		}
+	}
+	fmt.Fprintf(s, "GLOBL ewc<>(SB), RODATA|NOPTR, $%d\n", 64*len(ewConsts))
+	// ewmask<>+32-4n is the VMASKMOVPS mask of the first n of 8 lanes.
+	for l := 0; l < 16; l++ {
+		v := uint32(0)
+		if l < 8 {
+			v = 0xffffffff
+		}
+		fmt.Fprintf(s, "DATA ewmask<>+%d(SB)/4, $0x%08x\n", 4*l, v)
+	}
+	s.WriteString("GLOBL ewmask<>(SB), RODATA|NOPTR, $64\n")
+}
+
+// emitter writes instructions with V0…V7 standing for the isa's registers.
+type emitter struct {
+	s *bytes.Buffer
+	x isa
+}
+
+func (e emitter) op(f string, args ...any) {
+	line := fmt.Sprintf(f, args...)
+	for i := 7; i >= 0; i-- {
+		line = strings.ReplaceAll(line, fmt.Sprintf("V%d", i), fmt.Sprintf("%s%d", e.x.r, i))
+	}
+	e.s.WriteString("\t" + line + "\n")
+}
+
+// and/or: the EVEX forms of the bitwise ops on floats need AVX512DQ; the
+// integer forms are AVX512F.
+func (e emitter) and() string { return map[bool]string{true: "VPANDD", false: "VANDPS"}[e.x.r == "Z"] }
+func (e emitter) or() string  { return map[bool]string{true: "VPORD", false: "VORPS"}[e.x.r == "Z"] }
+
+// pickIfSign sets into = from where x has its sign bit set.
+func (e emitter) pickIfSign(x, from, into string) {
+	if e.x.r == "Z" {
+		e.op("VPTESTMD %s, %s, K2", c("sign"), x)
+		e.op("VMOVAPS %s, K2, %s", from, into)
+		return
+	}
+	e.op("VBLENDVPS %s, %s, %s, %s", x, from, into, into)
+}
+
+// pickIfLess sets into = from where a < the constant k (false for NaN).
+func (e emitter) pickIfLess(a, k, from, into string) {
+	if e.x.r == "Z" {
+		e.op("VCMPPS $1, %s, %s, K2", c(k), a)
+		e.op("VMOVAPS %s, K2, %s", from, into)
+		return
+	}
+	e.op("VCMPPS $1, %s, %s, V1", c(k), a)
+	e.op("VBLENDVPS V1, %s, %s, %s", from, into, into)
+}
+
+// exp: V0 = e^V0, clobbering V1…V5. The clamps keep NaN: with x as the
+// second source, MINPS and MAXPS return it when it is NaN.
+func (e emitter) exp() {
+	e.op("VMOVUPS %s, V5", c("lo"))
+	e.op("VMAXPS V0, V5, V1")
+	e.op("VMOVUPS %s, V5", c("hi"))
+	e.op("VMINPS V1, V5, V1")
+	e.op("VMULPS %s, V1, V2", c("log2e"))
+	if e.x.r == "Z" {
+		e.op("VRNDSCALEPS $0, V2, V2")
+	} else {
+		e.op("VROUNDPS $0, V2, V2")
+	}
+	e.op("VMOVUPS V1, V3")
+	e.op("VFNMADD231PS %s, V2, V3", c("ln2hi"))
+	e.op("VFNMADD231PS %s, V2, V3", c("ln2lo"))
+	e.op("VMOVUPS %s, V4", c("p0"))
+	for _, p := range []string{"p1", "p2", "p3", "p4", "p5"} {
+		e.op("VFMADD213PS %s, V3, V4", c(p))
+	}
+	e.op("VMULPS V3, V3, V5")
+	e.op("VFMADD213PS V3, V5, V4")
+	e.op("VADDPS %s, V4, V4", c("one"))
+	if e.x.r == "Z" {
+		// VSCALEFPS rounds once, into the subnormals or to ±Inf.
+		e.op("VSCALEFPS V2, V4, V0")
+		return
+	}
+	// 2^k as two factors 2^(k>>1)·2^(k-(k>>1)), each a normal float, so the
+	// only rounding is the last product's.
+	e.op("VCVTPS2DQ V2, V2")
+	e.op("VPSRAD $1, V2, V5")
+	e.op("VPSUBD V5, V2, V2")
+	e.op("VPADDD %s, V5, V5", c("bias"))
+	e.op("VPSLLD $23, V5, V5")
+	e.op("VPADDD %s, V2, V2", c("bias"))
+	e.op("VPSLLD $23, V2, V2")
+	e.op("VMULPS V5, V4, V4")
+	e.op("VMULPS V2, V4, V0")
+}
+
+// sigmoid: V0 = 1/(1+e^-V0) as (x<0 ? e : 1)/(1+e) with e = e^-|x|.
+func (e emitter) sigmoid() {
+	e.op("VMOVUPS V0, V6")
+	e.op("%s %s, V0, V0", e.or(), c("sign"))
+	e.exp()
+	e.op("VADDPS %s, V0, V1", c("one"))
+	e.op("VMOVUPS %s, V3", c("one"))
+	e.pickIfSign("V6", "V0", "V3")
+	e.op("VDIVPS V1, V3, V0")
+}
+
+// tanh: V0 = tanh(V0), computed on |x| and given x's sign at the end (which
+// keeps -0): 1 - 2/(e^2|x|+1), or the odd polynomial below |x| = 0.625.
+func (e emitter) tanh() {
+	e.op("VMOVUPS V0, V6")
+	e.op("%s %s, V6, V7", e.and(), c("abs"))
+	e.op("VADDPS V7, V7, V0")
+	e.exp()
+	e.op("VADDPS %s, V0, V0", c("one"))
+	e.op("VMOVUPS %s, V1", c("two"))
+	e.op("VDIVPS V0, V1, V1")
+	e.op("VMOVUPS %s, V0", c("one"))
+	e.op("VSUBPS V1, V0, V0")
+	e.op("VMULPS V7, V7, V1")
+	e.op("VMOVUPS %s, V2", c("t0"))
+	for _, p := range []string{"t1", "t2", "t3", "t4"} {
+		e.op("VFMADD213PS %s, V1, V2", c(p))
+	}
+	e.op("VMULPS V1, V2, V2")
+	e.op("VFMADD213PS V7, V7, V2")
+	e.pickIfLess("V7", "small", "V2", "V0")
+	e.op("%s %s, V6, V2", e.and(), c("sign"))
+	e.op("%s V2, V0, V0", e.or())
+}
+
+// tailMask loads the mask of the CX (< lanes) remaining elements: K1 for
+// AVX-512, Y15 for AVX2. It clobbers AX.
+func (e emitter) tailMask() {
+	if e.x.r == "Z" {
+		e.s.WriteString("\tMOVL $1, AX\n\tSHLL CX, AX\n\tDECL AX\n\tKMOVW AX, K1\n")
+		return
+	}
+	e.s.WriteString("\tLEAQ ewmask<>+32(SB), AX\n\tSHLQ $2, CX\n\tSUBQ CX, AX\n\tVMOVUPS (AX), Y15\n")
+}
+
+func (e emitter) maskedLoad(addr, reg string) {
+	if e.x.r == "Z" {
+		e.op("VMOVUPS.Z %s, K1, %s", addr, reg)
+	} else {
+		e.op("VMASKMOVPS %s, Y15, %s", addr, reg)
+	}
+}
+
+func (e emitter) maskedStore(reg, addr string) {
+	if e.x.r == "Z" {
+		e.op("VMOVUPS %s, K1, %s", reg, addr)
+	} else {
+		e.op("VMASKMOVPS %s, Y15, %s", reg, addr)
+	}
+}
+
+// unary writes func name(dst, src []float32) over len(dst) elements (the Go
+// wrapper has cut src to that length): whole vectors in the loop, then the
+// rest under a mask, so no element is read or written out of bounds.
+func unary(s, g *bytes.Buffer, x isa, fn string, body func(emitter)) {
+	name := fn + x.suffix
+	e := emitter{s, x}
+	w := 4 * x.lanes
+	fmt.Fprintf(g, "\n//go:noescape\nfunc %s(dst, src []float32)\n", name)
+	fmt.Fprintf(s, "\n// func %s(dst, src []float32)\nTEXT ·%s(SB), NOSPLIT, $0-48\n", name, name)
+	s.WriteString("\tMOVQ dst_base+0(FP), DI\n\tMOVQ dst_len+8(FP), CX\n\tMOVQ src_base+24(FP), SI\n")
+	fmt.Fprintf(s, "loop:\n\tCMPQ CX, $%d\n\tJLT tail\n", x.lanes)
+	e.op("VMOVUPS (SI), V0")
+	body(e)
+	e.op("VMOVUPS V0, (DI)")
+	fmt.Fprintf(s, "\tADDQ $%d, SI\n\tADDQ $%d, DI\n\tSUBQ $%d, CX\n\tJMP loop\n", w, w, x.lanes)
+	s.WriteString("tail:\n\tTESTQ CX, CX\n\tJEQ done\n")
+	e.tailMask()
+	e.maskedLoad("(SI)", "V0")
+	body(e)
+	e.maskedStore("V0", "(DI)")
+	s.WriteString("done:\n\tVZEROUPPER\n\tRET\n")
+}
+
+// axpy writes func axpyNNN(alpha float32, x, y []float32): y += alpha·x over
+// len(y), four vectors per iteration.
+func axpy(s, g *bytes.Buffer, x isa) {
+	name := "axpy" + x.suffix
+	e := emitter{s, x}
+	w := 4 * x.lanes
+	fmt.Fprintf(g, "\n//go:noescape\nfunc %s(alpha float32, x, y []float32)\n", name)
+	fmt.Fprintf(s, "\n// func %s(alpha float32, x, y []float32)\nTEXT ·%s(SB), NOSPLIT, $0-56\n", name, name)
+	s.WriteString("\tMOVQ x_base+8(FP), SI\n\tMOVQ y_base+32(FP), DI\n\tMOVQ y_len+40(FP), CX\n")
+	e.op("VBROADCASTSS alpha+0(FP), V7")
+	fmt.Fprintf(s, "loop4:\n\tCMPQ CX, $%d\n\tJLT loop1\n", 4*x.lanes)
+	for u := 0; u < 4; u++ {
+		e.op("VMOVUPS %d(DI), V%d", u*w, u)
+		e.op("VFMADD231PS %d(SI), V7, V%d", u*w, u)
+		e.op("VMOVUPS V%d, %d(DI)", u, u*w)
+	}
+	fmt.Fprintf(s, "\tADDQ $%d, SI\n\tADDQ $%d, DI\n\tSUBQ $%d, CX\n\tJMP loop4\n", 4*w, 4*w, 4*x.lanes)
+	fmt.Fprintf(s, "loop1:\n\tCMPQ CX, $%d\n\tJLT tail\n", x.lanes)
+	e.op("VMOVUPS (DI), V0")
+	e.op("VFMADD231PS (SI), V7, V0")
+	e.op("VMOVUPS V0, (DI)")
+	fmt.Fprintf(s, "\tADDQ $%d, SI\n\tADDQ $%d, DI\n\tSUBQ $%d, CX\n\tJMP loop1\n", w, w, x.lanes)
+	s.WriteString("tail:\n\tTESTQ CX, CX\n\tJEQ done\n")
+	e.tailMask()
+	e.maskedLoad("(SI)", "V1")
+	e.maskedLoad("(DI)", "V0")
+	e.op("VFMADD231PS V1, V7, V0")
+	e.maskedStore("V0", "(DI)")
+	s.WriteString("done:\n\tVZEROUPPER\n\tRET\n")
+}
+
+// dot writes func dotNNN(x, y []float32) float32 over len(x): four vector
+// accumulators, the masked tail into the second, then a fixed reduction tree.
+func dot(s, g *bytes.Buffer, x isa) {
+	name := "dot" + x.suffix
+	e := emitter{s, x}
+	w := 4 * x.lanes
+	fmt.Fprintf(g, "\n//go:noescape\nfunc %s(x, y []float32) float32\n", name)
+	fmt.Fprintf(s, "\n// func %s(x, y []float32) float32\nTEXT ·%s(SB), NOSPLIT, $0-52\n", name, name)
+	s.WriteString("\tMOVQ x_base+0(FP), SI\n\tMOVQ x_len+8(FP), CX\n\tMOVQ y_base+24(FP), DI\n")
+	for u := 0; u < 4; u++ {
+		e.op("VXORPS V%d, V%d, V%d", u, u, u)
+	}
+	if x.r == "Z" {
+		for u := 0; u < 4; u++ {
+			e.op("VPXORD V%d, V%d, V%d", u, u, u)
+		}
+	}
+	fmt.Fprintf(s, "loop4:\n\tCMPQ CX, $%d\n\tJLT loop1\n", 4*x.lanes)
+	for u := 0; u < 4; u++ {
+		e.op("VMOVUPS %d(SI), V%d", u*w, u+4)
+		e.op("VFMADD231PS %d(DI), V%d, V%d", u*w, u+4, u)
+	}
+	fmt.Fprintf(s, "\tADDQ $%d, SI\n\tADDQ $%d, DI\n\tSUBQ $%d, CX\n\tJMP loop4\n", 4*w, 4*w, 4*x.lanes)
+	fmt.Fprintf(s, "loop1:\n\tCMPQ CX, $%d\n\tJLT tail\n", x.lanes)
+	e.op("VMOVUPS (SI), V4")
+	e.op("VFMADD231PS (DI), V4, V0")
+	fmt.Fprintf(s, "\tADDQ $%d, SI\n\tADDQ $%d, DI\n\tSUBQ $%d, CX\n\tJMP loop1\n", w, w, x.lanes)
+	s.WriteString("tail:\n\tTESTQ CX, CX\n\tJEQ reduce\n")
+	e.tailMask()
+	e.maskedLoad("(SI)", "V4")
+	e.maskedLoad("(DI)", "V5")
+	e.op("VFMADD231PS V5, V4, V1")
+	s.WriteString("reduce:\n")
+	e.op("VADDPS V1, V0, V0")
+	e.op("VADDPS V3, V2, V2")
+	e.op("VADDPS V2, V0, V0")
+	if x.r == "Z" {
+		s.WriteString("\tVEXTRACTF64X4 $1, Z0, Y1\n\tVADDPS Y1, Y0, Y0\n")
+	}
+	s.WriteString("\tVEXTRACTF128 $1, Y0, X1\n\tVADDPS X1, X0, X0\n")
+	s.WriteString("\tVPERMILPS $0x0e, X0, X1\n\tVADDPS X1, X0, X0\n")
+	s.WriteString("\tVPERMILPS $0x01, X0, X1\n\tVADDPS X1, X0, X0\n")
+	s.WriteString("\tVMOVSS X0, ret+48(FP)\n\tVZEROUPPER\n\tRET\n")
+}
+
+func elementwise(s, g *bytes.Buffer) {
+	ewData(s)
+	for _, x := range []isa{isa512, isa256} {
+		unary(s, g, x, "exp", emitter.exp)
+		unary(s, g, x, "sigmoid", emitter.sigmoid)
+		unary(s, g, x, "tanh", emitter.tanh)
+		axpy(s, g, x)
+		dot(s, g, x)
+	}
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+const (
+	args512 = "(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, mask int)"
+	args256 = "(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, mask *int32)"
+)
+
+// Argument frame shared by every kernel (ABI0, all strides in bytes):
+//
+//	kc+0 a+8 ars+16 aks+24 b+32 bks+40 c+48 ldc+56 alpha+64 beta+68
+//	flags+72 bias+80 mask+88
+//
+// flags bit 0: accumulate beta·C (otherwise C is not read); bit 1: ReLU.
+// mask: AVX-512: bit j set for each stored column j of the 32; AVX2: a
+// pointer to 16 int32 lane masks.
+func prologue(s *bytes.Buffer, name, args string, mr int) {
+	fmt.Fprintf(s, "\n// func %s%s\n", name, args)
+	fmt.Fprintf(s, "TEXT ·%s(SB), NOSPLIT, $0-96\n", name)
+	s.WriteString("\tMOVQ kc+0(FP), CX\n")
+	s.WriteString("\tMOVQ a+8(FP), SI\n")
+	s.WriteString("\tMOVQ ars+16(FP), DX\n")
+	s.WriteString("\tMOVQ aks+24(FP), R11\n")
+	s.WriteString("\tMOVQ b+32(FP), DI\n")
+	s.WriteString("\tMOVQ bks+40(FP), R12\n")
+	s.WriteString("\tLEAQ (DX)(DX*2), R10\n")
+	if mr > 4 {
+		s.WriteString("\tLEAQ (SI)(DX*4), R8\n")
+	}
+	if mr > 8 {
+		s.WriteString("\tLEAQ (R8)(DX*4), R9\n")
+	}
+}
+
+// aAddr is the address of row i of the current k step of A: three base
+// registers cover four rows each through the row-step index registers.
+func aAddr(i int) string {
+	base := []string{"SI", "R8", "R9"}[i/4]
+	switch i % 4 {
+	case 0:
+		return "(" + base + ")"
+	case 1:
+		return "(" + base + ")(DX*1)"
+	case 2:
+		return "(" + base + ")(DX*2)"
+	}
+	return "(" + base + ")(R10*1)"
+}
+
+func advance(s *bytes.Buffer, mr int) {
+	s.WriteString("\tADDQ R12, DI\n")
+	s.WriteString("\tADDQ R11, SI\n")
+	if mr > 4 {
+		s.WriteString("\tADDQ R11, R8\n")
+	}
+	if mr > 8 {
+		s.WriteString("\tADDQ R11, R9\n")
+	}
+}
+
+// loops emits the k loop, unrolled four times, around step.
+func loops(s *bytes.Buffer, step func()) {
+	s.WriteString("\tCMPQ CX, $4\n\tJLT tail\nloop4:\n")
+	for u := 0; u < 4; u++ {
+		step()
+	}
+	s.WriteString("\tSUBQ $4, CX\n\tCMPQ CX, $4\n\tJGE loop4\ntail:\n")
+	s.WriteString("\tTESTQ CX, CX\n\tJEQ store\nloop1:\n")
+	step()
+	s.WriteString("\tDECQ CX\n\tJNE loop1\nstore:\n")
+}
+
+// avx512Kernel: a mr×32 tile of C in Z0..Z23 (row i in Z2i, Z2i+1), B in
+// Z24/Z25, A broadcast through Z26..Z31.
+func avx512Kernel(s, g *bytes.Buffer, mr int) {
+	name := fmt.Sprintf("kern512x%d", mr)
+	fmt.Fprintf(g, "\n//go:noescape\nfunc %s%s\n", name, args512)
+	prologue(s, name, args512, mr)
+	for i := 0; i < 2*mr; i++ {
+		fmt.Fprintf(s, "\tVPXORD Z%d, Z%d, Z%d\n", i, i, i)
+	}
+	loops(s, func() {
+		s.WriteString("\tVMOVUPS (DI), Z24\n\tVMOVUPS 64(DI), Z25\n")
+		for i := 0; i < mr; i++ {
+			t := 26 + i%6
+			fmt.Fprintf(s, "\tVBROADCASTSS %s, Z%d\n", aAddr(i), t)
+			fmt.Fprintf(s, "\tVFMADD231PS Z%d, Z24, Z%d\n", t, 2*i)
+			fmt.Fprintf(s, "\tVFMADD231PS Z%d, Z25, Z%d\n", t, 2*i+1)
+		}
+		advance(s, mr)
+	})
+	acc := func(f string) {
+		for i := 0; i < 2*mr; i++ {
+			fmt.Fprintf(s, f, i, i)
+		}
+	}
+	s.WriteString("\tMOVQ c+48(FP), BX\n\tMOVQ ldc+56(FP), R13\n")
+	s.WriteString("\tMOVQ mask+88(FP), AX\n\tKMOVW AX, K1\n\tSHRQ $16, AX\n\tKMOVW AX, K2\n")
+	s.WriteString("\tVBROADCASTSS alpha+64(FP), Z26\n")
+	acc("\tVMULPS Z26, Z%d, Z%d\n")
+	s.WriteString("\tMOVQ flags+72(FP), AX\n\tTESTQ $1, AX\n\tJEQ nobeta\n")
+	s.WriteString("\tVBROADCASTSS beta+68(FP), Z27\n\tMOVQ BX, R8\n")
+	for i := 0; i < mr; i++ {
+		fmt.Fprintf(s, "\tVMOVUPS.Z (R8), K1, Z28\n\tVFMADD231PS Z28, Z27, Z%d\n", 2*i)
+		fmt.Fprintf(s, "\tVMOVUPS.Z 64(R8), K2, Z29\n\tVFMADD231PS Z29, Z27, Z%d\n", 2*i+1)
+		if i < mr-1 {
+			s.WriteString("\tADDQ R13, R8\n")
+		}
+	}
+	s.WriteString("nobeta:\n\tMOVQ bias+80(FP), R9\n\tTESTQ R9, R9\n\tJEQ nobias\n")
+	s.WriteString("\tVMOVUPS.Z (R9), K1, Z28\n\tVMOVUPS.Z 64(R9), K2, Z29\n")
+	for i := 0; i < mr; i++ {
+		fmt.Fprintf(s, "\tVADDPS Z28, Z%d, Z%d\n\tVADDPS Z29, Z%d, Z%d\n", 2*i, 2*i, 2*i+1, 2*i+1)
+	}
+	// VMAXPS with the accumulator as the second source keeps NaN and -0,
+	// matching the scalar rule "if v < 0 { v = 0 }".
+	s.WriteString("nobias:\n\tTESTQ $2, AX\n\tJEQ norelu\n\tVPXORD Z30, Z30, Z30\n")
+	acc("\tVMAXPS Z%d, Z30, Z%d\n")
+	s.WriteString("norelu:\n")
+	for i := 0; i < mr; i++ {
+		fmt.Fprintf(s, "\tVMOVUPS Z%d, K1, (BX)\n\tVMOVUPS Z%d, K2, 64(BX)\n", 2*i, 2*i+1)
+		if i < mr-1 {
+			s.WriteString("\tADDQ R13, BX\n")
+		}
+	}
+	s.WriteString("\tVZEROUPPER\n\tRET\n")
+}
+
+// avx2Kernel: a mr×16 tile of C in Y0..Y11, B in Y12/Y13, A broadcast
+// through Y14/Y15. Edge columns are stored with VMASKMOVPS, full tiles with
+// plain moves.
+func avx2Kernel(s, g *bytes.Buffer, mr int) {
+	name := fmt.Sprintf("kern256x%d", mr)
+	fmt.Fprintf(g, "\n//go:noescape\nfunc %s%s\n", name, args256)
+	prologue(s, name, args256, mr)
+	for i := 0; i < 2*mr; i++ {
+		fmt.Fprintf(s, "\tVXORPS Y%d, Y%d, Y%d\n", i, i, i)
+	}
+	loops(s, func() {
+		s.WriteString("\tVMOVUPS (DI), Y12\n\tVMOVUPS 32(DI), Y13\n")
+		for i := 0; i < mr; i++ {
+			t := 14 + i%2
+			fmt.Fprintf(s, "\tVBROADCASTSS %s, Y%d\n", aAddr(i), t)
+			fmt.Fprintf(s, "\tVFMADD231PS Y%d, Y12, Y%d\n", t, 2*i)
+			fmt.Fprintf(s, "\tVFMADD231PS Y%d, Y13, Y%d\n", t, 2*i+1)
+		}
+		advance(s, mr)
+	})
+	acc := func(f string) {
+		for i := 0; i < 2*mr; i++ {
+			fmt.Fprintf(s, f, i, i)
+		}
+	}
+	s.WriteString("\tMOVQ c+48(FP), BX\n\tMOVQ ldc+56(FP), R13\n\tMOVQ mask+88(FP), DX\n")
+	s.WriteString("\tVBROADCASTSS alpha+64(FP), Y12\n")
+	acc("\tVMULPS Y12, Y%d, Y%d\n")
+	s.WriteString("\tVMOVUPS (DX), Y14\n\tVMOVUPS 32(DX), Y15\n")
+	s.WriteString("\tMOVL 60(DX), R11\n") // last lane of the mask: all 16 columns stored
+	s.WriteString("\tMOVQ flags+72(FP), AX\n\tTESTQ $1, AX\n\tJEQ nobeta\n")
+	s.WriteString("\tVBROADCASTSS beta+68(FP), Y13\n\tMOVQ BX, R8\n")
+	for i := 0; i < mr; i++ {
+		fmt.Fprintf(s, "\tVMASKMOVPS (R8), Y14, Y12\n\tVFMADD231PS Y12, Y13, Y%d\n", 2*i)
+		fmt.Fprintf(s, "\tVMASKMOVPS 32(R8), Y15, Y12\n\tVFMADD231PS Y12, Y13, Y%d\n", 2*i+1)
+		if i < mr-1 {
+			s.WriteString("\tADDQ R13, R8\n")
+		}
+	}
+	s.WriteString("nobeta:\n\tMOVQ bias+80(FP), R9\n\tTESTQ R9, R9\n\tJEQ nobias\n")
+	s.WriteString("\tVMASKMOVPS (R9), Y14, Y12\n\tVMASKMOVPS 32(R9), Y15, Y13\n")
+	for i := 0; i < mr; i++ {
+		fmt.Fprintf(s, "\tVADDPS Y12, Y%d, Y%d\n\tVADDPS Y13, Y%d, Y%d\n", 2*i, 2*i, 2*i+1, 2*i+1)
+	}
+	s.WriteString("nobias:\n\tTESTQ $2, AX\n\tJEQ norelu\n\tVXORPS Y12, Y12, Y12\n")
+	acc("\tVMAXPS Y%d, Y12, Y%d\n")
+	s.WriteString("norelu:\n\tTESTL R11, R11\n\tJEQ masked\n")
+	store := func(op string) {
+		for i := 0; i < mr; i++ {
+			s.WriteString(strings.NewReplacer("%a", fmt.Sprint(2*i), "%b", fmt.Sprint(2*i+1)).Replace(op))
+			if i < mr-1 {
+				s.WriteString("\tADDQ R13, BX\n")
+			}
+		}
+		s.WriteString("\tVZEROUPPER\n\tRET\n")
+	}
+	store("\tVMOVUPS Y%a, (BX)\n\tVMOVUPS Y%b, 32(BX)\n")
+	s.WriteString("masked:\n")
+	store("\tVMASKMOVPS Y%a, Y14, (BX)\n\tVMASKMOVPS Y%b, Y15, 32(BX)\n")
+}
