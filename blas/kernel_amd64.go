@@ -16,7 +16,7 @@ type (
 var avx512Kernel = microKernel{
 	name: "avx512",
 	mr:   12, nr: 32,
-	kc: 256, mc: 192, nc: 4096,
+	kc: 512, mc: 192, nc: 4096,
 	tile: tileAVX512,
 }
 

@@ -10,26 +10,49 @@ var genericKernel = microKernel{
 	tile: tileGeneric,
 }
 
-// tileGeneric accumulates a 4×4 tile in scalars, each element summed over k
-// in order, then applies alpha, beta and the epilogue as the assembly does.
+// tileGeneric accumulates a 4×4 tile two rows at a time in eight scalars
+// (what fits the SSE registers alongside the operands), each element summed
+// over k in order, then applies alpha, beta and the epilogue as the assembly
+// does.
 func tileGeneric(t *tileArgs) {
 	var acc [4][4]float32
 	a, b := t.a, t.b
-	for i := 0; i < t.mr; i++ {
+	for i := 0; i < t.mr; i += 2 {
 		ai := t.ai + i*t.ars
-		var c0, c1, c2, c3 float32
 		bi := t.bi
-		for p := 0; p < t.kc; p++ {
-			av := a[ai]
-			bp := b[bi : bi+4 : bi+4]
-			c0 += av * bp[0]
-			c1 += av * bp[1]
-			c2 += av * bp[2]
-			c3 += av * bp[3]
-			ai += t.aks
-			bi += t.bks
+		var c00, c01, c02, c03, c10, c11, c12, c13 float32
+		if i+1 < t.mr {
+			ai1 := ai + t.ars
+			for p := 0; p < t.kc; p++ {
+				a0, a1 := a[ai], a[ai1]
+				bp := b[bi : bi+4 : bi+4]
+				b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+				c00 += a0 * b0
+				c01 += a0 * b1
+				c02 += a0 * b2
+				c03 += a0 * b3
+				c10 += a1 * b0
+				c11 += a1 * b1
+				c12 += a1 * b2
+				c13 += a1 * b3
+				ai += t.aks
+				ai1 += t.aks
+				bi += t.bks
+			}
+		} else {
+			for p := 0; p < t.kc; p++ {
+				a0 := a[ai]
+				bp := b[bi : bi+4 : bi+4]
+				c00 += a0 * bp[0]
+				c01 += a0 * bp[1]
+				c02 += a0 * bp[2]
+				c03 += a0 * bp[3]
+				ai += t.aks
+				bi += t.bks
+			}
 		}
-		acc[i] = [4]float32{c0, c1, c2, c3}
+		acc[i] = [4]float32{c00, c01, c02, c03}
+		acc[i+1] = [4]float32{c10, c11, c12, c13}
 	}
 	for i := 0; i < t.mr; i++ {
 		row := t.c[t.ci+i*t.ldc : t.ci+i*t.ldc+t.nr]
