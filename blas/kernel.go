@@ -12,12 +12,24 @@ type microKernel struct {
 	// block.
 	kc, mc, nc int
 	tile       func(t *tileArgs)
+	// partialB says tile reads only the first t.nr values of each k step
+	// of B, so that a partial panel can be read in place.
+	partialB bool
+	// widePanels[mr], when non-zero, is how many full nr-column panels
+	// wideTile covers in one call for a tile of mr rows: few rows alone
+	// give too few accumulators to hide the FMA latency. Each element is
+	// computed exactly as tile would.
+	widePanels [4]int
+	// wideTile is tile over widePanels[t.mr] panels, panelStride elements
+	// apart in t.b.
+	wideTile func(t *tileArgs, panelStride int)
 }
 
 // tileArgs is one micro-kernel call. Strides and offsets count float32
 // elements. Element (i, p) of the A panel is a[ai + i*ars + p*aks]; the nr
 // values of k step p of the B panel start at b[bi + p*bks], padded with zeros
-// up to the kernel's nr; the tile of C starts at c[ci].
+// up to the kernel's nr unless the kernel has partialB; the tile of C starts
+// at c[ci].
 type tileArgs struct {
 	kc, mr, nr   int
 	a            []float32

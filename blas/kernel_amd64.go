@@ -8,16 +8,27 @@ package blas
 // assembly kernels (strides in bytes). mask selects the stored columns: a
 // bit per column for AVX-512, a pointer to 16 VMASKMOVPS lane masks for AVX2.
 type (
-	kernel512Func func(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, mask int)
-	kernel256Func func(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, mask *int32)
+	kernel512Func  func(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, mask int)
+	kernelWideFunc func(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, ps int)
+	kernel256Func  func(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, mask *int32)
 )
 
-// avx512Kernel keeps a 12×32 tile of C in 24 zmm registers.
+// wideKernel is a wide AVX-512 kernel and the number of panels it spans.
+type wideKernel struct {
+	f  kernelWideFunc
+	np int
+}
+
+// avx512Kernel keeps a 12×32 tile of C in 24 zmm registers; tiles of 1 to 3
+// rows span 2 or 4 panels.
 var avx512Kernel = microKernel{
 	name: "avx512",
 	mr:   12, nr: 32,
 	kc: 512, mc: 192, nc: 4096,
-	tile: tileAVX512,
+	tile:       tileAVX512,
+	partialB:   true,
+	widePanels: [4]int{0, kernelsWide512[1].np, kernelsWide512[2].np, kernelsWide512[3].np},
+	wideTile:   tileWideAVX512,
 }
 
 // avx2Kernel keeps a 6×16 tile of C in 12 ymm registers.
@@ -38,6 +49,11 @@ func biasPtr(t *tileArgs) *float32 {
 func tileAVX512(t *tileArgs) {
 	kernels512[t.mr](t.kc, &t.a[t.ai], t.ars*4, t.aks*4, &t.b[t.bi], t.bks*4,
 		&t.c[t.ci], t.ldc*4, t.alpha, t.beta, t.flags(), biasPtr(t), 1<<t.nr-1)
+}
+
+func tileWideAVX512(t *tileArgs, panelStride int) {
+	kernelsWide512[t.mr].f(t.kc, &t.a[t.ai], t.ars*4, t.aks*4, &t.b[t.bi], t.bks*4,
+		&t.c[t.ci], t.ldc*4, t.alpha, t.beta, t.flags(), biasPtr(t), panelStride*4)
 }
 
 // laneMasks[16-nr:] is the VMASKMOVPS mask storing the first nr of 16 lanes.

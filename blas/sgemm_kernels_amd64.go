@@ -41,6 +41,15 @@ func kern512x11(kc int, a *float32, ars, aks int, b *float32, bks int, c *float3
 func kern512x12(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, mask int)
 
 //go:noescape
+func kern512x1p4(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, ps int)
+
+//go:noescape
+func kern512x2p2(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, ps int)
+
+//go:noescape
+func kern512x3p2(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, ps int)
+
+//go:noescape
 func kern256x1(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32, ldc int, alpha, beta float32, flags int, bias *float32, mask *int32)
 
 //go:noescape
@@ -62,3 +71,6 @@ func kern256x6(kc int, a *float32, ars, aks int, b *float32, bks int, c *float32
 var kernels512 = [13]kernel512Func{nil, kern512x1, kern512x2, kern512x3, kern512x4, kern512x5, kern512x6, kern512x7, kern512x8, kern512x9, kern512x10, kern512x11, kern512x12}
 
 var kernels256 = [7]kernel256Func{nil, kern256x1, kern256x2, kern256x3, kern256x4, kern256x5, kern256x6}
+
+// kernelsWide512 indexes the wide AVX-512 kernels by tile row count.
+var kernelsWide512 = [4]wideKernel{1: {kern512x1p4, 4}, 2: {kern512x2p2, 2}, 3: {kern512x3p2, 2}}

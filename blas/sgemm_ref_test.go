@@ -16,6 +16,7 @@ type gemmCase struct {
 	padC           int // extra row-stride elements of C, filled with a sentinel
 	alpha, beta    float32
 	bias, relu     bool
+	packB          bool // runWith: pack B even where it would be read in place
 }
 
 func (tc gemmCase) String() string {
@@ -175,8 +176,10 @@ func (tc gemmCase) runWith(kern *microKernel, o *operands) {
 		alpha: tc.alpha, beta: tc.beta, a: o.a, lda: o.lda, b: o.b, ldb: o.ldb,
 		c: o.c, ldc: o.ldc, bias: ep.Bias, relu: ep.ReLU,
 	}
+	plan := planFor(kern, &g)
+	plan.directB = plan.directB && !tc.packB
 	w := new(workspace)
-	w.run(kern, &g, planFor(kern, &g))
+	w.run(kern, &g, plan)
 }
 
 // runNative calls the native driver whatever the build's dispatch.

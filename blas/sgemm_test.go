@@ -79,7 +79,8 @@ func TestSgemmOddShapes(t *testing.T) {
 
 // TestKernelFamilies runs every kernel family this CPU supports, including
 // the portable one, through odd shapes, both with its own blocking and with
-// tiny blocks that force many passes over k, m and n.
+// tiny blocks that force many passes over k, m and n, and with B both read
+// in place and packed.
 func TestKernelFamilies(t *testing.T) {
 	for _, kern := range kernelFamilies() {
 		tiny := *kern
@@ -91,13 +92,34 @@ func TestKernelFamilies(t *testing.T) {
 					tc := gemmCase{transA: tr.a, transB: tr.b, m: m, n: n, k: k,
 						padA: rng.IntN(3), padB: rng.IntN(3), padC: 1,
 						alpha: []float32{1, -0.75}[rng.IntN(2)], beta: []float32{0, 1, 0.5}[rng.IntN(3)],
-						bias: rng.IntN(2) == 0, relu: rng.IntN(2) == 0}
+						bias: rng.IntN(2) == 0, relu: rng.IntN(2) == 0, packB: rng.IntN(2) == 0}
 					o := tc.operands(rng)
 					tc.runWith(kv, o)
 					tc.check(t, o, kv.name)
 				})
 				if t.Failed() {
 					t.Fatalf("kernel %s (kc=%d mc=%d nc=%d) failed", kv.name, kv.kc, kv.mc, kv.nc)
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmFewRows covers the wide kernels for tiles of 1 to 3 rows: batches
+// of one to three, and blocks whose last row panel is that short, over
+// widths that leave whole runs of panels and remainders.
+func TestSgemmFewRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, kern := range kernelFamilies() {
+		for _, tr := range transposes {
+			for _, m := range []int{1, 2, 3, 13, 14, 15, 25} {
+				for _, n := range []int{64, 96, 128, 129, 200, 256, 300} {
+					tc := gemmCase{transA: tr.a, transB: tr.b, m: m, n: n, k: 1 + rng.IntN(40),
+						padA: 1, padB: rng.IntN(2), padC: 1, alpha: 0.5, beta: []float32{0, 1}[rng.IntN(2)],
+						bias: rng.IntN(2) == 0, relu: rng.IntN(2) == 0, packB: rng.IntN(2) == 0}
+					o := tc.operands(rng)
+					tc.runWith(kern, o)
+					tc.check(t, o, kern.name)
 				}
 			}
 		}
