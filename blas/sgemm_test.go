@@ -192,9 +192,11 @@ func TestSgemmReLUKeepsNaN(t *testing.T) {
 // TestSgemmThreadsBitIdentical checks the native kernels (also under the
 // openblas tag, whose own threading makes no such promise).
 func TestSgemmThreadsBitIdentical(t *testing.T) {
-	t.Cleanup(func() { SetThreads(1) })
+	minFMAs := parallelMinFMAs
+	t.Cleanup(func() { SetThreads(1); parallelMinFMAs = minFMAs })
+	parallelMinFMAs = 1 << 20 // split the small shapes too; the last is split by default
 	rng := rand.New(rand.NewPCG(11, 12))
-	shapes := [][3]int{{300, 70, 200}, {70, 300, 200}, {390, 400, 64}, {129, 161, 130}}
+	shapes := [][3]int{{300, 70, 200}, {70, 300, 200}, {390, 400, 64}, {129, 161, 130}, {100, 37, 300}, {600, 400, 150}}
 	for _, tr := range transposes {
 		for _, s := range shapes {
 			tc := gemmCase{transA: tr.a, transB: tr.b, m: s[0], n: s[1], k: s[2], padA: 1, padC: 1, alpha: 1, beta: 0.5, bias: true, relu: true}
@@ -224,7 +226,9 @@ func TestSgemmAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items under the race detector")
 	}
-	t.Cleanup(func() { SetThreads(1) })
+	minFMAs := parallelMinFMAs
+	t.Cleanup(func() { SetThreads(1); parallelMinFMAs = minFMAs })
+	parallelMinFMAs = 1 << 20 // so that the 2-thread calls are split
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, nt := range []int{1, 2} {
 		SetThreads(nt)
