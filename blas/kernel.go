@@ -43,6 +43,19 @@ type tileArgs struct {
 	bias         []float32 // nil, or the nr biases of the tile's columns
 }
 
+// bounds panics, through an index expression, if the tile would reach past
+// the end of one of its slices when it reads bcols values per k step of B
+// and writes ccols columns of C. The assembly kernels do not check, so this
+// turns a driver bug into a panic instead of a silent wild read.
+func (t *tileArgs) bounds(bcols, ccols int) {
+	_ = t.a[t.ai+(t.mr-1)*t.ars+(t.kc-1)*t.aks]
+	_ = t.b[t.bi+(t.kc-1)*t.bks+bcols-1]
+	_ = t.c[t.ci+(t.mr-1)*t.ldc+ccols-1]
+	if t.bias != nil {
+		_ = t.bias[ccols-1]
+	}
+}
+
 // flags encodes loadC and relu for the assembly kernels.
 func (t *tileArgs) flags() int {
 	f := 0

@@ -39,6 +39,7 @@ var avx2Kernel = microKernel{
 	tile: tileAVX2,
 }
 
+// biasPtr is the kernels' bias argument: nil for none.
 func biasPtr(t *tileArgs) *float32 {
 	if t.bias == nil {
 		return nil
@@ -46,12 +47,17 @@ func biasPtr(t *tileArgs) *float32 {
 	return &t.bias[0]
 }
 
+// tileAVX512 reads t.nr values per k step of B: a partial panel goes
+// through the masked loop.
 func tileAVX512(t *tileArgs) {
+	t.bounds(t.nr, t.nr)
 	kernels512[t.mr](t.kc, &t.a[t.ai], t.ars*4, t.aks*4, &t.b[t.bi], t.bks*4,
 		&t.c[t.ci], t.ldc*4, t.alpha, t.beta, t.flags(), biasPtr(t), 1<<t.nr-1)
 }
 
 func tileWideAVX512(t *tileArgs, panelStride int) {
+	np := kernelsWide512[t.mr].np
+	t.bounds((np-1)*panelStride+32, np*32)
 	kernelsWide512[t.mr].f(t.kc, &t.a[t.ai], t.ars*4, t.aks*4, &t.b[t.bi], t.bks*4,
 		&t.c[t.ci], t.ldc*4, t.alpha, t.beta, t.flags(), biasPtr(t), panelStride*4)
 }
@@ -59,7 +65,9 @@ func tileWideAVX512(t *tileArgs, panelStride int) {
 // laneMasks[16-nr:] is the VMASKMOVPS mask storing the first nr of 16 lanes.
 var laneMasks = [32]int32{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
 
+// tileAVX2 reads all 16 values per k step of B: partial panels are packed.
 func tileAVX2(t *tileArgs) {
+	t.bounds(16, t.nr)
 	mask := &laneMasks[16-t.nr]
 	kernels256[t.mr](t.kc, &t.a[t.ai], t.ars*4, t.aks*4, &t.b[t.bi], t.bks*4,
 		&t.c[t.ci], t.ldc*4, t.alpha, t.beta, t.flags(), biasPtr(t), mask)

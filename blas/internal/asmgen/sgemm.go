@@ -163,6 +163,7 @@ func avx2Kernel(s, g *bytes.Buffer, mr int) {
 	name := fmt.Sprintf("kern256x%d", mr)
 	fmt.Fprintf(g, "\n//go:noescape\nfunc %s%s\n", name, args256)
 	prologue(s, name, args256, mr)
+	prefetchC(s, mr)
 	for i := 0; i < 2*mr; i++ {
 		fmt.Fprintf(s, "\tVXORPS Y%d, Y%d, Y%d\n", i, i, i)
 	}
