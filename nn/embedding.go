@@ -68,7 +68,11 @@ func (e *FieldEmbedding) Forward(ids []int32, values []float32, n int) []float32
 		o := int(id) * stride
 		row := data[o : o+dim : o+dim]
 		if values == nil {
-			copy(out, row)
+			if dim == 1 { // first-order weights: a call to memmove per float would dominate
+				out[0] = row[0]
+			} else {
+				copy(out, row)
+			}
 		} else {
 			v := values[k]
 			for d, w := range row {
