@@ -80,9 +80,41 @@ func ewData(s *bytes.Buffer) {
 }
 
 // emitter writes instructions with V0…V7 standing for the isa's registers.
+// With AVX-512 the constants live in Z10…Z31 for the whole loop (regs);
+// with AVX2 there are too few registers and they are memory operands.
 type emitter struct {
-	s *bytes.Buffer
-	x isa
+	s    *bytes.Buffer
+	x    isa
+	regs map[string]string
+}
+
+// k is the operand of constant name.
+func (e emitter) k(name string) string {
+	if r, ok := e.regs[name]; ok {
+		return r
+	}
+	return c(name)
+}
+
+// loadConsts puts constants in registers before the loop: all of them in
+// Z10…Z31 for AVX-512, the seven most used in Y8…Y14 for AVX2. Loading
+// them in every iteration instead made the AVX-512 loops three times
+// slower.
+func (e *emitter) loadConsts() {
+	e.regs = map[string]string{}
+	names := []string{"one", "sign", "log2e", "ln2hi", "ln2lo", "lo", "hi"}
+	first := 8
+	if e.x.r == "Z" {
+		names, first = nil, 10
+		for _, k := range ewConsts {
+			names = append(names, k.name)
+		}
+	}
+	for i, name := range names {
+		r := fmt.Sprintf("%s%d", e.x.r, first+i)
+		e.regs[name] = r
+		fmt.Fprintf(e.s, "\tVMOVUPS %s, %s\n", c(name), r)
+	}
 }
 
 func (e emitter) op(f string, args ...any) {
@@ -101,7 +133,7 @@ func (e emitter) or() string  { return map[bool]string{true: "VPORD", false: "VO
 // pickIfSign sets into = from where x has its sign bit set.
 func (e emitter) pickIfSign(x, from, into string) {
 	if e.x.r == "Z" {
-		e.op("VPTESTMD %s, %s, K2", c("sign"), x)
+		e.op("VPTESTMD %s, %s, K2", e.k("sign"), x)
 		e.op("VMOVAPS %s, K2, %s", from, into)
 		return
 	}
@@ -111,37 +143,37 @@ func (e emitter) pickIfSign(x, from, into string) {
 // pickIfLess sets into = from where a < the constant k (false for NaN).
 func (e emitter) pickIfLess(a, k, from, into string) {
 	if e.x.r == "Z" {
-		e.op("VCMPPS $1, %s, %s, K2", c(k), a)
+		e.op("VCMPPS $1, %s, %s, K2", e.k(k), a)
 		e.op("VMOVAPS %s, K2, %s", from, into)
 		return
 	}
-	e.op("VCMPPS $1, %s, %s, V1", c(k), a)
+	e.op("VCMPPS $1, %s, %s, V1", e.k(k), a)
 	e.op("VBLENDVPS V1, %s, %s, %s", from, into, into)
 }
 
 // exp: V0 = e^V0, clobbering V1…V5. The clamps keep NaN: with x as the
 // second source, MINPS and MAXPS return it when it is NaN.
 func (e emitter) exp() {
-	e.op("VMOVUPS %s, V5", c("lo"))
+	e.op("VMOVUPS %s, V5", e.k("lo"))
 	e.op("VMAXPS V0, V5, V1")
-	e.op("VMOVUPS %s, V5", c("hi"))
+	e.op("VMOVUPS %s, V5", e.k("hi"))
 	e.op("VMINPS V1, V5, V1")
-	e.op("VMULPS %s, V1, V2", c("log2e"))
+	e.op("VMULPS %s, V1, V2", e.k("log2e"))
 	if e.x.r == "Z" {
 		e.op("VRNDSCALEPS $0, V2, V2")
 	} else {
 		e.op("VROUNDPS $0, V2, V2")
 	}
 	e.op("VMOVUPS V1, V3")
-	e.op("VFNMADD231PS %s, V2, V3", c("ln2hi"))
-	e.op("VFNMADD231PS %s, V2, V3", c("ln2lo"))
-	e.op("VMOVUPS %s, V4", c("p0"))
+	e.op("VFNMADD231PS %s, V2, V3", e.k("ln2hi"))
+	e.op("VFNMADD231PS %s, V2, V3", e.k("ln2lo"))
+	e.op("VMOVUPS %s, V4", e.k("p0"))
 	for _, p := range []string{"p1", "p2", "p3", "p4", "p5"} {
-		e.op("VFMADD213PS %s, V3, V4", c(p))
+		e.op("VFMADD213PS %s, V3, V4", e.k(p))
 	}
 	e.op("VMULPS V3, V3, V5")
 	e.op("VFMADD213PS V3, V5, V4")
-	e.op("VADDPS %s, V4, V4", c("one"))
+	e.op("VADDPS %s, V4, V4", e.k("one"))
 	if e.x.r == "Z" {
 		// VSCALEFPS rounds once, into the subnormals or to ±Inf.
 		e.op("VSCALEFPS V2, V4, V0")
@@ -152,9 +184,9 @@ func (e emitter) exp() {
 	e.op("VCVTPS2DQ V2, V2")
 	e.op("VPSRAD $1, V2, V5")
 	e.op("VPSUBD V5, V2, V2")
-	e.op("VPADDD %s, V5, V5", c("bias"))
+	e.op("VPADDD %s, V5, V5", e.k("bias"))
 	e.op("VPSLLD $23, V5, V5")
-	e.op("VPADDD %s, V2, V2", c("bias"))
+	e.op("VPADDD %s, V2, V2", e.k("bias"))
 	e.op("VPSLLD $23, V2, V2")
 	e.op("VMULPS V5, V4, V4")
 	e.op("VMULPS V2, V4, V0")
@@ -163,10 +195,10 @@ func (e emitter) exp() {
 // sigmoid: V0 = 1/(1+e^-V0) as (x<0 ? e : 1)/(1+e) with e = e^-|x|.
 func (e emitter) sigmoid() {
 	e.op("VMOVUPS V0, V6")
-	e.op("%s %s, V0, V0", e.or(), c("sign"))
+	e.op("%s %s, V0, V0", e.or(), e.k("sign"))
 	e.exp()
-	e.op("VADDPS %s, V0, V1", c("one"))
-	e.op("VMOVUPS %s, V3", c("one"))
+	e.op("VADDPS %s, V0, V1", e.k("one"))
+	e.op("VMOVUPS %s, V3", e.k("one"))
 	e.pickIfSign("V6", "V0", "V3")
 	e.op("VDIVPS V1, V3, V0")
 }
@@ -175,23 +207,23 @@ func (e emitter) sigmoid() {
 // keeps -0): 1 - 2/(e^2|x|+1), or the odd polynomial below |x| = 0.625.
 func (e emitter) tanh() {
 	e.op("VMOVUPS V0, V6")
-	e.op("%s %s, V6, V7", e.and(), c("abs"))
+	e.op("%s %s, V6, V7", e.and(), e.k("abs"))
 	e.op("VADDPS V7, V7, V0")
 	e.exp()
-	e.op("VADDPS %s, V0, V0", c("one"))
-	e.op("VMOVUPS %s, V1", c("two"))
+	e.op("VADDPS %s, V0, V0", e.k("one"))
+	e.op("VMOVUPS %s, V1", e.k("two"))
 	e.op("VDIVPS V0, V1, V1")
-	e.op("VMOVUPS %s, V0", c("one"))
+	e.op("VMOVUPS %s, V0", e.k("one"))
 	e.op("VSUBPS V1, V0, V0")
 	e.op("VMULPS V7, V7, V1")
-	e.op("VMOVUPS %s, V2", c("t0"))
+	e.op("VMOVUPS %s, V2", e.k("t0"))
 	for _, p := range []string{"t1", "t2", "t3", "t4"} {
-		e.op("VFMADD213PS %s, V1, V2", c(p))
+		e.op("VFMADD213PS %s, V1, V2", e.k(p))
 	}
 	e.op("VMULPS V1, V2, V2")
 	e.op("VFMADD213PS V7, V7, V2")
 	e.pickIfLess("V7", "small", "V2", "V0")
-	e.op("%s %s, V6, V2", e.and(), c("sign"))
+	e.op("%s %s, V6, V2", e.and(), e.k("sign"))
 	e.op("%s V2, V0, V0", e.or())
 }
 
@@ -226,11 +258,12 @@ func (e emitter) maskedStore(reg, addr string) {
 // rest under a mask, so no element is read or written out of bounds.
 func unary(s, g *bytes.Buffer, x isa, fn string, body func(emitter)) {
 	name := fn + x.suffix
-	e := emitter{s, x}
+	e := emitter{s: s, x: x}
 	w := 4 * x.lanes
 	fmt.Fprintf(g, "\n//go:noescape\nfunc %s(dst, src []float32)\n", name)
 	fmt.Fprintf(s, "\n// func %s(dst, src []float32)\nTEXT ·%s(SB), NOSPLIT, $0-48\n", name, name)
 	s.WriteString("\tMOVQ dst_base+0(FP), DI\n\tMOVQ dst_len+8(FP), CX\n\tMOVQ src_base+24(FP), SI\n")
+	e.loadConsts()
 	fmt.Fprintf(s, "loop:\n\tCMPQ CX, $%d\n\tJLT tail\n", x.lanes)
 	e.op("VMOVUPS (SI), V0")
 	body(e)
@@ -248,7 +281,7 @@ func unary(s, g *bytes.Buffer, x isa, fn string, body func(emitter)) {
 // len(y), four vectors per iteration.
 func axpy(s, g *bytes.Buffer, x isa) {
 	name := "axpy" + x.suffix
-	e := emitter{s, x}
+	e := emitter{s: s, x: x}
 	w := 4 * x.lanes
 	fmt.Fprintf(g, "\n//go:noescape\nfunc %s(alpha float32, x, y []float32)\n", name)
 	fmt.Fprintf(s, "\n// func %s(alpha float32, x, y []float32)\nTEXT ·%s(SB), NOSPLIT, $0-56\n", name, name)
@@ -279,7 +312,7 @@ func axpy(s, g *bytes.Buffer, x isa) {
 // accumulators, the masked tail into the second, then a fixed reduction tree.
 func dot(s, g *bytes.Buffer, x isa) {
 	name := "dot" + x.suffix
-	e := emitter{s, x}
+	e := emitter{s: s, x: x}
 	w := 4 * x.lanes
 	fmt.Fprintf(g, "\n//go:noescape\nfunc %s(x, y []float32) float32\n", name)
 	fmt.Fprintf(s, "\n// func %s(x, y []float32) float32\nTEXT ·%s(SB), NOSPLIT, $0-52\n", name, name)
