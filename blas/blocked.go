@@ -1,15 +1,13 @@
 package blas
 
-import "sync"
-
 // workspace holds one goroutine's packing buffers and tile arguments. It is
-// pooled so that steady-state calls allocate nothing.
+// kept on a free list so that steady-state calls allocate nothing.
 type workspace struct {
 	bp []float32 // packed block of B: nr-column panels, kc×nr each
 	t  tileArgs
 }
 
-var workspaces = sync.Pool{New: func() any { return new(workspace) }}
+var workspaces freeList[workspace]
 
 // gemmNative runs a validated call on the kernel family chosen for this CPU,
 // split across goroutines when SetThreads allows and the call is large.
@@ -20,10 +18,10 @@ func gemmNative(g *gemmArgs) {
 		gemmParallel(kern, g, plan, nt)
 		return
 	}
-	w := workspaces.Get().(*workspace)
+	w := workspaces.get()
 	w.run(kern, g, plan)
 	w.t = tileArgs{} // drop references to the caller's slices
-	workspaces.Put(w)
+	workspaces.put(w)
 }
 
 // grow returns buf resized to n elements, reallocating only when the

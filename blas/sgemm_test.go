@@ -223,9 +223,6 @@ func TestSgemmThreadsBitIdentical(t *testing.T) {
 }
 
 func TestSgemmAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops items under the race detector")
-	}
 	minFMAs := parallelMinFMAs
 	t.Cleanup(func() { SetThreads(1); parallelMinFMAs = minFMAs })
 	parallelMinFMAs = 1 << 20 // so that the 2-thread calls are split

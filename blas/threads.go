@@ -37,14 +37,14 @@ type part struct {
 	wg   *sync.WaitGroup
 }
 
-// parallelCall holds the parts and the WaitGroup of one split call; pooled
-// so that splitting allocates nothing once warm.
+// parallelCall holds the parts and the WaitGroup of one split call; kept on a
+// free list so that splitting allocates nothing once warm.
 type parallelCall struct {
 	parts []part
 	wg    sync.WaitGroup
 }
 
-var parallelCalls = sync.Pool{New: func() any { return new(parallelCall) }}
+var parallelCalls freeList[parallelCall]
 
 // The worker pool: goroutines blocked on a channel receive between calls,
 // never spinning. It grows to the largest thread count ever used.
@@ -70,10 +70,10 @@ func worker() {
 }
 
 func (p *part) runPart() {
-	w := workspaces.Get().(*workspace)
+	w := workspaces.get()
 	w.run(p.kern, &p.g, p.plan)
 	w.t = tileArgs{}
-	workspaces.Put(w)
+	workspaces.put(w)
 }
 
 // gemmParallel splits C into nt column blocks (or row blocks when C is tall)
@@ -87,7 +87,7 @@ func gemmParallel(kern *microKernel, g *gemmArgs, plan blockPlan, nt int) {
 	}
 	units := (size + unit - 1) / unit
 	nt = min(nt, units)
-	pc := parallelCalls.Get().(*parallelCall)
+	pc := parallelCalls.get()
 	if cap(pc.parts) < nt {
 		pc.parts = make([]part, nt)
 	}
@@ -127,5 +127,5 @@ func gemmParallel(kern *microKernel, g *gemmArgs, plan blockPlan, nt int) {
 	parts[0].runPart()
 	pc.wg.Wait()
 	clear(parts) // drop references to the caller's slices
-	parallelCalls.Put(pc)
+	parallelCalls.put(pc)
 }

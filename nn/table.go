@@ -37,13 +37,11 @@ func NewTable(name string, rows, dim int, padding bool) *Table {
 	if rows < 1 || dim < 1 {
 		panic(fmt.Sprintf("nn: table %q: rows and dim must be positive, got %d×%d", name, rows, dim))
 	}
-	t := &Table{
+	return &Table{
 		Name: name, Rows: rows, Dim: dim, Stride: dim, Padding: padding,
 		Data: make([]float32, rows*dim),
 		slot: make([]int32, rows),
 	}
-	adviseHugePages(t.Data)
-	return t
 }
 
 // InitNormal fills every row but the padding row from N(0, std²).
@@ -87,7 +85,6 @@ func (t *Table) StateSize() int { return t.Stride - t.Dim }
 func (t *Table) ReserveState(n int) {
 	stride := t.Dim + n
 	data := make([]float32, t.Rows*stride)
-	adviseHugePages(data)
 	for r := 0; r < t.Rows; r++ {
 		copy(data[r*stride:r*stride+t.Dim], t.Row(int32(r)))
 	}

@@ -1,8 +1,11 @@
 package stepbench
 
 import (
+	"fmt"
 	"math"
 	"testing"
+
+	"github.com/recforge/recforge/blas"
 )
 
 // A handful of steps on a small instance must lower the loss on a repeated
@@ -42,16 +45,18 @@ func TestStepDeterministic(t *testing.T) {
 
 // BenchmarkDeepFMStep measures one full training step (forward, backward,
 // lazy Adam) of the DeepFM-shaped model at batch 4096 on one thread:
-//   - rows=1x: tables of about 1M rows;
-//   - rows=10x/same-ids: tables 10× larger fed the very same field values,
+//   - table=1x/draw=1x: tables of about 1M rows;
+//   - table=10x/draw=1x: tables 10× larger fed the very same field values,
 //     so that any slowdown is the cost of table size alone;
-//   - rows=10x/all-ids: values drawn over the 10× vocabularies, which
+//   - table=10x/draw=10x: values drawn over the 10× vocabularies, which
 //     touches more distinct rows per batch (reported for context).
+//
+// Compare the first two with `benchstat -col /table`.
 func BenchmarkDeepFMStep(b *testing.B) {
 	cases := []struct {
 		name         string
 		scale, drawn int
-	}{{"rows=1x", 1, 1}, {"rows=10x/same-ids", 10, 1}, {"rows=10x/all-ids", 10, 10}}
+	}{{"table=1x/draw=1x", 1, 1}, {"table=10x/draw=1x", 10, 1}, {"table=10x/draw=10x", 10, 10}}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			cfg := DefaultConfig(c.scale)
@@ -67,6 +72,29 @@ func BenchmarkDeepFMStep(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*cfg.Batch)/b.Elapsed().Seconds(), "samples/s")
 			b.ReportMetric(float64(rows), "rows")
+		})
+	}
+}
+
+// BenchmarkDeepFMStepThreads measures the same step with SGEMMs split over
+// 1 and 2 goroutines (blas.SetThreads): the explicit opt-in to more cores.
+// Everything outside SGEMM stays on one thread.
+func BenchmarkDeepFMStepThreads(b *testing.B) {
+	cfg := DefaultConfig(1)
+	batches, rows := MakeBatches(cfg.Sizes, cfg.Sizes, cfg.Batch, 8, 11)
+	for _, nt := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", nt), func(b *testing.B) {
+			blas.SetThreads(nt)
+			defer blas.SetThreads(1)
+			s := NewStep(cfg, rows)
+			for _, bt := range batches {
+				s.Run(bt)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				s.Run(batches[i%len(batches)])
+			}
+			b.ReportMetric(float64(b.N*cfg.Batch)/b.Elapsed().Seconds(), "samples/s")
 		})
 	}
 }
