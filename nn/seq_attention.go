@@ -84,22 +84,7 @@ func (s *SeqAttention) Forward(h, e []float32, n, steps int, lens []int32) []flo
 		for t := range w {
 			w[t] = blas.Dot(h[(i*steps+t)*H:][:H], qi)
 		}
-		mx := w[0]
-		for _, v := range w[1:] {
-			mx = max(mx, v)
-		}
-		for t := range w {
-			w[t] -= mx
-		}
-		blas.Exp(w, w)
-		var sum float32
-		for _, v := range w {
-			sum += v
-		}
-		inv := 1 / sum
-		for t := range w {
-			w[t] *= inv
-		}
+		softmaxInPlace(w)
 	}
 	return s.a[:n*steps]
 }
