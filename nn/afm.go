@@ -280,4 +280,3 @@ func (l *AFMInteraction) Backward(dy []float32) []float32 {
 	}
 	return de
 }
-
