@@ -1,0 +1,12 @@
+// Package data reads raw recommendation data — Criteo and Avazu logs, CSV
+// and TSV with a header, libFM/libSVM/libFFM, MovieLens, NCF-style rating
+// and negative files, behaviour sequences — as a stream of records whose
+// columns are still raw bytes. Turning those bytes into ids and values is the
+// job of package feature, so that training and serving encode a row the same
+// way.
+//
+// Readers never hold a whole file: they stream line by line, read gzip
+// transparently, and report malformed input as a *ParseError naming the file,
+// line, column and what was expected — or, when asked, skip such rows and
+// count them.
+package data
