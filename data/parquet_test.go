@@ -1,0 +1,79 @@
+package data
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+type parquetRow struct {
+	Label float32  `parquet:"label"`
+	User  int64    `parquet:"user"`
+	Item  string   `parquet:"item"`
+	Price *float64 `parquet:"price,optional"`
+	Hist  []int32  `parquet:"hist,list"`
+	Clean bool     `parquet:"clean"`
+}
+
+func TestParquetReader(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rows.parquet")
+	price := 12.5
+	rows := []parquetRow{
+		{Label: 1, User: 42, Item: "a7", Price: &price, Hist: []int32{3, 9, 4}, Clean: true},
+		{Label: 0, User: -3, Item: "", Price: nil, Hist: nil},
+	}
+	if err := parquet.WriteFile(path, rows); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenParquet(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	col := map[string]int{}
+	for i, c := range r.Columns() {
+		col[c] = i
+	}
+	for _, name := range []string{"label", "user", "item", "price", "hist.list.element", "clean"} {
+		if _, ok := col[name]; !ok {
+			t.Fatalf("column %q missing from %v", name, r.Columns())
+		}
+	}
+	want := []map[string]string{
+		{"label": "1", "user": "42", "item": "a7", "price": "12.5", "hist.list.element": "3|9|4", "clean": "1"},
+		{"label": "0", "user": "-3", "item": "", "price": "", "hist.list.element": "", "clean": "0"},
+	}
+	var rec Record
+	for i, w := range want {
+		if err := r.Next(&rec); err != nil {
+			t.Fatalf("row %d: %v", i+1, err)
+		}
+		if rec.Line != i+1 || rec.File != path {
+			t.Fatalf("row %d located at %s:%d", i+1, rec.File, rec.Line)
+		}
+		for name, v := range w {
+			if got := string(rec.Cols[col[name]]); got != v {
+				t.Errorf("row %d, %s = %q, want %q", i+1, name, got, v)
+			}
+		}
+	}
+	if err := r.Next(&rec); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the last row: %v, want io.EOF", err)
+	}
+}
+
+func TestParquetReaderRejectsOtherFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "not.parquet")
+	if err := os.WriteFile(path, []byte("0\t1\t2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenParquet(path)
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.File != path {
+		t.Fatalf("opening a TSV as Parquet: %v, want a ParseError naming the file", err)
+	}
+}
