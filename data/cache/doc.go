@@ -1,0 +1,15 @@
+// Package cache stores encoded examples as a compact columnar binary file
+// that is memory-mapped and reused across epochs and models, so that raw
+// logs are parsed and encoded once.
+//
+// A cache file holds named columns of float32, int32 or int64 values, each
+// either fixed-width (Width values per row) or ragged (per-row offsets plus
+// values, for sequences). A versioned header carries a fingerprint of what
+// the cache was built from — the source files and the fitted encoders — and
+// OpenOrBuild rebuilds a cache whose fingerprint or format version no longer
+// matches. Files are written to a temporary name and renamed into place, so a
+// crash never leaves a half-written cache behind a valid name.
+//
+// The package knows nothing of schemas or models: callers decide what the
+// columns mean.
+package cache

@@ -1,0 +1,161 @@
+package cache
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// Version is the cache format version written by this build. A file of any
+// other version is stale and rebuilt.
+const Version = 1
+
+var magic = [8]byte{'R', 'F', 'C', 'A', 'C', 'H', 'E', 0}
+
+// align is the alignment of every column section, so that a mapped section
+// can be viewed as a slice of its element type.
+const align = 64
+
+// DType is the element type of a column.
+type DType uint8
+
+// The element types a column can hold.
+const (
+	Float32 DType = iota + 1
+	Int32
+	Int64
+)
+
+func (t DType) size() int {
+	switch t {
+	case Float32, Int32:
+		return 4
+	case Int64:
+		return 8
+	}
+	return 0
+}
+
+// String names the type.
+func (t DType) String() string {
+	switch t {
+	case Float32:
+		return "float32"
+	case Int32:
+		return "int32"
+	case Int64:
+		return "int64"
+	}
+	return fmt.Sprintf("DType(%d)", uint8(t))
+}
+
+// Column describes one column of a cache.
+type Column struct {
+	Name string
+	Type DType
+	// Width is the number of values per row; 0 makes the column ragged,
+	// with per-row lengths.
+	Width int
+}
+
+// section locates one column's bytes in the file.
+type section struct {
+	Column
+	offsetsAt, offsetsLen int64 // ragged: rows+1 int64 offsets (in values)
+	valuesAt, valuesLen   int64 // values, in bytes
+}
+
+// header is everything before the first section:
+//
+//	magic [8] | version u32 | fingerprint [32] | rows u64 | ncols u32 |
+//	per column: nameLen u16, name, type u8, width u32,
+//	            offsetsAt u64, offsetsLen u64, valuesAt u64, valuesLen u64
+//
+// all little-endian.
+type header struct {
+	fingerprint [32]byte
+	rows        int64
+	sections    []section
+}
+
+func (h *header) marshal() []byte {
+	b := append([]byte(nil), magic[:]...)
+	b = binary.LittleEndian.AppendUint32(b, Version)
+	b = append(b, h.fingerprint[:]...)
+	b = binary.LittleEndian.AppendUint64(b, uint64(h.rows))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(h.sections)))
+	for _, s := range h.sections {
+		b = binary.LittleEndian.AppendUint16(b, uint16(len(s.Name)))
+		b = append(b, s.Name...)
+		b = append(b, byte(s.Type))
+		b = binary.LittleEndian.AppendUint32(b, uint32(s.Width))
+		for _, v := range []int64{s.offsetsAt, s.offsetsLen, s.valuesAt, s.valuesLen} {
+			b = binary.LittleEndian.AppendUint64(b, uint64(v))
+		}
+	}
+	return b
+}
+
+// errStale marks a file written by another format version.
+type errStale struct{ version uint32 }
+
+func (e errStale) Error() string {
+	return fmt.Sprintf("cache format version %d, this build reads version %d", e.version, Version)
+}
+
+// unmarshal parses a header from the start of a file of size bytes,
+// checking that every section lies inside the file.
+func unmarshal(b []byte, size int64) (*header, error) {
+	r := reader{b: b}
+	var m [8]byte
+	copy(m[:], r.take(8))
+	if r.err != nil || m != magic {
+		return nil, fmt.Errorf("not a recforge cache file")
+	}
+	if v := r.u32(); r.err == nil && v != Version {
+		return nil, errStale{v}
+	}
+	h := &header{}
+	copy(h.fingerprint[:], r.take(32))
+	h.rows = int64(r.u64())
+	n := r.u32()
+	if r.err != nil || n > 1<<16 || h.rows < 0 {
+		return nil, fmt.Errorf("corrupt cache header")
+	}
+	for range n {
+		var s section
+		s.Name = string(r.take(int(r.u16())))
+		s.Type = DType(r.take(1)[0:1:1][0])
+		s.Width = int(r.u32())
+		s.offsetsAt, s.offsetsLen = int64(r.u64()), int64(r.u64())
+		s.valuesAt, s.valuesLen = int64(r.u64()), int64(r.u64())
+		if r.err != nil {
+			return nil, fmt.Errorf("corrupt cache header")
+		}
+		if s.Type.size() == 0 || s.offsetsAt < 0 || s.valuesAt < 0 || s.offsetsLen < 0 || s.valuesLen < 0 ||
+			s.offsetsAt+s.offsetsLen > size || s.valuesAt+s.valuesLen > size || s.valuesAt%align != 0 || s.offsetsAt%align != 0 {
+			return nil, fmt.Errorf("corrupt cache header: column %q lies outside the file", s.Name)
+		}
+		h.sections = append(h.sections, s)
+	}
+	return h, nil
+}
+
+// reader reads little-endian fields, remembering the first overrun.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) take(n int) []byte {
+	if r.err != nil || n > len(r.b) {
+		r.err = fmt.Errorf("short header")
+		return make([]byte, n)
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+func (r *reader) u16() uint16 { return binary.LittleEndian.Uint16(r.take(2)) }
+func (r *reader) u32() uint32 { return binary.LittleEndian.Uint32(r.take(4)) }
+func (r *reader) u64() uint64 { return binary.LittleEndian.Uint64(r.take(8)) }
