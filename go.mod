@@ -2,11 +2,13 @@ module github.com/recforge/recforge
 
 go 1.26.0
 
-require golang.org/x/sys v0.50.0
+require (
+	github.com/goccy/go-yaml v1.19.2
+	golang.org/x/sys v0.50.0
+)
 
 require (
 	github.com/andybalholm/brotli v1.1.1 // indirect
-	github.com/goccy/go-yaml v1.19.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/klauspost/compress v1.17.9 // indirect
 	github.com/parquet-go/bitpack v1.0.0 // indirect
