@@ -1,0 +1,48 @@
+package synth
+
+// CTROracle is what the truth of the first Rows rows of a CTR allows.
+type CTROracle struct {
+	Rows int
+	// CTR is the rate of sampled clicks; MeanP the mean true probability.
+	CTR, MeanP float64
+	// AUC ranks the rows by their true probability against their sampled
+	// labels: no model can expect more on these rows.
+	AUC float64
+	// FirstOrderAUC ranks them by FirstOrderLogit, the logit with every
+	// cross term removed. Because the planted crosses are centred, that is
+	// the exact projection of the logit onto additive functions of the
+	// fields (for the numeric×categorical crosses, up to the sampled mean
+	// of the count): the best a first-order model such as LR can hope to
+	// approximate. It is a reference, not a proven bound on LR's AUC.
+	FirstOrderAUC float64
+}
+
+// Oracle generates the first n rows, the same ones Stream, Reader and
+// WriteTSV give, and scores their true probabilities.
+func (g *CTR) Oracle(n int) (CTROracle, error) {
+	if n < 1 {
+		return CTROracle{}, errNoRows
+	}
+	s := g.Stream()
+	row := g.NewRow()
+	full := make([]float64, n)
+	first := make([]float64, n)
+	labels := make([]bool, n)
+	o := CTROracle{Rows: n}
+	for i := range n {
+		s.Next(&row)
+		full[i], first[i], labels[i] = row.Logit, row.FirstOrderLogit, row.Label
+		o.MeanP += row.P
+		if row.Label {
+			o.CTR++
+		}
+	}
+	o.CTR /= float64(n)
+	o.MeanP /= float64(n)
+	var err error
+	if o.AUC, err = AUC(full, labels); err != nil {
+		return o, err
+	}
+	o.FirstOrderAUC, err = AUC(first, labels)
+	return o, err
+}
