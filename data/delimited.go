@@ -1,0 +1,187 @@
+package data
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// DelimitedReader reads files of one record per line whose fields are split
+// by a fixed separator, without quoting, and checks every field against its
+// column's expected form (label, integer, number, text). It backs the
+// Criteo, Avazu, MovieLens and NCF rating readers.
+type DelimitedReader struct {
+	src     *lineSource
+	sep     []byte
+	columns []string
+	kinds   []kind
+	latin1  bool // decode lines that are not UTF-8 as Latin-1
+	skipBad bool
+	skipped int64
+
+	cols    [][]byte
+	conv    []byte
+	pending []byte // the first data line, read at open time
+	hasPend bool
+}
+
+// delimSpec describes one delimited format.
+type delimSpec struct {
+	sep     string
+	columns []string
+	kinds   []kind
+	latin1  bool
+	// optTail trailing columns may be absent; the first data line decides
+	// the column count for the whole file.
+	optTail int
+	// isHeader reports whether the first line is a header to drop.
+	isHeader func(first [][]byte) bool
+}
+
+func openDelimited(path string, spec delimSpec, opts ReadOptions) (*DelimitedReader, error) {
+	src, err := openSource(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	r := &DelimitedReader{
+		src: src, sep: []byte(spec.sep), columns: spec.columns, kinds: spec.kinds,
+		latin1: spec.latin1, skipBad: opts.SkipBad,
+		cols: make([][]byte, 0, len(spec.columns)),
+	}
+	if err := r.prime(spec); err != nil {
+		src.close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// prime reads the first line: it may be a header, and it fixes the column
+// count of formats with optional trailing columns.
+func (r *DelimitedReader) prime(spec delimSpec) error {
+	for {
+		line, err := r.src.next()
+		if err != nil {
+			if r.skippable(err) {
+				continue
+			}
+			return err
+		}
+		fields := bytes.Split(line, r.sep) // once per file: allocation is fine
+		if spec.isHeader != nil && spec.isHeader(fields) {
+			if len(fields) != len(r.columns) {
+				return &ParseError{File: r.src.path, Line: r.src.line, Msg: fmt.Sprintf("header has %d fields, expected %d", len(fields), len(r.columns))}
+			}
+			r.src.records-- // a header alone is still an empty file
+			continue
+		}
+		if n := len(fields); spec.optTail > 0 && n < len(r.columns) && n >= len(r.columns)-spec.optTail {
+			r.columns, r.kinds = r.columns[:n], r.kinds[:n]
+		}
+		r.pending, r.hasPend = line, true
+		return nil
+	}
+}
+
+// skippable reports whether err is a malformed row to count and skip.
+func (r *DelimitedReader) skippable(err error) bool {
+	var pe *ParseError
+	if r.skipBad && errors.As(err, &pe) && pe.Line > 0 {
+		r.skipped++
+		return true
+	}
+	return false
+}
+
+// Columns names the columns in file order.
+func (r *DelimitedReader) Columns() []string { return r.columns }
+
+// Skipped counts the malformed rows skipped under ReadOptions.SkipBad.
+func (r *DelimitedReader) Skipped() int64 { return r.skipped }
+
+// Close closes the file.
+func (r *DelimitedReader) Close() error { return r.src.close() }
+
+// Next fills rec with the next record; it returns io.EOF after the last.
+func (r *DelimitedReader) Next(rec *Record) error {
+	for {
+		var line []byte
+		if r.hasPend {
+			line, r.hasPend = r.pending, false
+		} else {
+			var err error
+			if line, err = r.src.next(); err != nil {
+				if err != io.EOF && r.skippable(err) {
+					continue
+				}
+				return err
+			}
+		}
+		if err := r.parse(line); err != nil {
+			if r.skippable(err) {
+				continue
+			}
+			return err
+		}
+		rec.File, rec.Line, rec.Cols = r.src.path, r.src.line, r.cols
+		return nil
+	}
+}
+
+func (r *DelimitedReader) parse(line []byte) error {
+	if r.latin1 && !utf8.Valid(line) {
+		r.conv = appendLatin1(r.conv[:0], line)
+		line = r.conv
+	}
+	cols := r.cols[:0]
+	n := 0
+	for {
+		var i int
+		if len(r.sep) == 1 {
+			i = bytes.IndexByte(line, r.sep[0])
+		} else {
+			i = bytes.Index(line, r.sep)
+		}
+		field := line
+		if i >= 0 {
+			field = line[:i]
+		}
+		if n < len(r.columns) {
+			cols = append(cols, field)
+		}
+		n++
+		if i < 0 {
+			break
+		}
+		line = line[i+len(r.sep):]
+	}
+	if n != len(r.columns) {
+		col := n + 1 // the first missing column
+		if n > len(r.columns) {
+			col = len(r.columns) + 1 // the first extra one
+		}
+		return &ParseError{File: r.src.path, Line: r.src.line, Column: col,
+			Msg: fmt.Sprintf("expected %d fields, found %d", len(r.columns), n)}
+	}
+	for c, k := range r.kinds {
+		if msg := k.check(cols[c]); msg != "" {
+			return &ParseError{File: r.src.path, Line: r.src.line, Column: c + 1, Field: r.columns[c], Msg: msg}
+		}
+	}
+	r.cols = cols
+	return nil
+}
+
+// appendLatin1 appends the UTF-8 encoding of Latin-1 text: each byte is the
+// code point of the same value.
+func appendLatin1(dst, b []byte) []byte {
+	for _, c := range b {
+		if c < utf8.RuneSelf {
+			dst = append(dst, c)
+		} else {
+			dst = utf8.AppendRune(dst, rune(c))
+		}
+	}
+	return dst
+}

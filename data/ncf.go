@@ -1,0 +1,88 @@
+package data
+
+import (
+	"bytes"
+	"errors"
+	"io"
+)
+
+// NCFNegativeColumns are the columns of an NCF .negative record: the test
+// pair, then the sampled negative items as one TAB-separated list.
+var NCFNegativeColumns = []string{"user", "item", "negatives"}
+
+// NCFNegativeReader reads NCF-style .negative files, one line per test
+// pair: `(user,item)\tneg1\tneg2 …`. Cols are user, item and the raw
+// negatives list (TAB-separated item ids, each checked), to be split by a
+// sequence field; line k belongs to line k of the matching .test.rating.
+type NCFNegativeReader struct {
+	src     *lineSource
+	skipBad bool
+	skipped int64
+	cols    [][]byte
+}
+
+// OpenNCFNegative opens an NCF .negative file.
+func OpenNCFNegative(path string, opts ReadOptions) (*NCFNegativeReader, error) {
+	src, err := openSource(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &NCFNegativeReader{src: src, skipBad: opts.SkipBad, cols: make([][]byte, 3)}, nil
+}
+
+// Columns returns user, item, negatives.
+func (r *NCFNegativeReader) Columns() []string { return NCFNegativeColumns }
+
+// Skipped counts the malformed rows skipped under ReadOptions.SkipBad.
+func (r *NCFNegativeReader) Skipped() int64 { return r.skipped }
+
+// Close closes the file.
+func (r *NCFNegativeReader) Close() error { return r.src.close() }
+
+// Next fills rec with the next record; it returns io.EOF after the last.
+func (r *NCFNegativeReader) Next(rec *Record) error {
+	for {
+		line, err := r.src.next()
+		if err == nil {
+			err = r.parse(line)
+		}
+		if err != nil {
+			var pe *ParseError
+			if err != io.EOF && r.skipBad && errors.As(err, &pe) && pe.Line > 0 {
+				r.skipped++
+				continue
+			}
+			return err
+		}
+		rec.File, rec.Line, rec.Cols = r.src.path, r.src.line, r.cols
+		return nil
+	}
+}
+
+func (r *NCFNegativeReader) parse(line []byte) error {
+	head, negs, _ := bytes.Cut(line, []byte{'\t'})
+	comma := bytes.IndexByte(head, ',')
+	if len(head) < 5 || head[0] != '(' || head[len(head)-1] != ')' || comma < 0 {
+		return r.errAt(1, "user", "expected a test pair (user,item), found "+quoteBytes(head))
+	}
+	user, item := head[1:comma], head[comma+1:len(head)-1]
+	if msg := kindNat.check(user); msg != "" {
+		return r.errAt(1, "user", msg)
+	}
+	if msg := kindNat.check(item); msg != "" {
+		return r.errAt(1, "item", msg)
+	}
+	for col, rest := 2, negs; len(rest) > 0; col++ {
+		tok, tail, _ := bytes.Cut(rest, []byte{'\t'})
+		if msg := kindNat.check(tok); msg != "" {
+			return r.errAt(col, "negatives", msg)
+		}
+		rest = tail
+	}
+	r.cols[0], r.cols[1], r.cols[2] = user, item, negs
+	return nil
+}
+
+func (r *NCFNegativeReader) errAt(col int, field, msg string) error {
+	return &ParseError{File: r.src.path, Line: r.src.line, Column: col, Field: field, Msg: msg}
+}

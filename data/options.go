@@ -1,0 +1,32 @@
+package data
+
+// DefaultMaxLineBytes bounds a line when ReadOptions.MaxLineBytes is 0:
+// large enough for the longest real rows (NCF negative lines, user
+// sequences of a few thousand items), small enough that a file without
+// newlines cannot exhaust memory.
+const DefaultMaxLineBytes = 1 << 20
+
+// ReadOptions tune every text reader.
+type ReadOptions struct {
+	// SkipBad skips malformed rows instead of failing, counting them in
+	// the reader's Skipped. File-level problems (an empty file, a bad
+	// header, an unreadable gzip stream) still fail.
+	SkipBad bool
+	// MaxLineBytes bounds the length of a line (or of a CSV record whose
+	// quoted fields span lines); longer ones are malformed. 0 means
+	// DefaultMaxLineBytes.
+	MaxLineBytes int
+	// Columns names the columns of a headerless CSV/TSV file; when nil the
+	// first line is the header. Only the generic CSV/TSV reader reads it.
+	Columns []string
+	// TrimSpace removes spaces and tabs around unquoted CSV/TSV fields, for
+	// files written with ", " between fields (UCI Adult).
+	TrimSpace bool
+}
+
+func (o ReadOptions) maxLine() int {
+	if o.MaxLineBytes > 0 {
+		return o.MaxLineBytes
+	}
+	return DefaultMaxLineBytes
+}

@@ -1,0 +1,128 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+)
+
+// lineSource streams the lines of a file, gunzipping it when it starts with
+// the gzip magic bytes (whatever its name), with each line bounded by a
+// maximum length so that memory stays bounded.
+type lineSource struct {
+	path    string
+	file    *os.File
+	gz      *gzip.Reader
+	br      *bufio.Reader
+	max     int
+	line    int  // number of the line last returned
+	records int  // data lines returned (non-blank)
+	eof     bool // the underlying stream is exhausted
+	// keepBlank returns blank lines too: inside a quoted CSV field they
+	// are data.
+	keepBlank bool
+}
+
+func openSource(path string, opts ReadOptions) (*lineSource, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	max := opts.maxLine()
+	s := &lineSource{path: path, file: f, max: max}
+	br := bufio.NewReaderSize(f, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			f.Close()
+			return nil, &ParseError{File: path, Msg: "expected a gzip stream: " + err.Error()}
+		}
+		gz.Multistream(true)
+		s.gz = gz
+		s.br = bufio.NewReaderSize(gz, max+2)
+	} else {
+		// The buffer must hold a whole line plus its "\r\n".
+		s.br = bufio.NewReaderSize(br, max+2)
+	}
+	return s, nil
+}
+
+// next returns the next non-blank line without its line end, as a slice
+// into the buffer valid until the following call. At the end it returns
+// io.EOF, or a *ParseError when the file had no data line at all.
+func (s *lineSource) next() ([]byte, error) {
+	for {
+		if s.eof {
+			if s.records == 0 {
+				return nil, &ParseError{File: s.path, Msg: "empty file: expected at least one record"}
+			}
+			return nil, io.EOF
+		}
+		b, err := s.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull || (err == nil && len(b)-1 > s.max && !(len(b)-2 == s.max && b[len(b)-2] == '\r')) {
+			s.line++
+			if err := s.discardLine(); err != nil {
+				return nil, err
+			}
+			s.records++ // an over-long line is a (bad) record, not an empty file
+			return nil, &ParseError{File: s.path, Line: s.line, Msg: fmt.Sprintf("line longer than %d bytes (raise ReadOptions.MaxLineBytes if it is genuine)", s.max)}
+		}
+		if err != nil {
+			if err != io.EOF {
+				return nil, s.readError(err)
+			}
+			s.eof = true
+			if len(b) == 0 {
+				continue
+			}
+			if len(b) > s.max {
+				s.line++
+				s.records++
+				return nil, &ParseError{File: s.path, Line: s.line, Msg: fmt.Sprintf("line longer than %d bytes (raise ReadOptions.MaxLineBytes if it is genuine)", s.max)}
+			}
+		}
+		s.line++
+		b = bytes.TrimSuffix(b, []byte{'\n'})
+		b = bytes.TrimSuffix(b, []byte{'\r'})
+		if len(b) == 0 && !s.keepBlank {
+			continue // blank lines (a trailing empty line, say) carry no record
+		}
+		s.records++
+		return b, nil
+	}
+}
+
+// discardLine skips the rest of an over-long line.
+func (s *lineSource) discardLine() error {
+	for {
+		_, err := s.br.ReadSlice('\n')
+		switch err {
+		case nil:
+			return nil
+		case bufio.ErrBufferFull:
+			continue
+		case io.EOF:
+			s.eof = true
+			return nil
+		default:
+			return s.readError(err)
+		}
+	}
+}
+
+func (s *lineSource) readError(err error) error {
+	if s.gz != nil {
+		return &ParseError{File: s.path, Line: s.line + 1, Msg: "reading gzip stream: " + err.Error()}
+	}
+	return fmt.Errorf("%s: %w", s.path, err)
+}
+
+func (s *lineSource) close() error {
+	if s.gz != nil {
+		s.gz.Close()
+	}
+	return s.file.Close()
+}

@@ -1,0 +1,146 @@
+package data
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// SparseReader reads libFM/libSVM lines (`label idx:val ...`) and libFFM
+// lines (`label field:idx:val ...`), separated by spaces or TABs. The
+// number of features varies by row, so a record is not a fixed set of
+// columns: Cols[0] is the label and Cols[1:] are the raw feature tokens,
+// each already checked (indices and fields non-negative integers, values
+// finite numbers, the label a finite number). Columns returns ["label"]
+// and Sparse returns true, telling consumers to read Cols[1:] as tokens.
+type SparseReader struct {
+	src     *lineSource
+	ffm     bool
+	skipBad bool
+	skipped int64
+	cols    [][]byte
+}
+
+// OpenLibFM reads a libFM or libSVM file.
+func OpenLibFM(path string, opts ReadOptions) (*SparseReader, error) {
+	return openSparse(path, false, opts)
+}
+
+// OpenLibFFM reads a libFFM file.
+func OpenLibFFM(path string, opts ReadOptions) (*SparseReader, error) {
+	return openSparse(path, true, opts)
+}
+
+func openSparse(path string, ffm bool, opts ReadOptions) (*SparseReader, error) {
+	src, err := openSource(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &SparseReader{src: src, ffm: ffm, skipBad: opts.SkipBad, cols: make([][]byte, 0, 64)}, nil
+}
+
+var sparseColumns = []string{"label"}
+
+// Columns returns ["label"]: the feature tokens that follow in Cols[1:] are
+// not named columns.
+func (r *SparseReader) Columns() []string { return sparseColumns }
+
+// Sparse reports that records carry a variable number of feature tokens
+// after the label.
+func (r *SparseReader) Sparse() bool { return true }
+
+// FFM reports whether tokens are field:index:value (libFFM) rather than
+// index:value.
+func (r *SparseReader) FFM() bool { return r.ffm }
+
+// Skipped counts the malformed rows skipped under ReadOptions.SkipBad.
+func (r *SparseReader) Skipped() int64 { return r.skipped }
+
+// Close closes the file.
+func (r *SparseReader) Close() error { return r.src.close() }
+
+// Next fills rec with the next record; it returns io.EOF after the last.
+func (r *SparseReader) Next(rec *Record) error {
+	for {
+		line, err := r.src.next()
+		if err == nil {
+			err = r.parse(line)
+		}
+		if err != nil {
+			var pe *ParseError
+			if err != io.EOF && r.skipBad && errors.As(err, &pe) && pe.Line > 0 {
+				r.skipped++
+				continue
+			}
+			return err
+		}
+		rec.File, rec.Line, rec.Cols = r.src.path, r.src.line, r.cols
+		return nil
+	}
+}
+
+func (r *SparseReader) parse(line []byte) error {
+	cols := r.cols[:0]
+	for len(line) > 0 {
+		i := bytes.IndexAny(line, " \t")
+		tok := line
+		if i >= 0 {
+			tok, line = line[:i], line[i+1:]
+		} else {
+			line = nil
+		}
+		if len(tok) == 0 {
+			continue // runs of separators
+		}
+		col := len(cols) + 1
+		if col == 1 {
+			if !finiteNumber(tok) {
+				return r.errAt(col, "label", "expected a numeric label, found "+quoteBytes(tok))
+			}
+		} else if msg := r.checkToken(tok); msg != "" {
+			return r.errAt(col, "", msg)
+		}
+		cols = append(cols, tok)
+	}
+	if len(cols) == 0 {
+		return r.errAt(1, "label", "missing label")
+	}
+	r.cols = cols
+	return nil
+}
+
+func (r *SparseReader) errAt(col int, field, msg string) error {
+	return &ParseError{File: r.src.path, Line: r.src.line, Column: col, Field: field, Msg: msg}
+}
+
+// checkToken returns what was expected when tok is not a valid feature.
+func (r *SparseReader) checkToken(tok []byte) string {
+	want := "index:value"
+	parts := 2
+	if r.ffm {
+		want, parts = "field:index:value", 3
+	}
+	rest := tok
+	for p := 0; p < parts-1; p++ {
+		i := bytes.IndexByte(rest, ':')
+		if i < 0 {
+			return fmt.Sprintf("expected %s, found %s", want, quoteBytes(tok))
+		}
+		if v, ok := parseInt(rest[:i]); !ok || v < 0 || rest[0] == '+' {
+			return fmt.Sprintf("expected %s with a non-negative integer %s, found %s", want, []string{"index", "field"}[btoi(r.ffm && p == 0)], quoteBytes(tok))
+		}
+		rest = rest[i+1:]
+	}
+	if !finiteNumber(rest) {
+		return fmt.Sprintf("expected %s with a finite value, found %s", want, quoteBytes(tok))
+	}
+	return ""
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
