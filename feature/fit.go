@@ -1,0 +1,252 @@
+package feature
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// columnIndex maps each field of s to its column's position in columns.
+// Fields whose kind optional allows may be absent (index -1).
+func columnIndex(s *Schema, columns []string, optional func(*Field) bool) ([]int, error) {
+	pos := make(map[string]int, len(columns))
+	for i, c := range columns {
+		if _, dup := pos[c]; !dup {
+			pos[c] = i
+		}
+	}
+	idx := make([]int, len(s.Fields))
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		j, ok := pos[f.Column]
+		if !ok {
+			if optional != nil && optional(f) {
+				idx[i] = -1
+				continue
+			}
+			return nil, fmt.Errorf("feature: field %q reads column %q, which is not among the columns [%s]", f.Name, f.Column, strings.Join(columns, " "))
+		}
+		idx[i] = j
+	}
+	return idx, nil
+}
+
+// counter counts the distinct values of one table.
+type counter struct {
+	index  map[string]int32
+	tokens []string
+	counts []int64
+}
+
+// add counts b, allocating only for a value not seen before.
+func (c *counter) add(b []byte) {
+	if i, ok := c.index[string(b)]; ok {
+		c.counts[i]++
+		return
+	}
+	t := string(b)
+	c.index[t] = int32(len(c.tokens))
+	c.tokens = append(c.tokens, t)
+	c.counts = append(c.counts, 1)
+}
+
+// Fitter learns vocabularies and numeric statistics from a stream of
+// records. Its memory grows with the number of distinct values, never with
+// the number of rows.
+type Fitter struct {
+	schema Schema // with defaults
+	cols   []int
+	ncols  int
+	tables []*counter // per field: its table's counter, nil when none
+	stats  []*welford // per field: numeric statistics, nil when none
+	byName map[string]*counter
+	rows   int64
+}
+
+// NewFitter validates s and binds it to records whose columns are named
+// by columns, in order.
+func NewFitter(s *Schema, columns []string) (*Fitter, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	d := s.withDefaults()
+	cols, err := columnIndex(&d, columns, nil)
+	if err != nil {
+		return nil, err
+	}
+	ft := &Fitter{schema: d, cols: cols, ncols: len(columns), byName: map[string]*counter{}}
+	ft.tables = make([]*counter, len(d.Fields))
+	ft.stats = make([]*welford, len(d.Fields))
+	for i := range d.Fields {
+		f := &d.Fields[i]
+		if f.hasTable() && f.HashBuckets == 0 {
+			c := ft.byName[f.table()]
+			if c == nil {
+				c = &counter{index: map[string]int32{}}
+				ft.byName[f.table()] = c
+			}
+			ft.tables[i] = c
+		}
+		if f.Type == Numeric && !f.bucketized() {
+			ft.stats[i] = &welford{}
+		}
+	}
+	return ft, nil
+}
+
+// Rows is the number of records observed.
+func (ft *Fitter) Rows() int64 { return ft.rows }
+
+// Observe counts one record. On a malformed value it returns a
+// *ValueError (the fields before the bad one have already counted the
+// record: stop fitting on error, or refit).
+func (ft *Fitter) Observe(cols [][]byte) error {
+	if len(cols) != ft.ncols {
+		return fmt.Errorf("feature: record has %d columns, want %d", len(cols), ft.ncols)
+	}
+	var buf [24]byte
+	for i := range ft.schema.Fields {
+		f := &ft.schema.Fields[i]
+		col := ft.cols[i]
+		v := cols[col]
+		if len(v) == 0 && f.Missing == MissingError {
+			return valueError(f, col, v, "a value is required")
+		}
+		switch {
+		case f.Type == Label:
+			if _, ok := parseNumber(v); !ok {
+				return valueError(f, col, v, "expected a numeric label")
+			}
+		case f.bucketized():
+			if len(v) == 0 {
+				if f.Missing == MissingValue && ft.tables[i] != nil {
+					ft.tables[i].add(nil)
+				}
+				continue
+			}
+			x, ok := parseNumber(v)
+			if !ok {
+				return valueError(f, col, v, "expected a number")
+			}
+			b, ok := criteoBucket(x)
+			if !ok {
+				return valueError(f, col, v, "expected a number ≥ -2^62 to bucketize")
+			}
+			if ft.tables[i] != nil {
+				ft.tables[i].add(bucketToken(buf[:], b))
+			}
+		case f.Type == Numeric:
+			if len(v) == 0 {
+				continue
+			}
+			x, ok := parseNumber(v)
+			if !ok {
+				return valueError(f, col, v, "expected a number")
+			}
+			ft.stats[i].add(x)
+		case f.Type == Categorical:
+			if ft.tables[i] != nil && (len(v) > 0 || f.Missing == MissingValue) {
+				ft.tables[i].add(v)
+			}
+		case f.Type == Sequence:
+			if err := checkSequence(f, col, v); err != nil {
+				return err
+			}
+			if c := ft.tables[i]; c != nil {
+				forEachElement(v, f.Separator[0], func(e []byte) { c.add(e) })
+			}
+		}
+	}
+	ft.rows++
+	return nil
+}
+
+// checkSequence rejects empty elements ("a||b", a trailing separator): they
+// are almost always a formatting error, not a value.
+func checkSequence(f *Field, col int, v []byte) error {
+	if len(v) == 0 {
+		return nil
+	}
+	sep := f.Separator[0]
+	whole := v
+	k := 0
+	for len(v) > 0 {
+		j := bytes.IndexByte(v, sep)
+		e := v
+		if j >= 0 {
+			e, v = v[:j], v[j+1:]
+			if len(v) == 0 {
+				return valueError(f, col, whole, fmt.Sprintf("sequence ends with the separator %q", f.Separator))
+			}
+		} else {
+			v = nil
+		}
+		if len(e) == 0 {
+			return valueError(f, col, whole, fmt.Sprintf("element %d of the sequence is empty", k+1))
+		}
+		k++
+	}
+	return nil
+}
+
+// forEachElement calls fn on each sep-separated element of a non-empty v.
+func forEachElement(v []byte, sep byte, fn func([]byte)) {
+	if len(v) == 0 {
+		return
+	}
+	for {
+		j := bytes.IndexByte(v, sep)
+		if j < 0 {
+			fn(v)
+			return
+		}
+		fn(v[:j])
+		v = v[j+1:]
+	}
+}
+
+// Encoders returns the fitted encoders. Vocabulary ids are assigned by
+// descending count, ties by ascending value (bytewise), so that refitting
+// the same data gives the same ids whatever the row order.
+func (ft *Fitter) Encoders() (*Encoders, error) {
+	vocabs := map[string]*Vocab{}
+	stats := map[string]NumericStats{}
+	for i := range ft.schema.Fields {
+		f := &ft.schema.Fields[i]
+		if c := ft.tables[i]; c != nil {
+			if _, done := vocabs[f.table()]; done {
+				continue
+			}
+			keep := make([]int32, 0, len(c.tokens))
+			for j, n := range c.counts {
+				if n >= int64(f.MinCount) {
+					keep = append(keep, int32(j))
+				}
+			}
+			slices.SortFunc(keep, func(a, b int32) int {
+				if c.counts[a] != c.counts[b] {
+					if c.counts[a] > c.counts[b] {
+						return -1
+					}
+					return 1
+				}
+				return strings.Compare(c.tokens[a], c.tokens[b])
+			})
+			tokens := make([]string, len(keep))
+			counts := make([]int64, len(keep))
+			for k, j := range keep {
+				tokens[k], counts[k] = c.tokens[j], c.counts[j]
+			}
+			v, err := NewVocab(tokens, counts)
+			if err != nil {
+				return nil, err
+			}
+			vocabs[f.table()] = v
+		}
+		if w := ft.stats[i]; w != nil {
+			stats[f.Name] = w.stats()
+		}
+	}
+	return NewEncoders(&ft.schema, vocabs, stats)
+}
