@@ -164,7 +164,9 @@ func (r *CSVReader) readRecord() error {
 					next, err := r.src.next()
 					r.src.keepBlank = false
 					if err == io.EOF || err != nil && r.src.eof {
-						return r.errAt(col, "expected a closing quote before the end of the file")
+						e := r.errAt(col, "the quoted field opened on this line expected a closing quote before the end of the file")
+						e.Line = r.line
+						return e
 					}
 					if err != nil {
 						return err
@@ -222,7 +224,7 @@ func (r *CSVReader) readRecord() error {
 	}
 }
 
-func (r *CSVReader) errAt(col int, msg string) error {
+func (r *CSVReader) errAt(col int, msg string) *ParseError {
 	f := ""
 	if col <= len(r.columns) {
 		f = r.columns[col-1]

@@ -64,8 +64,10 @@ func (s *lineSource) next() ([]byte, error) {
 		b, err := s.br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull || (err == nil && len(b)-1 > s.max && !(len(b)-2 == s.max && b[len(b)-2] == '\r')) {
 			s.line++
-			if err := s.discardLine(); err != nil {
-				return nil, err
+			if err != nil { // only part of the line was read
+				if err := s.discardLine(); err != nil {
+					return nil, err
+				}
 			}
 			s.records++ // an over-long line is a (bad) record, not an empty file
 			return nil, &ParseError{File: s.path, Line: s.line, Msg: fmt.Sprintf("line longer than %d bytes (raise ReadOptions.MaxLineBytes if it is genuine)", s.max)}
