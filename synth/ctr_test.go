@@ -116,7 +116,7 @@ func TestCTRTokensDistinct(t *testing.T) {
 // oracle clearly beats the first-order oracle.
 func TestCTROracle(t *testing.T) {
 	for _, seed := range []uint64{1, 2} {
-		o, err := newCTR(t, CTRConfig{Seed: seed}).Oracle(100000)
+		o, err := newCTR(t, CTRConfig{Seed: seed}).Oracle(60000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +187,7 @@ func interaction(labels []bool, a, b []int32) float64 {
 // click rates are not additive in log-odds, while an unplanted control pair
 // of similar sizes — and the same pair with crosses off — nearly are.
 func TestCTRCrossesPlanted(t *testing.T) {
-	const n = 150000
+	const n = 100000
 	collect := func(g *CTR) (labels []bool, cat [][]int32, num [][]int32) {
 		s, row := g.Stream(), g.NewRow()
 		cat = make([][]int32, 26)
