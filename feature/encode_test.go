@@ -40,7 +40,7 @@ func TestEncodeSmall(t *testing.T) {
 	}{
 		{1, []int32{1, 3, 6}, (1 - 8.0/3) / sd, []int32{6, 5, 0}, 2},
 		{0, []int32{1, 2, 5}, (3 - 8.0/3) / sd, []int32{5, 0, 0}, 1},
-		{1, []int32{1, 3, 7}, 0, []int32{0, 0, 0}, 0}, // n missing → mean → 0
+		{1, []int32{1, 3, 7}, 0, []int32{0, 0, 0}, 0},                // n missing → mean → 0
 		{0, []int32{1, 2, 5}, (4 - 8.0/3) / sd, []int32{6, 7, 8}, 3}, // keeps the last 3
 		{1, []int32{1, 2, 4}, (3 - 8.0/3) / sd, []int32{4, 5, 0}, 2}, // unseen → OOV
 	}
