@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // Example is one encoded record, in buffers the caller owns and reuses:
@@ -62,6 +63,47 @@ type op struct {
 	shift, scale float64
 	fill         float64
 	sep          byte
+	// dense maps bucket b of a bucketized field to its local id
+	// dense[b-denseLo] (-1: not in the vocabulary), sparing the token
+	// formatting and map lookup; nil when the buckets span too far.
+	dense   []int32
+	denseLo int64
+}
+
+// maxDenseSpan bounds the bucket range a dense bucket table covers.
+const maxDenseSpan = 1 << 16
+
+// denseBuckets builds op.dense from a bucketized field's vocabulary.
+func (o *op) denseBuckets(v *Vocab) {
+	lo, hi, found := int64(0), int64(0), false
+	for _, t := range v.Tokens {
+		if t == "" {
+			continue
+		}
+		b, err := strconv.ParseInt(t, 10, 64)
+		if err != nil || strconv.FormatInt(b, 10) != t {
+			return // a token that bucketToken cannot produce: keep the map
+		}
+		if !found || b < lo {
+			lo = b
+		}
+		if !found || b > hi {
+			hi = b
+		}
+		found = true
+	}
+	if !found || hi-lo >= maxDenseSpan {
+		return
+	}
+	o.dense, o.denseLo = make([]int32, hi-lo+1), lo
+	for i := range o.dense {
+		o.dense[i] = -1
+	}
+	for id, t := range v.Tokens {
+		if b, err := strconv.ParseInt(t, 10, 64); err == nil {
+			o.dense[b-lo] = int32(id)
+		}
+	}
 }
 
 // RowEncoder encodes records whose columns come in one order. It is
@@ -120,6 +162,8 @@ func (e *Encoders) bind(columns []string, optional func(*Field) bool) (*RowEncod
 				o.kind = opBucket
 				if f.HashBuckets > 0 {
 					o.kind = opHash // hashes the bucket's token
+				} else if v := e.vocabs[e.tables[e.fieldTable[i]].Name]; v != nil {
+					o.denseBuckets(v)
 				}
 				break
 			}
@@ -197,6 +241,22 @@ func (r *RowEncoder) Encode(cols [][]byte, ex *Example) error {
 			}
 			ex.IDs[o.slot], ex.Values[o.slot] = id, 1
 		case opBucket:
+			if len(v) > 0 && o.dense != nil {
+				x, ok := parseNumber(v)
+				if !ok {
+					return valueError(f, o.col, v, "expected a number")
+				}
+				b, ok := criteoBucket(x)
+				if !ok {
+					return valueError(f, o.col, v, "expected a number ≥ -2^62 to bucketize")
+				}
+				if k := uint64(b - o.denseLo); k < uint64(len(o.dense)) && o.dense[k] >= 0 {
+					ex.IDs[o.slot], ex.Values[o.slot] = o.offset+o.oov+o.dense[k], 1
+				} else {
+					ex.IDs[o.slot], ex.Values[o.slot] = o.lookup(r.e.schema.HashSeed, bucketToken(buf[:], b)), 1
+				}
+				continue
+			}
 			tok := v
 			if len(v) > 0 {
 				t, err := bucketOf(o, v, buf[:])

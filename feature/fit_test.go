@@ -184,3 +184,33 @@ func TestCriteoBucketVocabulary(t *testing.T) {
 		}
 	}
 }
+
+// The dense bucket table must give exactly the ids of the token lookup it
+// replaces, for buckets inside, below and above its range.
+func TestDenseBucketsMatchTokenLookup(t *testing.T) {
+	s := &Schema{Fields: []Field{{Name: "i", Type: Numeric, Normalizer: CriteoLog2, OOVBuckets: 3}}}
+	var rows [][]string
+	for _, v := range []string{"-1", "0", "1", "2", "5", "40", "300", "300", ""} {
+		rows = append(rows, []string{v})
+	}
+	e := fit(t, s, []string{"i"}, rows)
+	r, _ := e.Bind([]string{"i"})
+	if r.ops[0].dense == nil {
+		t.Fatal("no dense table built")
+	}
+	slow := *r
+	slow.ops = slices.Clone(r.ops)
+	slow.ops[0].dense = nil
+	ex, ex2 := e.NewExample(), e.NewExample()
+	for _, v := range []string{"-5", "-2", "-1", "0", "1", "2", "3", "5", "7", "40", "41", "300", "1e9", "", "2.5", "-1.5"} {
+		if err := r.Encode([][]byte{[]byte(v)}, ex); err != nil {
+			t.Fatal(err)
+		}
+		if err := slow.Encode([][]byte{[]byte(v)}, ex2); err != nil {
+			t.Fatal(err)
+		}
+		if ex.IDs[0] != ex2.IDs[0] {
+			t.Errorf("%q: dense id %d, token lookup %d", v, ex.IDs[0], ex2.IDs[0])
+		}
+	}
+}
