@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // FormatVersion is the version of the encoders' serialized form.
@@ -162,15 +163,15 @@ func (e *Encoders) Stats(name string) (NumericStats, bool) {
 // count of one table holding every embedding.
 func (e *Encoders) Rows() int { return int(e.rows) }
 
-// Tables lists the id ranges in schema order.
-func (e *Encoders) Tables() []Table { return e.tables }
+// Tables lists the id ranges in schema order (a copy).
+func (e *Encoders) Tables() []Table { return slices.Clone(e.tables) }
 
 // Slots names the fields of Example.IDs and Example.Values, in order: the
 // categorical and numeric fields in schema order.
-func (e *Encoders) Slots() []string { return e.slots }
+func (e *Encoders) Slots() []string { return slices.Clone(e.slots) }
 
 // Sequences lists the sequences of Example.Seq, in schema order.
-func (e *Encoders) Sequences() []SeqSlot { return e.seqs }
+func (e *Encoders) Sequences() []SeqSlot { return slices.Clone(e.seqs) }
 
 // encodersJSON is the serialized form: version, schema with defaults,
 // vocabularies by table name and statistics by field name. encoding/json
