@@ -1,0 +1,204 @@
+package dataset
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/data/cache"
+	"github.com/recforge/recforge/feature"
+)
+
+// Options tune fitting and encoding.
+type Options struct {
+	// Read configures the reader; with Read.SkipBad, records whose values
+	// the encoders reject are skipped and counted too.
+	Read data.ReadOptions
+}
+
+// Fit streams the source named by spec ("READER:PATH", see data.Open) once
+// and fits the schema's encoders. Memory grows with the number of distinct
+// values, never with the number of rows. Rows the reader finds malformed are
+// skipped under Read.SkipBad, but a value the encoders reject stops the fit
+// even then: that record would already be half counted.
+func Fit(spec string, schema *feature.Schema, opts Options) (*feature.Encoders, error) {
+	r, err := data.Open(spec, opts.Read)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	ft, err := feature.NewFitter(schema, r.Columns())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec, err)
+	}
+	var rec data.Record
+	for {
+		err := r.Next(&rec)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := ft.Observe(rec.Cols); err != nil {
+			return nil, locate(rec, err)
+		}
+	}
+	return ft.Encoders()
+}
+
+// locate adds the record's file and line to an encoder's error.
+func locate(rec data.Record, err error) error {
+	var ve *feature.ValueError
+	if errors.As(err, &ve) {
+		return &data.ParseError{File: rec.File, Line: rec.Line, Column: ve.Column, Field: ve.Field,
+			Msg: fmt.Sprintf("%s, found %q", ve.Msg, ve.Value)}
+	}
+	return fmt.Errorf("%s:%d: %w", rec.File, rec.Line, err)
+}
+
+// Dataset is an encoded dataset, viewed in place in its memory-mapped cache:
+// row r's ids are IDs[r*Slots:(r+1)*Slots], and so on. The slices are
+// read-only and valid until Close.
+type Dataset struct {
+	// Rows is the number of encoded examples.
+	Rows int
+	// Slots is the number of ids (and values) per row; SeqLen the total of
+	// the sequences' maximum lengths; NumSeq the number of sequences.
+	Slots, SeqLen, NumSeq int
+	Label                 []float32
+	Group                 []int64
+	IDs                   []int32
+	Values                []float32
+	Seq                   []int32
+	SeqLens               []int32
+	// Skipped counts the records skipped as malformed while building.
+	Skipped int64
+
+	c *cache.Cache
+}
+
+// Close unmaps the cache.
+func (d *Dataset) Close() error { return d.c.Close() }
+
+func columns(enc *feature.Encoders) []cache.Column {
+	ex := enc.NewExample()
+	return []cache.Column{
+		{Name: "label", Type: cache.Float32, Width: 1},
+		{Name: "group", Type: cache.Int64, Width: 1},
+		{Name: "ids", Type: cache.Int32, Width: len(ex.IDs)},
+		{Name: "values", Type: cache.Float32, Width: len(ex.Values)},
+		{Name: "seq", Type: cache.Int32, Width: len(ex.Seq)},
+		{Name: "seq_lens", Type: cache.Int32, Width: len(ex.SeqLens)},
+	}
+}
+
+// Build encodes the source named by spec with enc into the cache file at
+// cachePath and maps it. A cache already there is reused when it was built
+// from the same source file (path, size, modification time) with the same
+// encoders; otherwise it is rebuilt. rebuilt says which happened.
+func Build(spec string, enc *feature.Encoders, cachePath string, opts Options) (d *Dataset, rebuilt bool, err error) {
+	_, path, _ := strings.Cut(spec, ":")
+	ident, err := cache.FileIdentity(path)
+	if err != nil {
+		return nil, false, err
+	}
+	encJSON, err := json.Marshal(enc)
+	if err != nil {
+		return nil, false, err
+	}
+	fp := cache.Fingerprint([]byte(spec), ident, encJSON, fmt.Appendf(nil, "skipbad=%v", opts.Read.SkipBad))
+	var skipped int64
+	c, rebuilt, err := cache.OpenOrBuild(cachePath, fp, columns(enc), func(w *cache.Writer) error {
+		var err error
+		skipped, err = encode(spec, enc, w, opts)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	d, err = view(c, enc)
+	if err != nil {
+		c.Close()
+		return nil, false, err
+	}
+	d.Skipped = skipped
+	return d, rebuilt, nil
+}
+
+// encode streams the source through the encoders into w.
+func encode(spec string, enc *feature.Encoders, w *cache.Writer, opts Options) (skipped int64, err error) {
+	r, err := data.Open(spec, opts.Read)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	re, err := enc.Bind(r.Columns())
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", spec, err)
+	}
+	ex := enc.NewExample()
+	var rec data.Record
+	group := []int64{0}
+	label := []float32{0}
+	for {
+		err := r.Next(&rec)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+		if err := re.Encode(rec.Cols, ex); err != nil {
+			if opts.Read.SkipBad {
+				skipped++
+				continue
+			}
+			return 0, locate(rec, err)
+		}
+		label[0], group[0] = ex.Label, int64(ex.Group)
+		w.Float32(0, label)
+		w.Int64(1, group)
+		w.Int32(2, ex.IDs)
+		w.Float32(3, ex.Values)
+		w.Int32(4, ex.Seq)
+		w.Int32(5, ex.SeqLens)
+		if err := w.EndRow(); err != nil {
+			return 0, err
+		}
+	}
+	return skipped + r.Skipped(), nil
+}
+
+// view checks the cache's shape against the encoders and exposes its
+// columns.
+func view(c *cache.Cache, enc *feature.Encoders) (*Dataset, error) {
+	want := columns(enc)
+	got := c.Columns()
+	if len(got) != len(want) {
+		return nil, fmt.Errorf("dataset: cache has %d columns, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			return nil, fmt.Errorf("dataset: cache column %d is %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	d := &Dataset{Rows: c.Rows(), Slots: want[2].Width, SeqLen: want[4].Width, NumSeq: want[5].Width, c: c}
+	var err error
+	for _, step := range []func() error{
+		func() (e error) { d.Label, e = c.Float32("label"); return },
+		func() (e error) { d.Group, e = c.Int64("group"); return },
+		func() (e error) { d.IDs, e = c.Int32("ids"); return },
+		func() (e error) { d.Values, e = c.Float32("values"); return },
+		func() (e error) { d.Seq, e = c.Int32("seq"); return },
+		func() (e error) { d.SeqLens, e = c.Int32("seq_lens"); return },
+	} {
+		if err = step(); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
