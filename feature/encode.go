@@ -58,7 +58,7 @@ type op struct {
 	offset int32 // table's first id
 	oov    int32
 	hashN  uint64
-	vocab  map[string]int32
+	vocab  *tokenIndex
 	// numeric: out = (norm(v) - shift) * scale; fill is the raw missing value
 	shift, scale float64
 	fill         float64
@@ -315,7 +315,7 @@ func (o *op) lookup(seed uint64, v []byte) int32 {
 		if o.vocab == nil { // hashed sequence
 			return o.offset + int32(Hash(seed, v)%o.hashN)
 		}
-		if id, ok := o.vocab[string(v)]; ok {
+		if id, ok := o.vocab.get(v); ok {
 			return o.offset + o.oov + id
 		}
 	}
@@ -334,7 +334,7 @@ func (o *op) missingID(seed uint64) int32 {
 	case MissingOOV:
 		return o.offset // the first OOV id
 	}
-	if id, ok := o.vocab[""]; ok {
+	if id, ok := o.vocab.get(nil); ok {
 		return o.offset + o.oov + id
 	}
 	return o.offset // "" was rarer than min_count: OOV

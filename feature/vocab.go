@@ -15,7 +15,7 @@ type Vocab struct {
 	// Counts are the values' counts in the fitting data (informative).
 	Counts []int64
 
-	index map[string]int32
+	index *tokenIndex
 }
 
 // NewVocab builds a vocabulary from tokens in id order and their counts
@@ -36,24 +36,23 @@ func (v *Vocab) init() error {
 	if len(v.Tokens) > 1<<30 {
 		return fmt.Errorf("vocab: %d tokens exceed 2^30", len(v.Tokens))
 	}
-	v.index = make(map[string]int32, len(v.Tokens))
-	for i, t := range v.Tokens {
-		if _, dup := v.index[t]; dup {
+	seen := make(map[string]struct{}, len(v.Tokens))
+	for _, t := range v.Tokens {
+		if _, dup := seen[t]; dup {
 			return fmt.Errorf("vocab: token %q appears twice", t)
 		}
-		v.index[t] = int32(i)
+		seen[t] = struct{}{}
 	}
+	v.index = newTokenIndex(v.Tokens)
 	return nil
 }
 
 // Len is the number of tokens.
 func (v *Vocab) Len() int { return len(v.Tokens) }
 
-// Lookup returns b's local id; the map index with string(b) does not
-// allocate.
+// Lookup returns b's local id, without allocating.
 func (v *Vocab) Lookup(b []byte) (int32, bool) {
-	id, ok := v.index[string(b)]
-	return id, ok
+	return v.index.get(b)
 }
 
 // vocabJSON is Vocab's serialized form. JSON strings cannot carry invalid

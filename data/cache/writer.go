@@ -50,7 +50,7 @@ func Create(path string, fingerprint [32]byte, cols []Column) (*Writer, error) {
 			return nil, err
 		}
 		os.Remove(f.Name()) // unlinked at once: nothing is left behind, whatever happens
-		return &spill{f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
+		return &spill{f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
 	}
 	for _, c := range cols {
 		s, err := newSpill()
