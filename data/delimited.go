@@ -62,6 +62,9 @@ func openDelimited(path string, spec delimSpec, opts ReadOptions) (*DelimitedRea
 func (r *DelimitedReader) prime(spec delimSpec) error {
 	for {
 		line, err := r.src.next()
+		if err == io.EOF {
+			return nil // every line was skipped: Next reports the end
+		}
 		if err != nil {
 			if r.skippable(err) {
 				continue

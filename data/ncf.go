@@ -72,12 +72,15 @@ func (r *NCFNegativeReader) parse(line []byte) error {
 	if msg := kindNat.check(item); msg != "" {
 		return r.errAt(1, "item", msg)
 	}
-	for col, rest := 2, negs; len(rest) > 0; col++ {
-		tok, tail, _ := bytes.Cut(rest, []byte{'\t'})
+	// Every TAB-separated token must be an id: a trailing TAB leaves an
+	// empty one, which a consumer splitting on TAB would misread.
+	rest, more := negs, len(negs) > 0
+	for col := 2; more; col++ {
+		var tok []byte
+		tok, rest, more = bytes.Cut(rest, []byte{'\t'})
 		if msg := kindNat.check(tok); msg != "" {
 			return r.errAt(col, "negatives", msg)
 		}
-		rest = tail
 	}
 	r.cols[0], r.cols[1], r.cols[2] = user, item, negs
 	return nil

@@ -79,3 +79,17 @@ func TestGzip(t *testing.T) {
 		t.Fatalf("truncated gzip: err %v, want a gzip error", err)
 	}
 }
+
+func TestAllRowsSkipped(t *testing.T) {
+	// Every line bad and skipped: the reader opens and ends at once, having
+	// counted them; a file with no lines at all is still "empty".
+	p := writeTemp(t, "u.data", strings.Repeat("x", 40)+"\n1\t2\n", false)
+	r, err := Open("movielens:"+p, ReadOptions{SkipBad: true, MaxLineBytes: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _, err := readAll(r)
+	if err != nil || len(rows) != 0 || r.Skipped() != 2 {
+		t.Fatalf("rows %q, %d skipped, err %v; want none, 2 skipped", rows, r.Skipped(), err)
+	}
+}

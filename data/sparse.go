@@ -7,6 +7,13 @@ import (
 	"io"
 )
 
+// SparseSource is implemented by readers whose records are sparse: Columns
+// names only "label", and Cols[1:] hold a variable number of raw feature
+// tokens. Consumers type-assert a Reader to it to know how to read Cols.
+type SparseSource interface {
+	Sparse() bool
+}
+
 // SparseReader reads libFM/libSVM lines (`label idx:val ...`) and libFFM
 // lines (`label field:idx:val ...`), separated by spaces or TABs. The
 // number of features varies by row, so a record is not a fixed set of

@@ -18,6 +18,9 @@ func TestLibFMReader(t *testing.T) {
 	if err != nil || !slices.EqualFunc(rows, want, slices.Equal) {
 		t.Fatalf("rows %q err %v, want %q", rows, err, want)
 	}
+	if s, ok := Reader(r).(SparseSource); !ok || !s.Sparse() {
+		t.Fatal("a libFM reader is not a SparseSource")
+	}
 	r, err = OpenLibFFM(writeTemp(t, "f.ffm", "1 0:3:1 2:17:0.25\n", false), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
