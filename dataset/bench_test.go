@@ -48,6 +48,7 @@ func BenchmarkCriteoPipeline(b *testing.B) {
 			schema := criteoSchema(b)
 			b.ResetTimer()
 			var fitSec, readEncSec, encSec float64
+			var ids int32
 			for range b.N {
 				os.Remove(filepath.Join(dir, "c"))
 				b.StartTimer()
@@ -57,6 +58,9 @@ func BenchmarkCriteoPipeline(b *testing.B) {
 					b.Fatal(err)
 				}
 				mid := b.Elapsed()
+				for _, t := range enc.Tables() {
+					ids = max(ids, t.Offset+t.Size)
+				}
 				if err := readEncode(spec, enc); err != nil {
 					b.Fatal(err)
 				}
@@ -75,6 +79,7 @@ func BenchmarkCriteoPipeline(b *testing.B) {
 			b.ReportMetric(float64(n*b.N)/readEncSec, "read+encode-rows/s")
 			b.ReportMetric(float64(n*b.N)/encSec, "build-cache-rows/s")
 			b.ReportMetric(peakRSSMB(), "peak-MiB")
+			b.ReportMetric(float64(ids), "embedding-ids")
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"unsafe"
@@ -83,15 +84,21 @@ func (c *Cache) section(name string, t DType) (*section, error) {
 		if s.Type != t {
 			return nil, fmt.Errorf("cache: %s: column %q holds %v, not %v", c.path, name, s.Type, t)
 		}
-		want := int64(s.Width) * c.h.rows * int64(t.size())
+		// The product is taken in 128 bits: a hostile header must not make
+		// it wrap around to the section's length.
+		hi, want := bits.Mul64(uint64(s.Width)*uint64(t.size()), uint64(c.h.rows))
 		if s.Width == 0 {
 			if s.offsetsLen != 8*(c.h.rows+1) {
 				return nil, fmt.Errorf("cache: %s: column %q: corrupt offsets", c.path, name)
 			}
-			want = c.offsets(s)[c.h.rows] * int64(t.size())
+			end := c.offsets(s)[c.h.rows]
+			if end < 0 || end > s.valuesLen {
+				return nil, fmt.Errorf("cache: %s: column %q: corrupt offsets", c.path, name)
+			}
+			hi, want = 0, uint64(end)*uint64(t.size())
 		}
-		if s.valuesLen != want {
-			return nil, fmt.Errorf("cache: %s: column %q: %d bytes of values, want %d", c.path, name, s.valuesLen, want)
+		if hi != 0 || uint64(s.valuesLen) != want {
+			return nil, fmt.Errorf("cache: %s: column %q: %d bytes of values do not fit %d rows", c.path, name, s.valuesLen, c.h.rows)
 		}
 		return s, nil
 	}
