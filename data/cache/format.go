@@ -118,7 +118,7 @@ func unmarshal(b []byte, size int64) (*header, error) {
 	copy(h.fingerprint[:], r.take(32))
 	h.rows = int64(r.u64())
 	n := r.u32()
-	if r.err != nil || n > 1<<16 || h.rows < 0 {
+	if r.err != nil || n > 1<<16 || h.rows < 0 || h.rows > size {
 		return nil, fmt.Errorf("corrupt cache header")
 	}
 	for range n {
