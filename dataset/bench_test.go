@@ -11,6 +11,7 @@ import (
 
 	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/feature"
+	"github.com/recforge/recforge/synth"
 )
 
 // peakRSSMB reads the process's peak resident memory (VmHWM) in MiB, or -1
@@ -37,51 +38,66 @@ func peakRSSMB() float64 {
 // each pass and the process's peak memory. Run one size
 // per process to read its own peak:
 //
-//	go test -run '^$' -bench 'CriteoPipeline/rows=1000000$' -benchtime 1x ./dataset
+//	go test -run '^$' -bench 'CriteoPipeline/vocab=1e\+05/rows=1000000$' -benchtime 1x ./dataset
+//
+// With vocab=1e5 the categorical fields have Criteo's cardinalities capped
+// at 10⁵ values, so more rows keep revealing new values; with vocab=1e3 they
+// are capped at 10³, every value is seen early, and memory must stay flat
+// as the rows grow.
 func BenchmarkCriteoPipeline(b *testing.B) {
-	for _, n := range []int{1_000_000, 2_000_000} {
-		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
-			dir := b.TempDir()
-			src := filepath.Join(dir, "criteo.tsv")
-			writeCTR(b, src, n)
-			spec := "criteo:" + src
-			schema := criteoSchema(b)
-			b.ResetTimer()
-			var fitSec, readEncSec, encSec float64
-			var ids int32
-			for range b.N {
-				os.Remove(filepath.Join(dir, "c"))
-				b.StartTimer()
-				start := b.Elapsed()
-				enc, err := Fit(spec, schema, Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				mid := b.Elapsed()
-				for _, t := range enc.Tables() {
-					ids = max(ids, t.Offset+t.Size)
-				}
-				if err := readEncode(spec, enc); err != nil {
-					b.Fatal(err)
-				}
-				readEncSec += (b.Elapsed() - mid).Seconds()
-				mid = b.Elapsed()
-				d, _, err := Build(spec, enc, filepath.Join(dir, "c"), Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				end := b.Elapsed()
-				d.Close()
-				fitSec += (mid - start).Seconds()
-				encSec += (end - mid).Seconds()
-			}
-			b.ReportMetric(float64(n*b.N)/fitSec, "fit-rows/s")
-			b.ReportMetric(float64(n*b.N)/readEncSec, "read+encode-rows/s")
-			b.ReportMetric(float64(n*b.N)/encSec, "build-cache-rows/s")
-			b.ReportMetric(peakRSSMB(), "peak-MiB")
-			b.ReportMetric(float64(ids), "embedding-ids")
-		})
+	for _, vocab := range []int{1e5, 1e3} {
+		for _, n := range []int{1_000_000, 2_000_000} {
+			b.Run(fmt.Sprintf("vocab=%.0e/rows=%d", float64(vocab), n), func(b *testing.B) {
+				benchPipeline(b, vocab, n)
+			})
+		}
 	}
+}
+
+func benchPipeline(b *testing.B, vocab, n int) {
+	dir := b.TempDir()
+	src := filepath.Join(dir, "criteo.tsv")
+	cfg := synth.CTRConfig{Seed: 3, Vocab: make([]int, len(synth.CriteoVocab))}
+	for i, v := range synth.CriteoVocab {
+		cfg.Vocab[i] = min(v, vocab)
+	}
+	writeCTRConfig(b, src, n, cfg)
+	spec := "criteo:" + src
+	schema := criteoSchema(b)
+	b.ResetTimer()
+	var fitSec, readEncSec, encSec float64
+	var ids int32
+	for range b.N {
+		os.Remove(filepath.Join(dir, "c"))
+		b.StartTimer()
+		start := b.Elapsed()
+		enc, err := Fit(spec, schema, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		mid := b.Elapsed()
+		for _, t := range enc.Tables() {
+			ids = max(ids, t.Offset+t.Size)
+		}
+		if err := readEncode(spec, enc); err != nil {
+			b.Fatal(err)
+		}
+		readEncSec += (b.Elapsed() - mid).Seconds()
+		mid = b.Elapsed()
+		d, _, err := Build(spec, enc, filepath.Join(dir, "c"), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		end := b.Elapsed()
+		d.Close()
+		fitSec += (mid - start).Seconds()
+		encSec += (end - mid).Seconds()
+	}
+	b.ReportMetric(float64(n*b.N)/fitSec, "fit-rows/s")
+	b.ReportMetric(float64(n*b.N)/readEncSec, "read+encode-rows/s")
+	b.ReportMetric(float64(n*b.N)/encSec, "build-cache-rows/s")
+	b.ReportMetric(peakRSSMB(), "peak-MiB")
+	b.ReportMetric(float64(ids), "embedding-ids")
 }
 
 // readEncode reads and encodes every record of spec, keeping nothing: the

@@ -25,7 +25,11 @@ func criteoSchema(t testing.TB) *feature.Schema {
 // writeCTR writes n synthetic Criteo-format rows and returns the file's
 // labels as read back from its text.
 func writeCTR(t testing.TB, path string, n int) []float32 {
-	g, err := synth.NewCTR(synth.CTRConfig{Seed: 3})
+	return writeCTRConfig(t, path, n, synth.CTRConfig{Seed: 3})
+}
+
+func writeCTRConfig(t testing.TB, path string, n int, cfg synth.CTRConfig) []float32 {
+	g, err := synth.NewCTR(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
