@@ -2,7 +2,6 @@ package data
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
@@ -17,12 +16,11 @@ import (
 // characters. Fields keep their raw text: what a column means is the
 // schema's business (package feature).
 type CSVReader struct {
-	src     *lineSource
-	comma   byte
-	quotes  bool
-	trim    bool
-	skipBad bool
-	skipped int64
+	src    *lineSource
+	comma  byte
+	quotes bool
+	trim   bool
+	skipper
 	max     int
 	columns []string
 
@@ -54,7 +52,7 @@ func OpenDelimitedText(path string, comma byte, quotes bool, opts ReadOptions) (
 		return nil, err
 	}
 	r := &CSVReader{src: src, comma: comma, quotes: quotes, trim: opts.TrimSpace,
-		skipBad: opts.SkipBad, max: opts.maxLine()}
+		skipper: skipper{skipBad: opts.SkipBad}, max: opts.maxLine()}
 	if opts.Columns != nil {
 		r.columns = opts.Columns
 	} else if err := r.readHeader(); err != nil {
@@ -100,9 +98,6 @@ func checkNames(path string, names []string) error {
 // Columns names the columns, from the header or ReadOptions.Columns.
 func (r *CSVReader) Columns() []string { return r.columns }
 
-// Skipped counts the malformed records skipped under ReadOptions.SkipBad.
-func (r *CSVReader) Skipped() int64 { return r.skipped }
-
 // Close closes the file.
 func (r *CSVReader) Close() error { return r.src.close() }
 
@@ -119,9 +114,7 @@ func (r *CSVReader) Next(rec *Record) error {
 				Msg: fmt.Sprintf("expected %d fields, found %d", len(r.columns), len(r.ends))}
 		}
 		if err != nil {
-			var pe *ParseError
-			if err != io.EOF && r.skipBad && errors.As(err, &pe) && pe.Line > 0 {
-				r.skipped++
+			if r.skip(err) {
 				continue
 			}
 			return err

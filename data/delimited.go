@@ -2,7 +2,6 @@ package data
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
@@ -18,8 +17,7 @@ type DelimitedReader struct {
 	columns []string
 	kinds   []kind
 	latin1  bool // decode lines that are not UTF-8 as Latin-1
-	skipBad bool
-	skipped int64
+	skipper
 
 	cols    [][]byte
 	conv    []byte
@@ -47,7 +45,7 @@ func openDelimited(path string, spec delimSpec, opts ReadOptions) (*DelimitedRea
 	}
 	r := &DelimitedReader{
 		src: src, sep: []byte(spec.sep), columns: spec.columns, kinds: spec.kinds,
-		latin1: spec.latin1, skipBad: opts.SkipBad,
+		latin1: spec.latin1, skipper: skipper{skipBad: opts.SkipBad},
 		cols: make([][]byte, 0, len(spec.columns)),
 	}
 	if err := r.prime(spec); err != nil {
@@ -66,7 +64,7 @@ func (r *DelimitedReader) prime(spec delimSpec) error {
 			return nil // every line was skipped: Next reports the end
 		}
 		if err != nil {
-			if r.skippable(err) {
+			if r.skip(err) {
 				continue
 			}
 			return err
@@ -87,21 +85,8 @@ func (r *DelimitedReader) prime(spec delimSpec) error {
 	}
 }
 
-// skippable reports whether err is a malformed row to count and skip.
-func (r *DelimitedReader) skippable(err error) bool {
-	var pe *ParseError
-	if r.skipBad && errors.As(err, &pe) && pe.Line > 0 {
-		r.skipped++
-		return true
-	}
-	return false
-}
-
 // Columns names the columns in file order.
 func (r *DelimitedReader) Columns() []string { return r.columns }
-
-// Skipped counts the malformed rows skipped under ReadOptions.SkipBad.
-func (r *DelimitedReader) Skipped() int64 { return r.skipped }
 
 // Close closes the file.
 func (r *DelimitedReader) Close() error { return r.src.close() }
@@ -115,14 +100,14 @@ func (r *DelimitedReader) Next(rec *Record) error {
 		} else {
 			var err error
 			if line, err = r.src.next(); err != nil {
-				if err != io.EOF && r.skippable(err) {
+				if err != io.EOF && r.skip(err) {
 					continue
 				}
 				return err
 			}
 		}
 		if err := r.parse(line); err != nil {
-			if r.skippable(err) {
+			if r.skip(err) {
 				continue
 			}
 			return err

@@ -2,8 +2,6 @@ package data
 
 import (
 	"bytes"
-	"errors"
-	"io"
 )
 
 // NCFNegativeColumns are the columns of an NCF .negative record: the test
@@ -15,10 +13,9 @@ var NCFNegativeColumns = []string{"user", "item", "negatives"}
 // negatives list (TAB-separated item ids, each checked), to be split by a
 // sequence field; line k belongs to line k of the matching .test.rating.
 type NCFNegativeReader struct {
-	src     *lineSource
-	skipBad bool
-	skipped int64
-	cols    [][]byte
+	src *lineSource
+	skipper
+	cols [][]byte
 }
 
 // OpenNCFNegative opens an NCF .negative file.
@@ -27,36 +24,22 @@ func OpenNCFNegative(path string, opts ReadOptions) (*NCFNegativeReader, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &NCFNegativeReader{src: src, skipBad: opts.SkipBad, cols: make([][]byte, 3)}, nil
+	return &NCFNegativeReader{src: src, skipper: skipper{skipBad: opts.SkipBad}, cols: make([][]byte, 3)}, nil
 }
 
 // Columns returns user, item, negatives.
 func (r *NCFNegativeReader) Columns() []string { return NCFNegativeColumns }
-
-// Skipped counts the malformed rows skipped under ReadOptions.SkipBad.
-func (r *NCFNegativeReader) Skipped() int64 { return r.skipped }
 
 // Close closes the file.
 func (r *NCFNegativeReader) Close() error { return r.src.close() }
 
 // Next fills rec with the next record; it returns io.EOF after the last.
 func (r *NCFNegativeReader) Next(rec *Record) error {
-	for {
-		line, err := r.src.next()
-		if err == nil {
-			err = r.parse(line)
-		}
-		if err != nil {
-			var pe *ParseError
-			if err != io.EOF && r.skipBad && errors.As(err, &pe) && pe.Line > 0 {
-				r.skipped++
-				continue
-			}
-			return err
-		}
-		rec.File, rec.Line, rec.Cols = r.src.path, r.src.line, r.cols
-		return nil
+	if err := nextValidLine(r.src, r, &r.skipper); err != nil {
+		return err
 	}
+	rec.File, rec.Line, rec.Cols = r.src.path, r.src.line, r.cols
+	return nil
 }
 
 func (r *NCFNegativeReader) parse(line []byte) error {

@@ -2,7 +2,6 @@ package data
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -21,10 +20,9 @@ var SeqColumns = []string{"user", "items"}
 // Record.Line is the run's first line. A merged sequence is bounded by
 // ReadOptions.MaxLineBytes like a line.
 type SeqReader struct {
-	src     *lineSource
-	skipBad bool
-	skipped int64
-	max     int
+	src *lineSource
+	skipper
+	max int
 
 	user, items         []byte // the run being built
 	line                int
@@ -40,14 +38,11 @@ func OpenSeq(path string, opts ReadOptions) (*SeqReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SeqReader{src: src, skipBad: opts.SkipBad, max: opts.maxLine(), cols: make([][]byte, 2)}, nil
+	return &SeqReader{src: src, skipper: skipper{skipBad: opts.SkipBad}, max: opts.maxLine(), cols: make([][]byte, 2)}, nil
 }
 
 // Columns returns user, items.
 func (r *SeqReader) Columns() []string { return SeqColumns }
-
-// Skipped counts the malformed lines skipped under ReadOptions.SkipBad.
-func (r *SeqReader) Skipped() int64 { return r.skipped }
 
 // Close closes the file.
 func (r *SeqReader) Close() error { return r.src.close() }
@@ -79,10 +74,9 @@ func (r *SeqReader) Next(rec *Record) error {
 		if len(r.items)+1+len(r.pendItems) > r.max {
 			perr := &ParseError{File: r.src.path, Line: r.pendLine, Column: 2, Field: "items",
 				Msg: fmt.Sprintf("user %s's sequence is longer than %d bytes (raise ReadOptions.MaxLineBytes if it is genuine)", r.user, r.max)}
-			if !r.skipBad {
+			if !r.skip(perr) {
 				return perr
 			}
-			r.skipped++
 			r.hasPend = false
 			continue
 		}
@@ -96,22 +90,11 @@ func (r *SeqReader) Next(rec *Record) error {
 
 // readPending reads and checks the next line into the pending buffers.
 func (r *SeqReader) readPending() error {
-	for {
-		line, err := r.src.next()
-		if err == nil {
-			err = r.parse(line)
-		}
-		if err != nil {
-			var pe *ParseError
-			if err != io.EOF && r.skipBad && errors.As(err, &pe) && pe.Line > 0 {
-				r.skipped++
-				continue
-			}
-			return err
-		}
-		r.pendLine, r.hasPend = r.src.line, true
-		return nil
+	if err := nextValidLine(r.src, r, &r.skipper); err != nil {
+		return err
 	}
+	r.pendLine, r.hasPend = r.src.line, true
+	return nil
 }
 
 func (r *SeqReader) parse(line []byte) error {

@@ -2,9 +2,7 @@ package data
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 )
 
 // SparseSource is implemented by readers whose records are sparse: Columns
@@ -22,11 +20,10 @@ type SparseSource interface {
 // finite numbers, the label a finite number). Columns returns ["label"]
 // and Sparse returns true, telling consumers to read Cols[1:] as tokens.
 type SparseReader struct {
-	src     *lineSource
-	ffm     bool
-	skipBad bool
-	skipped int64
-	cols    [][]byte
+	src *lineSource
+	ffm bool
+	skipper
+	cols [][]byte
 }
 
 // OpenLibFM reads a libFM or libSVM file.
@@ -44,7 +41,7 @@ func openSparse(path string, ffm bool, opts ReadOptions) (*SparseReader, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &SparseReader{src: src, ffm: ffm, skipBad: opts.SkipBad, cols: make([][]byte, 0, 64)}, nil
+	return &SparseReader{src: src, ffm: ffm, skipper: skipper{skipBad: opts.SkipBad}, cols: make([][]byte, 0, 64)}, nil
 }
 
 var sparseColumns = []string{"label"}
@@ -61,30 +58,16 @@ func (r *SparseReader) Sparse() bool { return true }
 // index:value.
 func (r *SparseReader) FFM() bool { return r.ffm }
 
-// Skipped counts the malformed rows skipped under ReadOptions.SkipBad.
-func (r *SparseReader) Skipped() int64 { return r.skipped }
-
 // Close closes the file.
 func (r *SparseReader) Close() error { return r.src.close() }
 
 // Next fills rec with the next record; it returns io.EOF after the last.
 func (r *SparseReader) Next(rec *Record) error {
-	for {
-		line, err := r.src.next()
-		if err == nil {
-			err = r.parse(line)
-		}
-		if err != nil {
-			var pe *ParseError
-			if err != io.EOF && r.skipBad && errors.As(err, &pe) && pe.Line > 0 {
-				r.skipped++
-				continue
-			}
-			return err
-		}
-		rec.File, rec.Line, rec.Cols = r.src.path, r.src.line, r.cols
-		return nil
+	if err := nextValidLine(r.src, r, &r.skipper); err != nil {
+		return err
 	}
+	rec.File, rec.Line, rec.Cols = r.src.path, r.src.line, r.cols
+	return nil
 }
 
 func (r *SparseReader) parse(line []byte) error {
