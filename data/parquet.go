@@ -24,16 +24,18 @@ type ParquetReader struct {
 	// ListSeparator joins the values of a repeated column (default "|").
 	ListSeparator string
 
-	path    string
-	file    *os.File
-	rows    *parquet.Reader
-	columns []string
-	buf     []parquet.Row
-	pending []parquet.Row
-	line    int
-	cols    [][]byte
-	text    [][]byte // per column, the backing bytes of cols
-	flags   []bool   // per column, true until the row's first value
+	path      string
+	file      *os.File
+	groups    []parquet.RowGroup // the row groups not yet opened
+	rows      parquet.Rows       // the open row group's rows, nil between groups
+	groupDone bool               // rows has returned its last row
+	columns   []string
+	buf       []parquet.Row
+	pending   []parquet.Row
+	line      int
+	cols      [][]byte
+	text      [][]byte // per column, the backing bytes of cols
+	flags     []bool   // per column, true until the row's first value
 }
 
 // OpenParquet opens a Parquet file for reading.
@@ -58,7 +60,7 @@ func OpenParquet(path string) (*ParquetReader, error) {
 	}
 	r := &ParquetReader{
 		ListSeparator: "|",
-		path:          path, file: f, rows: parquet.NewReader(pf), columns: columns,
+		path:          path, file: f, groups: pf.RowGroups(), columns: columns,
 		buf:  make([]parquet.Row, 64),
 		cols: make([][]byte, len(columns)),
 		text: make([][]byte, len(columns)),
@@ -74,15 +76,26 @@ func (r *ParquetReader) Skipped() int64 { return 0 }
 
 // Next fills rec with the next row; it returns io.EOF after the last one.
 func (r *ParquetReader) Next(rec *Record) error {
-	if len(r.pending) == 0 {
-		n, err := r.rows.ReadRows(r.buf)
-		if n == 0 {
-			if err == nil || errors.Is(err, io.EOF) {
+	for len(r.pending) == 0 {
+		// A group is closed only once its rows are consumed: their values
+		// may point into its pages.
+		if r.rows != nil && r.groupDone {
+			r.rows.Close()
+			r.rows = nil
+		}
+		if r.rows == nil {
+			if len(r.groups) == 0 {
 				return io.EOF
 			}
+			r.rows, r.groupDone = r.groups[0].Rows(), false
+			r.groups = r.groups[1:]
+		}
+		n, err := r.rows.ReadRows(r.buf)
+		r.pending = r.buf[:n]
+		if err != nil && !errors.Is(err, io.EOF) {
 			return &ParseError{File: r.path, Line: r.line + 1, Msg: "reading Parquet rows: " + err.Error()}
 		}
-		r.pending = r.buf[:n]
+		r.groupDone = n == 0 || err != nil
 	}
 	row := r.pending[0]
 	r.pending = r.pending[1:]
@@ -123,7 +136,9 @@ func (r *ParquetReader) firstFlags() []bool {
 
 // Close closes the file.
 func (r *ParquetReader) Close() error {
-	r.rows.Close()
+	if r.rows != nil {
+		r.rows.Close()
+	}
 	return r.file.Close()
 }
 

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -75,5 +77,36 @@ func TestParquetReaderRejectsOtherFiles(t *testing.T) {
 	var pe *ParseError
 	if !errors.As(err, &pe) || pe.File != path {
 		t.Fatalf("opening a TSV as Parquet: %v, want a ParseError naming the file", err)
+	}
+}
+
+// Rows spread over several row groups, each read in several batches, come
+// back complete and in order.
+func TestParquetReaderRowGroups(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "many.parquet")
+	rows := make([]parquetRow, 200)
+	for i := range rows {
+		rows[i] = parquetRow{Label: float32(i % 2), User: int64(i), Item: "x"}
+	}
+	if err := parquet.WriteFile(path, rows, parquet.MaxRowsPerRowGroup(70)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenParquet(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	user := slices.Index(r.Columns(), "user")
+	var rec Record
+	for i := range rows {
+		if err := r.Next(&rec); err != nil {
+			t.Fatalf("row %d: %v", i+1, err)
+		}
+		if got := string(rec.Cols[user]); got != strconv.Itoa(i) {
+			t.Fatalf("row %d: user %q, want %d", i+1, got, i)
+		}
+	}
+	if err := r.Next(&rec); !errors.Is(err, io.EOF) {
+		t.Fatalf("after 200 rows: %v, want io.EOF", err)
 	}
 }
