@@ -118,3 +118,25 @@ func TestAccumulatorDegenerate(t *testing.T) {
 		t.Errorf("user with no relevant item: err = %v, users = %d", err, acc.Users())
 	}
 }
+
+func TestAccumulatorAddDoesNotAllocate(t *testing.T) {
+	acc, _ := NewRankingAccumulator(5, 10)
+	var s RankScratch
+	scores := []float32{0.3, 0.9, 0.1, 0.5}
+	rel := []bool{true, false, false, true}
+	allocs := testing.AllocsPerRun(100, func() {
+		ranks, err := RelevantRanks(&s, scores, rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := acc.AddRanks(ranks); err != nil {
+			t.Fatal(err)
+		}
+		if err := acc.AddRank(3); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per user, want 0", allocs)
+	}
+}
