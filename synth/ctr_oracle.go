@@ -1,5 +1,11 @@
 package synth
 
+import (
+	"errors"
+
+	"github.com/recforge/recforge/metric"
+)
+
 // CTROracle is what the truth of the first Rows rows of a CTR allows.
 type CTROracle struct {
 	Rows int
@@ -40,9 +46,22 @@ func (g *CTR) Oracle(n int) (CTROracle, error) {
 	o.CTR /= float64(n)
 	o.MeanP /= float64(n)
 	var err error
-	if o.AUC, err = AUC(full, labels); err != nil {
+	if o.AUC, err = auc(full, labels); err != nil {
 		return o, err
 	}
-	o.FirstOrderAUC, err = AUC(first, labels)
+	o.FirstOrderAUC, err = auc(first, labels)
 	return o, err
+}
+
+var errNoRows = errors.New("synth: no rows")
+
+// auc scores boolean labels with metric.AUC.
+func auc(scores []float64, labels []bool) (float64, error) {
+	y := make([]float64, len(labels))
+	for i, l := range labels {
+		if l {
+			y[i] = 1
+		}
+	}
+	return metric.AUC(scores, y)
 }

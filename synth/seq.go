@@ -248,7 +248,7 @@ func SeqOracleAUC(examples []SeqExample) (float64, error) {
 	for i, e := range examples {
 		p[i], y[i] = e.P, e.Label
 	}
-	return AUC(p, y)
+	return auc(p, y)
 }
 
 // SeqHeader is the header line of the sequence text format.
