@@ -1,0 +1,134 @@
+package artifact
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/recforge/recforge/nn"
+)
+
+// model builds params and tables of fixed shapes, random when seed != 0.
+func model(seed uint64) ([]*nn.Param, []*nn.Table) {
+	ps := []*nn.Param{nn.NewParam("mlp.0.w", 3, 4), nn.NewParam("mlp.0.b", 4), nn.NewParam("bias")}
+	emb := nn.NewTable("emb", 5, 3, true)
+	emb.ReserveState(2)
+	ts := []*nn.Table{emb, nn.NewTable("lin", 7, 1, false)}
+	if seed != 0 {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		for _, p := range ps {
+			nn.InitNormal(p.W, 1, rng)
+		}
+		for _, t := range ts {
+			t.InitNormal(1, rng)
+			for r := range t.Rows {
+				for i := range t.State(int32(r)) {
+					t.State(int32(r))[i] = 99 // must not be saved
+				}
+			}
+		}
+	}
+	return ps, ts
+}
+
+func weightsFile(t *testing.T, ps []*nn.Param, ts []*nn.Table) *File {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteWeights(&buf, ps, ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ReadSafetensors(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestWeightsRoundTripBitIdentical(t *testing.T) {
+	ps, ts := model(42)
+	f := weightsFile(t, ps, ts)
+	emb, _ := f.Tensor("emb")
+	if !slices.Equal(emb.Shape, []int{5, 3}) || len(emb.Data) != 5*3*4 {
+		t.Fatalf("table tensor holds %v / %d bytes; want only the [5 3] weights", emb.Shape, len(emb.Data))
+	}
+	ps2, ts2 := model(0)
+	if err := LoadWeights(f, ps2, ts2); err != nil {
+		t.Fatal(err)
+	}
+	for i := range ps {
+		if !bitsEqual(ps[i].W, ps2[i].W) {
+			t.Errorf("param %s differs", ps[i].Name)
+		}
+	}
+	for i, tb := range ts {
+		for r := range tb.Rows {
+			if !bitsEqual(tb.Row(int32(r)), ts2[i].Row(int32(r))) {
+				t.Errorf("table %s row %d differs", tb.Name, r)
+			}
+			for _, s := range ts2[i].State(int32(r)) {
+				if s != 0 {
+					t.Fatalf("table %s row %d: optimizer state loaded", tb.Name, r)
+				}
+			}
+		}
+	}
+}
+
+func bitsEqual(a, b []float32) bool {
+	var x, y bytes.Buffer
+	_ = writeF32(&x, a)
+	_ = writeF32(&y, b)
+	return bytes.Equal(x.Bytes(), y.Bytes())
+}
+
+func TestLoadWeightsErrors(t *testing.T) {
+	ps, ts := model(1)
+	f := weightsFile(t, ps, ts)
+	check := func(name string, ps []*nn.Param, ts []*nn.Table, want ...string) {
+		t.Helper()
+		err := LoadWeights(f, ps, ts)
+		if err == nil {
+			t.Fatalf("%s: no error", name)
+		}
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q lacks %q", name, err, w)
+			}
+		}
+	}
+	p2, t2 := model(0)
+	p2[0] = nn.NewParam("mlp.0.w", 4, 3)
+	check("param shape", p2, t2, `"mlp.0.w"`, "[3 4]", "[4 3]")
+	if slices.ContainsFunc(p2[1].W, func(x float32) bool { return x != 0 }) {
+		t.Error("a failed load modified another parameter")
+	}
+	p2, t2 = model(0)
+	t2[0] = nn.NewTable("emb", 6, 3, true)
+	check("table shape", p2, t2, `"emb"`, "[5 3]", "[6 3]")
+	p2, t2 = model(0)
+	check("missing", append(p2, nn.NewParam("extra", 1)), t2, `"extra"`, "missing")
+	p2, t2 = model(0)
+	check("unclaimed", p2[1:], t2, `"mlp.0.w"`, "matches no model parameter")
+	p2, t2 = model(0)
+	check("duplicate", append(p2, nn.NewParam("bias")), t2, `"bias"`)
+}
+
+func TestWriteWeightsRejects(t *testing.T) {
+	ps, ts := model(1)
+	ps[1].W = ps[1].W[:2]
+	var buf bytes.Buffer
+	if err := WriteWeights(&buf, ps, ts, nil); err == nil || !strings.Contains(err.Error(), `"mlp.0.b"`) {
+		t.Errorf("short W: got %v", err)
+	}
+	ps, ts = model(1)
+	ts[1].Data = ts[1].Data[:3]
+	if err := WriteWeights(&buf, ps, ts, nil); err == nil || !strings.Contains(err.Error(), `"lin"`) {
+		t.Errorf("short table: got %v", err)
+	}
+	ps, ts = model(1)
+	if err := WriteWeights(&buf, append(ps, nn.NewParam("emb", 1)), ts, nil); err == nil || !strings.Contains(err.Error(), "duplicate") {
+		t.Errorf("duplicate name: got %v", err)
+	}
+}
