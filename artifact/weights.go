@@ -65,6 +65,9 @@ func WriteWeights(w io.Writer, params []*nn.Param, tables []*nn.Table, metadata 
 // claimed; otherwise nothing is modified and the error names the tensor.
 // Table optimizer state is left as it is.
 func LoadWeights(f *File, params []*nn.Param, tables []*nn.Table) error {
+	if f == nil {
+		return fmt.Errorf("artifact: nil weights file")
+	}
 	byName := make(map[string]Tensor, len(f.Tensors))
 	for _, t := range f.Tensors {
 		byName[t.Name] = t
