@@ -29,9 +29,10 @@ type SaveOptions struct {
 // (see WriteWeights) to the directory dir. It writes everything into a
 // temporary sibling directory, syncs it, and renames it into place, so
 // that on any failure an existing artifact at dir is left as it was. When
-// replacing, the old artifact is first renamed to a sibling backup, which
-// is removed once the new one is in place (a crash between the two renames
-// leaves the old artifact intact under the backup name, ".NAME.old-*").
+// replacing, the new artifact is exchanged with the old one in one atomic
+// rename on Linux; elsewhere the old one is first renamed to a sibling
+// backup, removed once the new one is in place (a crash between the two
+// renames leaves it intact under the backup name, ".NAME.old-*").
 // Empty RecforgeVersion and zero FormatVersion and Created are filled in.
 func Save(dir string, m *Manifest, params []*nn.Param, tables []*nn.Table, opt SaveOptions) error {
 	return save(dir, m, opt, func(w io.Writer) error { return WriteWeights(w, params, tables, nil) })
@@ -94,8 +95,9 @@ func save(dir string, m *Manifest, opt SaveOptions, weights func(io.Writer) erro
 	return swapIn(tmp, dir, parent, base)
 }
 
-// swapIn renames tmp to dir, moving an existing dir aside first and
-// restoring it if the final rename fails.
+// swapIn renames tmp to dir. An existing dir is exchanged with tmp in one
+// atomic step where the system allows it (Linux's renameat2); elsewhere it is
+// moved aside first and restored if the final rename fails.
 func swapIn(tmp, dir, parent, base string) error {
 	if _, err := os.Lstat(dir); err != nil {
 		if err := os.Rename(tmp, dir); err != nil {
@@ -103,6 +105,17 @@ func swapIn(tmp, dir, parent, base string) error {
 		}
 		return syncDir(parent)
 	}
+	if exchange(tmp, dir) == nil {
+		// One atomic swap: dir now holds the new artifact, tmp the old.
+		if err := syncDir(parent); err != nil {
+			return err
+		}
+		if err := os.RemoveAll(tmp); err != nil {
+			return fmt.Errorf("artifact: saved, but removing the old artifact at %s: %w", tmp, err)
+		}
+		return nil
+	}
+	// Without an atomic exchange, move the old artifact aside first.
 	backup, err := os.MkdirTemp(parent, "."+base+".old-")
 	if err != nil {
 		return fmt.Errorf("artifact: %w", err)
