@@ -297,15 +297,15 @@ func TestAUGRUNoAllocations(t *testing.T) {
 }
 
 func TestAUGRUPanicsOnBadArguments(t *testing.T) {
-	gruMustPanic(t, "unknown variant 7", func() { NewAUGRU("g", 7, 2, 3, 2, 4, NewRand(0)) })
+	panicsWith(t, "unknown variant 7", func() { NewAUGRU("g", 7, 2, 3, 2, 4, NewRand(0)) })
 	for _, v := range augruVariants {
 		a := NewAUGRU("g", v, 2, 3, 2, 4, NewRand(0))
 		x := make([]float32, 2*4*2)
-		gruMustPanic(t, "Backward before Forward", func() { a.Backward(nil, nil) })
-		gruMustPanic(t, "attention has 7 values, need 8", func() { a.Forward(x, make([]float32, 7), 2, 4, []int32{4, 1}) })
-		gruMustPanic(t, "lens[1] = 9 outside [0, 4]", func() { a.Forward(x, make([]float32, 8), 2, 4, []int32{4, 9}) })
+		panicsWith(t, "Backward before Forward", func() { a.Backward(nil, nil) })
+		panicsWith(t, "attention has 7 values, need 8", func() { a.Forward(x, make([]float32, 7), 2, 4, []int32{4, 1}) })
+		panicsWith(t, "lens[1] = 9 outside [0, 4]", func() { a.Forward(x, make([]float32, 8), 2, 4, []int32{4, 9}) })
 	}
 	a := NewAUGRU("g", VariantAUGRU, 2, 3, 2, 4, NewRand(0))
 	a.Forward(make([]float32, 16), make([]float32, 8), 2, 4, []int32{4, 1})
-	gruMustPanic(t, "use the AUGRU's Backward", func() { a.Cell.Backward(nil, nil) })
+	panicsWith(t, "use the AUGRU's Backward", func() { a.Cell.Backward(nil, nil) })
 }

@@ -44,28 +44,12 @@ func TestBiInteractionSumsToFMTerm(t *testing.T) {
 
 func TestBiInteractionGradients(t *testing.T) {
 	const n, F, k = 3, 4, 5
-	l := NewBiInteraction(F, k, 3)
-	e := randomInput(n*F*k, 1, 12)
-	r := randomInput(n*k, 1, 13)
-	dy := make([]float32, n*k)
-	de := make([]float32, len(e))
-	loss := func() float64 { return ProbeLoss(l.Forward(e, n), r) }
-	backward := func() {
-		l.Forward(e, n)
-		copy(dy, r)
-		copy(de, l.Backward(dy))
-	}
-	if err := GradCheck(loss, backward, []Var{{Name: "e", X: e, G: de}}, GradCheckOptions{Eps: 1e-2}); err != nil {
-		t.Fatal(err)
-	}
+	checkRowLayer(t, NewBiInteraction(F, k, 3), randomInput(n*F*k, 1, 12), n, k, nil, nil, nil, GradCheckOptions{Eps: 1e-2})
 }
 
 func TestBiInteractionNoAllocs(t *testing.T) {
 	const n, F, k = 8, 6, 4
-	l := NewBiInteraction(F, k, n)
-	e := randomInput(n*F*k, 1, 14)
-	dy := randomInput(n*k, 1, 15)
-	if a := testing.AllocsPerRun(10, func() { l.Forward(e, n); l.Backward(dy) }); a != 0 {
+	if a := stepAllocs(NewBiInteraction(F, k, n), randomInput(n*F*k, 1, 14), n, randomInput(n*k, 1, 15)); a != 0 {
 		t.Fatalf("%v allocations per Forward+Backward, want 0", a)
 	}
 }

@@ -69,28 +69,12 @@ func TestFMInteractionPaddingSlotIsInert(t *testing.T) {
 
 func TestFMInteractionGradients(t *testing.T) {
 	const n, F, k = 3, 5, 4
-	l := NewFMInteraction(F, k, 4)
-	e := randomInput(n*F*k, 1, 3)
-	r := randomInput(n, 1, 4)
-	dy := make([]float32, n)
-	de := make([]float32, len(e))
-	loss := func() float64 { return ProbeLoss(l.Forward(e, n), r) }
-	backward := func() {
-		l.Forward(e, n)
-		copy(dy, r)
-		copy(de, l.Backward(dy))
-	}
-	if err := GradCheck(loss, backward, []Var{{Name: "e", X: e, G: de}}, GradCheckOptions{Eps: 1e-2}); err != nil {
-		t.Fatal(err)
-	}
+	checkRowLayer(t, NewFMInteraction(F, k, 4), randomInput(n*F*k, 1, 3), n, 1, nil, nil, nil, GradCheckOptions{Eps: 1e-2})
 }
 
 func TestFMInteractionNoAllocs(t *testing.T) {
 	const n, F, k = 8, 6, 4
-	l := NewFMInteraction(F, k, n)
-	e := randomInput(n*F*k, 1, 5)
-	dy := randomInput(n, 1, 6)
-	if a := testing.AllocsPerRun(10, func() { l.Forward(e, n); l.Backward(dy) }); a != 0 {
+	if a := stepAllocs(NewFMInteraction(F, k, n), randomInput(n*F*k, 1, 5), n, randomInput(n, 1, 6)); a != 0 {
 		t.Fatalf("%v allocations per Forward+Backward, want 0", a)
 	}
 }

@@ -260,46 +260,32 @@ func TestProductLayersNoAllocs(t *testing.T) {
 	}
 }
 
-func BenchmarkInnerProduct(b *testing.B) {
-	const n, F, k = 1024, 39, 10
-	l := NewInnerProduct(F, k, n)
-	e := randomInput(n*F*k, 0.1, 1)
-	dy := randomInput(n*NumPairs(F), 1, 2)
+// benchRowLayer times Forward+Backward of l on an n×F×k input.
+func benchRowLayer(b *testing.B, l rowLayer, n, in, out int) {
+	e := randomInput(n*in, 0.1, 1)
+	dy := randomInput(n*out, 1, 2)
 	for b.Loop() {
 		l.Forward(e, n)
 		l.Backward(dy)
 	}
+}
+
+func BenchmarkInnerProduct(b *testing.B) {
+	const n, F, k = 1024, 39, 10
+	benchRowLayer(b, NewInnerProduct(F, k, n), n, F*k, NumPairs(F))
 }
 
 func BenchmarkInnerProductReduced(b *testing.B) {
 	const n, F, k, D = 1024, 39, 10, 400
-	l := NewInnerProductReduced("ipnn", F, k, D, n, NewRand(1))
-	e := randomInput(n*F*k, 0.1, 1)
-	dy := randomInput(n*D, 1, 2)
-	for b.Loop() {
-		l.Forward(e, n)
-		l.Backward(dy)
-	}
+	benchRowLayer(b, NewInnerProductReduced("ipnn", F, k, D, n, NewRand(1)), n, F*k, D)
 }
 
 func BenchmarkOuterProduct(b *testing.B) {
 	const n, F, k, D = 256, 39, 10, 32
-	l := NewOuterProduct("opnn", F, k, D, n, NewRand(1))
-	e := randomInput(n*F*k, 0.1, 1)
-	dy := randomInput(n*D, 1, 2)
-	for b.Loop() {
-		l.Forward(e, n)
-		l.Backward(dy)
-	}
+	benchRowLayer(b, NewOuterProduct("opnn", F, k, D, n, NewRand(1)), n, F*k, D)
 }
 
 func BenchmarkOuterProductReduced(b *testing.B) {
 	const n, F, k, D = 1024, 39, 10, 400
-	l := NewOuterProductReduced("opnn", F, k, D, n, NewRand(1))
-	e := randomInput(n*F*k, 0.1, 1)
-	dy := randomInput(n*D, 1, 2)
-	for b.Loop() {
-		l.Forward(e, n)
-		l.Backward(dy)
-	}
+	benchRowLayer(b, NewOuterProductReduced("opnn", F, k, D, n, NewRand(1)), n, F*k, D)
 }

@@ -143,9 +143,9 @@ func TestSeqAttentionNoAllocations(t *testing.T) {
 func TestSeqAttentionPanicsOnBadArguments(t *testing.T) {
 	s := NewSeqAttention("att", 2, 3, 2, 4, NewRand(0))
 	h, e := make([]float32, 2*4*2), make([]float32, 2*3)
-	gruMustPanic(t, "Backward before Forward", func() { s.Backward(make([]float32, 8)) })
-	gruMustPanic(t, "lens[0] = 5 outside [0, 4]", func() { s.Forward(h, e, 2, 4, []int32{5, 0}) })
-	gruMustPanic(t, "e has 5 values, need 6", func() { s.Forward(h, e[:5], 2, 4, []int32{1, 0}) })
+	panicsWith(t, "Backward before Forward", func() { s.Backward(make([]float32, 8)) })
+	panicsWith(t, "lens[0] = 5 outside [0, 4]", func() { s.Forward(h, e, 2, 4, []int32{5, 0}) })
+	panicsWith(t, "e has 5 values, need 6", func() { s.Forward(h, e[:5], 2, 4, []int32{1, 0}) })
 	s.Forward(h, e, 2, 4, []int32{1, 0})
-	gruMustPanic(t, "weight gradient has 7 values, need 8", func() { s.Backward(make([]float32, 7)) })
+	panicsWith(t, "weight gradient has 7 values, need 8", func() { s.Backward(make([]float32, 7)) })
 }
