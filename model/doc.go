@@ -1,0 +1,11 @@
+// Package model holds recforge's models, one file per model, each
+// registered by name (see Register and Names). A model maps a Batch of
+// encoded examples to one output per row — a logit for click prediction, a
+// value for regression — and back-propagates the gradient of a loss with
+// respect to those outputs into its parameters.
+//
+// The package knows nothing of files, training loops or optimizers' rules:
+// the train package drives Forward/Backward and updates the parameters a
+// model lists in Parts; the feature package decides the input layout
+// (Layout).
+package model

@@ -1,0 +1,93 @@
+package model
+
+import (
+	"github.com/recforge/recforge/nn"
+	"github.com/recforge/recforge/optim"
+)
+
+// Batch is a mini-batch of encoded examples, row-major, in the layout of
+// feature.Example: row i's ids are IDs[i*Slots:(i+1)*Slots] and so on.
+// The slices are read-only to models.
+type Batch struct {
+	// N is the number of rows.
+	N int
+	// IDs and Values hold Layout.Slots entries per row.
+	IDs    []int32
+	Values []float32
+	// Seq holds Layout.SeqLen ids per row; SeqLens Layout.Seqs lengths.
+	Seq     []int32
+	SeqLens []int32
+	// Label holds one target per row (nil when predicting).
+	Label []float32
+	// Group holds one group key per row (nil when absent).
+	Group []int64
+}
+
+// Model is a trainable model. Forward and Backward alternate: Backward
+// consumes the state of the latest Forward.
+type Model interface {
+	// Forward returns one output per row of b: a logit for a binary task,
+	// the prediction for regression. The slice is owned by the model and
+	// valid until the next Forward.
+	Forward(b *Batch) []float32
+	// Backward takes the loss gradient with respect to the outputs of the
+	// latest Forward and accumulates every parameter's gradient. It may
+	// overwrite dout.
+	Backward(dout []float32)
+	// Parts lists the model's parameters by optimizer part. Most models
+	// have one part; Wide&Deep has "wide" and "deep".
+	Parts() []Part
+	// SetTraining switches dropout and batch statistics between training
+	// (true) and inference.
+	SetTraining(training bool)
+}
+
+// Reseeder is implemented by models with randomness in training (dropout):
+// the trainer reseeds them at the start of every epoch so that a run
+// resumed from a checkpoint draws the same masks as an uninterrupted one.
+type Reseeder interface {
+	Reseed(seed uint64)
+}
+
+// Part is a set of parameters optimized together.
+type Part struct {
+	// Name identifies the part in configuration ("all", "wide", "deep").
+	Name string
+	// Params are the dense parameters; Tables the embedding tables, each
+	// with its regularization.
+	Params []*nn.Param
+	Tables []PartTable
+	// Optimizer is the part's default optimizer, or nil for the
+	// training configuration's default.
+	Optimizer *optim.Spec
+}
+
+// PartTable is an embedding table of a Part.
+type PartTable struct {
+	Table *nn.Table
+	Reg   optim.TableReg
+}
+
+// Params lists every dense parameter of m, part by part.
+func Params(m Model) []*nn.Param {
+	var ps []*nn.Param
+	for _, p := range m.Parts() {
+		ps = append(ps, p.Params...)
+	}
+	return ps
+}
+
+// Tables lists every embedding table of m, part by part, each once.
+func Tables(m Model) []*nn.Table {
+	var ts []*nn.Table
+	seen := map[*nn.Table]bool{}
+	for _, p := range m.Parts() {
+		for _, t := range p.Tables {
+			if !seen[t.Table] {
+				seen[t.Table] = true
+				ts = append(ts, t.Table)
+			}
+		}
+	}
+	return ts
+}

@@ -1,0 +1,114 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"github.com/recforge/recforge/nn"
+)
+
+// Env is what every model constructor receives besides its own
+// hyper-parameters.
+type Env struct {
+	// Layout describes the inputs.
+	Layout Layout
+	// MaxBatch is the largest Batch.N the model will see.
+	MaxBatch int
+	// Seed seeds the initialization and dropout.
+	Seed uint64
+}
+
+// Rand returns the initialization generator of e's seed.
+func (e Env) Rand() *rand.Rand { return nn.NewRand(e.Seed) }
+
+// Info registers a model.
+type Info struct {
+	// Name is the registered name, lower case ("deepfm").
+	Name string
+	// Summary is one line for listings.
+	Summary string
+	// Citation names the paper.
+	Citation string
+	// Config returns a pointer to a new hyper-parameter struct filled with
+	// the model's defaults; its JSON (and YAML) field names are the names a
+	// configuration file uses.
+	Config func() any
+	// New builds the model from env and a config of Config's type.
+	New func(env Env, cfg any) (Model, error)
+}
+
+var registry = map[string]Info{}
+
+// Register adds a model; registering a name twice panics (a programming
+// error caught at init).
+func Register(info Info) {
+	if info.Name == "" || info.Config == nil || info.New == nil {
+		panic("model: Register needs a name, Config and New")
+	}
+	if _, dup := registry[info.Name]; dup {
+		panic("model: " + info.Name + " registered twice")
+	}
+	registry[info.Name] = info
+}
+
+// Lookup returns the registered model name.
+func Lookup(name string) (Info, bool) {
+	i, ok := registry[name]
+	return i, ok
+}
+
+// Names lists the registered models, sorted.
+func Names() []string {
+	ns := make([]string, 0, len(registry))
+	for n := range registry {
+		ns = append(ns, n)
+	}
+	sort.Strings(ns)
+	return ns
+}
+
+// ResolveConfig decodes params (a JSON object, or empty for the defaults)
+// over the defaults of model name and returns the config and its complete
+// JSON, every default written out, which is what an artifact records.
+// Unknown fields are an error naming the model and the field.
+func ResolveConfig(name string, params []byte) (any, []byte, error) {
+	info, ok := registry[name]
+	if !ok {
+		return nil, nil, fmt.Errorf("unknown model %q, expected one of %s", name, strings.Join(Names(), ", "))
+	}
+	cfg := info.Config()
+	if len(bytes.TrimSpace(params)) > 0 && string(bytes.TrimSpace(params)) != "null" {
+		dec := json.NewDecoder(bytes.NewReader(params))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(cfg); err != nil {
+			return nil, nil, fmt.Errorf("model %s: hyper-parameters: %w", name, err)
+		}
+	}
+	resolved, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model %s: %w", name, err)
+	}
+	return cfg, resolved, nil
+}
+
+// New builds model name with hyper-parameters params (JSON over the
+// defaults; see ResolveConfig) and returns it with the resolved
+// hyper-parameters.
+func New(name string, params []byte, env Env) (Model, []byte, error) {
+	cfg, resolved, err := ResolveConfig(name, params)
+	if err != nil {
+		return nil, nil, err
+	}
+	if env.MaxBatch < 1 {
+		return nil, nil, fmt.Errorf("model %s: max batch %d, want ≥ 1", name, env.MaxBatch)
+	}
+	m, err := registry[name].New(env, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model %s: %w", name, err)
+	}
+	return m, resolved, nil
+}
