@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -20,6 +21,32 @@ var openers = map[string]func(path string, opts ReadOptions) (Reader, error){
 	"ncf-negative": func(p string, o ReadOptions) (Reader, error) { return asReader(OpenNCFNegative(p, o)) },
 	"seq":          func(p string, o ReadOptions) (Reader, error) { return asReader(OpenSeq(p, o)) },
 	"parquet":      func(p string, _ ReadOptions) (Reader, error) { return asReader(OpenParquet(p)) },
+}
+
+// generated holds the names of registered readers whose records are a
+// pure function of the spec (generators, no file).
+var generated = map[string]bool{}
+
+// Opener opens the source at path (the part of a spec after "READER:").
+type Opener func(path string, opts ReadOptions) (Reader, error)
+
+// Register adds the reader name to Open, for packages that produce records
+// of their own (package synth registers "synthetic"). A generated reader's
+// records depend on the spec alone, so caches key on the spec instead of a
+// file's identity. Registering a taken name panics: it is a programming
+// error caught at init.
+func Register(name string, open Opener, isGenerated bool) {
+	if _, dup := openers[name]; dup || name == "" || strings.Contains(name, ":") {
+		panic("data: cannot register reader " + strconv.Quote(name))
+	}
+	openers[name] = open
+	generated[name] = isGenerated
+}
+
+// Generated reports whether spec names a registered generated reader.
+func Generated(spec string) bool {
+	name, _, _ := strings.Cut(spec, ":")
+	return generated[name]
 }
 
 // asReader turns a typed constructor result into a Reader without the

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 )
@@ -159,4 +160,54 @@ func (in Interactions) check() error {
 		}
 	}
 	return nil
+}
+
+// HashSplit assigns records to parts by a seeded hash of their ordinal
+// (0, 1, 2, … in reading order): part p with probability ratios[p]/Σ ratios.
+// It needs no count of the records, so a stream can be split while it is
+// read, and the encoders fitted on the training part alone.
+type HashSplit struct {
+	seed uint64
+	cum  []uint64 // cumulative thresholds over the 64-bit hash range
+}
+
+// NewHashSplit returns the split of the given ratios.
+func NewHashSplit(ratios []float64, seed uint64) (*HashSplit, error) {
+	if err := checkRatios(ratios); err != nil {
+		return nil, err
+	}
+	var total float64
+	for _, r := range ratios {
+		total += r
+	}
+	h := &HashSplit{seed: seed}
+	var acc float64
+	for i, r := range ratios {
+		acc += r
+		t := uint64(math.MaxUint64)
+		if i < len(ratios)-1 {
+			t = uint64(acc / total * math.MaxUint64)
+		}
+		h.cum = append(h.cum, t)
+	}
+	return h, nil
+}
+
+// Part returns the part of the record with the given ordinal.
+func (h *HashSplit) Part(ordinal int64) int {
+	x := splitmix(h.seed ^ splitmix(uint64(ordinal)))
+	for p, t := range h.cum {
+		if x < t {
+			return p
+		}
+	}
+	return len(h.cum) - 1
+}
+
+// splitmix is the SplitMix64 finalizer: a bijective 64-bit mix.
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }

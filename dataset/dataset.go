@@ -17,6 +17,12 @@ type Options struct {
 	// Read configures the reader; with Read.SkipBad, records whose values
 	// the encoders reject are skipped and counted too.
 	Read data.ReadOptions
+	// Keep, when set, restricts Fit to the records for which it returns
+	// true, given each record's ordinal among those the reader returns
+	// (0, 1, …), which is its row index in the dataset Build makes: the
+	// encoders of a split are fitted on its training part alone. Build
+	// encodes every record regardless.
+	Keep func(ordinal int64) bool
 }
 
 // Fit streams the source named by spec ("READER:PATH", see data.Open) once
@@ -35,13 +41,16 @@ func Fit(spec string, schema *feature.Schema, opts Options) (*feature.Encoders, 
 		return nil, fmt.Errorf("%s: %w", spec, err)
 	}
 	var rec data.Record
-	for {
+	for ordinal := int64(0); ; ordinal++ {
 		err := r.Next(&rec)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return nil, err
+		}
+		if opts.Keep != nil && !opts.Keep(ordinal) {
+			continue
 		}
 		if err := ft.Observe(rec.Cols); err != nil {
 			return nil, locate(rec, err)
@@ -102,9 +111,15 @@ func columns(enc *feature.Encoders) []cache.Column {
 // encoders; otherwise it is rebuilt. rebuilt says which happened.
 func Build(spec string, enc *feature.Encoders, cachePath string, opts Options) (d *Dataset, rebuilt bool, err error) {
 	_, path, _ := strings.Cut(spec, ":")
-	ident, err := cache.FileIdentity(path)
-	if err != nil {
-		return nil, false, err
+	var ident []byte
+	if !data.Generated(spec) {
+		// A generated source is a pure function of its spec; a file is
+		// identified by its path, size and modification time.
+		id, err := cache.FileIdentity(path)
+		if err != nil {
+			return nil, false, err
+		}
+		ident = id
 	}
 	encJSON, err := json.Marshal(enc)
 	if err != nil {

@@ -29,28 +29,7 @@ func (g *CTR) Oracle(n int) (CTROracle, error) {
 	if n < 1 {
 		return CTROracle{}, errNoRows
 	}
-	s := g.Stream()
-	row := g.NewRow()
-	full := make([]float64, n)
-	first := make([]float64, n)
-	labels := make([]bool, n)
-	o := CTROracle{Rows: n}
-	for i := range n {
-		s.Next(&row)
-		full[i], first[i], labels[i] = row.Logit, row.FirstOrderLogit, row.Label
-		o.MeanP += row.P
-		if row.Label {
-			o.CTR++
-		}
-	}
-	o.CTR /= float64(n)
-	o.MeanP /= float64(n)
-	var err error
-	if o.AUC, err = auc(full, labels); err != nil {
-		return o, err
-	}
-	o.FirstOrderAUC, err = auc(first, labels)
-	return o, err
+	return g.OracleOf(n, func(int) bool { return true })
 }
 
 var errNoRows = errors.New("synth: no rows")
