@@ -1,6 +1,9 @@
 package optim
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Spec names an update rule and its settings, as a configuration
 // file writes it.
@@ -34,6 +37,9 @@ func (s Spec) NewRule() (Rule, error) {
 			return float32(def)
 		}
 		return float32(v)
+	}
+	if !(s.LR > 0) || math.IsInf(s.LR, 1) {
+		return nil, fmt.Errorf("optimizer %s: lr = %v, want a finite rate > 0", s.Rule, s.LR)
 	}
 	var r Rule
 	var lr = float32(s.LR)

@@ -1,0 +1,97 @@
+package train
+
+import (
+	"github.com/recforge/recforge/dataset"
+	"github.com/recforge/recforge/model"
+)
+
+// Data is a view of some rows of an encoded dataset: a split's part, a
+// fold, or the whole set when Rows is nil.
+type Data struct {
+	Set *dataset.Dataset
+	// Rows lists the rows in view, or nil for all.
+	Rows []int32
+}
+
+// Len returns the number of rows in view.
+func (d Data) Len() int {
+	if d.Set == nil {
+		return 0
+	}
+	if d.Rows == nil {
+		return d.Set.Rows
+	}
+	return len(d.Rows)
+}
+
+// row returns the dataset row of the view's i-th row.
+func (d Data) row(i int) int {
+	if d.Rows == nil {
+		return i
+	}
+	return int(d.Rows[i])
+}
+
+// Labels returns the labels of the rows in view, in order.
+func (d Data) Labels() []float32 {
+	out := make([]float32, d.Len())
+	for i := range out {
+		out[i] = d.Set.Label[d.row(i)]
+	}
+	return out
+}
+
+// Groups returns the group keys of the rows in view, in order.
+func (d Data) Groups() []int64 {
+	out := make([]int64, d.Len())
+	for i := range out {
+		out[i] = d.Set.Group[d.row(i)]
+	}
+	return out
+}
+
+// batcher gathers rows of a dataset into a model.Batch whose buffers it
+// owns and reuses.
+type batcher struct {
+	set *dataset.Dataset
+	b   model.Batch
+}
+
+func newBatcher(set *dataset.Dataset, maxBatch int) *batcher {
+	return &batcher{set: set, b: model.Batch{
+		IDs: make([]int32, maxBatch*set.Slots), Values: make([]float32, maxBatch*set.Slots),
+		Seq: make([]int32, maxBatch*set.SeqLen), SeqLens: make([]int32, maxBatch*set.NumSeq),
+		Label: make([]float32, maxBatch), Group: make([]int64, maxBatch),
+	}}
+}
+
+// gather fills the batch with the dataset rows given.
+func (g *batcher) gather(rows []int32) *model.Batch {
+	s, b := g.set, &g.b
+	f, q, ns := s.Slots, s.SeqLen, s.NumSeq
+	n := len(rows)
+	b.N = n
+	b.IDs, b.Values = b.IDs[:n*f], b.Values[:n*f]
+	b.Seq, b.SeqLens = b.Seq[:n*q], b.SeqLens[:n*ns]
+	b.Label, b.Group = b.Label[:n], b.Group[:n]
+	for i, r := range rows {
+		r := int(r)
+		copy(b.IDs[i*f:(i+1)*f], s.IDs[r*f:(r+1)*f])
+		copy(b.Values[i*f:(i+1)*f], s.Values[r*f:(r+1)*f])
+		copy(b.Seq[i*q:(i+1)*q], s.Seq[r*q:(r+1)*q])
+		copy(b.SeqLens[i*ns:(i+1)*ns], s.SeqLens[r*ns:(r+1)*ns])
+		b.Label[i] = s.Label[r]
+		b.Group[i] = s.Group[r]
+	}
+	return b
+}
+
+// DetectTask returns Binary when every label is 0 or 1, else Regression.
+func DetectTask(labels []float32) Task {
+	for _, y := range labels {
+		if y != 0 && y != 1 {
+			return Regression
+		}
+	}
+	return Binary
+}

@@ -1,0 +1,306 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/metric"
+	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/nn"
+	"github.com/recforge/recforge/optim"
+)
+
+// Progress reports a training epoch's advance, after every batch.
+type Progress struct {
+	// Epoch counts from 1 up to Epochs.
+	Epoch, Epochs int
+	// Done of Total rows of this epoch are trained.
+	Done, Total int
+	// Loss is the mean training loss over this epoch's rows so far.
+	Loss float64
+	// RowsPerSec is this epoch's training throughput so far.
+	RowsPerSec float64
+}
+
+// EpochStats is one epoch's record, as the JSON-lines log writes it.
+type EpochStats struct {
+	Epoch     int     `json:"epoch"`
+	TrainLoss float64 `json:"train_loss"`
+	// Valid holds the validation metrics (none without validation data).
+	Valid map[string]float64 `json:"valid,omitempty"`
+	// LR is the first part's learning rate during the epoch.
+	LR float64 `json:"lr"`
+	// RowsPerSec is the training throughput, evaluation excluded.
+	RowsPerSec float64 `json:"train_rows_per_sec"`
+	Seconds    float64 `json:"seconds"`
+	// Best marks the best epoch so far on the watched metric.
+	Best bool `json:"best,omitempty"`
+}
+
+// Options are a run's side settings: where it checkpoints and whom it
+// tells about its progress.
+type Options struct {
+	// Checkpoint is the checkpoint file written after every epoch ("" for
+	// none).
+	Checkpoint string
+	// Resume continues from Checkpoint, which must exist and come from a
+	// run with the same Fingerprint.
+	Resume bool
+	// Fingerprint identifies the model, data and configuration; a
+	// checkpoint of another fingerprint is refused.
+	Fingerprint string
+	// Grouped adds gAUC to the validation metrics.
+	Grouped bool
+	// EvalBatch is the batch size of evaluation (default Config.Batch).
+	EvalBatch int
+	// OnBatch and OnEpoch, when set, are called after every batch and
+	// after every epoch's evaluation and checkpoint.
+	OnBatch func(Progress)
+	OnEpoch func(EpochStats)
+}
+
+// Result summarizes a run.
+type Result struct {
+	Task Task
+	// Epochs are the epochs' records, those restored from a checkpoint
+	// included.
+	Epochs []EpochStats
+	// BestEpoch is the epoch whose weights the model holds at the end (the
+	// last epoch without validation data).
+	BestEpoch int
+	// Watched is the early-stopping metric.
+	Watched string
+	// Stop says why training ended: "epochs" or "early_stop".
+	Stop string
+	// RowsPerSec is the training throughput over the epochs this run
+	// trained, evaluation excluded.
+	RowsPerSec float64
+	// Resumed is the number of epochs restored from the checkpoint.
+	Resumed int
+}
+
+// ErrDiverged reports a training loss that is no longer finite.
+var ErrDiverged = errors.New("train: the training loss is not finite")
+
+// run is the state of a training run that a checkpoint preserves.
+type run struct {
+	Version     int          `json:"version"`
+	Fingerprint string       `json:"fingerprint"`
+	Epoch       int          `json:"epoch"` // epochs completed
+	Best        float64      `json:"best"`
+	BestEpoch   int          `json:"best_epoch"`
+	Bad         int          `json:"bad"`         // epochs since the best
+	PlateauBad  int          `json:"plateau_bad"` // epochs since the last improvement or cut
+	Groups      []groupState `json:"groups"`
+	History     []EpochStats `json:"history"`
+	TrainRows   int64        `json:"train_rows"`
+	TrainSecs   float64      `json:"train_seconds"`
+	Done        bool         `json:"done"`
+	HasBest     bool         `json:"has_best"` // the checkpoint holds best/ tensors
+	Stop        string       `json:"stop,omitempty"`
+	Task        Task         `json:"task"`
+}
+
+type groupState struct {
+	Name  string  `json:"name"`
+	LR    float32 `json:"lr"`
+	Steps int64   `json:"steps"`
+}
+
+// NewOptimizer builds the optimizer of m's parts: a part takes cfg.Parts'
+// spec of its name, else its own default, else cfg.Optimizer.
+func NewOptimizer(m model.Model, cfg Config) (*optim.Optimizer, error) {
+	var groups []*optim.Group
+	for _, p := range m.Parts() {
+		spec := cfg.Optimizer
+		if p.Optimizer != nil {
+			spec = *p.Optimizer
+		}
+		if s, ok := cfg.Parts[p.Name]; ok {
+			spec = s
+		}
+		g, err := spec.NewGroup(p.Name)
+		if err != nil {
+			return nil, fmt.Errorf("train: part %q: %w", p.Name, err)
+		}
+		g.AddParams(p.Params...)
+		for _, t := range p.Tables {
+			g.AddTable(t.Table, t.Reg)
+		}
+		groups = append(groups, g)
+	}
+	for name := range cfg.Parts {
+		found := false
+		for _, p := range m.Parts() {
+			found = found || p.Name == name
+		}
+		if !found {
+			return nil, fmt.Errorf("train: the configuration sets an optimizer for part %q, which the model does not have", name)
+		}
+	}
+	o := optim.New(groups...)
+	o.ClipNorm, o.ClipValue = float32(cfg.ClipNorm), float32(cfg.ClipValue)
+	return o, nil
+}
+
+// Fit trains m on trainData, evaluating on validData after every epoch
+// when it has rows. It returns when the epochs are done, early stopping
+// fires, or ctx is cancelled (then with ctx's error, the checkpoint of the
+// last finished epoch left in place). With validation data the model ends
+// holding the weights of its best epoch.
+func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Config, opts Options) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if trainData.Len() == 0 {
+		return nil, errors.New("train: no training rows")
+	}
+	task := cfg.Task
+	if task == "" {
+		task = DetectTask(trainData.Labels())
+	}
+	watched := cfg.watched(task)
+	higher := higherIsBetter[watched]
+	if task == Regression && (watched == "auc" || watched == "gauc" || watched == "gauc_mean" || watched == "accuracy" || watched == "logloss") ||
+		task == Binary && (watched == "rmse" || watched == "mae") {
+		return nil, fmt.Errorf("train: early_stop metric %q does not apply to a %s task", watched, task)
+	}
+	opt, err := NewOptimizer(m, cfg)
+	if err != nil {
+		return nil, err
+	}
+	evalBatch := opts.EvalBatch
+	if evalBatch <= 0 {
+		evalBatch = cfg.Batch
+	}
+	st := &run{Version: checkpointVersion, Fingerprint: opts.Fingerprint, Best: math.NaN(), Task: task}
+	snap := newSnapshot(m)
+	if opts.Resume {
+		if opts.Checkpoint == "" {
+			return nil, errors.New("train: resume needs a checkpoint path")
+		}
+		if err := loadCheckpoint(opts.Checkpoint, m, opt, snap, st); err != nil {
+			return nil, err
+		}
+		if st.Task != task {
+			return nil, fmt.Errorf("train: checkpoint %s was a %s task, this run is %s", opts.Checkpoint, st.Task, task)
+		}
+	}
+	res := &Result{Task: task, Watched: watched, Resumed: st.Epoch}
+	var lossGrad []float32 = make([]float32, cfg.Batch)
+	g := newBatcher(trainData.Set, cfg.Batch)
+	shuf := data.NewShuffler(trainData.Len(), cfg.Seed)
+	rows := make([]int32, 0, cfg.Batch)
+	var runRows int64
+	var runSecs float64
+	for epoch := st.Epoch + 1; epoch <= cfg.Epochs && !st.Done; epoch++ {
+		if r, ok := m.(model.Reseeder); ok {
+			r.Reseed(cfg.Seed ^ uint64(epoch)*0x9e3779b97f4a7c15)
+		}
+		m.SetTraining(true)
+		lr := float64(opt.Groups()[0].LR())
+		order := shuf.Epoch(epoch)
+		start := time.Now()
+		var lossSum float64
+		done := 0
+		for b := range data.Batches(order, cfg.Batch) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			rows = rows[:0]
+			for _, i := range b {
+				rows = append(rows, int32(trainData.row(int(i))))
+			}
+			batch := g.gather(rows)
+			out := m.Forward(batch)
+			dl := lossGrad[:batch.N]
+			var loss float64
+			if task == Binary {
+				loss = nn.SigmoidLogLoss(dl, out, batch.Label, nil)
+			} else {
+				loss = nn.SquaredError(dl, out, batch.Label, nil)
+			}
+			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+				return nil, fmt.Errorf("%w at epoch %d after %d rows (%v); lower the learning rate or clip gradients", ErrDiverged, epoch, done, loss)
+			}
+			m.Backward(dl)
+			opt.Step()
+			lossSum += loss * float64(batch.N)
+			done += batch.N
+			if opts.OnBatch != nil {
+				el := time.Since(start).Seconds()
+				opts.OnBatch(Progress{Epoch: epoch, Epochs: cfg.Epochs, Done: done, Total: len(order),
+					Loss: lossSum / float64(done), RowsPerSec: float64(done) / max(el, 1e-9)})
+			}
+		}
+		secs := time.Since(start).Seconds()
+		runRows += int64(done)
+		runSecs += secs
+		es := EpochStats{Epoch: epoch, TrainLoss: lossSum / float64(done), LR: lr, RowsPerSec: float64(done) / max(secs, 1e-9)}
+		if validData.Len() > 0 {
+			rep, _, err := Evaluate(m, validData, task, evalBatch, opts.Grouped, metric.ProtocolHoldout)
+			if err != nil {
+				return nil, fmt.Errorf("train: validation after epoch %d: %w", epoch, err)
+			}
+			es.Valid = rep.Metrics
+			v, ok := rep.Metrics[watched]
+			if !ok {
+				return nil, fmt.Errorf("train: validation after epoch %d has no %q (one class only?)", epoch, watched)
+			}
+			improved := math.IsNaN(st.Best) || (higher && v > st.Best+cfg.EarlyStop.MinDelta) || (!higher && v < st.Best-cfg.EarlyStop.MinDelta)
+			if improved {
+				st.Best, st.BestEpoch, st.Bad, st.PlateauBad = v, epoch, 0, 0
+				es.Best = true
+				snap.take()
+			} else {
+				st.Bad++
+				st.PlateauBad++
+				if cfg.Plateau.Factor > 0 && cfg.Plateau.Patience > 0 && st.PlateauBad >= cfg.Plateau.Patience {
+					opt.ScaleLR(float32(cfg.Plateau.Factor))
+					st.PlateauBad = 0
+				}
+				if cfg.EarlyStop.Patience > 0 && st.Bad >= cfg.EarlyStop.Patience {
+					st.Done, st.Stop = true, "early_stop"
+				}
+			}
+		} else {
+			st.BestEpoch = epoch
+		}
+		es.Seconds = time.Since(start).Seconds()
+		st.Epoch = epoch
+		st.History = append(st.History, es)
+		st.TrainRows += int64(done)
+		st.TrainSecs += secs
+		if st.Epoch == cfg.Epochs && !st.Done {
+			st.Done, st.Stop = true, "epochs"
+		}
+		if opts.Checkpoint != "" {
+			if err := saveCheckpoint(opts.Checkpoint, m, opt, snap, st); err != nil {
+				return nil, err
+			}
+		}
+		if opts.OnEpoch != nil {
+			opts.OnEpoch(es)
+		}
+	}
+	if st.Stop == "" {
+		st.Stop = "epochs"
+	}
+	if validData.Len() > 0 && snap.taken {
+		snap.restore()
+	}
+	res.Epochs = st.History
+	res.BestEpoch = st.BestEpoch
+	res.Stop = st.Stop
+	if runSecs > 0 {
+		res.RowsPerSec = float64(runRows) / runSecs
+	} else if st.TrainSecs > 0 {
+		res.RowsPerSec = float64(st.TrainRows) / st.TrainSecs
+	}
+	m.SetTraining(false)
+	return res, nil
+}
