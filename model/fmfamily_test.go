@@ -11,7 +11,7 @@ import (
 // Helpers shared by the tests of FM, DeepFM, NFM and AFM.
 
 // fmFamily lists the registered models built on fmBase.
-var fmFamily = []string{"fm", "deepfm", "nfm"}
+var fmFamily = []string{"fm", "deepfm", "nfm", "afm"}
 
 // fixedMasks wraps a model with dropout so that every Forward draws the
 // same masks (it reseeds first): the loss becomes a deterministic function

@@ -1,0 +1,208 @@
+package model
+
+import (
+	"math"
+	"testing"
+
+	"github.com/recforge/recforge/nn"
+)
+
+// tinyAFM builds a small AFM over l with randomized weights.
+func tinyAFM(t *testing.T, l Layout, cfg AFMConfig) *AFM {
+	t.Helper()
+	cfg.InitStd = 0.01
+	if cfg.AttentionDim == 0 {
+		cfg.AttentionDim = 4
+	}
+	m, err := NewAFM(Env{Layout: l, MaxBatch: 16, Seed: 1}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomize(m, 0.5, 2)
+	return m
+}
+
+func TestAFMForwardByHand(t *testing.T) {
+	l := tinyLayout(3, 1, 4, 3)
+	m := tinyAFM(t, l, AFMConfig{})
+	b := tinyBatch(l, 16, 3)
+	got := m.Forward(b)
+	f, k, tt := len(l.Slots), m.base.dim, m.cfg.AttentionDim
+	W, bias, h, p := m.att.AttW.W, m.att.AttB.W, m.att.AttH.W, m.att.Proj.W
+	for i := range b.N {
+		// a'_ij = hᵀ ReLU(W(v_i ⊙ v_j) x_i x_j + b), softmax, then pᵀ Σ a_ij (…).
+		var pp [][]float64
+		var score []float64
+		for p1 := range f {
+			e1 := rowEmbedding(m.base.v, b.IDs[i*f+p1], b.Values[i*f+p1])
+			for p2 := p1 + 1; p2 < f; p2++ {
+				e2 := rowEmbedding(m.base.v, b.IDs[i*f+p2], b.Values[i*f+p2])
+				prod := make([]float64, k)
+				for d := range prod {
+					prod[d] = e1[d] * e2[d]
+				}
+				var s float64
+				for c := range tt {
+					z := float64(bias[c])
+					for d := range k {
+						z += prod[d] * float64(W[d*tt+c]) // W is stored k×t
+					}
+					s += float64(h[c]) * math.Max(z, 0)
+				}
+				pp, score = append(pp, prod), append(score, s)
+			}
+		}
+		var zsum float64
+		for _, s := range score {
+			zsum += math.Exp(s)
+		}
+		pair := 0.0
+		for q, prod := range pp {
+			a := math.Exp(score[q]) / zsum
+			for d := range k {
+				pair += a * prod[d] * float64(p[d])
+			}
+		}
+		want := firstOrder(m.base.lin, b, i) + pair
+		if !closeTo(float64(got[i]), want, 1e-5) {
+			t.Errorf("row %d: logit %v, by hand %v", i, got[i], want)
+		}
+	}
+}
+
+func TestAFMAttentionWeights(t *testing.T) {
+	l := tinyLayout(4, 1, 4, 3)
+	m := tinyAFM(t, l, AFMConfig{Dropout: 0.5})
+	b := tinyBatch(l, 10, 3)
+	for _, training := range []bool{true, false} {
+		m.SetTraining(training)
+		m.Forward(b)
+		w, pairs := m.Attention()
+		if pairs != 10 || len(w) != b.N*pairs {
+			t.Fatalf("%d pairs, %d weights; want 10 pairs of 5 fields for %d rows", pairs, len(w), b.N)
+		}
+		for i := range b.N {
+			var s float64
+			for _, a := range w[i*pairs : (i+1)*pairs] {
+				if !(a > 0) {
+					t.Fatalf("row %d: weight %v", i, a)
+				}
+				s += float64(a)
+			}
+			if math.Abs(s-1) > 1e-5 {
+				t.Errorf("training %v, row %d: weights sum to %v", training, i, s)
+			}
+		}
+	}
+	q := 0
+	for i := range len(l.Slots) {
+		for j := i + 1; j < len(l.Slots); j++ {
+			if pi, pj := m.Pair(q); pi != i || pj != j {
+				t.Fatalf("Pair(%d) = (%d, %d), want (%d, %d)", q, pi, pj, i, j)
+			}
+			q++
+		}
+	}
+}
+
+func TestAFMGradient(t *testing.T) {
+	l := tinyLayout(3, 1, 4, 3)
+	b := tinyBatch(l, 16, 4)
+	for _, c := range []struct {
+		name     string
+		cfg      AFMConfig
+		training bool
+	}{
+		{"plain", AFMConfig{}, true},
+		{"dropout inference", AFMConfig{Dropout: 0.5}, false},
+		{"dropout training", AFMConfig{Dropout: 0.5}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := tinyAFM(t, l, c.cfg)
+			m.SetTraining(c.training)
+			// A step below the default keeps the differences off ReLU kinks.
+			checkModelGrad(t, fixedMasks{m, 9}, b, nn.GradCheckOptions{Eps: 3e-4})
+		})
+	}
+}
+
+// TestAFMAttentionL2 checks the gradient of log loss + (λ/2)‖W‖² and that
+// the penalty reaches W alone.
+func TestAFMAttentionL2(t *testing.T) {
+	l := tinyLayout(3, 1, 4, 3)
+	b := tinyBatch(l, 16, 4)
+	const lambda = 0.7
+	m := tinyAFM(t, l, AFMConfig{AttentionL2: lambda})
+	plain := tinyAFM(t, l, AFMConfig{})
+	dl := make([]float32, b.N)
+	loss := func() float64 {
+		var pen float64
+		for _, w := range m.att.AttW.W {
+			pen += float64(w) * float64(w)
+		}
+		return nn.SigmoidLogLoss(dl, m.Forward(b), b.Label, nil) + lambda/2*pen
+	}
+	backward := func() {
+		zeroGrads(m)
+		loss()
+		m.Backward(dl)
+	}
+	var vars []nn.Var
+	for _, p := range Params(m) {
+		vars = append(vars, nn.ParamVar(p))
+	}
+	for _, tb := range Tables(m) {
+		vars = append(vars, nn.TableVar(tb))
+	}
+	if err := nn.GradCheck(loss, backward, vars, nn.GradCheckOptions{Eps: 3e-4}); err != nil {
+		t.Fatal(err)
+	}
+
+	// plain has the same weights (same seeds) and no penalty: only W's
+	// gradient may differ, by λ·W.
+	backward()
+	zeroGrads(plain)
+	nn.SigmoidLogLoss(dl, plain.Forward(b), b.Label, nil)
+	plain.Backward(dl)
+	pm, pp := Params(m), Params(plain)
+	for i := range pm {
+		for j := range pm[i].G {
+			want := pp[i].G[j]
+			if pm[i] == m.att.AttW {
+				want += lambda * pm[i].W[j]
+			}
+			if !closeTo(float64(pm[i].G[j]), float64(want), 1e-5) {
+				t.Fatalf("%s[%d]: gradient %v, want %v", pm[i].Name, j, pm[i].G[j], want)
+			}
+		}
+	}
+}
+
+func TestAFMDropout(t *testing.T) {
+	l := tinyLayout(3, 1, 4, 3)
+	checkReseedReplaysMasks(t, tinyAFM(t, l, AFMConfig{Dropout: 0.5}), tinyBatch(l, 16, 4))
+}
+
+func TestAFMConfig(t *testing.T) {
+	l := tinyLayout(2, 1, 3, 4)
+	env := Env{Layout: l, MaxBatch: 4}
+	for _, c := range []struct {
+		cfg  AFMConfig
+		want string
+	}{
+		{AFMConfig{AttentionDim: 0}, "attention_dim"},
+		{AFMConfig{AttentionDim: 2, Dropout: 1}, "dropout"},
+		{AFMConfig{AttentionDim: 2, AttentionL2: -1}, "attention_l2"},
+		{AFMConfig{AttentionDim: 2, AttentionL2: math.Inf(1)}, "attention_l2"},
+	} {
+		c.cfg.InitStd = 0.01
+		_, err := NewAFM(env, c.cfg)
+		checkConfigError(t, err, c.want)
+	}
+	_, err := NewAFM(Env{Layout: tinyLayout(1, 0, 3, 4), MaxBatch: 4}, AFMConfig{AttentionDim: 2, InitStd: 0.01})
+	checkConfigError(t, err, "at least 2")
+}
+
+func TestAFMDeterministic(t *testing.T) {
+	checkSameSeedSameLogits(t, "afm", "", tinyLayout(3, 1, 5, 4))
+}
