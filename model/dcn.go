@@ -1,0 +1,157 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/recforge/recforge/nn"
+)
+
+// DCN is the Deep & Cross Network (Wang et al., "Deep & Cross Network for
+// Ad Click Predictions", ADKDD 2017; MODELS.md, "Deep&Cross"):
+//
+//	x0      = [e_1; …; e_C; x_num]
+//	x_{l+1} = x0·(x_lᵀ w_l) + b_l + x_l        (cross network, L1 layers)
+//	h       = ReLU MLP(x0)                      (deep network, L2 layers)
+//	logit   = w_outᵀ [x_L1; h_L2] + b_out
+//
+// Categorical fields are embedded (one width k); plain numeric fields are
+// stacked raw. The cross layer computes the scalar x_lᵀw_l per example and
+// never the d×d matrix x0·x_lᵀ (nn.Cross). Option cross "v2" selects
+// DCN-V2's full-rank layer x_{l+1} = x0 ⊙ (W_l x_l + b_l) + x_l (Wang et al.,
+// WWW 2021) instead of the paper's "v1".
+//
+// Regularization: optional per-batch L2 (l2_emb) on the embedding rows a
+// batch touches; dense parameters get the optimizer's weight decay.
+type DCN struct {
+	cfg   DCNConfig
+	stack *stackedInput
+	cross *nn.Cross
+	mlp   *nn.MLP
+	out   *nn.Dense
+
+	n   int
+	cat []float32 // n×(d+H): [x_L1; h_L2]
+	dxl []float32 // n×d
+	dh  []float32 // n×H
+	dx0 []float32 // n×d
+}
+
+// DCNConfig holds DCN's hyper-parameters.
+type DCNConfig struct {
+	// EmbeddingDim is the categorical embedding width; 0 takes the
+	// schema's.
+	EmbeddingDim int `json:"embedding_dim"`
+	// Cross is the cross layer: "v1" (the paper's, default) or "v2".
+	Cross string `json:"cross"`
+	// CrossLayers is the number of cross layers L1 (default 3).
+	CrossLayers int `json:"cross_layers"`
+	// Hidden lists the deep network's ReLU layer widths (default
+	// 256-256).
+	Hidden []int `json:"hidden"`
+	// InitStd is the standard deviation of the embeddings' normal
+	// initialization (default 0.01).
+	InitStd float64 `json:"init_std"`
+	// L2Emb is a per-batch L2 penalty on the touched embedding rows.
+	L2Emb float64 `json:"l2_emb"`
+}
+
+func init() {
+	Register(Info{
+		Name:     "dcn",
+		Summary:  "Deep&Cross: cross network x0·(x_lᵀw_l) + b_l + x_l beside a ReLU MLP on x0 (cross v1 or v2)",
+		Citation: "Wang et al., Deep & Cross Network for Ad Click Predictions, ADKDD 2017",
+		Config: func() any {
+			return &DCNConfig{Cross: "v1", CrossLayers: 3, Hidden: []int{256, 256}, InitStd: 0.01}
+		},
+		New: func(env Env, cfg any) (Model, error) {
+			return NewDCN(env, *cfg.(*DCNConfig))
+		},
+	})
+}
+
+// NewDCN builds DCN: embeddings from N(0, InitStd²), cross weights and
+// dense layers Glorot-uniform (cross biases at zero), all drawn from
+// env.Rand().
+func NewDCN(env Env, cfg DCNConfig) (*DCN, error) {
+	var version nn.CrossVersion
+	switch cfg.Cross {
+	case "v1":
+		version = nn.CrossV1
+	case "v2":
+		version = nn.CrossV2
+	default:
+		return nil, fmt.Errorf("cross = %q, expected \"v1\" or \"v2\"", cfg.Cross)
+	}
+	if cfg.CrossLayers < 1 {
+		return nil, fmt.Errorf("cross_layers = %d, want ≥ 1", cfg.CrossLayers)
+	}
+	if err := checkHiddenWidths("hidden", cfg.Hidden, 1); err != nil {
+		return nil, err
+	}
+	if err := checkNonNegative("l2_emb", cfg.L2Emb); err != nil {
+		return nil, err
+	}
+	rng := env.Rand()
+	stack, err := newStackedInput("dcn.emb", env.Layout, cfg.EmbeddingDim, cfg.InitStd, env.MaxBatch, rng)
+	if err != nil {
+		return nil, err
+	}
+	nb, d, H := env.MaxBatch, stack.width, cfg.Hidden[len(cfg.Hidden)-1]
+	m := &DCN{
+		cfg: cfg, stack: stack,
+		cross: nn.NewCross("dcn.cross", version, d, cfg.CrossLayers, nb, rng),
+		mlp:   nn.NewMLP(nn.MLPConfig{Name: "dcn.mlp", In: d, Hidden: cfg.Hidden, Activation: nn.ActReLU}, nb, rng),
+		cat:   make([]float32, nb*(d+H)),
+		dxl:   make([]float32, nb*d),
+		dh:    make([]float32, nb*H),
+		dx0:   make([]float32, nb*d),
+	}
+	m.out = nn.NewDense("dcn.out", d+H, 1, nb, nn.ActNone, rng)
+	return m, nil
+}
+
+// Forward returns the logits of b.
+func (m *DCN) Forward(b *Batch) []float32 {
+	n := b.N
+	m.n = n
+	x0 := m.stack.forward(b)
+	xl := m.cross.Forward(x0, n)
+	h := m.mlp.Forward(x0, n)
+	d, H := m.cross.Dim, m.mlp.OutWidth()
+	w := d + H
+	cat := m.cat[:n*w]
+	for i := range n {
+		copy(cat[i*w:i*w+d], xl[i*d:(i+1)*d])
+		copy(cat[i*w+d:(i+1)*w], h[i*H:(i+1)*H])
+	}
+	return m.out.Forward(cat, n)
+}
+
+// Backward accumulates every gradient from dL/dlogit (overwritten).
+func (m *DCN) Backward(dout []float32) {
+	n, d, H := m.n, m.cross.Dim, m.mlp.OutWidth()
+	w := d + H
+	dcat := m.out.Backward(dout)
+	dxl, dh := m.dxl[:n*d], m.dh[:n*H]
+	for i := range n {
+		copy(dxl[i*d:(i+1)*d], dcat[i*w:i*w+d])
+		copy(dh[i*H:(i+1)*H], dcat[i*w+d:(i+1)*w])
+	}
+	// x0 feeds both networks: its gradient is the sum of their shares.
+	dx0 := m.dx0[:n*d]
+	copy(dx0, m.cross.Backward(dxl))
+	addFloats(dx0, m.mlp.Backward(dh))
+	m.stack.backward(dx0)
+}
+
+// Parts returns one part, "all".
+func (m *DCN) Parts() []Part {
+	ps := append([]*nn.Param(nil), m.cross.Params()...)
+	ps = append(ps, m.mlp.Params()...)
+	ps = append(ps, m.out.Params()...)
+	return []Part{{Name: "all", Params: ps, Tables: m.stack.partTables(m.cfg.L2Emb)}}
+}
+
+// SetTraining switches the MLP (which has no dropout or batch statistics
+// in this model, so nothing changes).
+func (m *DCN) SetTraining(training bool) { m.mlp.SetTraining(training) }

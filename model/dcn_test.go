@@ -1,0 +1,118 @@
+package model
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/recforge/recforge/nn"
+)
+
+// dcnCfg is a tiny DCN configuration.
+func dcnCfg(cross string) DCNConfig {
+	return DCNConfig{Cross: cross, CrossLayers: 2, Hidden: []int{5, 4}, InitStd: 0.01}
+}
+
+// TestDCNCrossResidual checks the "+ x_l" residual: with every w_l (W_l)
+// and b_l zero, each layer returns its input, so the cross network's
+// output x_L1 is x0.
+func TestDCNCrossResidual(t *testing.T) {
+	l := tinyLayout(3, 2, 4, 2)
+	b := tinyBatch(l, 5, 1)
+	for _, v := range []string{"v1", "v2"} {
+		m, err := NewDCN(Env{Layout: l, MaxBatch: 5, Seed: 1}, DCNConfig{Cross: v, CrossLayers: 3, Hidden: []int{4}, InitStd: 0.1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clear(m.cross.W.W)
+		clear(m.cross.B.W)
+		m.Forward(b)
+		x0 := m.stack.forward(b)
+		d := m.cross.Dim
+		for i := range b.N {
+			got := m.cat[i*(d+4) : i*(d+4)+d]
+			if !slices.Equal(got, x0[i*d:(i+1)*d]) {
+				t.Fatalf("%s: row %d: x_L %v, want x0 %v", v, i, got, x0[i*d:(i+1)*d])
+			}
+		}
+	}
+}
+
+// TestDCNCrossLayerByHand checks one v1 layer, x1 = x0·(x0ᵀw) + b + x0,
+// and one v2 layer, x1 = x0 ⊙ (x0·W + b) + x0, against explicit sums.
+func TestDCNCrossLayerByHand(t *testing.T) {
+	l := tinyLayout(2, 1, 3, 2)
+	b := tinyBatch(l, 3, 2)
+	for _, v := range []string{"v1", "v2"} {
+		m, err := NewDCN(Env{Layout: l, MaxBatch: 3, Seed: 2}, DCNConfig{Cross: v, CrossLayers: 1, Hidden: []int{2}, InitStd: 0.1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomize(m, 0.5, 3)
+		m.Forward(b)
+		x0 := m.stack.forward(b)
+		d, w := m.cross.Dim, m.cross.Dim+2
+		for i := range b.N {
+			x := x0[i*d : (i+1)*d]
+			for j := range d {
+				var want float64
+				if v == "v1" {
+					var s float64
+					for c := range d {
+						s += float64(x[c]) * float64(m.cross.W.W[c])
+					}
+					want = float64(x[j])*s + float64(m.cross.B.W[j]) + float64(x[j])
+				} else {
+					z := float64(m.cross.B.W[j])
+					for c := range d {
+						z += float64(x[c]) * float64(m.cross.W.W[c*d+j])
+					}
+					want = float64(x[j])*z + float64(x[j])
+				}
+				if got := float64(m.cat[i*w+j]); math.Abs(got-want) > 1e-5 {
+					t.Errorf("%s: row %d x1[%d] = %v, want %v", v, i, j, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestDCNGradient(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		cross string
+		l     Layout
+	}{
+		{"v1", "v1", tinyLayout(3, 2, 4, 2)},
+		{"v2", "v2", tinyLayout(3, 2, 4, 2)},
+		{"v1 categorical", "v1", tinyLayout(3, 0, 4, 2)},
+		{"v2 numeric", "v2", tinyLayout(0, 3, 1, 2)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := NewDCN(Env{Layout: c.l, MaxBatch: 6, Seed: 3}, dcnCfg(c.cross))
+			if err != nil {
+				t.Fatal(err)
+			}
+			randomize(m, 0.5, 5)
+			checkModelGradSteps(t, m, tinyBatch(c.l, 6, 5))
+		})
+	}
+}
+
+func TestDCNConfig(t *testing.T) {
+	l := tinyLayout(2, 1, 3, 2)
+	env := Env{Layout: l, MaxBatch: 2, Seed: 1}
+	for _, bad := range []string{`{"cross": "v3"}`, `{"cross_layers": 0}`, `{"hidden": []}`, `{"hidden": [0]}`, `{"l2_emb": -1}`, `{"init_std": 0}`} {
+		if _, _, err := New("dcn", []byte(bad), env); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+	m, _, err := New("dcn", nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := m.(*DCN); d.cross.Version != nn.CrossV1 || d.cross.Layers != 3 || d.cross.Dim != 2*2+1 {
+		t.Errorf("defaults: cross %v × %d over %d", d.cross.Version, d.cross.Layers, d.cross.Dim)
+	}
+	assertSameLogits(t, func() (Model, error) { return NewDCN(env, dcnCfg("v2")) }, tinyBatch(l, 2, 3))
+}
