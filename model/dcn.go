@@ -20,13 +20,15 @@ import (
 // DCN-V2's full-rank layer x_{l+1} = x0 ⊙ (W_l x_l + b_l) + x_l (Wang et al.,
 // WWW 2021) instead of the paper's "v1".
 //
+// Options dropout and batch_norm (both off by default) make each hidden
+// layer of the deep network Dense → [BatchNorm] → ReLU → [Dropout].
 // Regularization: optional per-batch L2 (l2_emb) on the embedding rows a
 // batch touches; dense parameters get the optimizer's weight decay.
 type DCN struct {
 	cfg   DCNConfig
 	stack *stackedInput
 	cross *nn.Cross
-	mlp   *nn.MLP
+	tower *reluTower
 	out   *nn.Dense
 
 	n   int
@@ -48,6 +50,10 @@ type DCNConfig struct {
 	// Hidden lists the deep network's ReLU layer widths (default
 	// 256-256).
 	Hidden []int `json:"hidden"`
+	// Dropout is the rate after each hidden layer's ReLU, in [0, 1).
+	Dropout float64 `json:"dropout"`
+	// BatchNorm inserts batch normalisation before each hidden ReLU.
+	BatchNorm bool `json:"batch_norm"`
 	// InitStd is the standard deviation of the embeddings' normal
 	// initialization (default 0.01).
 	InitStd float64 `json:"init_std"`
@@ -88,7 +94,10 @@ func NewDCN(env Env, cfg DCNConfig) (*DCN, error) {
 	if err := checkHiddenWidths("hidden", cfg.Hidden, 1); err != nil {
 		return nil, err
 	}
-	if err := checkNonNegative("l2_emb", cfg.L2Emb); err != nil {
+	if err := cfgDropout("dropout", cfg.Dropout); err != nil {
+		return nil, err
+	}
+	if err := cfgNonNegative("l2_emb", cfg.L2Emb); err != nil {
 		return nil, err
 	}
 	rng := env.Rand()
@@ -100,7 +109,7 @@ func NewDCN(env Env, cfg DCNConfig) (*DCN, error) {
 	m := &DCN{
 		cfg: cfg, stack: stack,
 		cross: nn.NewCross("dcn.cross", version, d, cfg.CrossLayers, nb, rng),
-		mlp:   nn.NewMLP(nn.MLPConfig{Name: "dcn.mlp", In: d, Hidden: cfg.Hidden, Activation: nn.ActReLU}, nb, rng),
+		tower: newReLUTower("dcn.mlp", d, cfg.Hidden, cfg.BatchNorm, cfg.Dropout, nb, rng),
 		cat:   make([]float32, nb*(d+H)),
 		dxl:   make([]float32, nb*d),
 		dh:    make([]float32, nb*H),
@@ -116,8 +125,8 @@ func (m *DCN) Forward(b *Batch) []float32 {
 	m.n = n
 	x0 := m.stack.forward(b)
 	xl := m.cross.Forward(x0, n)
-	h := m.mlp.Forward(x0, n)
-	d, H := m.cross.Dim, m.mlp.OutWidth()
+	h := m.tower.forward(x0, n)
+	d, H := m.cross.Dim, m.tower.width
 	w := d + H
 	cat := m.cat[:n*w]
 	for i := range n {
@@ -129,7 +138,7 @@ func (m *DCN) Forward(b *Batch) []float32 {
 
 // Backward accumulates every gradient from dL/dlogit (overwritten).
 func (m *DCN) Backward(dout []float32) {
-	n, d, H := m.n, m.cross.Dim, m.mlp.OutWidth()
+	n, d, H := m.n, m.cross.Dim, m.tower.width
 	w := d + H
 	dcat := m.out.Backward(dout)
 	dxl, dh := m.dxl[:n*d], m.dh[:n*H]
@@ -140,18 +149,24 @@ func (m *DCN) Backward(dout []float32) {
 	// x0 feeds both networks: its gradient is the sum of their shares.
 	dx0 := m.dx0[:n*d]
 	copy(dx0, m.cross.Backward(dxl))
-	addFloats(dx0, m.mlp.Backward(dh))
+	addFloats(dx0, m.tower.backward(dh))
 	m.stack.backward(dx0)
 }
 
 // Parts returns one part, "all".
 func (m *DCN) Parts() []Part {
 	ps := append([]*nn.Param(nil), m.cross.Params()...)
-	ps = append(ps, m.mlp.Params()...)
+	ps = append(ps, m.tower.params...)
 	ps = append(ps, m.out.Params()...)
 	return []Part{{Name: "all", Params: ps, Tables: m.stack.partTables(m.cfg.L2Emb)}}
 }
 
-// SetTraining switches the MLP (which has no dropout or batch statistics
-// in this model, so nothing changes).
-func (m *DCN) SetTraining(training bool) { m.mlp.SetTraining(training) }
+// SetTraining switches dropout and batch statistics.
+func (m *DCN) SetTraining(training bool) { m.tower.setTraining(training) }
+
+// Reseed restarts the dropout masks from seed (see Reseeder).
+func (m *DCN) Reseed(seed uint64) { m.tower.reseed(nn.NewRand(seed)) }
+
+// Buffers returns the BatchNorm running statistics (none without
+// batch_norm), named "dcn.mlp.bn.<i>.running_mean" and so on.
+func (m *DCN) Buffers() []*nn.Param { return StatsBuffers("dcn.mlp.bn", m.tower.stats()) }

@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/recforge/recforge/nn"
@@ -87,22 +88,44 @@ func TestDCNGradient(t *testing.T) {
 		{"v2", "v2", tinyLayout(3, 2, 4, 2)},
 		{"v1 categorical", "v1", tinyLayout(3, 0, 4, 2)},
 		{"v2 numeric", "v2", tinyLayout(0, 3, 1, 2)},
+		{"v1 dropout", "v1", tinyLayout(3, 2, 4, 2)},
+		{"v2 batch norm and dropout", "v2", tinyLayout(3, 2, 4, 2)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m, err := NewDCN(Env{Layout: c.l, MaxBatch: 6, Seed: 3}, dcnCfg(c.cross))
+			cfg := dcnCfg(c.cross)
+			if strings.Contains(c.name, "dropout") {
+				cfg.Dropout = 0.3
+			}
+			cfg.BatchNorm = strings.Contains(c.name, "batch norm")
+			m, err := NewDCN(Env{Layout: c.l, MaxBatch: 6, Seed: 3}, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			randomize(m, 0.5, 5)
-			checkModelGradSteps(t, m, tinyBatch(c.l, 6, 5))
+			// Training mode, with the masks fixed across loss evaluations.
+			checkModelGradSteps(t, fixedMasks{m, 4}, tinyBatch(c.l, 6, 5))
 		})
+	}
+}
+
+func TestDCNDropoutAndBuffers(t *testing.T) {
+	l := tinyLayout(3, 1, 4, 2)
+	cfg := dcnCfg("v1")
+	cfg.Dropout, cfg.BatchNorm = 0.5, true
+	m, err := NewDCN(Env{Layout: l, MaxBatch: 16, Seed: 2}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReseedReplaysMasks(t, m, tinyBatch(l, 16, 4))
+	if bufs := m.Buffers(); len(bufs) != 4 || bufs[2].Name != "dcn.mlp.bn.1.running_mean" {
+		t.Fatalf("buffers %v", bufs)
 	}
 }
 
 func TestDCNConfig(t *testing.T) {
 	l := tinyLayout(2, 1, 3, 2)
 	env := Env{Layout: l, MaxBatch: 2, Seed: 1}
-	for _, bad := range []string{`{"cross": "v3"}`, `{"cross_layers": 0}`, `{"hidden": []}`, `{"hidden": [0]}`, `{"l2_emb": -1}`, `{"init_std": 0}`} {
+	for _, bad := range []string{`{"dropout": 1.5}`, `{"cross": "v3"}`, `{"cross_layers": 0}`, `{"hidden": []}`, `{"hidden": [0]}`, `{"l2_emb": -1}`, `{"init_std": 0}`} {
 		if _, _, err := New("dcn", []byte(bad), env); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
@@ -114,5 +137,5 @@ func TestDCNConfig(t *testing.T) {
 	if d := m.(*DCN); d.cross.Version != nn.CrossV1 || d.cross.Layers != 3 || d.cross.Dim != 2*2+1 {
 		t.Errorf("defaults: cross %v × %d over %d", d.cross.Version, d.cross.Layers, d.cross.Dim)
 	}
-	assertSameLogits(t, func() (Model, error) { return NewDCN(env, dcnCfg("v2")) }, tinyBatch(l, 2, 3))
+	checkSameSeedSameLogits(t, "dcn", `{"cross": "v2", "hidden": [5, 4], "batch_norm": true, "dropout": 0.2}`, l)
 }

@@ -71,7 +71,7 @@ func NewDeepCrossing(env Env, cfg DeepCrossingConfig) (*DeepCrossing, error) {
 	if cfg.ResidualHidden < 1 {
 		return nil, fmt.Errorf("residual_hidden = %d, want ≥ 1", cfg.ResidualHidden)
 	}
-	if err := checkNonNegative("l2_emb", cfg.L2Emb); err != nil {
+	if err := cfgNonNegative("l2_emb", cfg.L2Emb); err != nil {
 		return nil, err
 	}
 	rng := env.Rand()

@@ -123,7 +123,5 @@ func TestDeepCrossingConfig(t *testing.T) {
 	if dc := m.(*DeepCrossing); len(dc.units) != 3 || dc.units[0].d0.Out != 256 || dc.units[0].width != 2*2+1 {
 		t.Fatalf("defaults: %d units of %d, width %d", len(dc.units), dc.units[0].d0.Out, dc.units[0].width)
 	}
-	assertSameLogits(t, func() (Model, error) {
-		return NewDeepCrossing(env, DeepCrossingConfig{ResidualUnits: 2, ResidualHidden: 4, InitStd: 0.1})
-	}, tinyBatch(l, 4, 1))
+	checkSameSeedSameLogits(t, "deepcrossing", `{"residual_units": 2, "residual_hidden": 4, "init_std": 0.1}`, l)
 }

@@ -25,15 +25,17 @@ import (
 //     W_p^d = θ^d θ^dᵀ, so l_p^d = ‖Σ_i θ^d_i f_i‖² (the double sum over all
 //     i, j, the diagonal included); OPNN sum-first, p = f_Σ f_Σᵀ with
 //     f_Σ = Σ_i f_i and l_p^d = f_Σᵀ W^d f_Σ.
-//   - "full": every pair i<j. Inner products enter W_p as n(n−1)/2 extra
+//   - "full": every pair i<j. Inner products enter W_p as F(F−1)/2 extra
 //     inputs of the first layer (l_z + l_p is one Dense over [z; p]); outer
 //     products go through a learned kernel of P·k²·D_1 weights, which is
 //     large for many fields.
 //
 // Hidden lists the widths of l_1 (D_1) and of the further hidden layers.
-// Regularization: optional per-batch L2 (l2_emb) on the embedding rows a
-// batch touches; dense parameters get the optimizer's weight decay. There is
-// no dropout (nn.MLP offers no way to reseed its dropout masks yet).
+// Options dropout and batch_norm apply to every hidden layer, l_1 included:
+// Dense → [BatchNorm] → ReLU → [Dropout] (for l_1, the sum l_z + l_p + b_1
+// takes the Dense's place); both are off by default. Regularization:
+// optional per-batch L2 (l2_emb) on the embedding rows a batch touches;
+// dense parameters get the optimizer's weight decay.
 type PNN struct {
 	cfg     PNNConfig
 	product PNNProduct
@@ -48,12 +50,15 @@ type PNN struct {
 	op    *nn.OuterProduct        // full OPNN
 	opr   *nn.OuterProductReduced // reduced OPNN
 	lz    *nn.Dense               // W_z (and, full IPNN, W_p) with b_1
-	mlp   *nn.MLP
+	l1bn  *nn.BatchNorm           // nil without batch_norm
+	l1act *nn.ReLU
+	l1do  *nn.Dropout // nil without dropout
+	tower *reluTower  // the hidden layers after l_1
+	out   *nn.Dense   // the logit
 
 	n     int
 	zin   []float32 // full IPNN: n×(F·k+P), [z; p]
 	pre   []float32 // n×D_1: l_z + l_p + b_1
-	l1    []float32 // n×D_1: ReLU(pre)
 	dpre  []float32 // n×D_1
 	dcopy []float32 // n×D_1: dpre for a layer that may overwrite it
 	de    []float32 // n×F×k
@@ -96,6 +101,10 @@ type PNNConfig struct {
 	// further hidden layers (default 400-400-400, the setting DeepFM's
 	// paper compared PNN under).
 	Hidden []int `json:"hidden"`
+	// Dropout is the rate after each hidden layer's ReLU, in [0, 1).
+	Dropout float64 `json:"dropout"`
+	// BatchNorm inserts batch normalisation before each hidden ReLU.
+	BatchNorm bool `json:"batch_norm"`
 	// InitStd is the standard deviation of the embeddings' normal
 	// initialization (default 0.01).
 	InitStd float64 `json:"init_std"`
@@ -145,7 +154,10 @@ func NewPNN(env Env, product PNNProduct, cfg PNNConfig) (*PNN, error) {
 	if err := checkInitStd(cfg.InitStd); err != nil {
 		return nil, err
 	}
-	if err := checkNonNegative("l2_emb", cfg.L2Emb); err != nil {
+	if err := cfgNonNegative("l2_emb", cfg.L2Emb); err != nil {
+		return nil, err
+	}
+	if err := cfgDropout("dropout", cfg.Dropout); err != nil {
 		return nil, err
 	}
 	F := len(env.Layout.Slots)
@@ -182,12 +194,18 @@ func NewPNN(env Env, product PNNProduct, cfg PNNConfig) (*PNN, error) {
 		m.opr = nn.NewOuterProductReduced(product.String()+".outer", F, k, d1, nb, rng)
 	}
 	m.lz = nn.NewDense(product.String()+".l1", lzIn, d1, nb, nn.ActNone, rng)
-	m.mlp = nn.NewMLP(nn.MLPConfig{
-		Name: product.String() + ".mlp", In: d1, Hidden: cfg.Hidden[1:],
-		Activation: nn.ActReLU, Out: 1,
-	}, nb, rng)
+	if cfg.BatchNorm {
+		m.l1bn = nn.NewBatchNorm(product.String()+".l1.bn", d1, nb)
+	}
+	m.l1act = nn.NewReLU(d1, nb)
+	// The dropout seed is drawn whatever the rate, as reluTower does, so
+	// that the weights drawn next do not depend on it.
+	if seed := rng.Uint64(); cfg.Dropout > 0 {
+		m.l1do = nn.NewDropout(d1, nb, cfg.Dropout, seed)
+	}
+	m.tower = newReLUTower(product.String()+".mlp", d1, cfg.Hidden[1:], cfg.BatchNorm, cfg.Dropout, nb, rng)
+	m.out = nn.NewDense(product.String()+".out", m.tower.width, 1, nb, nn.ActNone, rng)
 	m.pre = make([]float32, nb*d1)
-	m.l1 = make([]float32, nb*d1)
 	m.dpre = make([]float32, nb*d1)
 	m.dcopy = make([]float32, nb*d1)
 	m.de = make([]float32, nb*F*k)
@@ -221,25 +239,30 @@ func (m *PNN) Forward(b *Batch) []float32 {
 	if m.opr != nil {
 		addFloats(pre, m.opr.Forward(e, n))
 	}
-	l1 := m.l1[:n*d1]
-	for i, v := range pre {
-		l1[i] = max(v, 0)
+	l1 := pre
+	if m.l1bn != nil {
+		l1 = m.l1bn.Forward(l1, n)
 	}
-	return m.mlp.Forward(l1, n)
+	l1 = m.l1act.Forward(l1, n)
+	if m.l1do != nil {
+		l1 = m.l1do.Forward(l1, n)
+	}
+	return m.out.Forward(m.tower.forward(l1, n), n)
 }
 
 // Backward accumulates every gradient from dL/dlogit (overwritten).
 func (m *PNN) Backward(dout []float32) {
 	n, F, k, d1 := m.n, m.fields, m.dim, m.d1
-	dl1 := m.mlp.Backward(dout)
-	pre, dpre := m.pre[:n*d1], m.dpre[:n*d1]
-	for i, v := range pre {
-		if v > 0 {
-			dpre[i] = dl1[i]
-		} else {
-			dpre[i] = 0
-		}
+	dl1 := m.tower.backward(m.out.Backward(dout))
+	if m.l1do != nil {
+		dl1 = m.l1do.Backward(dl1)
 	}
+	dl1 = m.l1act.Backward(dl1)
+	if m.l1bn != nil {
+		dl1 = m.l1bn.Backward(dl1)
+	}
+	dpre := m.dpre[:n*d1]
+	copy(dpre, dl1)
 	de := m.de[:n*F*k]
 	// Every consumer of dpre gets its own copy: nn layers may overwrite dy.
 	dcopy := m.dcopy[:n*d1]
@@ -285,10 +308,41 @@ func (m *PNN) Parts() []Part {
 		ps = append(ps, m.opr.Params()...)
 	}
 	ps = append(ps, m.lz.Params()...)
-	ps = append(ps, m.mlp.Params()...)
+	if m.l1bn != nil {
+		ps = append(ps, m.l1bn.Params()...)
+	}
+	ps = append(ps, m.tower.params...)
+	ps = append(ps, m.out.Params()...)
 	return []Part{{Name: "all", Params: ps, Tables: []PartTable{{Table: m.table, Reg: tableL2(m.cfg.L2Emb)}}}}
 }
 
-// SetTraining switches the MLP (which has no dropout or batch statistics
-// in this model, so nothing changes).
-func (m *PNN) SetTraining(training bool) { m.mlp.SetTraining(training) }
+// SetTraining switches dropout and batch statistics.
+func (m *PNN) SetTraining(training bool) {
+	if m.l1bn != nil {
+		m.l1bn.SetTraining(training)
+	}
+	if m.l1do != nil {
+		m.l1do.SetTraining(training)
+	}
+	m.tower.setTraining(training)
+}
+
+// Reseed restarts the dropout masks from seed (see Reseeder): l_1's and
+// then the further layers', one seed each whatever the rate.
+func (m *PNN) Reseed(seed uint64) {
+	rng := nn.NewRand(seed)
+	if s := rng.Uint64(); m.l1do != nil {
+		m.l1do.Reseed(s)
+	}
+	m.tower.reseed(rng)
+}
+
+// Buffers returns the BatchNorm running statistics (none without
+// batch_norm), l_1's first, named "<model>.bn.<i>.running_mean" and so on.
+func (m *PNN) Buffers() []*nn.Param {
+	var stats []*nn.BatchStats
+	if m.l1bn != nil {
+		stats = append(stats, &m.l1bn.BatchStats)
+	}
+	return StatsBuffers(m.product.String()+".bn", append(stats, m.tower.stats()...))
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/recforge/recforge/nn"
@@ -28,6 +29,65 @@ func TestPNNGradient(t *testing.T) {
 				checkModelGradSteps(t, m, b)
 			})
 		}
+	}
+}
+
+func TestPNNGradientWithDropoutAndBatchNorm(t *testing.T) {
+	l := tinyLayout(3, 1, 4, 3)
+	b := tinyBatch(l, 8, 4)
+	for _, c := range []struct {
+		name     string
+		mode     string
+		dropout  float64
+		bn       bool
+		training bool
+	}{
+		{"dropout training", "reduced", 0.3, false, true},
+		{"dropout inference", "full", 0.3, false, false},
+		{"batch norm training", "full", 0, true, true},
+		{"batch norm and dropout training", "reduced", 0.2, true, true},
+		{"batch norm inference", "reduced", 0, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := pnnCfg(c.mode)
+			cfg.Dropout, cfg.BatchNorm = c.dropout, c.bn
+			m, err := NewPNN(Env{Layout: l, MaxBatch: 8, Seed: 2}, PNNBoth, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			randomize(m, 0.5, 6)
+			if c.bn { // γ near 1 keeps the normalised layer well scaled
+				for _, p := range Params(m) {
+					if strings.HasSuffix(p.Name, ".gamma") {
+						for i := range p.W {
+							p.W[i] += 1
+						}
+					}
+				}
+			}
+			m.SetTraining(c.training)
+			checkModelGradSteps(t, fixedMasks{m, 9}, b)
+		})
+	}
+}
+
+func TestPNNDropoutAndBuffers(t *testing.T) {
+	l := tinyLayout(3, 1, 4, 3)
+	cfg := pnnCfg("reduced")
+	cfg.Dropout, cfg.BatchNorm = 0.5, true
+	m, err := NewPNN(Env{Layout: l, MaxBatch: 16, Seed: 2}, PNNInner, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReseedReplaysMasks(t, m, tinyBatch(l, 16, 4))
+	// l_1 and the one further hidden layer have running statistics.
+	bufs := m.Buffers()
+	if len(bufs) != 4 || bufs[0].Name != "ipnn.bn.0.running_mean" || len(bufs[0].W) != 4 || len(bufs[2].W) != 3 {
+		t.Fatalf("buffers %v", bufs)
+	}
+	plain, _ := NewPNN(Env{Layout: l, MaxBatch: 2}, PNNInner, pnnCfg("reduced"))
+	if len(plain.Buffers()) != 0 {
+		t.Fatal("buffers without batch_norm")
 	}
 }
 
@@ -156,7 +216,7 @@ func TestPNNRegistryAndConfig(t *testing.T) {
 		if p.product != want || (p.ipr == nil) != (want == PNNOuter) || (p.opr == nil) != (want == PNNInner) || p.ip != nil || p.op != nil {
 			t.Errorf("%s: built %v with layers ipr %v opr %v ip %v op %v", name, p.product, p.ipr != nil, p.opr != nil, p.ip != nil, p.op != nil)
 		}
-		if p.d1 != 400 || p.mlp.OutWidth() != 1 {
+		if p.d1 != 400 || p.tower.width != 400 || len(p.tower.params) != 4 || p.l1do != nil || p.l1bn != nil {
 			t.Errorf("%s: defaults D1 %d, resolved %s", name, p.d1, js)
 		}
 		m, _, err = New(name, []byte(`{"mode": "full", "hidden": [3]}`), env)
@@ -166,7 +226,7 @@ func TestPNNRegistryAndConfig(t *testing.T) {
 		if p := m.(*PNN); p.ipr != nil || p.opr != nil || (p.ip == nil) != (want == PNNOuter) || (p.op == nil) != (want == PNNInner) {
 			t.Errorf("%s full: wrong layers", name)
 		}
-		for _, bad := range []string{`{"mode": "half"}`, `{"hidden": []}`, `{"hidden": [4, 0]}`, `{"init_std": -1}`, `{"l2_emb": -0.1}`} {
+		for _, bad := range []string{`{"mode": "half"}`, `{"dropout": 1}`, `{"hidden": []}`, `{"hidden": [4, 0]}`, `{"init_std": -1}`, `{"l2_emb": -0.1}`} {
 			if _, _, err := New(name, []byte(bad), env); err == nil {
 				t.Errorf("%s: %s accepted", name, bad)
 			}
@@ -175,5 +235,5 @@ func TestPNNRegistryAndConfig(t *testing.T) {
 	if _, err := NewPNN(Env{Layout: tinyLayout(1, 0, 3, 2), MaxBatch: 2}, PNNInner, pnnCfg("reduced")); err == nil {
 		t.Error("one field accepted")
 	}
-	assertSameLogits(t, func() (Model, error) { return NewPNN(env, PNNBoth, pnnCfg("full")) }, tinyBatch(l, 4, 2))
+	checkSameSeedSameLogits(t, "pnn", `{"mode": "full", "hidden": [4, 3], "dropout": 0.3, "batch_norm": true}`, l)
 }

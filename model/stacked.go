@@ -158,12 +158,7 @@ func checkHiddenWidths(option string, widths []int, minLayers int) error {
 	if len(widths) < minLayers {
 		return fmt.Errorf("%s = %v, want at least %d layer width(s)", option, widths, minLayers)
 	}
-	for i, w := range widths {
-		if w < 1 {
-			return fmt.Errorf("%s[%d] = %d, want ≥ 1", option, i, w)
-		}
-	}
-	return nil
+	return cfgWidths(option, widths)
 }
 
 // checkInitStd returns an error unless the embeddings' initial standard
@@ -172,15 +167,6 @@ func checkHiddenWidths(option string, widths []int, minLayers int) error {
 func checkInitStd(std float64) error {
 	if !(std > 0) || math.IsInf(std, 0) {
 		return fmt.Errorf("init_std = %v, want a finite value > 0", std)
-	}
-	return nil
-}
-
-// checkNonNegative returns an error naming option unless v is finite and
-// ≥ 0.
-func checkNonNegative(option string, v float64) error {
-	if !(v >= 0) || math.IsInf(v, 0) {
-		return fmt.Errorf("%s = %v, want a finite value ≥ 0", option, v)
 	}
 	return nil
 }

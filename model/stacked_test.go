@@ -92,25 +92,6 @@ func TestStackedInputChecks(t *testing.T) {
 	s.backward([]float32{1, 1})
 }
 
-// assertSameLogits builds two models with build and checks that they give
-// bit-identical logits on b.
-func assertSameLogits(t *testing.T, build func() (Model, error), b *Batch) {
-	t.Helper()
-	m1, err := build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m2, err := build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	y1 := slices.Clone(m1.Forward(b))
-	y2 := m2.Forward(b)
-	if !slices.Equal(y1, y2) {
-		t.Fatalf("same seed, different logits: %v and %v", y1, y2)
-	}
-}
-
 // checkModelGradSteps is checkModelGrad made robust to ReLU kinks: a
 // central difference that straddles a kink disagrees with the one-sided
 // derivative however right the gradient is, and the tiny models have

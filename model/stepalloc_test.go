@@ -15,6 +15,11 @@ func TestDeepModelStepsDoNotAllocate(t *testing.T) {
 		"widedeep":    func() (Model, error) { return NewWideDeep(env, wdCfg()) },
 		"dcn v1":      func() (Model, error) { return NewDCN(env, dcnCfg("v1")) },
 		"dcn v2":      func() (Model, error) { return NewDCN(env, dcnCfg("v2")) },
+		"pnn batch norm and dropout": func() (Model, error) {
+			cfg := pnnCfg("reduced")
+			cfg.BatchNorm, cfg.Dropout = true, 0.5
+			return NewPNN(env, PNNInner, cfg)
+		},
 	}
 	for name, build := range builds {
 		m, err := build()

@@ -29,7 +29,9 @@ import (
 //
 // The deep part embeds the categorical fields, stacks the raw numeric
 // values beside them and runs a ReLU MLP (default 1024-512-256, the paper's)
-// whose last layer is weighted by h (no bias: w0 is the joint bias).
+// whose last layer is weighted by h (no bias: w0 is the joint bias). Options
+// dropout and batch_norm (both off by default) make each hidden layer
+// Dense → [BatchNorm] → ReLU → [Dropout].
 //
 // Parts and their default optimizers, as the paper trains them: "wide"
 // (w0, w, the cross weights) with FTRL-Proximal, α = 0.05, λ1 = 0.001; "deep"
@@ -47,7 +49,7 @@ type WideDeep struct {
 	cross    *nn.Table // the cross weights, nil without crosses
 	crossEmb *nn.FieldEmbedding
 	stack    *stackedInput
-	mlp      *nn.MLP
+	tower    *reluTower
 	head     *nn.Param // h, the deep output weights
 
 	n      int
@@ -67,6 +69,10 @@ type WideDeepConfig struct {
 	// Hidden lists the deep MLP's ReLU layer widths (default 1024-512-256,
 	// the paper's).
 	Hidden []int `json:"hidden"`
+	// Dropout is the rate after each hidden layer's ReLU, in [0, 1).
+	Dropout float64 `json:"dropout"`
+	// BatchNorm inserts batch normalisation before each hidden ReLU.
+	BatchNorm bool `json:"batch_norm"`
 	// Crosses declares the wide part's cross-product transformations, each
 	// a list of at least two categorical field names.
 	Crosses [][]string `json:"crosses"`
@@ -110,10 +116,13 @@ func NewWideDeep(env Env, cfg WideDeepConfig) (*WideDeep, error) {
 	if cfg.CrossBuckets < 1 {
 		return nil, fmt.Errorf("cross_buckets = %d, want ≥ 1", cfg.CrossBuckets)
 	}
-	if err := checkNonNegative("l2_wide", cfg.L2Wide); err != nil {
+	if err := cfgDropout("dropout", cfg.Dropout); err != nil {
 		return nil, err
 	}
-	if err := checkNonNegative("l2_emb", cfg.L2Emb); err != nil {
+	if err := cfgNonNegative("l2_wide", cfg.L2Wide); err != nil {
+		return nil, err
+	}
+	if err := cfgNonNegative("l2_emb", cfg.L2Emb); err != nil {
 		return nil, err
 	}
 	l := env.Layout
@@ -133,12 +142,10 @@ func NewWideDeep(env Env, cfg WideDeepConfig) (*WideDeep, error) {
 	m := &WideDeep{
 		cfg: cfg, lin: newLinear(l, nb), crosses: crosses, buckets: cfg.CrossBuckets,
 		slots: len(l.Slots), stack: stack,
-		mlp: nn.NewMLP(nn.MLPConfig{
-			Name: "widedeep.mlp", In: stack.width, Hidden: cfg.Hidden, Activation: nn.ActReLU,
-		}, nb, rng),
-		head: nn.NewParam("widedeep.head", H),
-		out:  make([]float32, nb),
-		dh:   make([]float32, nb*H),
+		tower: newReLUTower("widedeep.mlp", stack.width, cfg.Hidden, cfg.BatchNorm, cfg.Dropout, nb, rng),
+		head:  nn.NewParam("widedeep.head", H),
+		out:   make([]float32, nb),
+		dh:    make([]float32, nb*H),
 	}
 	nn.InitGlorot(m.head.W, H, 1, rng)
 	if X := len(crosses); X > 0 {
@@ -229,7 +236,7 @@ func (m *WideDeep) Forward(b *Batch) []float32 {
 			}
 		}
 	}
-	h := m.mlp.Forward(m.stack.forward(b), n)
+	h := m.tower.forward(m.stack.forward(b), n)
 	m.h = h
 	H := len(m.head.W)
 	for i := range out {
@@ -265,7 +272,7 @@ func (m *WideDeep) Backward(dout []float32) {
 			m.head.G[j] += g * hi[j]
 		}
 	}
-	m.stack.backward(m.mlp.Backward(dh))
+	m.stack.backward(m.tower.backward(dh))
 }
 
 // Parts returns "wide" (FTRL-Proximal by default) and "deep" (AdaGrad by
@@ -282,12 +289,18 @@ func (m *WideDeep) Parts() []Part {
 	wo, do := wideDeepWideOptimizer, wideDeepDeepOptimizer
 	wide.Optimizer = &wo
 	deep := Part{
-		Name: "deep", Params: append(append([]*nn.Param(nil), m.mlp.Params()...), m.head),
+		Name: "deep", Params: append(append([]*nn.Param(nil), m.tower.params...), m.head),
 		Tables: m.stack.partTables(m.cfg.L2Emb), Optimizer: &do,
 	}
 	return []Part{wide, deep}
 }
 
-// SetTraining switches the MLP (which has no dropout or batch statistics
-// in this model, so nothing changes).
-func (m *WideDeep) SetTraining(training bool) { m.mlp.SetTraining(training) }
+// SetTraining switches dropout and batch statistics.
+func (m *WideDeep) SetTraining(training bool) { m.tower.setTraining(training) }
+
+// Reseed restarts the dropout masks from seed (see Reseeder).
+func (m *WideDeep) Reseed(seed uint64) { m.tower.reseed(nn.NewRand(seed)) }
+
+// Buffers returns the BatchNorm running statistics (none without
+// batch_norm), named "widedeep.mlp.bn.<i>.running_mean" and so on.
+func (m *WideDeep) Buffers() []*nn.Param { return StatsBuffers("widedeep.mlp.bn", m.tower.stats()) }

@@ -109,6 +109,8 @@ func TestWideDeepGradient(t *testing.T) {
 		// Few buckets: distinct crosses share rows, whose gradients add.
 		{"collisions", tinyLayout(3, 1, 4, 2), func(c *WideDeepConfig) { c.CrossBuckets = 2 }},
 		{"no crosses", tinyLayout(2, 2, 3, 3), func(c *WideDeepConfig) { c.Crosses = nil }},
+		{"dropout", tinyLayout(3, 1, 4, 2), func(c *WideDeepConfig) { c.Dropout = 0.3 }},
+		{"batch norm and dropout", tinyLayout(3, 1, 4, 2), func(c *WideDeepConfig) { c.Dropout, c.BatchNorm = 0.2, true }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := wdCfg()
@@ -118,8 +120,23 @@ func TestWideDeepGradient(t *testing.T) {
 				t.Fatal(err)
 			}
 			randomize(m, 0.5, 5)
-			checkModelGradSteps(t, m, tinyBatch(c.l, 6, 6))
+			// Training mode, with the masks fixed across loss evaluations.
+			checkModelGradSteps(t, fixedMasks{m, 3}, tinyBatch(c.l, 6, 6))
 		})
+	}
+}
+
+func TestWideDeepDropoutAndBuffers(t *testing.T) {
+	l := tinyLayout(3, 1, 4, 2)
+	cfg := wdCfg()
+	cfg.Dropout, cfg.BatchNorm = 0.5, true
+	m, err := NewWideDeep(Env{Layout: l, MaxBatch: 16, Seed: 2}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReseedReplaysMasks(t, m, tinyBatch(l, 16, 4))
+	if bufs := m.Buffers(); len(bufs) != 4 || bufs[0].Name != "widedeep.mlp.bn.0.running_mean" {
+		t.Fatalf("buffers %v", bufs)
 	}
 }
 
@@ -155,7 +172,7 @@ func TestWideDeepParts(t *testing.T) {
 	if ts := tables(wide); !slices.Equal(ts, []*nn.Table{m.lin.w, m.cross}) || !slices.Equal(wide.Params, []*nn.Param{m.lin.bias}) {
 		t.Errorf("wide holds %v and %v", ts, wide.Params)
 	}
-	if ts := tables(deep); !slices.Equal(ts, []*nn.Table{m.stack.table}) || !slices.Contains(deep.Params, m.head) || len(deep.Params) != len(m.mlp.Params())+1 {
+	if ts := tables(deep); !slices.Equal(ts, []*nn.Table{m.stack.table}) || !slices.Contains(deep.Params, m.head) || len(deep.Params) != len(m.tower.params)+1 {
 		t.Errorf("deep holds %v and %d params", ts, len(deep.Params))
 	}
 	// The parts own separate copies of the defaults.
@@ -176,6 +193,7 @@ func TestWideDeepConfigErrors(t *testing.T) {
 		`{"cross_buckets": 0}`:           "cross_buckets",
 		`{"hidden": []}`:                 "hidden",
 		`{"l2_wide": -1}`:                "l2_wide",
+		`{"dropout": -0.5}`:              "dropout",
 		`{"crosses": [["a", "b"], ["b", "c"]], "cross_buckets": 2000000000}`: "2^31",
 	} {
 		_, _, err := New("widedeep", []byte(bad), env)
@@ -187,8 +205,8 @@ func TestWideDeepConfigErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wd := m.(*WideDeep); wd.buckets != 100000 || !slices.Equal(wd.mlp.Config.Hidden, []int{1024, 512, 256}) {
-		t.Errorf("defaults: %d buckets, hidden %v", wd.buckets, wd.mlp.Config.Hidden)
+	if wd := m.(*WideDeep); wd.buckets != 100000 || !slices.Equal(wd.cfg.Hidden, []int{1024, 512, 256}) || len(wd.tower.params) != 6 || wd.tower.drops[0] != nil || len(wd.Buffers()) != 0 {
+		t.Errorf("defaults: %d buckets, hidden %v", wd.buckets, wd.cfg.Hidden)
 	}
-	assertSameLogits(t, func() (Model, error) { return NewWideDeep(env, wdCfg()) }, tinyBatch(l, 2, 3))
+	checkSameSeedSameLogits(t, "widedeep", `{"hidden": [5, 3], "crosses": [["a", "b"]], "cross_buckets": 50, "dropout": 0.2}`, l)
 }
