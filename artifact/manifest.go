@@ -23,6 +23,9 @@ type Manifest struct {
 	RecforgeVersion string `json:"recforge_version"`
 	// Model is the registered model name, e.g. "deepfm".
 	Model string `json:"model"`
+	// Task is what the model's output means: "binary" (a logit, scored
+	// as a probability) or "regression".
+	Task string `json:"task,omitempty"`
 	// HyperParams are the model's hyper-parameters as JSON.
 	HyperParams json.RawMessage `json:"hyper_params,omitempty"`
 	// Schema is the feature schema as JSON.

@@ -53,18 +53,21 @@ func Predict(m model.Model, d Data, task Task, batch int) []float32 {
 		}
 		y := m.Forward(g.gather(rows))
 		for i, v := range y {
-			if task == Binary {
-				v = sigmoid(v)
-			}
-			out[start+i] = v
+			out[start+i] = task.Score(v)
 		}
 	}
 	return out
 }
 
-// sigmoid is the logistic function in float64, rounded once.
-func sigmoid(z float32) float32 {
-	return float32(1 / (1 + math.Exp(-float64(z))))
+// Score turns a model output into the task's score: for a binary task the
+// probability σ(z), computed in float64 and rounded once; for regression
+// the output itself. Every scoring path (evaluation, predict, serving)
+// goes through it, so they agree bit for bit.
+func (t Task) Score(z float32) float32 {
+	if t == Binary {
+		return float32(1 / (1 + math.Exp(-float64(z))))
+	}
+	return z
 }
 
 // Metrics scores predictions against labels: for a binary task AUC, log

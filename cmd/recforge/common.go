@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/recforge/recforge/blas"
+	"github.com/recforge/recforge/pipeline"
+)
+
+// runFlags are the flags train and zoo share.
+type runFlags struct {
+	data, valid, test, config, cacheDir string
+	epochs, batch, threads              int
+	seed                                uint64
+	skipBad                             bool
+}
+
+func (r *runFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.data, "data", "", "training data `SPEC` (READER:PATH); alone, it is split 8:1:1")
+	fs.StringVar(&r.valid, "valid", "", "validation data `SPEC` (needs --test)")
+	fs.StringVar(&r.test, "test", "", "test data `SPEC`")
+	fs.StringVar(&r.config, "config", "", "configuration `FILE` (YAML: schema, model, train, data)")
+	fs.StringVar(&r.cacheDir, "cache-dir", "", "`DIR` of encoded caches (default: the user cache directory)")
+	fs.IntVar(&r.epochs, "epochs", 0, "most epochs (default: the configuration's, else 10)")
+	fs.IntVar(&r.batch, "batch", 0, "mini-batch size (default: the configuration's, else 1024)")
+	fs.IntVar(&r.threads, "threads", 1, "threads for matrix products (results are identical for any count)")
+	fs.Uint64Var(&r.seed, "seed", 0, "seed of the split, initialization and shuffling (default: the configuration's, else 1)")
+	fs.BoolVar(&r.skipBad, "skip-bad", false, "skip and count malformed records instead of failing")
+}
+
+// load returns the configuration with the flags applied over it.
+func (r *runFlags) load(fs *flag.FlagSet) (*pipeline.Config, error) {
+	cfg := pipeline.DefaultConfig()
+	if r.config != "" {
+		var err error
+		if cfg, err = pipeline.LoadConfig(r.config); err != nil {
+			return nil, err
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["epochs"] {
+		cfg.Train.Epochs = r.epochs
+	}
+	if set["batch"] {
+		cfg.Train.Batch = r.batch
+	}
+	if set["seed"] {
+		cfg.Train.Seed = r.seed
+	}
+	if r.skipBad {
+		cfg.Data.SkipBad = true
+	}
+	if err := cfg.Train.Validate(); err != nil {
+		return nil, err
+	}
+	if r.threads < 1 {
+		return nil, fmt.Errorf("--threads %d, want ≥ 1", r.threads)
+	}
+	blas.SetThreads(r.threads)
+	return &cfg, nil
+}
+
+func (r *runFlags) inputs(cfg *pipeline.Config) pipeline.Inputs {
+	return pipeline.Inputs{Data: r.data, Valid: r.valid, Test: r.test, CacheDir: r.cacheDir, SplitSeed: cfg.Train.Seed}
+}
+
+// writeJSONLine writes v as one line of JSON: the machine-readable last
+// line of a command's output.
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/dataset"
+	"github.com/recforge/recforge/pipeline"
+)
+
+func runData(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stderr, "Usage: recforge data inspect SPEC [--max-rows N]")
+		fmt.Fprintln(stderr, "       recforge data encode --data SPEC [--config FILE] [--cache-dir DIR]")
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	switch args[0] {
+	case "inspect":
+		return runInspect(args[1:], stdout, stderr)
+	case "encode":
+		return runEncode(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "recforge data: unknown subcommand %q, expected inspect or encode\n", args[0])
+	return errUsage
+}
+
+func runInspect(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("data inspect", "data inspect SPEC [--max-rows N]", stderr)
+	maxRows := fs.Int("max-rows", 0, "read at most `N` rows (0: all)")
+	skipBad := fs.Bool("skip-bad", false, "skip and count malformed records instead of failing")
+	// Flags may come before or after SPEC.
+	var spec string
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		spec, args = args[0], args[1:]
+	}
+	rest, err := parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if spec == "" && len(rest) == 1 {
+		spec = rest[0]
+	} else if len(rest) > 0 {
+		fmt.Fprintf(stderr, "recforge data inspect: unexpected argument %q\n", rest[0])
+		return errUsage
+	}
+	if spec == "" {
+		fmt.Fprintln(stderr, "recforge data inspect: a data SPEC (READER:PATH) is required")
+		fs.Usage()
+		return errUsage
+	}
+	in, err := dataset.Inspect(spec, dataset.InspectOptions{MaxRows: *maxRows, Read: data.ReadOptions{SkipBad: *skipBad}})
+	if err != nil {
+		return err
+	}
+	return in.WriteText(stdout)
+}
+
+func runEncode(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("data encode", "data encode --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--cache-dir DIR]", stderr)
+	var rf runFlags
+	rf.register(fs)
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if rf.data == "" {
+		return missing(fs, "data")
+	}
+	cfg, err := rf.load(fs)
+	if err != nil {
+		return err
+	}
+	p, err := pipeline.Prepare(cfg, rf.inputs(cfg))
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	fmt.Fprintf(stderr, "encoded %s: %d training, %d validation, %d test rows (%s); %d embedding ids; %d records skipped\n",
+		rf.data, p.Train.Len(), p.Valid.Len(), p.Test.Len(), p.Split, p.Encoders.Rows(), p.Skipped)
+	return writeJSONLine(stdout, map[string]any{
+		"data": rf.data, "train_rows": p.Train.Len(), "valid_rows": p.Valid.Len(), "test_rows": p.Test.Len(),
+		"ids": p.Encoders.Rows(), "skipped": p.Skipped, "fingerprint": p.Fingerprint,
+	})
+}

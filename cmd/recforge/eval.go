@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/metric"
+	"github.com/recforge/recforge/pipeline"
+)
+
+func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("eval", "eval --artifact DIR --data SPEC", stderr)
+	dir := fs.String("artifact", "", "artifact `DIR` (a training run's DIR/model)")
+	spec := fs.String("data", "", "labeled data `SPEC` (READER:PATH)")
+	batch := fs.Int("batch", 1024, "scoring batch size")
+	skipBad := fs.Bool("skip-bad", false, "skip and count malformed records instead of failing")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return missing(fs, "artifact")
+	}
+	if *spec == "" {
+		return missing(fs, "data")
+	}
+	l, err := pipeline.Load(*dir, *batch)
+	if err != nil {
+		return err
+	}
+	rep, err := l.Evaluate(*spec, data.ReadOptions{SkipBad: *skipBad}, metric.ProtocolHoldout)
+	if err != nil {
+		return err
+	}
+	return writeJSONLine(stdout, map[string]any{
+		"model": l.Manifest.Model, "data": *spec, "protocol": rep.Protocol, "metrics": rep.Metrics, "artifact": *dir,
+	})
+}
+
+func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("predict", "predict --artifact DIR --data SPEC [--output FILE]", stderr)
+	dir := fs.String("artifact", "", "artifact `DIR`")
+	spec := fs.String("data", "", "data `SPEC` (READER:PATH); a label column is not needed")
+	output := fs.String("output", "", "write the scores to `FILE` instead of stdout")
+	overwrite := fs.Bool("overwrite", false, "replace an existing --output file")
+	batch := fs.Int("batch", 1024, "scoring batch size")
+	skipBad := fs.Bool("skip-bad", false, "skip malformed records (their scores are left out)")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return missing(fs, "artifact")
+	}
+	if *spec == "" {
+		return missing(fs, "data")
+	}
+	l, err := pipeline.Load(*dir, *batch)
+	if err != nil {
+		return err
+	}
+	var dst io.Writer = stdout
+	var tmp *os.File
+	if *output != "" {
+		if _, err := os.Stat(*output); err == nil && !*overwrite {
+			return fmt.Errorf("%s exists; pass --overwrite to replace it", *output)
+		}
+		if tmp, err = os.CreateTemp(filepath.Dir(*output), "."+filepath.Base(*output)+".tmp*"); err != nil {
+			return err
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		dst = tmp
+	}
+	w := bufio.NewWriter(dst)
+	var buf []byte
+	rows := 0
+	skipped, err := l.Score(*spec, data.ReadOptions{SkipBad: *skipBad}, func(scores, _ []float32, _ []int64) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for _, s := range scores {
+			// The shortest form that reads back as the same float32.
+			buf = strconv.AppendFloat(buf[:0], float64(s), 'g', -1, 32)
+			buf = append(buf, '\n')
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+		}
+		rows += len(scores)
+		return nil
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return errInterrupted
+		}
+		return err
+	}
+	if tmp != nil {
+		if err := tmp.Sync(); err != nil {
+			return err
+		}
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp.Name(), *output); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%d scores written to %s", rows, *output)
+		if skipped > 0 {
+			fmt.Fprintf(stderr, " (%d malformed records skipped)", skipped)
+		}
+		fmt.Fprintln(stderr)
+	}
+	return nil
+}

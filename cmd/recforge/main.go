@@ -1,0 +1,91 @@
+// Command recforge trains, evaluates and compares recommendation models.
+//
+//	recforge demo
+//	recforge train --model deepfm --data criteo:train.txt --out runs/deepfm
+//	recforge eval --artifact runs/deepfm/model --data criteo:test.txt
+//
+// Run "recforge help" for every command. The command parses flags and
+// renders results; the work is done by the library packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "train a few models on synthetic data and compare them with the oracle", runDemo},
+		{"train", "train a model and save its artifact", runTrain},
+		{"eval", "evaluate an artifact on labeled data", runEval},
+		{"predict", "score rows with an artifact, one score per line", runPredict},
+		{"zoo", "train several models on the same data and rank them", runZoo},
+		{"data", "inspect a data source or build its encoded cache", runData},
+		{"models", "list the registered models", runModels},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errInterrupted marks a run stopped by a signal: exit status 130.
+var errInterrupted = errors.New("interrupted")
+
+// run executes one command line and returns the exit status: 0, 1 on
+// error (one line on stderr), 2 on a usage error, 130 on interruption.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		switch {
+		case err == nil, errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			return 2
+		case errors.Is(err, errInterrupted) || errors.Is(err, context.Canceled):
+			fmt.Fprintf(stderr, "recforge %s: %v\n", c.name, err)
+			return 130
+		default:
+			fmt.Fprintf(stderr, "recforge %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "recforge: unknown command %q; run \"recforge help\"\n", args[0])
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "recforge — train, evaluate and compare recommendation models")
+	fmt.Fprintln(w, "\nUsage: recforge COMMAND [flags]   (recforge COMMAND --help for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nData specs are READER:PATH, e.g. criteo:train.txt, avazu:train.csv, csv:data.csv (schema from --config),")
+	fmt.Fprintln(w, "movielens:ml-100k/u1.base, synthetic:ctr?rows=100000&seed=1. See the README for every reader.")
+}

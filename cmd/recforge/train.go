@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/recforge/recforge/model"
+
+	"github.com/recforge/recforge/pipeline"
+)
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", "train --model NAME --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--epochs N] [--batch N] [--seed S] [--out DIR]", stderr)
+	var rf runFlags
+	rf.register(fs)
+	name := fs.String("model", "", "registered model `NAME` (recforge models lists them); overrides the configuration's")
+	out := fs.String("out", "", "output `DIR`: the artifact (DIR/model), train.jsonl, learning_curve.svg, checkpoint (default runs/NAME)")
+	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint")
+	overwrite := fs.Bool("overwrite", false, "replace an earlier run in --out")
+	quiet := fs.Bool("quiet", false, "no progress output")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if rf.data == "" {
+		return missing(fs, "data")
+	}
+	cfg, err := rf.load(fs)
+	if err != nil {
+		return err
+	}
+	if *name != "" {
+		if cfg.Model.Name != "" && cfg.Model.Name != *name {
+			cfg.Model.Params = nil // the file's parameters belong to its model
+		}
+		cfg.Model.Name = *name
+	}
+	if cfg.Model.Name == "" {
+		return missing(fs, "model")
+	}
+	if _, ok := model.Lookup(cfg.Model.Name); !ok {
+		return fmt.Errorf("unknown model %q, expected one of %s", cfg.Model.Name, strings.Join(model.Names(), ", "))
+	}
+	if *out == "" {
+		*out = filepath.Join("runs", cfg.Model.Name)
+	}
+	p, err := pipeline.Prepare(cfg, rf.inputs(cfg))
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	if !*quiet {
+		fmt.Fprintf(stderr, "data: %d training, %d validation, %d test rows (%s); %d ids\n",
+			p.Train.Len(), p.Valid.Len(), p.Test.Len(), p.Split, p.Encoders.Rows())
+	}
+	prog := newProgress(stderr, cfg.Model.Name, *quiet)
+	o, err := pipeline.TrainModel(ctx, p, cfg, rf.data, pipeline.RunOptions{
+		Out: *out, Resume: *resume, Overwrite: *overwrite, OnBatch: prog.batch, OnEpoch: prog.epoch,
+	})
+	prog.done()
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("%w: the checkpoint of the last finished epoch is in %s; continue with --resume", errInterrupted, *out)
+		}
+		return err
+	}
+	if !*quiet {
+		fmt.Fprintf(stderr, "stopped: %s; best epoch %d of %d; artifact %s\n", o.Result.Stop, o.BestEpoch, o.Epochs, o.Artifact)
+	}
+	return writeJSONLine(stdout, o)
+}

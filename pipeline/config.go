@@ -1,0 +1,88 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/recforge/recforge/feature"
+	"github.com/recforge/recforge/train"
+)
+
+// Config is a run's configuration file (YAML):
+//
+//	schema: {fields: [...]}      # optional for readers with a built-in schema
+//	model: {name: deepfm, params: {hidden: [400, 400, 400]}}
+//	train: {epochs: 5, batch: 4096, optimizer: {rule: adam, lr: 0.001}}
+//	data: {skip_bad: true}
+//
+// Every section is optional; command-line flags override it.
+type Config struct {
+	Schema *feature.Schema `yaml:"schema,omitempty" json:"schema,omitempty"`
+	Model  ModelConfig     `yaml:"model,omitempty" json:"model"`
+	Train  train.Config    `yaml:"train,omitempty" json:"train"`
+	Data   DataConfig      `yaml:"data,omitempty" json:"data"`
+}
+
+// ModelConfig names a registered model and its hyper-parameters.
+type ModelConfig struct {
+	Name string `yaml:"name,omitempty" json:"name"`
+	// Params are the model's hyper-parameters over its defaults.
+	Params map[string]any `yaml:"params,omitempty" json:"params,omitempty"`
+}
+
+// DataConfig tunes reading.
+type DataConfig struct {
+	// SkipBad skips (and counts) malformed records instead of failing.
+	SkipBad bool `yaml:"skip_bad,omitempty" json:"skip_bad,omitempty"`
+	// Split is the train:valid:test ratio used when only training data is
+	// given (default 8:1:1).
+	Split []float64 `yaml:"split,omitempty" json:"split,omitempty"`
+}
+
+// DefaultConfig is the configuration of a run given no file.
+func DefaultConfig() Config {
+	return Config{Train: train.DefaultConfig()}
+}
+
+// LoadConfig reads a configuration file over DefaultConfig. Unknown keys
+// are errors located by line and column.
+func LoadConfig(path string) (c Config, err error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return c, err
+	}
+	defer func() {
+		// goccy/go-yaml can panic on malformed input (see feature.ParseSchema).
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: malformed YAML (the parser failed: %v)", path, r)
+		}
+	}()
+	c = DefaultConfig()
+	if err := yaml.UnmarshalWithOptions(src, &c, yaml.DisallowUnknownField()); err != nil {
+		return c, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, true))
+	}
+	if c.Schema != nil {
+		if err := c.Schema.Validate(); err != nil {
+			return c, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if err := c.Train.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// params returns the model's hyper-parameters as JSON.
+func (m ModelConfig) params() ([]byte, error) {
+	if len(m.Params) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(m.Params)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: params: %w", m.Name, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,10 @@
+// Package pipeline runs recforge's workflows end to end over data specs:
+// fit the encoders on the training part, build the encoded caches, train a
+// model (package train), evaluate it under a named protocol and save one
+// self-contained artifact; load an artifact back to evaluate or score new
+// rows with the very encoders fitted at training time; compare models in a
+// leaderboard.
+//
+// It is the library behind the recforge command, which only parses flags
+// and renders results; it prints nothing itself.
+package pipeline

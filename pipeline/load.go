@@ -1,0 +1,171 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/recforge/recforge/artifact"
+	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/feature"
+	"github.com/recforge/recforge/metric"
+	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/train"
+)
+
+// Loaded is a model loaded from an artifact with its encoders, ready to
+// score raw records.
+type Loaded struct {
+	Manifest *artifact.Manifest
+	Encoders *feature.Encoders
+	Model    model.Model
+	Task     train.Task
+	// Batch is the largest batch the model scores at once.
+	Batch int
+}
+
+// Load opens the artifact in dir and rebuilds its model for batches of up
+// to batch rows.
+func Load(dir string, batch int) (*Loaded, error) {
+	man, err := artifact.ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	enc := new(feature.Encoders)
+	if err := json.Unmarshal(man.Encoders, enc); err != nil {
+		return nil, fmt.Errorf("artifact %s: encoders: %w", dir, err)
+	}
+	if batch < 1 {
+		batch = 1024
+	}
+	m, _, err := model.New(man.Model, man.HyperParams, model.Env{Layout: model.NewLayout(enc), MaxBatch: batch})
+	if err != nil {
+		return nil, fmt.Errorf("artifact %s: %w", dir, err)
+	}
+	if _, err := artifact.Load(dir, append(model.Params(m), model.Buffers(m)...), model.Tables(m)); err != nil {
+		return nil, err
+	}
+	m.SetTraining(false)
+	task := train.Task(man.Task)
+	if task != train.Binary && task != train.Regression {
+		return nil, fmt.Errorf("artifact %s: task %q, expected binary or regression", dir, man.Task)
+	}
+	return &Loaded{Manifest: man, Encoders: enc, Model: m, Task: task, Batch: batch}, nil
+}
+
+// Score streams the records of spec through the encoders and the model and
+// calls emit with each batch's scores (probabilities for a binary task),
+// labels (nil when the source has no label column) and group keys, in
+// record order. Records the encoders reject are errors located by file and
+// line, or are skipped under opts.SkipBad.
+func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, labels []float32, groups []int64) error) (skipped int64, err error) {
+	r, err := data.Open(spec, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	re, err := l.Encoders.Bind(r.Columns())
+	labeled := err == nil
+	if err != nil {
+		if re, err = l.Encoders.BindFeatures(r.Columns()); err != nil {
+			return 0, fmt.Errorf("%s: %w", spec, err)
+		}
+	}
+	ex := l.Encoders.NewExample()
+	lay := model.NewLayout(l.Encoders)
+	f, q, ns := len(lay.Slots), lay.SeqLen, len(lay.Seqs)
+	n := l.Batch
+	b := &model.Batch{IDs: make([]int32, n*f), Values: make([]float32, n*f), Seq: make([]int32, n*q),
+		SeqLens: make([]int32, n*ns), Label: make([]float32, n), Group: make([]int64, n)}
+	scores := make([]float32, n)
+	flush := func() error {
+		if b.N == 0 {
+			return nil
+		}
+		k := b.N
+		out := l.Model.Forward(&model.Batch{N: k, IDs: b.IDs[:k*f], Values: b.Values[:k*f], Seq: b.Seq[:k*q], SeqLens: b.SeqLens[:k*ns]})
+		for i, z := range out {
+			scores[i] = l.Task.Score(z)
+		}
+		var labels []float32
+		if labeled {
+			labels = b.Label[:k]
+		}
+		b.N = 0
+		return emit(scores[:k], labels, b.Group[:k])
+	}
+	var rec data.Record
+	for {
+		err := r.Next(&rec)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return skipped, err
+		}
+		if err := re.Encode(rec.Cols, ex); err != nil {
+			if opts.SkipBad {
+				skipped++
+				continue
+			}
+			return skipped, locate(rec, err)
+		}
+		i := b.N
+		copy(b.IDs[i*f:], ex.IDs)
+		copy(b.Values[i*f:], ex.Values)
+		copy(b.Seq[i*q:], ex.Seq)
+		copy(b.SeqLens[i*ns:], ex.SeqLens)
+		b.Label[i], b.Group[i] = ex.Label, int64(ex.Group)
+		if b.N++; b.N == n {
+			if err := flush(); err != nil {
+				return skipped, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return skipped, err
+	}
+	return skipped + r.Skipped(), nil
+}
+
+// Evaluate scores every record of spec and reports the metrics of the
+// artifact's task under protocol.
+func (l *Loaded) Evaluate(spec string, opts data.ReadOptions, protocol string) (*metric.Report, error) {
+	var scores, labels []float32
+	var groups []int64
+	grouped := false
+	for _, f := range l.Encoders.Schema().Fields {
+		grouped = grouped || f.Type == feature.Group
+	}
+	_, err := l.Score(spec, opts, func(s, y []float32, g []int64) error {
+		if y == nil {
+			return fmt.Errorf("%s has no label column: evaluation needs labels (use predict to score unlabeled rows)", spec)
+		}
+		scores, labels = append(scores, s...), append(labels, y...)
+		if grouped {
+			groups = append(groups, g...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(scores) == 0 {
+		return nil, fmt.Errorf("%s: no rows to evaluate", spec)
+	}
+	if !grouped {
+		groups = nil
+	}
+	return train.Metrics(l.Task, scores, labels, groups, protocol)
+}
+
+// locate adds a record's file and line to an encoder's error.
+func locate(rec data.Record, err error) error {
+	var ve *feature.ValueError
+	if errors.As(err, &ve) {
+		return &data.ParseError{File: rec.File, Line: rec.Line, Column: ve.Column, Field: ve.Field,
+			Msg: fmt.Sprintf("%s, found %q", ve.Msg, ve.Value)}
+	}
+	return fmt.Errorf("%s:%d: %w", rec.File, rec.Line, err)
+}

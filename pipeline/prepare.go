@@ -1,0 +1,240 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/data/cache"
+	"github.com/recforge/recforge/dataset"
+	"github.com/recforge/recforge/feature"
+	"github.com/recforge/recforge/metric"
+	"github.com/recforge/recforge/train"
+)
+
+// Inputs name a run's data.
+type Inputs struct {
+	// Data is the training data spec ("criteo:day_0.gz"). Alone, it is
+	// split train:valid:test (DataConfig.Split, default 8:1:1) by a seeded
+	// hash of the record order.
+	Data string
+	// Valid and Test are optional separate specs. Given Test without Valid,
+	// the validation part is split 9:1 out of Data.
+	Valid, Test string
+	// CacheDir holds the encoded caches (default: the user cache
+	// directory's recforge folder).
+	CacheDir string
+	// SplitSeed seeds the split.
+	SplitSeed uint64
+}
+
+// defaultSplit is the train:valid:test ratio of a single data spec.
+var defaultSplit = []float64{8, 1, 1}
+
+// Prepared is a run's encoded data: the encoders fitted on the training
+// part and views of the training, validation and test rows.
+type Prepared struct {
+	Encoders           *feature.Encoders
+	Train, Valid, Test train.Data
+	// Protocol names how the test rows were chosen (metric.ProtocolHoldout).
+	Protocol string
+	// Split describes the split ("8:1:1 seed 1", or "given files").
+	Split string
+	// Grouped is true when the schema has a group field (gAUC applies).
+	Grouped bool
+	// Fingerprint identifies the data and the encoders.
+	Fingerprint string
+	// Skipped counts malformed records skipped while building.
+	Skipped int64
+
+	sets []*dataset.Dataset
+}
+
+// Close releases the caches.
+func (p *Prepared) Close() error {
+	var errs []error
+	for _, s := range p.sets {
+		errs = append(errs, s.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// SchemaFor returns the schema of cfg, or the built-in schema of spec's
+// reader when cfg has none.
+func SchemaFor(cfg *Config, spec string) (*feature.Schema, error) {
+	if cfg.Schema != nil {
+		return cfg.Schema, nil
+	}
+	s, ok, err := dataset.DefaultSchema(spec)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%s: this reader has no built-in schema; declare one in the schema section of --config (recforge data inspect %s prints a guess to start from)", spec, spec)
+	}
+	return s, nil
+}
+
+// DefaultCacheDir is where encoded caches go unless told otherwise.
+func DefaultCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "recforge-cache")
+	}
+	return filepath.Join(d, "recforge")
+}
+
+// Prepare fits the encoders on the training part of in and builds the
+// encoded caches.
+func Prepare(cfg *Config, in Inputs) (*Prepared, error) {
+	if in.Data == "" {
+		return nil, errors.New("no training data given")
+	}
+	schema, err := SchemaFor(cfg, in.Data)
+	if err != nil {
+		return nil, err
+	}
+	opts := dataset.Options{Read: data.ReadOptions{SkipBad: cfg.Data.SkipBad}}
+	ratios := cfg.Data.Split
+	switch {
+	case in.Valid != "" && in.Test != "":
+		ratios = nil
+	case in.Valid != "":
+		return nil, errors.New("a validation file without a test file: give --test too, or neither")
+	case in.Test != "":
+		ratios = []float64{9, 1}
+	case len(ratios) == 0:
+		ratios = defaultSplit
+	case len(ratios) != 3:
+		return nil, fmt.Errorf("data split %v: want three ratios train:valid:test", ratios)
+	}
+	var split *data.HashSplit
+	if ratios != nil {
+		if split, err = data.NewHashSplit(ratios, in.SplitSeed); err != nil {
+			return nil, err
+		}
+		fitOpts := opts
+		fitOpts.Keep = func(i int64) bool { return split.Part(i) == 0 }
+		opts = fitOpts
+	}
+	enc, err := dataset.Fit(in.Data, schema, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.Keep = nil
+	encJSON, err := json.Marshal(enc)
+	if err != nil {
+		return nil, err
+	}
+	dir := in.CacheDir
+	if dir == "" {
+		dir = DefaultCacheDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cache directory: %w", err)
+	}
+	p := &Prepared{Encoders: enc, Protocol: metric.ProtocolHoldout}
+	for _, f := range schema.Fields {
+		p.Grouped = p.Grouped || f.Type == feature.Group
+	}
+	fp := sha256.New()
+	fp.Write(encJSON)
+	build := func(spec string) (*dataset.Dataset, error) {
+		key := sha256.Sum256(append([]byte(spec+"\x00"), encJSON...))
+		path := filepath.Join(dir, cacheName(spec)+"-"+hex.EncodeToString(key[:8])+".rfc")
+		d, _, err := dataset.Build(spec, enc, path, opts)
+		if err != nil {
+			return nil, err
+		}
+		p.sets = append(p.sets, d)
+		p.Skipped += d.Skipped
+		fmt.Fprintf(fp, "%s\x00", spec)
+		if !data.Generated(spec) {
+			_, path, _ := strings.Cut(spec, ":")
+			if id, err := cache.FileIdentity(path); err == nil {
+				fp.Write(id)
+			}
+		}
+		return d, nil
+	}
+	all, err := build(in.Data)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	if split != nil {
+		parts := []*train.Data{&p.Train, &p.Valid, &p.Test}
+		if len(ratios) == 2 {
+			parts = parts[:2]
+		}
+		for _, d := range parts {
+			d.Set, d.Rows = all, []int32{}
+		}
+		for i := range all.Rows {
+			d := parts[split.Part(int64(i))]
+			d.Rows = append(d.Rows, int32(i))
+		}
+		p.Split = fmt.Sprintf("%s split of %s, seed %d", ratioString(ratios), in.Data, in.SplitSeed)
+	} else {
+		p.Train = train.Data{Set: all}
+	}
+	for _, x := range []struct {
+		spec string
+		dst  *train.Data
+	}{{in.Valid, &p.Valid}, {in.Test, &p.Test}} {
+		if x.spec == "" {
+			continue
+		}
+		d, err := build(x.spec)
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		*x.dst = train.Data{Set: d}
+	}
+	if in.Test != "" {
+		p.Split = "train " + in.Data + ", test " + in.Test
+		if in.Valid != "" {
+			p.Split += ", valid " + in.Valid
+		} else {
+			p.Split += ", valid a 9:1 split of the training data"
+		}
+	}
+	if p.Train.Len() == 0 || p.Test.Len() == 0 {
+		p.Close()
+		return nil, fmt.Errorf("%s: too few rows to split (%d training, %d test rows)", in.Data, p.Train.Len(), p.Test.Len())
+	}
+	p.Fingerprint = hex.EncodeToString(fp.Sum(nil)[:16])
+	return p, nil
+}
+
+// cacheName turns a spec into a readable file-name stem.
+func cacheName(spec string) string {
+	var b strings.Builder
+	for _, r := range spec {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	s := b.String()
+	if len(s) > 60 {
+		s = s[len(s)-60:]
+	}
+	return s
+}
+
+func ratioString(r []float64) string {
+	var parts []string
+	for _, x := range r {
+		parts = append(parts, fmt.Sprint(x))
+	}
+	return strings.Join(parts, ":")
+}

@@ -1,0 +1,227 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/recforge/recforge/artifact"
+	"github.com/recforge/recforge/metric"
+	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/plot"
+	"github.com/recforge/recforge/train"
+)
+
+// Files a training run writes in its output directory.
+const (
+	ArtifactDir    = "model"                  // the artifact
+	CheckpointFile = "checkpoint.safetensors" // the latest epoch's checkpoint
+	LogFile        = "train.jsonl"            // one JSON object per epoch
+	CurveFile      = "learning_curve.svg"     // the learning curves
+)
+
+// RunOptions are a training run's side settings.
+type RunOptions struct {
+	// Out is the output directory ("" to keep nothing: no artifact, log
+	// or checkpoint, as the zoo trains).
+	Out string
+	// Resume continues from Out's checkpoint.
+	Resume bool
+	// Overwrite replaces an earlier run's outputs in Out.
+	Overwrite bool
+	// OnBatch and OnEpoch receive the trainer's progress.
+	OnBatch func(train.Progress)
+	OnEpoch func(train.EpochStats)
+}
+
+// Outcome is what a training run reports: the fields of the command's
+// final JSON line, and the trainer's result.
+type Outcome struct {
+	Model           string         `json:"model"`
+	Data            string         `json:"data"`
+	Protocol        string         `json:"protocol"`
+	Split           string         `json:"split"`
+	Metrics         map[string]any `json:"metrics"`
+	TrainRowsPerSec float64        `json:"train_rows_per_sec"`
+	Epochs          int            `json:"epochs"`
+	BestEpoch       int            `json:"best_epoch"`
+	Seconds         float64        `json:"seconds"`
+	Artifact        string         `json:"artifact,omitempty"`
+
+	// Report holds the test metrics; Result the trainer's record.
+	Report *metric.Report `json:"-"`
+	Result *train.Result  `json:"-"`
+}
+
+// TrainModel trains the model of cfg on p, evaluates it on p's test rows
+// and, with opts.Out, saves the artifact, the JSON-lines log, the learning
+// curves and a checkpoint per epoch there.
+func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opts RunOptions) (*Outcome, error) {
+	begin := time.Now()
+	tc := cfg.Train
+	params, err := cfg.Model.params()
+	if err != nil {
+		return nil, err
+	}
+	m, resolved, err := model.New(cfg.Model.Name, params, model.Env{Layout: model.NewLayout(p.Encoders), MaxBatch: tc.Batch, Seed: tc.Seed})
+	if err != nil {
+		return nil, err
+	}
+	if opts.Out != "" {
+		if err := prepareOut(opts.Out, opts.Resume, opts.Overwrite); err != nil {
+			return nil, err
+		}
+	}
+	fingerprint, err := runFingerprint(cfg.Model.Name, resolved, tc, p.Fingerprint)
+	if err != nil {
+		return nil, err
+	}
+	topts := train.Options{Fingerprint: fingerprint, Resume: opts.Resume, Grouped: p.Grouped, OnBatch: opts.OnBatch}
+	var log *os.File
+	if opts.Out != "" {
+		topts.Checkpoint = filepath.Join(opts.Out, CheckpointFile)
+		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+		if opts.Resume {
+			flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		}
+		if log, err = os.OpenFile(filepath.Join(opts.Out, LogFile), flags, 0o644); err != nil {
+			return nil, err
+		}
+		defer log.Close()
+	}
+	var logErr error
+	topts.OnEpoch = func(es train.EpochStats) {
+		if log != nil && logErr == nil {
+			b, _ := json.Marshal(es)
+			_, logErr = log.Write(append(b, '\n'))
+		}
+		if opts.OnEpoch != nil {
+			opts.OnEpoch(es)
+		}
+	}
+	if opts.Resume {
+		if _, err := os.Stat(topts.Checkpoint); err != nil {
+			return nil, fmt.Errorf("cannot resume: %w", err)
+		}
+	}
+	res, err := train.Fit(ctx, m, p.Train, p.Valid, tc, topts)
+	if err != nil {
+		return nil, err
+	}
+	if logErr != nil {
+		return nil, fmt.Errorf("training log: %w", logErr)
+	}
+	rep, _, err := train.Evaluate(m, p.Test, res.Task, tc.Batch, p.Grouped, p.Protocol)
+	if err != nil {
+		return nil, fmt.Errorf("test evaluation: %w", err)
+	}
+	out := &Outcome{
+		Model: cfg.Model.Name, Data: dataSpec, Protocol: p.Protocol, Split: p.Split, Metrics: map[string]any{},
+		TrainRowsPerSec: res.RowsPerSec, Epochs: len(res.Epochs), BestEpoch: res.BestEpoch, Report: rep, Result: res,
+	}
+	for k, v := range rep.Metrics {
+		out.Metrics[k] = v
+	}
+	if opts.Out != "" {
+		encJSON, err := json.Marshal(p.Encoders)
+		if err != nil {
+			return nil, err
+		}
+		schemaJSON, err := json.Marshal(p.Encoders.Schema())
+		if err != nil {
+			return nil, err
+		}
+		man := &artifact.Manifest{
+			Model: cfg.Model.Name, Task: string(res.Task), HyperParams: resolved, Schema: schemaJSON, Encoders: encJSON,
+			DataFingerprint: p.Fingerprint, Metrics: rep.Metrics, Protocol: p.Protocol + " (" + p.Split + ")",
+		}
+		dir := filepath.Join(opts.Out, ArtifactDir)
+		if err := artifact.Save(dir, man, append(model.Params(m), model.Buffers(m)...), model.Tables(m), artifact.SaveOptions{Replace: true}); err != nil {
+			return nil, err
+		}
+		out.Artifact = dir
+		if err := drawCurves(filepath.Join(opts.Out, CurveFile), cfg.Model.Name, res); err != nil {
+			return nil, err
+		}
+	}
+	out.Seconds = time.Since(begin).Seconds()
+	return out, nil
+}
+
+// prepareOut makes sure writing a run into dir loses nothing the user did
+// not ask to replace.
+func prepareOut(dir string, resume, overwrite bool) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return os.MkdirAll(dir, 0o755)
+	case err != nil:
+		return err
+	case len(entries) == 0 || resume:
+		return nil
+	}
+	known := map[string]bool{ArtifactDir: true, CheckpointFile: true, LogFile: true, CurveFile: true}
+	for _, e := range entries {
+		if !known[e.Name()] {
+			return fmt.Errorf("output directory %s holds %s, which recforge did not write; choose another --out", dir, e.Name())
+		}
+	}
+	if !overwrite {
+		return fmt.Errorf("output directory %s holds an earlier run; pass --resume to continue it or --overwrite to replace it", dir)
+	}
+	for _, f := range []string{CheckpointFile, LogFile, CurveFile} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// runFingerprint identifies what a checkpoint may be resumed with: the
+// model, its hyper-parameters, the training configuration (the number of
+// epochs aside, which a resumed run may extend) and the data.
+func runFingerprint(name string, params []byte, tc train.Config, data string) (string, error) {
+	tc.Epochs = 0
+	b, err := json.Marshal(struct {
+		Model  string
+		Params json.RawMessage
+		Train  train.Config
+		Data   string
+	}{name, params, tc, data})
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16]), nil
+}
+
+// drawCurves plots the training loss and the validation metrics by epoch.
+func drawCurves(path, name string, res *train.Result) error {
+	var xs, loss []float64
+	valid := map[string][]float64{}
+	var names []string
+	for _, e := range res.Epochs {
+		xs = append(xs, float64(e.Epoch))
+		loss = append(loss, e.TrainLoss)
+		for k, v := range e.Valid {
+			if _, ok := valid[k]; !ok {
+				names = append(names, k)
+			}
+			valid[k] = append(valid[k], v)
+		}
+	}
+	panels := []plot.Panel{{YLabel: "training loss", Series: []plot.Series{{Name: "train loss", X: xs, Y: loss}}}}
+	if v, ok := valid[res.Watched]; ok && len(v) == len(xs) {
+		panels = append(panels, plot.Panel{YLabel: "validation " + res.Watched, Series: []plot.Series{{Name: "valid " + res.Watched, X: xs, Y: v}}})
+	}
+	if v, ok := valid["logloss"]; ok && len(v) == len(xs) && res.Watched != "logloss" {
+		panels[0].Series = append(panels[0].Series, plot.Series{Name: "valid logloss", X: xs, Y: v})
+	}
+	return plot.LearningCurve(path, name+" learning curves", "epoch", panels)
+}

@@ -1,0 +1,269 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/recforge/recforge/plot"
+	"github.com/recforge/recforge/train"
+)
+
+// Stat is a mean and sample standard deviation over runs.
+type Stat struct {
+	Mean float64 `json:"mean"`
+	Std  float64 `json:"std"`
+}
+
+// statOf returns the mean and the sample standard deviation (0 for one
+// value) of xs.
+func statOf(xs []float64) Stat {
+	var s Stat
+	for _, x := range xs {
+		s.Mean += x
+	}
+	s.Mean /= float64(len(xs))
+	if len(xs) > 1 {
+		var v float64
+		for _, x := range xs {
+			v += (x - s.Mean) * (x - s.Mean)
+		}
+		s.Std = math.Sqrt(v / float64(len(xs)-1))
+	}
+	return s
+}
+
+// Entry is one model's line of a leaderboard.
+type Entry struct {
+	Model string `json:"model"`
+	// Runs is the number of seeds averaged.
+	Runs    int             `json:"runs"`
+	Metrics map[string]Stat `json:"metrics"`
+	// RowsPerSec is the training throughput.
+	RowsPerSec Stat `json:"train_rows_per_sec"`
+	// Seconds is the wall time of one run, evaluation included.
+	Seconds Stat `json:"seconds"`
+}
+
+// Reference is a number to read the leaderboard against, such as the
+// synthetic generator's oracle AUC.
+type Reference struct {
+	Name   string  `json:"name"`
+	Metric string  `json:"metric"`
+	Value  float64 `json:"value"`
+}
+
+// Leaderboard compares models trained and tested on the same rows.
+type Leaderboard struct {
+	Data     string `json:"data"`
+	Protocol string `json:"protocol"`
+	Split    string `json:"split"`
+	// Metric ranks the entries (auc, or rmse for regression).
+	Metric     string      `json:"metric"`
+	Entries    []Entry     `json:"entries"`
+	References []Reference `json:"references,omitempty"`
+}
+
+// ZooOptions choose the models and seeds of a comparison.
+type ZooOptions struct {
+	Models []string
+	// Seeds is the number of training seeds per model (cfg.Train.Seed,
+	// +1, …); the split stays fixed.
+	Seeds int
+	// Params holds per-model hyper-parameters (JSON) over the defaults.
+	Params map[string][]byte
+	// OnRun, when set, is told of each finished run.
+	OnRun func(name string, seed uint64, o *Outcome)
+	// Run passes progress callbacks to each training run.
+	Run RunOptions
+}
+
+// Zoo trains every model of opt on p for each seed and ranks them.
+func Zoo(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt ZooOptions) (*Leaderboard, error) {
+	if len(opt.Models) == 0 {
+		return nil, fmt.Errorf("zoo: no models")
+	}
+	if opt.Seeds < 1 {
+		opt.Seeds = 1
+	}
+	lb := &Leaderboard{Data: dataSpec, Protocol: p.Protocol, Split: p.Split}
+	for _, name := range opt.Models {
+		runs := map[string][]float64{}
+		var speed, secs []float64
+		for s := range opt.Seeds {
+			c := *cfg
+			c.Model = ModelConfig{Name: name}
+			if b := opt.Params[name]; b != nil {
+				if err := json.Unmarshal(b, &c.Model.Params); err != nil {
+					return nil, fmt.Errorf("zoo: %s params: %w", name, err)
+				}
+			}
+			c.Train.Seed = cfg.Train.Seed + uint64(s)
+			ro := opt.Run
+			ro.Out = ""
+			o, err := TrainModel(ctx, p, &c, dataSpec, ro)
+			if err != nil {
+				return nil, fmt.Errorf("zoo: %s seed %d: %w", name, c.Train.Seed, err)
+			}
+			if lb.Metric == "" {
+				lb.Metric = o.Result.Watched
+				if o.Result.Task == train.Binary {
+					lb.Metric = "auc"
+				}
+			}
+			for k, v := range o.Report.Metrics {
+				runs[k] = append(runs[k], v)
+			}
+			speed, secs = append(speed, o.TrainRowsPerSec), append(secs, o.Seconds)
+			if opt.OnRun != nil {
+				opt.OnRun(name, c.Train.Seed, o)
+			}
+		}
+		e := Entry{Model: name, Runs: opt.Seeds, Metrics: map[string]Stat{}, RowsPerSec: statOf(speed), Seconds: statOf(secs)}
+		for k, xs := range runs {
+			if len(xs) == opt.Seeds {
+				e.Metrics[k] = statOf(xs)
+			}
+		}
+		lb.Entries = append(lb.Entries, e)
+	}
+	higher, _ := train.HigherIsBetter(lb.Metric)
+	slices.SortStableFunc(lb.Entries, func(a, b Entry) int {
+		x, y := a.Metrics[lb.Metric].Mean, b.Metrics[lb.Metric].Mean
+		if higher {
+			x, y = y, x
+		}
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	})
+	return lb, nil
+}
+
+// metricNames lists the metrics every entry has, the ranking metric first.
+func (lb *Leaderboard) metricNames() []string {
+	var names []string
+	if len(lb.Entries) > 0 {
+		for k := range lb.Entries[0].Metrics {
+			if k != lb.Metric {
+				names = append(names, k)
+			}
+		}
+	}
+	slices.Sort(names)
+	return append([]string{lb.Metric}, names...)
+}
+
+// WriteTable writes the leaderboard as an aligned text table.
+func (lb *Leaderboard) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	names := lb.metricNames()
+	fmt.Fprintf(tw, "model\t%s\trows/s\t\n", strings.Join(names, "\t"))
+	for _, e := range lb.Entries {
+		cells := []string{e.Model}
+		for _, n := range names {
+			s := e.Metrics[n]
+			if e.Runs > 1 {
+				cells = append(cells, fmt.Sprintf("%.4f ± %.4f", s.Mean, s.Std))
+			} else {
+				cells = append(cells, fmt.Sprintf("%.4f", s.Mean))
+			}
+		}
+		cells = append(cells, fmt.Sprintf("%.0f", e.RowsPerSec.Mean))
+		fmt.Fprintf(tw, "%s\t\n", strings.Join(cells, "\t"))
+	}
+	for _, r := range lb.References {
+		cells := []string{r.Name}
+		for _, n := range names {
+			if n == r.Metric {
+				cells = append(cells, fmt.Sprintf("%.4f", r.Value))
+			} else {
+				cells = append(cells, "")
+			}
+		}
+		fmt.Fprintf(tw, "%s\t\t\n", strings.Join(cells, "\t"))
+	}
+	return tw.Flush()
+}
+
+// WriteFiles writes leaderboard.csv, leaderboard.json and leaderboard.svg
+// into dir, each through a temporary file and a rename.
+func (lb *Leaderboard) WriteFiles(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(lb, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(dir, "leaderboard.json"), append(js, '\n')); err != nil {
+		return err
+	}
+	var b strings.Builder
+	cw := csv.NewWriter(&b)
+	names := lb.metricNames()
+	head := []string{"model", "runs"}
+	for _, n := range names {
+		head = append(head, n+"_mean", n+"_std")
+	}
+	cw.Write(append(head, "train_rows_per_sec"))
+	for _, e := range lb.Entries {
+		row := []string{e.Model, strconv.Itoa(e.Runs)}
+		for _, n := range names {
+			row = append(row, fmtFloat(e.Metrics[n].Mean), fmtFloat(e.Metrics[n].Std))
+		}
+		cw.Write(append(row, fmtFloat(e.RowsPerSec.Mean)))
+	}
+	cw.Flush()
+	if err := writeAtomic(filepath.Join(dir, "leaderboard.csv"), []byte(b.String())); err != nil {
+		return err
+	}
+	chart := plot.LeaderboardChart{Title: "recforge zoo: " + lb.Data, Metric: lb.Metric}
+	for _, e := range lb.Entries {
+		s := e.Metrics[lb.Metric]
+		chart.Bars = append(chart.Bars, plot.Bar{Name: e.Model, Mean: s.Mean, Std: s.Std, N: e.Runs})
+	}
+	for _, r := range lb.References {
+		if r.Metric == lb.Metric {
+			chart.References = append(chart.References, plot.Line{Label: r.Name, Value: r.Value})
+		}
+	}
+	return plot.Leaderboard(filepath.Join(dir, "leaderboard.svg"), chart)
+}
+
+func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', 8, 64) }
+
+// writeAtomic writes b to path through a synced temporary sibling and a
+// rename, so a failure never leaves a half-written file.
+func writeAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
