@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 
 	"github.com/goccy/go-yaml"
 
@@ -80,9 +82,40 @@ func (m ModelConfig) params() ([]byte, error) {
 	if len(m.Params) == 0 {
 		return nil, nil
 	}
-	b, err := json.Marshal(m.Params)
+	b, err := json.Marshal(numbers(m.Params))
 	if err != nil {
 		return nil, fmt.Errorf("model %s: params: %w", m.Name, err)
 	}
 	return b, nil
+}
+
+// plainNumber matches the decimal forms a hyper-parameter is written in.
+var plainNumber = regexp.MustCompile(`^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$`)
+
+// numbers returns v with every string that is a plain decimal number made
+// a number. YAML 1.1 reads "1e-4" (no dot) as a string; no model takes a
+// string hyper-parameter that looks like a number, so the reading the user
+// meant is the number.
+func numbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = numbers(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = numbers(e)
+		}
+		return out
+	case string:
+		if plainNumber.MatchString(x) {
+			if f, err := strconv.ParseFloat(x, 64); err == nil {
+				return f
+			}
+		}
+	}
+	return v
 }

@@ -15,7 +15,8 @@ import (
 //	synthetic:ctr?rows=100000&seed=1
 //
 // serves the first rows rows of the Criteo-shaped CTR generator with the
-// given seed (defaults 100000 and 1), in the columns of CTR.Columns.
+// given seed (defaults 100000 and 1), in the columns of CTR.Columns;
+// max_vocab=N caps every field's cardinality at N.
 func init() {
 	data.Register("synthetic", func(path string, _ data.ReadOptions) (data.Reader, error) {
 		g, rows, err := ParseCTRSpec(path)
@@ -27,7 +28,7 @@ func init() {
 }
 
 // ParseCTRSpec builds the generator and row count of a synthetic CTR spec
-// path, "ctr?rows=N&seed=S" (the part after "synthetic:").
+// path, "ctr?rows=N&seed=S[&max_vocab=V]" (the part after "synthetic:").
 func ParseCTRSpec(path string) (*CTR, int, error) {
 	kind, query, _ := strings.Cut(path, "?")
 	if kind != "ctr" {
@@ -37,7 +38,7 @@ func ParseCTRSpec(path string) (*CTR, int, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("synthetic data %q: %w", path, err)
 	}
-	rows, seed := 100000, uint64(1)
+	rows, seed, maxVocab := 100000, uint64(1), 0
 	for k, vs := range q {
 		v := vs[len(vs)-1]
 		switch k {
@@ -53,11 +54,26 @@ func ParseCTRSpec(path string) (*CTR, int, error) {
 				return nil, 0, fmt.Errorf("synthetic data %q: seed=%q, want a non-negative integer", path, v)
 			}
 			seed = s
+		case "max_vocab":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 2 {
+				return nil, 0, fmt.Errorf("synthetic data %q: max_vocab=%q, want an integer ≥ 2", path, v)
+			}
+			maxVocab = n
 		default:
-			return nil, 0, fmt.Errorf("synthetic data %q: unknown parameter %q, expected rows or seed", path, k)
+			return nil, 0, fmt.Errorf("synthetic data %q: unknown parameter %q, expected rows, seed or max_vocab", path, k)
 		}
 	}
-	g, err := NewCTR(CTRConfig{Seed: seed})
+	cfg := CTRConfig{Seed: seed}
+	if maxVocab > 0 {
+		// Capped cardinalities keep Criteo's shape while letting a small
+		// sample revisit each value often enough to learn it.
+		for _, v := range CriteoVocab {
+			cfg.Vocab = append(cfg.Vocab, min(v, maxVocab))
+		}
+		cfg.CatMissing = criteoCatMissing
+	}
+	g, err := NewCTR(cfg)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -36,7 +36,7 @@ func TestSyntheticSpecServesTheGenerator(t *testing.T) {
 	if n != 50 || !data.Generated("synthetic:ctr") {
 		t.Fatalf("%d rows, generated=%v", n, data.Generated("synthetic:ctr"))
 	}
-	for _, bad := range []string{"synthetic:seq", "synthetic:ctr?rows=0", "synthetic:ctr?rows=x", "synthetic:ctr?seed=-1", "synthetic:ctr?color=red"} {
+	for _, bad := range []string{"synthetic:seq", "synthetic:ctr?rows=0", "synthetic:ctr?rows=x", "synthetic:ctr?seed=-1", "synthetic:ctr?color=red", "synthetic:ctr?max_vocab=1"} {
 		if _, err := data.Open(bad, data.ReadOptions{}); err == nil {
 			t.Errorf("%s accepted", bad)
 		}

@@ -35,7 +35,7 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	names := splitList(*models)
 	if len(names) == 0 {
-		for _, m := range pipeline.DemoModels {
+		for _, m := range pipeline.ZooModels {
 			if _, ok := model.Lookup(m); ok {
 				names = append(names, m)
 			}
