@@ -91,3 +91,11 @@ func Tables(m Model) []*nn.Table {
 	}
 	return ts
 }
+
+// Pretrainer is implemented by models trained in two stages, as FNN is:
+// the trainer first fits Pretraining's model on the same data with the
+// same configuration, then calls init, which initializes this model from
+// the fitted one, and only then trains this model.
+type Pretrainer interface {
+	Pretraining() (pre Model, init func() error)
+}
