@@ -110,6 +110,18 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 			return nil, fmt.Errorf("cannot resume: %w", err)
 		}
 	}
+	if pt, ok := m.(model.Pretrainer); ok && !opts.Resume {
+		// A resumed run's weights come from its checkpoint, which already
+		// holds the pretrained initialization.
+		if pre, initFrom := pt.Pretraining(); pre != nil {
+			if _, err := train.Fit(ctx, pre, p.Train, p.Valid, tc, train.Options{Grouped: p.Grouped}); err != nil {
+				return nil, fmt.Errorf("pretraining: %w", err)
+			}
+			if err := initFrom(); err != nil {
+				return nil, fmt.Errorf("pretraining: %w", err)
+			}
+		}
+	}
 	res, err := train.Fit(ctx, m, p.Train, p.Valid, tc, topts)
 	if err != nil {
 		return nil, err
