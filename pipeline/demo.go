@@ -15,7 +15,7 @@ import (
 var DemoModels = []string{"lr", "fm", "nfm", "dcn", "deepfm", "ipnn"}
 
 // ZooModels are the CTR models the zoo compares by default.
-var ZooModels = []string{"lr", "fm", "ipnn", "opnn", "pnn", "deepcrossing", "widedeep", "dcn", "deepfm", "nfm", "afm"}
+var ZooModels = []string{"lr", "fm", "fnn", "ipnn", "opnn", "pnn", "deepcrossing", "widedeep", "dcn", "deepfm", "nfm", "afm"}
 
 // DemoOptions size the demo.
 type DemoOptions struct {
