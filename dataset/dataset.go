@@ -53,14 +53,15 @@ func Fit(spec string, schema *feature.Schema, opts Options) (*feature.Encoders, 
 			continue
 		}
 		if err := ft.Observe(rec.Cols); err != nil {
-			return nil, locate(rec, err)
+			return nil, Locate(rec, err)
 		}
 	}
 	return ft.Encoders()
 }
 
-// locate adds the record's file and line to an encoder's error.
-func locate(rec data.Record, err error) error {
+// Locate adds a record's file and line to an encoder's error, as a
+// data.ParseError when the encoder names the field.
+func Locate(rec data.Record, err error) error {
 	var ve *feature.ValueError
 	if errors.As(err, &ve) {
 		return &data.ParseError{File: rec.File, Line: rec.Line, Column: ve.Column, Field: ve.Field,
@@ -172,7 +173,7 @@ func encode(spec string, enc *feature.Encoders, w *cache.Writer, opts Options) (
 				skipped++
 				continue
 			}
-			return 0, locate(rec, err)
+			return 0, Locate(rec, err)
 		}
 		label[0], group[0] = ex.Label, int64(ex.Group)
 		w.Float32(0, label)

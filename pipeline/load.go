@@ -8,6 +8,7 @@ import (
 
 	"github.com/recforge/recforge/artifact"
 	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/dataset"
 	"github.com/recforge/recforge/feature"
 	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/model"
@@ -109,7 +110,7 @@ func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, lab
 				skipped++
 				continue
 			}
-			return skipped, locate(rec, err)
+			return skipped, dataset.Locate(rec, err)
 		}
 		i := b.N
 		copy(b.IDs[i*f:], ex.IDs)
@@ -158,14 +159,4 @@ func (l *Loaded) Evaluate(spec string, opts data.ReadOptions, protocol string) (
 		groups = nil
 	}
 	return train.Metrics(l.Task, scores, labels, groups, protocol)
-}
-
-// locate adds a record's file and line to an encoder's error.
-func locate(rec data.Record, err error) error {
-	var ve *feature.ValueError
-	if errors.As(err, &ve) {
-		return &data.ParseError{File: rec.File, Line: rec.Line, Column: ve.Column, Field: ve.Field,
-			Msg: fmt.Sprintf("%s, found %q", ve.Msg, ve.Value)}
-	}
-	return fmt.Errorf("%s:%d: %w", rec.File, rec.Line, err)
 }

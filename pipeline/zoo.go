@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/recforge/recforge/internal/atomicfile"
 	"github.com/recforge/recforge/plot"
 	"github.com/recforge/recforge/train"
 )
@@ -246,24 +247,11 @@ func (lb *Leaderboard) WriteFiles(dir string) error {
 
 func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', 8, 64) }
 
-// writeAtomic writes b to path through a synced temporary sibling and a
-// rename, so a failure never leaves a half-written file.
+// writeAtomic writes b to path through a temporary file and a rename, so a
+// failure never leaves a half-written file.
 func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		_, err := w.Write(b)
 		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	})
 }

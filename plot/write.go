@@ -1,13 +1,16 @@
 package plot
 
 import (
+	"io"
+
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/recforge/recforge/internal/atomicfile"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -49,33 +52,15 @@ func px(n int) vg.Length { return vg.Length(n) * vg.Inch / DPI }
 // writeAtomic writes c to a temporary file beside path and renames it
 // over path, so readers see either the old file or the complete new
 // one. On any error the temporary file is removed and path is untouched.
-func writeAtomic(path string, c vg.CanvasWriterTo) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+func writeAtomic(path string, c vg.CanvasWriterTo) error {
+	err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		_, err := c.WriteTo(w)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("plot: write %q: %w", path, err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("plot: write %q: %w", path, err)
-		}
-	}()
-	if _, err = c.WriteTo(f); err != nil {
-		return err
-	}
-	// CreateTemp makes the file 0600; a chart is meant to be shared.
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return nil
 }
 
 // finite reports whether x is neither NaN nor infinite.

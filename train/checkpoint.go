@@ -3,10 +3,10 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
 	"github.com/recforge/recforge/artifact"
+	"github.com/recforge/recforge/internal/atomicfile"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/optim"
 )
@@ -73,28 +73,10 @@ func saveCheckpoint(path string, m model.Model, opt *optim.Optimizer, snap *snap
 			}
 		}
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	err = atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		return artifact.WriteSafetensors(w, ts, map[string]string{"run": string(meta)})
+	})
 	if err != nil {
-		return fmt.Errorf("train: checkpoint: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op after the rename
-	if err := artifact.WriteSafetensors(f, ts, map[string]string{"run": string(meta)}); err != nil {
-		f.Close()
-		return fmt.Errorf("train: checkpoint %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("train: checkpoint %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("train: checkpoint %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("train: checkpoint %s: %w", path, err)
 	}
 	return nil

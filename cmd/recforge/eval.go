@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/internal/atomicfile"
 	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/pipeline"
 )
@@ -65,16 +65,15 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	var dst io.Writer = stdout
-	var tmp *os.File
+	var tmp *atomicfile.File
 	if *output != "" {
 		if _, err := os.Stat(*output); err == nil && !*overwrite {
 			return fmt.Errorf("%s exists; pass --overwrite to replace it", *output)
 		}
-		if tmp, err = os.CreateTemp(filepath.Dir(*output), "."+filepath.Base(*output)+".tmp*"); err != nil {
+		if tmp, err = atomicfile.Create(*output, 0o644); err != nil {
 			return err
 		}
-		defer os.Remove(tmp.Name())
-		defer tmp.Close()
+		defer tmp.Abort()
 		dst = tmp
 	}
 	w := bufio.NewWriter(dst)
@@ -105,13 +104,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if tmp != nil {
-		if err := tmp.Sync(); err != nil {
-			return err
-		}
-		if err := tmp.Close(); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp.Name(), *output); err != nil {
+		if err := tmp.Commit(); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "%d scores written to %s", rows, *output)
