@@ -22,6 +22,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint")
 	overwrite := fs.Bool("overwrite", false, "replace an earlier run in --out")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	folds := fs.Int("folds", 0, "k-fold over given files: `K` runs with {fold} in --data and --test replaced by 1..K")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -47,6 +48,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *out == "" {
 		*out = filepath.Join("runs", cfg.Model.Name)
 	}
+	prog := newProgress(stderr, cfg.Model.Name, *quiet)
+	ropts := pipeline.RunOptions{Out: *out, Resume: *resume, Overwrite: *overwrite, OnBatch: prog.batch, OnEpoch: prog.epoch}
+	if *folds != 0 {
+		fo, err := pipeline.KFold(ctx, cfg, rf.inputs(cfg), *folds, ropts)
+		prog.done()
+		if err != nil {
+			return interrupted(err, *out)
+		}
+		return writeJSONLine(stdout, fo)
+	}
 	p, err := pipeline.Prepare(cfg, rf.inputs(cfg))
 	if err != nil {
 		return err
@@ -56,19 +67,21 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "data: %d training, %d validation, %d test rows (%s); %d ids\n",
 			p.Train.Len(), p.Valid.Len(), p.Test.Len(), p.Split, p.Encoders.Rows())
 	}
-	prog := newProgress(stderr, cfg.Model.Name, *quiet)
-	o, err := pipeline.TrainModel(ctx, p, cfg, rf.data, pipeline.RunOptions{
-		Out: *out, Resume: *resume, Overwrite: *overwrite, OnBatch: prog.batch, OnEpoch: prog.epoch,
-	})
+	o, err := pipeline.TrainModel(ctx, p, cfg, rf.data, ropts)
 	prog.done()
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("%w: the checkpoint of the last finished epoch is in %s; continue with --resume", errInterrupted, *out)
-		}
-		return err
+		return interrupted(err, *out)
 	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "stopped: %s; best epoch %d of %d; artifact %s\n", o.Result.Stop, o.BestEpoch, o.Epochs, o.Artifact)
 	}
 	return writeJSONLine(stdout, o)
+}
+
+// interrupted explains how to continue a run stopped by a signal.
+func interrupted(err error, out string) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w: the checkpoint of the last finished epoch is in %s; continue with --resume", errInterrupted, out)
+	}
+	return err
 }
