@@ -3,8 +3,6 @@ package model
 import (
 	"math"
 	"testing"
-
-	"github.com/recforge/recforge/nn"
 )
 
 // tinyAFM builds a small AFM over l with randomized weights.
@@ -120,8 +118,7 @@ func TestAFMGradient(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := tinyAFM(t, l, c.cfg)
 			m.SetTraining(c.training)
-			// A step below the default keeps the differences off ReLU kinks.
-			checkModelGrad(t, fixedMasks{m, 9}, b, nn.GradCheckOptions{Eps: 3e-4})
+			checkModelGrad(t, fixedMasks{m, 9}, b, gradOpts{Steps: kinkSteps})
 		})
 	}
 }
@@ -134,36 +131,19 @@ func TestAFMAttentionL2(t *testing.T) {
 	const lambda = 0.7
 	m := tinyAFM(t, l, AFMConfig{AttentionL2: lambda})
 	plain := tinyAFM(t, l, AFMConfig{})
-	dl := make([]float32, b.N)
-	loss := func() float64 {
+	penalty := func() float64 {
 		var pen float64
 		for _, w := range m.att.AttW.W {
 			pen += float64(w) * float64(w)
 		}
-		return nn.SigmoidLogLoss(dl, m.Forward(b), b.Label, nil) + lambda/2*pen
+		return lambda / 2 * pen
 	}
-	backward := func() {
-		zeroGrads(m)
-		loss()
-		m.Backward(dl)
-	}
-	var vars []nn.Var
-	for _, p := range Params(m) {
-		vars = append(vars, nn.ParamVar(p))
-	}
-	for _, tb := range Tables(m) {
-		vars = append(vars, nn.TableVar(tb))
-	}
-	if err := nn.GradCheck(loss, backward, vars, nn.GradCheckOptions{Eps: 3e-4}); err != nil {
-		t.Fatal(err)
-	}
+	checkModelGrad(t, m, b, gradOpts{Steps: kinkSteps, Penalty: penalty})
 
 	// plain has the same weights (same seeds) and no penalty: only W's
 	// gradient may differ, by λ·W.
-	backward()
-	zeroGrads(plain)
-	nn.SigmoidLogLoss(dl, plain.Forward(b), b.Label, nil)
-	plain.Backward(dl)
+	lossGrad(m, b)
+	lossGrad(plain, b)
 	pm, pp := Params(m), Params(plain)
 	for i := range pm {
 		for j := range pm[i].G {

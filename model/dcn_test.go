@@ -103,7 +103,7 @@ func TestDCNGradient(t *testing.T) {
 			}
 			randomize(m, 0.5, 5)
 			// Training mode, with the masks fixed across loss evaluations.
-			checkModelGradSteps(t, fixedMasks{m, 4}, tinyBatch(c.l, 6, 5))
+			checkModelGrad(t, fixedMasks{m, 4}, tinyBatch(c.l, 6, 5), gradOpts{Steps: kinkSteps})
 		})
 	}
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/recforge/recforge/nn"
@@ -24,15 +25,22 @@ func TestResidualUnitWithZeroW1IsReLU(t *testing.T) {
 	}
 }
 
-func TestResidualUnitByHand(t *testing.T) {
-	const width, hidden, n = 3, 2, 2
-	rng := nn.NewRand(4)
+// randomResidualUnit returns a unit whose weights and biases are all drawn
+// from N(0, std²) and an n×width input from N(0, 1).
+func randomResidualUnit(width, hidden, n int, std float64, seed uint64) (*residualUnit, []float32, *rand.Rand) {
+	rng := nn.NewRand(seed)
 	u := newResidualUnit("r", width, hidden, n, rng)
 	for _, p := range u.params() {
-		nn.InitNormal(p.W, 1, rng)
+		nn.InitNormal(p.W, std, rng)
 	}
 	x := make([]float32, n*width)
 	nn.InitNormal(x, 1, rng)
+	return u, x, rng
+}
+
+func TestResidualUnitByHand(t *testing.T) {
+	const width, hidden, n = 3, 2, 2
+	u, x, _ := randomResidualUnit(width, hidden, n, 1, 4)
 	y := u.forward(x, n)
 	// X_O = ReLU(X_I + W1·ReLU(W0·X_I + b0) + b1), weights stored In×Out.
 	for r := range n {
@@ -58,13 +66,7 @@ func TestResidualUnitByHand(t *testing.T) {
 
 func TestResidualUnitGradient(t *testing.T) {
 	const width, hidden, n = 4, 3, 5
-	rng := nn.NewRand(5)
-	u := newResidualUnit("r", width, hidden, n, rng)
-	for _, p := range u.params() {
-		nn.InitNormal(p.W, 0.5, rng)
-	}
-	x := make([]float32, n*width)
-	nn.InitNormal(x, 1, rng)
+	u, x, rng := randomResidualUnit(width, hidden, n, 0.5, 5)
 	c := make([]float32, n*width) // loss = Σ c ⊙ X_O
 	nn.InitNormal(c, 1, rng)
 	dx := make([]float32, n*width)
@@ -103,7 +105,7 @@ func TestDeepCrossingGradient(t *testing.T) {
 				t.Fatal(err)
 			}
 			randomize(m, 0.5, 2)
-			checkModelGradSteps(t, m, tinyBatch(l, 6, 3))
+			checkModelGrad(t, m, tinyBatch(l, 6, 3), gradOpts{Steps: kinkSteps})
 		})
 	}
 }

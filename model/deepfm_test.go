@@ -90,8 +90,7 @@ func TestDeepFMGradient(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := tinyDeepFM(t, l, c.cfg)
 			m.SetTraining(c.training)
-			// A step below the default keeps the differences off ReLU kinks.
-			checkModelGrad(t, fixedMasks{m, 9}, b, nn.GradCheckOptions{Eps: 3e-4})
+			checkModelGrad(t, fixedMasks{m, 9}, b, gradOpts{Steps: kinkSteps})
 		})
 	}
 }

@@ -2,8 +2,6 @@ package model
 
 import (
 	"testing"
-
-	"github.com/recforge/recforge/nn"
 )
 
 func TestFMMatchesBruteForcePairs(t *testing.T) {
@@ -42,7 +40,7 @@ func TestFMGradient(t *testing.T) {
 		t.Fatal(err)
 	}
 	randomize(m, 0.5, 4)
-	checkModelGrad(t, m, tinyBatch(l, 16, 5), nn.GradCheckOptions{})
+	checkModelGrad(t, m, tinyBatch(l, 16, 5), gradOpts{})
 }
 
 func TestFMConfig(t *testing.T) {

@@ -103,8 +103,7 @@ func TestFNNGradient(t *testing.T) {
 				}
 			}
 			m.SetTraining(c.training)
-			// A step below the default keeps the differences off ReLU kinks.
-			checkModelGrad(t, fixedMasks{m, 9}, b, nn.GradCheckOptions{Eps: 3e-4})
+			checkModelGrad(t, fixedMasks{m, 9}, b, gradOpts{Steps: kinkSteps})
 		})
 	}
 }

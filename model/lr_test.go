@@ -3,8 +3,6 @@ package model
 import (
 	"math"
 	"testing"
-
-	"github.com/recforge/recforge/nn"
 )
 
 func TestLRForwardByHand(t *testing.T) {
@@ -29,7 +27,7 @@ func TestLRGradient(t *testing.T) {
 	l := tinyLayout(3, 2, 4, 1)
 	m := NewLR(Env{Layout: l, MaxBatch: 16}, LRConfig{})
 	randomize(m, 0.5, 1)
-	checkModelGrad(t, m, tinyBatch(l, 16, 2), nn.GradCheckOptions{})
+	checkModelGrad(t, m, tinyBatch(l, 16, 2), gradOpts{})
 }
 
 func TestRegistryResolvesDefaultsAndRejectsUnknownFields(t *testing.T) {

@@ -2,8 +2,6 @@ package model
 
 import (
 	"testing"
-
-	"github.com/recforge/recforge/nn"
 )
 
 // tinyNFM builds a small NFM over l with randomized weights and live
@@ -90,8 +88,7 @@ func TestNFMGradient(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := tinyNFM(t, l, c.cfg)
 			m.SetTraining(c.training)
-			// A step below the default keeps the differences off ReLU kinks.
-			checkModelGrad(t, fixedMasks{m, 9}, b, nn.GradCheckOptions{Eps: 3e-4})
+			checkModelGrad(t, fixedMasks{m, 9}, b, gradOpts{Steps: kinkSteps})
 		})
 	}
 }

@@ -26,7 +26,7 @@ func TestPNNGradient(t *testing.T) {
 					t.Fatal(err)
 				}
 				randomize(m, 0.5, 5)
-				checkModelGradSteps(t, m, b)
+				checkModelGrad(t, m, b, gradOpts{Steps: kinkSteps})
 			})
 		}
 	}
@@ -66,7 +66,7 @@ func TestPNNGradientWithDropoutAndBatchNorm(t *testing.T) {
 				}
 			}
 			m.SetTraining(c.training)
-			checkModelGradSteps(t, fixedMasks{m, 9}, b)
+			checkModelGrad(t, fixedMasks{m, 9}, b, gradOpts{Steps: kinkSteps})
 		})
 	}
 }

@@ -1,8 +1,6 @@
 package model
 
 import (
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -90,44 +88,4 @@ func TestStackedInputChecks(t *testing.T) {
 		t.Fatalf("numeric-only stack %v", x)
 	}
 	s.backward([]float32{1, 1})
-}
-
-// checkModelGradSteps is checkModelGrad made robust to ReLU kinks: a
-// central difference that straddles a kink disagrees with the one-sided
-// derivative however right the gradient is, and the tiny models have
-// enough ReLUs for that to happen at some checked element. The check
-// passes when every element agrees at one of two step sizes; a wrong
-// gradient disagrees at both.
-func checkModelGradSteps(t *testing.T, m Model, b *Batch) {
-	t.Helper()
-	var errs []error
-	for _, eps := range []float64{1e-3, 2e-4} {
-		err := modelGradCheck(m, b, nn.GradCheckOptions{Eps: eps})
-		if err == nil {
-			return
-		}
-		errs = append(errs, fmt.Errorf("step %g: %w", eps, err))
-	}
-	t.Fatal(errors.Join(errs...))
-}
-
-// modelGradCheck is the check of checkModelGrad, returning its error.
-func modelGradCheck(m Model, b *Batch, opt nn.GradCheckOptions) error {
-	dl := make([]float32, b.N)
-	loss := func() float64 {
-		return nn.SigmoidLogLoss(dl, m.Forward(b), b.Label, nil)
-	}
-	backward := func() {
-		zeroGrads(m)
-		loss()
-		m.Backward(dl)
-	}
-	var vars []nn.Var
-	for _, p := range Params(m) {
-		vars = append(vars, nn.ParamVar(p))
-	}
-	for _, tb := range Tables(m) {
-		vars = append(vars, nn.TableVar(tb))
-	}
-	return nn.GradCheck(loss, backward, vars, opt)
 }
