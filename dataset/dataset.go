@@ -85,6 +85,11 @@ type Dataset struct {
 	Values                []float32
 	Seq                   []int32
 	SeqLens               []int32
+	// Ordinal is each row's record ordinal in the source, among the
+	// records the reader returns (the ordinal Options.Keep sees): rows of
+	// records the encoders rejected under SkipBad are missing, so row and
+	// ordinal part ways after them, and splits must follow the ordinal.
+	Ordinal []int64
 	// Skipped counts the records skipped as malformed while building.
 	Skipped int64
 
@@ -103,6 +108,7 @@ func columns(enc *feature.Encoders) []cache.Column {
 		{Name: "values", Type: cache.Float32, Width: len(ex.Values)},
 		{Name: "seq", Type: cache.Int32, Width: len(ex.Seq)},
 		{Name: "seq_lens", Type: cache.Int32, Width: len(ex.SeqLens)},
+		{Name: "ordinal", Type: cache.Int64, Width: 1},
 	}
 }
 
@@ -126,7 +132,7 @@ func Build(spec string, enc *feature.Encoders, cachePath string, opts Options) (
 	if err != nil {
 		return nil, false, err
 	}
-	fp := cache.Fingerprint([]byte(spec), ident, encJSON, fmt.Appendf(nil, "skipbad=%v", opts.Read.SkipBad))
+	fp := cache.Fingerprint([]byte(spec), ident, encJSON, fmt.Appendf(nil, "skipbad=%v layout=2", opts.Read.SkipBad))
 	var skipped int64
 	c, rebuilt, err := cache.OpenOrBuild(cachePath, fp, columns(enc), func(w *cache.Writer) error {
 		var err error
@@ -160,7 +166,8 @@ func encode(spec string, enc *feature.Encoders, w *cache.Writer, opts Options) (
 	var rec data.Record
 	group := []int64{0}
 	label := []float32{0}
-	for {
+	ord := []int64{0}
+	for ordinal := int64(0); ; ordinal++ {
 		err := r.Next(&rec)
 		if errors.Is(err, io.EOF) {
 			break
@@ -182,6 +189,8 @@ func encode(spec string, enc *feature.Encoders, w *cache.Writer, opts Options) (
 		w.Float32(3, ex.Values)
 		w.Int32(4, ex.Seq)
 		w.Int32(5, ex.SeqLens)
+		ord[0] = ordinal
+		w.Int64(6, ord)
 		if err := w.EndRow(); err != nil {
 			return 0, err
 		}
@@ -211,6 +220,7 @@ func view(c *cache.Cache, enc *feature.Encoders) (*Dataset, error) {
 		func() (e error) { d.Values, e = c.Float32("values"); return },
 		func() (e error) { d.Seq, e = c.Int32("seq"); return },
 		func() (e error) { d.SeqLens, e = c.Int32("seq_lens"); return },
+		func() (e error) { d.Ordinal, e = c.Int64("ordinal"); return },
 	} {
 		if err = step(); err != nil {
 			return nil, err

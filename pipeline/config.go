@@ -63,6 +63,12 @@ func LoadConfig(path string) (c Config, err error) {
 		}
 	}()
 	c = DefaultConfig()
+	var doc map[string]any
+	if err := yaml.Unmarshal(src, &doc); err == nil && doc == nil {
+		// An empty or comment-only document would decode as null and zero
+		// the defaults; every section being optional, it means them.
+		return c, nil
+	}
 	if err := yaml.UnmarshalWithOptions(src, &c, yaml.DisallowUnknownField()); err != nil {
 		return c, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, true))
 	}

@@ -405,7 +405,6 @@ func TestPrepareReusesCache(t *testing.T) {
 // be split as the encoders were fitted, so that no validation or test
 // value reaches the vocabulary's training rows.
 func TestPrepareSkipBadKeepsSplitAligned(t *testing.T) {
-	t.Skip("BUG: pipeline/prepare.go:123 and :180 — dataset.Fit's Keep sees reader ordinals, but the split is applied to the built rows (split.Part(i) over all.Rows); under skip_bad, dataset.Build also drops records the encoders reject, which Fit never observes outside the training part, so every later row is split by the wrong ordinal: training rows hold test/validation records (OOV ids) and the encoders were fitted on records that land in valid/test")
 	dir := t.TempDir()
 	const n, seed = 400, 5
 	parts := partsOf(t, n, defaultSplit, seed)

@@ -54,9 +54,11 @@ type Outcome struct {
 	Seconds         float64        `json:"seconds"`
 	Artifact        string         `json:"artifact,omitempty"`
 
-	// Report holds the test metrics; Result the trainer's record.
-	Report *metric.Report `json:"-"`
-	Result *train.Result  `json:"-"`
+	// Report holds the test metrics; Result the trainer's record; Model
+	// the trained model.
+	Report  *metric.Report `json:"-"`
+	Result  *train.Result  `json:"-"`
+	Trained model.Model    `json:"-"`
 }
 
 // TrainModel trains the model of cfg on p, evaluates it on p's test rows
@@ -135,7 +137,7 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	}
 	out := &Outcome{
 		Model: cfg.Model.Name, Data: dataSpec, Protocol: p.Protocol, Split: p.Split, Metrics: map[string]any{},
-		TrainRowsPerSec: res.RowsPerSec, Epochs: len(res.Epochs), BestEpoch: res.BestEpoch, Report: rep, Result: res,
+		TrainRowsPerSec: res.RowsPerSec, Epochs: len(res.Epochs), BestEpoch: res.BestEpoch, Report: rep, Result: res, Trained: m,
 	}
 	for k, v := range rep.Metrics {
 		out.Metrics[k] = v

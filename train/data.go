@@ -24,6 +24,9 @@ func (d Data) Len() int {
 	return len(d.Rows)
 }
 
+// Row returns the dataset row of the view's i-th row.
+func (d Data) Row(i int) int { return d.row(i) }
+
 // row returns the dataset row of the view's i-th row.
 func (d Data) row(i int) int {
 	if d.Rows == nil {

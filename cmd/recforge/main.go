@@ -33,6 +33,7 @@ func commands() []command {
 		{"predict", "score rows with an artifact, one score per line", runPredict},
 		{"zoo", "train several models on the same data and rank them", runZoo},
 		{"data", "inspect a data source or build its encoded cache", runData},
+		{"bench", "measure training throughput and scoring latency per model", runBench},
 		{"models", "list the registered models", runModels},
 	}
 }
