@@ -38,7 +38,6 @@ type AFM struct {
 	base *fmBase
 	att  *nn.AFMInteraction
 	cfg  AFMConfig
-	out  []float32
 }
 
 // AFMConfig holds AFM's hyper-parameters.
@@ -92,19 +91,13 @@ func NewAFM(env Env, cfg AFMConfig) (*AFM, error) {
 	return &AFM{
 		base: base, cfg: cfg,
 		att: nn.NewAFMInteraction("afm", base.fields, base.dim, cfg.AttentionDim, env.MaxBatch, cfg.Dropout, rng),
-		out: make([]float32, env.MaxBatch),
 	}, nil
 }
 
 // Forward returns the logits of b.
 func (m *AFM) Forward(b *Batch) []float32 {
 	first, e := m.base.forward(b)
-	pooled := m.att.Forward(e, b.N)
-	out := m.out[:b.N]
-	for i := range out {
-		out[i] = first[i] + pooled[i]
-	}
-	return out
+	return m.base.logits(first, m.att.Forward(e, b.N))
 }
 
 // Backward accumulates the gradients of every parameter, the attention

@@ -31,8 +31,7 @@ type DeepFM struct {
 	// fmOut and dnnOut are the last Forward's y_FM pairwise term and
 	// y_DNN, both owned by their layers.
 	fmOut, dnnOut []float32
-	out, dtmp     []float32
-	de            []float32
+	dtmp, de      []float32
 }
 
 // DeepFMConfig holds DeepFM's hyper-parameters.
@@ -95,7 +94,6 @@ func NewDeepFM(env Env, cfg DeepFMConfig) (*DeepFM, error) {
 		base: base, cfg: cfg, tower: tower,
 		fm:   nn.NewFMInteraction(f, k, nb),
 		dnn:  nn.NewDense("deepfm.dnn.out", tower.width, 1, nb, nn.ActNone, rng),
-		out:  make([]float32, nb),
 		dtmp: make([]float32, nb),
 		de:   make([]float32, nb*f*k),
 	}, nil
@@ -108,11 +106,7 @@ func (m *DeepFM) Forward(b *Batch) []float32 {
 	// The n×F×k lookups are already the n×(F·k) concatenation the MLP reads.
 	m.fmOut = m.fm.Forward(e, n)
 	m.dnnOut = m.dnn.Forward(m.tower.forward(e, n), n)
-	out := m.out[:n]
-	for i := range out {
-		out[i] = first[i] + m.fmOut[i] + m.dnnOut[i]
-	}
-	return out
+	return m.base.logits(first, m.fmOut, m.dnnOut)
 }
 
 // Backward accumulates the gradients of every parameter; V gets the sum of

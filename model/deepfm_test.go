@@ -2,8 +2,6 @@ package model
 
 import (
 	"testing"
-
-	"github.com/recforge/recforge/nn"
 )
 
 // tinyDeepFM builds a small DeepFM over l with randomized weights.
@@ -21,11 +19,9 @@ func tinyDeepFM(t *testing.T, l Layout, cfg DeepFMConfig) *DeepFM {
 // liveReLUs sets every hidden bias of t to 1, so that (nearly) every ReLU
 // is on and the deep component depends on its input.
 func liveReLUs(t *reluTower) {
-	for _, l := range t.layers {
-		if d, ok := l.(*nn.Dense); ok {
-			for i := range d.B.W {
-				d.B.W[i] = 1
-			}
+	for _, d := range t.dense {
+		for i := range d.B.W {
+			d.B.W[i] = 1
 		}
 	}
 }

@@ -19,7 +19,6 @@ type FM struct {
 	base *fmBase
 	fm   *nn.FMInteraction
 	cfg  FMConfig
-	out  []float32
 }
 
 // FMConfig holds FM's hyper-parameters.
@@ -63,20 +62,14 @@ func NewFM(env Env, cfg FMConfig) (*FM, error) {
 	}
 	return &FM{
 		base: base, cfg: cfg,
-		fm:  nn.NewFMInteraction(base.fields, base.dim, env.MaxBatch),
-		out: make([]float32, env.MaxBatch),
+		fm: nn.NewFMInteraction(base.fields, base.dim, env.MaxBatch),
 	}, nil
 }
 
 // Forward returns the logits of b.
 func (m *FM) Forward(b *Batch) []float32 {
 	first, e := m.base.forward(b)
-	pair := m.fm.Forward(e, b.N)
-	out := m.out[:b.N]
-	for i := range out {
-		out[i] = first[i] + pair[i]
-	}
-	return out
+	return m.base.logits(first, m.fm.Forward(e, b.N))
 }
 
 // Backward accumulates the gradients of w0, w and V.

@@ -20,6 +20,7 @@ type fmBase struct {
 	emb *nn.FieldEmbedding
 	// fields and dim are F (the slots of a row) and k.
 	fields, dim int
+	out         []float32 // the logits, see logits
 }
 
 // newFMBase validates what every FM-family model needs and builds the
@@ -54,6 +55,7 @@ func newFMBase(name string, env Env, embeddingDim int, initStd float64) (*fmBase
 		lin: newLinear(l, env.MaxBatch), v: v,
 		emb:    nn.NewFieldEmbedding(v, f, env.MaxBatch),
 		fields: f, dim: dim,
+		out: make([]float32, env.MaxBatch),
 	}, rng, nil
 }
 
@@ -61,6 +63,20 @@ func newFMBase(name string, env Env, embeddingDim int, initStd float64) (*fmBase
 // embeddings (n×F×k) of b, both owned by the layers until the next forward.
 func (m *fmBase) forward(b *Batch) (first, e []float32) {
 	return m.lin.forward(b), m.emb.Forward(b.IDs, b.Values, b.N)
+}
+
+// logits returns, row by row, the first-order term first (from forward)
+// plus the model's other terms, one value per row each: the logit of FM,
+// AFM and DeepFM. The slice is the base's, valid until the next call.
+func (m *fmBase) logits(first []float32, terms ...[]float32) []float32 {
+	out := m.out[:len(first)]
+	copy(out, first)
+	for _, t := range terms {
+		for i, v := range t[:len(out)] {
+			out[i] += v
+		}
+	}
+	return out
 }
 
 // backwardFirst accumulates the gradients of w0 and w from dout

@@ -27,10 +27,10 @@ import "github.com/recforge/recforge/nn"
 // loss on ±1 targets; here the output is a logit for log loss, and the
 // trainer's regression task uses the same output with squared error.
 type NFM struct {
-	base   *fmBase
-	bi     *nn.BiInteraction
-	biNorm *nn.BatchNorm // nil without batch_norm
-	biDrop *nn.Dropout   // nil when dropout_bi is 0
+	base *fmBase
+	bi   *nn.BiInteraction
+	// biTail is BatchNorm and dropout on f_BI.
+	biTail layerTail
 	tower  *reluTower
 	h      *nn.Param
 	cfg    NFMConfig
@@ -110,12 +110,7 @@ func NewNFM(env Env, cfg NFMConfig) (*NFM, error) {
 		out:  make([]float32, nb),
 		dtmp: make([]float32, nb),
 	}
-	if cfg.BatchNorm {
-		m.biNorm = nn.NewBatchNorm("nfm.bi.bn", k, nb)
-	}
-	if seed := rng.Uint64(); cfg.DropoutBI > 0 {
-		m.biDrop = nn.NewDropout(k, nb, cfg.DropoutBI, seed)
-	}
+	m.biTail = newLayerTail("nfm.bi", k, cfg.BatchNorm, nn.ActNone, cfg.DropoutBI, nb, rng)
 	m.tower = newReLUTower("nfm.mlp", k, cfg.Hidden, cfg.BatchNorm, cfg.DropoutHidden, nb, rng)
 	w := m.tower.width
 	m.h = nn.NewParam("nfm.h", w)
@@ -134,14 +129,7 @@ func NewNFM(env Env, cfg NFMConfig) (*NFM, error) {
 func (m *NFM) Forward(b *Batch) []float32 {
 	n := b.N
 	first, e := m.base.forward(b)
-	x := m.bi.Forward(e, n)
-	if m.biNorm != nil {
-		x = m.biNorm.Forward(x, n)
-	}
-	if m.biDrop != nil {
-		x = m.biDrop.Forward(x, n)
-	}
-	z := m.tower.forward(x, n)
+	z := m.tower.forward(m.biTail.forward(m.bi.Forward(e, n), n), n)
 	m.z, m.n = z, n
 	w, h := m.tower.width, m.h.W
 	out := m.out[:n]
@@ -168,23 +156,13 @@ func (m *NFM) Backward(dout []float32) {
 			di[c] = g * h[c]
 		}
 	}
-	dx := m.tower.backward(dz)
-	if m.biDrop != nil {
-		dx = m.biDrop.Backward(dx)
-	}
-	if m.biNorm != nil {
-		dx = m.biNorm.Backward(dx)
-	}
-	m.base.backwardEmb(m.bi.Backward(dx))
+	m.base.backwardEmb(m.bi.Backward(m.biTail.backward(m.tower.backward(dz))))
 }
 
 // Parts returns one part, "all": w0, the BatchNorm and hidden weights and
 // h, and the tables w and V with their per-batch L2.
 func (m *NFM) Parts() []Part {
-	ps := []*nn.Param{m.base.lin.bias}
-	if m.biNorm != nil {
-		ps = append(ps, m.biNorm.Params()...)
-	}
+	ps := append([]*nn.Param{m.base.lin.bias}, m.biTail.params()...)
 	ps = append(ps, m.tower.params...)
 	ps = append(ps, m.h)
 	return []Part{{Name: "all", Params: ps, Tables: m.base.tables(m.cfg.L2W, m.cfg.L2V)}}
@@ -192,23 +170,14 @@ func (m *NFM) Parts() []Part {
 
 // SetTraining switches dropout and batch statistics.
 func (m *NFM) SetTraining(training bool) {
-	if m.biNorm != nil {
-		m.biNorm.SetTraining(training)
-	}
-	if m.biDrop != nil {
-		m.biDrop.SetTraining(training)
-	}
+	m.biTail.setTraining(training)
 	m.tower.setTraining(training)
 }
 
 // Reseed restarts the dropout masks from seed (see Reseeder).
 func (m *NFM) Reseed(seed uint64) {
 	rng := nn.NewRand(seed)
-	// The Bi-Interaction dropout's seed is drawn whatever its rate, so that
-	// the hidden layers' seeds do not depend on it.
-	if s := rng.Uint64(); m.biDrop != nil {
-		m.biDrop.Reseed(s)
-	}
+	m.biTail.reseed(rng)
 	m.tower.reseed(rng)
 }
 
@@ -216,9 +185,9 @@ func (m *NFM) Reseed(seed uint64) {
 // batch_norm): "nfm.bi.bn.0.running_mean", … for the Bi-Interaction
 // output, then "nfm.mlp.bn.<i>…" for the hidden layers.
 func (m *NFM) Buffers() []*nn.Param {
-	if m.biNorm == nil {
+	if m.biTail.norm == nil {
 		return nil
 	}
-	return append(StatsBuffers("nfm.bi.bn", []*nn.BatchStats{&m.biNorm.BatchStats}),
+	return append(StatsBuffers("nfm.bi.bn", m.biTail.appendStats(nil)),
 		StatsBuffers("nfm.mlp.bn", m.tower.stats())...)
 }

@@ -125,7 +125,7 @@ func TestNFMConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := m.(*NFM)
-	if c := n.cfg; len(c.Hidden) != 1 || c.Hidden[0] != 64 || !c.BatchNorm || n.biDrop == nil || n.biNorm == nil {
+	if c := n.cfg; len(c.Hidden) != 1 || c.Hidden[0] != 64 || !c.BatchNorm || n.biTail.drop == nil || n.biTail.norm == nil {
 		t.Fatalf("defaults %+v", c)
 	}
 	if len(n.Buffers()) != 4 { // Bi-Interaction and one hidden layer, mean and variance each

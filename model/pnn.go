@@ -50,11 +50,9 @@ type PNN struct {
 	op    *nn.OuterProduct        // full OPNN
 	opr   *nn.OuterProductReduced // reduced OPNN
 	lz    *nn.Dense               // W_z (and, full IPNN, W_p) with b_1
-	l1bn  *nn.BatchNorm           // nil without batch_norm
-	l1act *nn.ReLU
-	l1do  *nn.Dropout // nil without dropout
-	tower *reluTower  // the hidden layers after l_1
-	out   *nn.Dense   // the logit
+	l1    layerTail               // [BatchNorm] → ReLU → [Dropout] of l_1
+	tower *reluTower              // the hidden layers after l_1
+	out   *nn.Dense               // the logit
 
 	n     int
 	zin   []float32 // full IPNN: n×(F·k+P), [z; p]
@@ -194,15 +192,7 @@ func NewPNN(env Env, product PNNProduct, cfg PNNConfig) (*PNN, error) {
 		m.opr = nn.NewOuterProductReduced(product.String()+".outer", F, k, d1, nb, rng)
 	}
 	m.lz = nn.NewDense(product.String()+".l1", lzIn, d1, nb, nn.ActNone, rng)
-	if cfg.BatchNorm {
-		m.l1bn = nn.NewBatchNorm(product.String()+".l1.bn", d1, nb)
-	}
-	m.l1act = nn.NewReLU(d1, nb)
-	// The dropout seed is drawn whatever the rate, as reluTower does, so
-	// that the weights drawn next do not depend on it.
-	if seed := rng.Uint64(); cfg.Dropout > 0 {
-		m.l1do = nn.NewDropout(d1, nb, cfg.Dropout, seed)
-	}
+	m.l1 = newLayerTail(product.String()+".l1", d1, cfg.BatchNorm, nn.ActReLU, cfg.Dropout, nb, rng)
 	m.tower = newReLUTower(product.String()+".mlp", d1, cfg.Hidden[1:], cfg.BatchNorm, cfg.Dropout, nb, rng)
 	m.out = nn.NewDense(product.String()+".out", m.tower.width, 1, nb, nn.ActNone, rng)
 	m.pre = make([]float32, nb*d1)
@@ -239,30 +229,14 @@ func (m *PNN) Forward(b *Batch) []float32 {
 	if m.opr != nil {
 		addFloats(pre, m.opr.Forward(e, n))
 	}
-	l1 := pre
-	if m.l1bn != nil {
-		l1 = m.l1bn.Forward(l1, n)
-	}
-	l1 = m.l1act.Forward(l1, n)
-	if m.l1do != nil {
-		l1 = m.l1do.Forward(l1, n)
-	}
-	return m.out.Forward(m.tower.forward(l1, n), n)
+	return m.out.Forward(m.tower.forward(m.l1.forward(pre, n), n), n)
 }
 
 // Backward accumulates every gradient from dL/dlogit (overwritten).
 func (m *PNN) Backward(dout []float32) {
 	n, F, k, d1 := m.n, m.fields, m.dim, m.d1
-	dl1 := m.tower.backward(m.out.Backward(dout))
-	if m.l1do != nil {
-		dl1 = m.l1do.Backward(dl1)
-	}
-	dl1 = m.l1act.Backward(dl1)
-	if m.l1bn != nil {
-		dl1 = m.l1bn.Backward(dl1)
-	}
 	dpre := m.dpre[:n*d1]
-	copy(dpre, dl1)
+	copy(dpre, m.l1.backward(m.tower.backward(m.out.Backward(dout))))
 	de := m.de[:n*F*k]
 	// Every consumer of dpre gets its own copy: nn layers may overwrite dy.
 	dcopy := m.dcopy[:n*d1]
@@ -308,9 +282,7 @@ func (m *PNN) Parts() []Part {
 		ps = append(ps, m.opr.Params()...)
 	}
 	ps = append(ps, m.lz.Params()...)
-	if m.l1bn != nil {
-		ps = append(ps, m.l1bn.Params()...)
-	}
+	ps = append(ps, m.l1.params()...)
 	ps = append(ps, m.tower.params...)
 	ps = append(ps, m.out.Params()...)
 	return []Part{{Name: "all", Params: ps, Tables: []PartTable{{Table: m.table, Reg: tableL2(m.cfg.L2Emb)}}}}
@@ -318,12 +290,7 @@ func (m *PNN) Parts() []Part {
 
 // SetTraining switches dropout and batch statistics.
 func (m *PNN) SetTraining(training bool) {
-	if m.l1bn != nil {
-		m.l1bn.SetTraining(training)
-	}
-	if m.l1do != nil {
-		m.l1do.SetTraining(training)
-	}
+	m.l1.setTraining(training)
 	m.tower.setTraining(training)
 }
 
@@ -331,18 +298,12 @@ func (m *PNN) SetTraining(training bool) {
 // then the further layers', one seed each whatever the rate.
 func (m *PNN) Reseed(seed uint64) {
 	rng := nn.NewRand(seed)
-	if s := rng.Uint64(); m.l1do != nil {
-		m.l1do.Reseed(s)
-	}
+	m.l1.reseed(rng)
 	m.tower.reseed(rng)
 }
 
 // Buffers returns the BatchNorm running statistics (none without
 // batch_norm), l_1's first, named "<model>.bn.<i>.running_mean" and so on.
 func (m *PNN) Buffers() []*nn.Param {
-	var stats []*nn.BatchStats
-	if m.l1bn != nil {
-		stats = append(stats, &m.l1bn.BatchStats)
-	}
-	return StatsBuffers(m.product.String()+".bn", append(stats, m.tower.stats()...))
+	return StatsBuffers(m.product.String()+".bn", append(m.l1.appendStats(nil), m.tower.stats()...))
 }

@@ -216,7 +216,7 @@ func TestPNNRegistryAndConfig(t *testing.T) {
 		if p.product != want || (p.ipr == nil) != (want == PNNOuter) || (p.opr == nil) != (want == PNNInner) || p.ip != nil || p.op != nil {
 			t.Errorf("%s: built %v with layers ipr %v opr %v ip %v op %v", name, p.product, p.ipr != nil, p.opr != nil, p.ip != nil, p.op != nil)
 		}
-		if p.d1 != 400 || p.tower.width != 400 || len(p.tower.params) != 4 || p.l1do != nil || p.l1bn != nil {
+		if p.d1 != 400 || p.tower.width != 400 || len(p.tower.params) != 4 || p.l1.drop != nil || p.l1.norm != nil {
 			t.Errorf("%s: defaults D1 %d, resolved %s", name, p.d1, js)
 		}
 		m, _, err = New(name, []byte(`{"mode": "full", "hidden": [3]}`), env)

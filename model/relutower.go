@@ -16,11 +16,10 @@ import (
 // reseeds their dropout masks every epoch (Reseeder) and nn.MLP keeps its
 // Dropout layers to itself. With no hidden layer it is the identity.
 type reluTower struct {
-	layers []towerLayer
+	dense []*nn.Dense
+	// tails has one entry per hidden layer: what follows its Dense.
+	tails  []layerTail
 	params []*nn.Param
-	norms  []*nn.BatchNorm
-	// drops has one entry per hidden layer, nil where the rate is 0.
-	drops []*nn.Dropout
 	// width is the output width: the last hidden width, or the input's.
 	width int
 }
@@ -40,26 +39,17 @@ func newReLUTower(name string, in int, hidden []int, batchNorm bool, dropout flo
 	t := &reluTower{width: in}
 	for i, w := range hidden {
 		lname := fmt.Sprintf("%s.h%d", name, i)
-		act := nn.ActReLU
+		fused, tailAct := nn.ActReLU, nn.ActNone
 		if batchNorm {
-			act = nn.ActNone // ReLU must follow the normalisation
+			// ReLU must follow the normalisation.
+			fused, tailAct = nn.ActNone, nn.ActReLU
 		}
-		d := nn.NewDense(lname, t.width, w, maxBatch, act, rng)
-		t.layers = append(t.layers, d)
+		d := nn.NewDense(lname, t.width, w, maxBatch, fused, rng)
+		tail := newLayerTail(lname, w, batchNorm, tailAct, dropout, maxBatch, rng)
+		t.dense = append(t.dense, d)
+		t.tails = append(t.tails, tail)
 		t.params = append(t.params, d.Params()...)
-		if batchNorm {
-			bn := nn.NewBatchNorm(lname+".bn", w, maxBatch)
-			t.norms = append(t.norms, bn)
-			t.layers = append(t.layers, bn, nn.NewReLU(w, maxBatch))
-			t.params = append(t.params, bn.Params()...)
-		}
-		seed := rng.Uint64()
-		var drop *nn.Dropout
-		if dropout > 0 {
-			drop = nn.NewDropout(w, maxBatch, dropout, seed)
-			t.layers = append(t.layers, drop)
-		}
-		t.drops = append(t.drops, drop)
+		t.params = append(t.params, tail.params()...)
 		t.width = w
 	}
 	return t
@@ -67,8 +57,8 @@ func newReLUTower(name string, in int, hidden []int, batchNorm bool, dropout flo
 
 // forward runs the n×in batch x (kept until backward) through the layers.
 func (t *reluTower) forward(x []float32, n int) []float32 {
-	for _, l := range t.layers {
-		x = l.Forward(x, n)
+	for i, d := range t.dense {
+		x = t.tails[i].forward(d.Forward(x, n), n)
 	}
 	return x
 }
@@ -76,40 +66,135 @@ func (t *reluTower) forward(x []float32, n int) []float32 {
 // backward accumulates the parameter gradients from dy (n×width, may be
 // overwritten) and returns dL/dx.
 func (t *reluTower) backward(dy []float32) []float32 {
-	for i := len(t.layers) - 1; i >= 0; i-- {
-		dy = t.layers[i].Backward(dy)
+	for i := len(t.dense) - 1; i >= 0; i-- {
+		dy = t.dense[i].Backward(t.tails[i].backward(dy))
 	}
 	return dy
 }
 
 // setTraining switches BatchNorm and Dropout.
 func (t *reluTower) setTraining(training bool) {
-	for _, b := range t.norms {
-		b.SetTraining(training)
-	}
-	for _, d := range t.drops {
-		if d != nil {
-			d.SetTraining(training)
-		}
+	for _, l := range t.tails {
+		l.setTraining(training)
 	}
 }
 
 // reseed restarts every dropout stream from seeds drawn from rng, one per
 // hidden layer whatever its rate.
 func (t *reluTower) reseed(rng *rand.Rand) {
-	for _, d := range t.drops {
-		seed := rng.Uint64()
-		if d != nil {
-			d.Reseed(seed)
-		}
+	for _, l := range t.tails {
+		l.reseed(rng)
 	}
 }
 
 // stats returns the BatchNorm running statistics, input side first.
 func (t *reluTower) stats() []*nn.BatchStats {
-	s := make([]*nn.BatchStats, len(t.norms))
-	for i, b := range t.norms {
-		s[i] = &b.BatchStats
+	var s []*nn.BatchStats
+	for _, l := range t.tails {
+		s = l.appendStats(s)
 	}
 	return s
+}
+
+// layerTail is what follows the linear map of a hidden layer,
+//
+//	[BatchNorm] → [activation] → [Dropout]
+//
+// with the activation a layer of its own only where it cannot be fused into
+// the Dense before it. Besides the towers' layers, it ends the layers whose
+// linear map is not one Dense: PNN's l_1 (ReLU on the product layer's sum)
+// and NFM's Bi-Interaction output (no activation).
+type layerTail struct {
+	norm *nn.BatchNorm // nil without batch norm
+	act  towerLayer    // nil: no activation here
+	drop *nn.Dropout   // nil at rate 0
+}
+
+// newLayerTail builds the tail of a layer of width units named name (the
+// BatchNorm's parameters are "<name>.bn.gamma" and ".bn.beta"). It draws
+// the dropout seed from rng whatever the rate, so that what rng draws next
+// does not depend on it.
+func newLayerTail(name string, width int, batchNorm bool, act nn.Activation, dropout float64, maxBatch int, rng *rand.Rand) layerTail {
+	var l layerTail
+	if batchNorm {
+		l.norm = nn.NewBatchNorm(name+".bn", width, maxBatch)
+	}
+	switch act {
+	case nn.ActNone:
+	case nn.ActReLU:
+		l.act = nn.NewReLU(width, maxBatch)
+	case nn.ActTanh:
+		l.act = nn.NewTanh(width, maxBatch)
+	case nn.ActSigmoid:
+		l.act = nn.NewSigmoid(width, maxBatch)
+	default:
+		panic(fmt.Sprintf("model: layer %s: unknown activation %v", name, act))
+	}
+	if seed := rng.Uint64(); dropout > 0 {
+		l.drop = nn.NewDropout(width, maxBatch, dropout, seed)
+	}
+	return l
+}
+
+// forward runs the n rows of x through the tail.
+func (l layerTail) forward(x []float32, n int) []float32 {
+	if l.norm != nil {
+		x = l.norm.Forward(x, n)
+	}
+	if l.act != nil {
+		x = l.act.Forward(x, n)
+	}
+	if l.drop != nil {
+		x = l.drop.Forward(x, n)
+	}
+	return x
+}
+
+// backward returns dL/dx from dy (may be overwritten), accumulating the
+// BatchNorm's gradients.
+func (l layerTail) backward(dy []float32) []float32 {
+	if l.drop != nil {
+		dy = l.drop.Backward(dy)
+	}
+	if l.act != nil {
+		dy = l.act.Backward(dy)
+	}
+	if l.norm != nil {
+		dy = l.norm.Backward(dy)
+	}
+	return dy
+}
+
+// params returns the BatchNorm's γ and β (none without batch norm).
+func (l layerTail) params() []*nn.Param {
+	if l.norm == nil {
+		return nil
+	}
+	return l.norm.Params()
+}
+
+// setTraining switches BatchNorm and Dropout.
+func (l layerTail) setTraining(training bool) {
+	if l.norm != nil {
+		l.norm.SetTraining(training)
+	}
+	if l.drop != nil {
+		l.drop.SetTraining(training)
+	}
+}
+
+// reseed restarts the dropout stream from a seed drawn from rng, drawn
+// whatever the rate, as at construction.
+func (l layerTail) reseed(rng *rand.Rand) {
+	if seed := rng.Uint64(); l.drop != nil {
+		l.drop.Reseed(seed)
+	}
+}
+
+// appendStats appends the BatchNorm's running statistics, if any, to s.
+func (l layerTail) appendStats(s []*nn.BatchStats) []*nn.BatchStats {
+	if l.norm == nil {
+		return s
+	}
+	return append(s, &l.norm.BatchStats)
 }

@@ -205,7 +205,7 @@ func TestWideDeepConfigErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wd := m.(*WideDeep); wd.buckets != 100000 || !slices.Equal(wd.cfg.Hidden, []int{1024, 512, 256}) || len(wd.tower.params) != 6 || wd.tower.drops[0] != nil || len(wd.Buffers()) != 0 {
+	if wd := m.(*WideDeep); wd.buckets != 100000 || !slices.Equal(wd.cfg.Hidden, []int{1024, 512, 256}) || len(wd.tower.params) != 6 || wd.tower.tails[0].drop != nil || len(wd.Buffers()) != 0 {
 		t.Errorf("defaults: %d buckets, hidden %v", wd.buckets, wd.cfg.Hidden)
 	}
 	checkSameSeedSameLogits(t, "widedeep", `{"hidden": [5, 3], "crosses": [["a", "b"]], "cross_buckets": 50, "dropout": 0.2}`, l)
