@@ -44,11 +44,7 @@ func Bench(ctx context.Context, p *Prepared, cfg *Config, models []string, opt B
 	}
 	var out []BenchResult
 	for _, name := range models {
-		c := *cfg
-		c.Model = ModelConfig{Name: name}
-		if cfg.Model.Name == name {
-			c.Model.Params = cfg.Model.Params
-		}
+		c := cfg.ForModel(name)
 		o, err := TrainModel(ctx, p, &c, "", RunOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("bench: %s: %w", name, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/recforge/recforge/feature"
+	"github.com/recforge/recforge/optim"
 	"github.com/recforge/recforge/train"
 )
 
@@ -26,6 +27,44 @@ type Config struct {
 	Model  ModelConfig     `yaml:"model,omitempty" json:"model"`
 	Train  train.Config    `yaml:"train,omitempty" json:"train"`
 	Data   DataConfig      `yaml:"data,omitempty" json:"data"`
+	// Models holds per-model settings for the zoo and bench: each model's
+	// hyper-parameters and training overrides, by model name.
+	Models map[string]ModelSettings `yaml:"models,omitempty" json:"models,omitempty"`
+}
+
+// ModelSettings are one model's settings in a comparison.
+type ModelSettings struct {
+	// Params are the model's hyper-parameters over its defaults.
+	Params map[string]any `yaml:"params,omitempty" json:"params,omitempty"`
+	// Optimizer, Epochs and Batch, when set, replace the train section's.
+	Optimizer *optim.Spec `yaml:"optimizer,omitempty" json:"optimizer,omitempty"`
+	Epochs    int         `yaml:"epochs,omitempty" json:"epochs,omitempty"`
+	Batch     int         `yaml:"batch,omitempty" json:"batch,omitempty"`
+}
+
+// ForModel returns the configuration of one model of a comparison: the
+// model's own settings from Models over the shared ones.
+func (c Config) ForModel(name string) Config {
+	out := c
+	out.Model = ModelConfig{Name: name}
+	if c.Model.Name == name {
+		out.Model.Params = c.Model.Params
+	}
+	if s, ok := c.Models[name]; ok {
+		if s.Params != nil {
+			out.Model.Params = s.Params
+		}
+		if s.Optimizer != nil {
+			out.Train.Optimizer = *s.Optimizer
+		}
+		if s.Epochs > 0 {
+			out.Train.Epochs = s.Epochs
+		}
+		if s.Batch > 0 {
+			out.Train.Batch = s.Batch
+		}
+	}
+	return out
 }
 
 // ModelConfig names a registered model and its hyper-parameters.
@@ -79,6 +118,12 @@ func LoadConfig(path string) (c Config, err error) {
 	}
 	if err := c.Train.Validate(); err != nil {
 		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	for name := range c.Models {
+		mc := c.ForModel(name)
+		if err := mc.Train.Validate(); err != nil {
+			return c, fmt.Errorf("%s: models.%s: %w", path, name, err)
+		}
 	}
 	return c, nil
 }

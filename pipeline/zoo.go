@@ -49,6 +49,9 @@ type Entry struct {
 	// Runs is the number of seeds averaged.
 	Runs    int             `json:"runs"`
 	Metrics map[string]Stat `json:"metrics"`
+	// Valid holds the validation metrics of each run's best epoch: what
+	// hyper-parameters may be chosen by (never the test metrics).
+	Valid map[string]Stat `json:"valid,omitempty"`
 	// RowsPerSec is the training throughput.
 	RowsPerSec Stat `json:"train_rows_per_sec"`
 	// Seconds is the wall time of one run, evaluation included.
@@ -80,7 +83,8 @@ type ZooOptions struct {
 	// Seeds is the number of training seeds per model (cfg.Train.Seed,
 	// +1, …); the split stays fixed.
 	Seeds int
-	// Params holds per-model hyper-parameters (JSON) over the defaults.
+	// Params holds per-model hyper-parameters (JSON) over the defaults,
+	// replacing those of the configuration's Models section.
 	Params map[string][]byte
 	// OnRun, when set, is told of each finished run.
 	OnRun func(name string, seed uint64, o *Outcome)
@@ -98,11 +102,10 @@ func Zoo(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Zoo
 	}
 	lb := &Leaderboard{Data: dataSpec, Protocol: p.Protocol, Split: p.Split}
 	for _, name := range opt.Models {
-		runs := map[string][]float64{}
+		runs, valid := map[string][]float64{}, map[string][]float64{}
 		var speed, secs []float64
 		for s := range opt.Seeds {
-			c := *cfg
-			c.Model = ModelConfig{Name: name}
+			c := cfg.ForModel(name)
 			if b := opt.Params[name]; b != nil {
 				if err := json.Unmarshal(b, &c.Model.Params); err != nil {
 					return nil, fmt.Errorf("zoo: %s params: %w", name, err)
@@ -124,6 +127,11 @@ func Zoo(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Zoo
 			for k, v := range o.Report.Metrics {
 				runs[k] = append(runs[k], v)
 			}
+			if b := o.BestEpoch; b >= 1 && b <= len(o.Result.Epochs) {
+				for k, v := range o.Result.Epochs[b-1].Valid {
+					valid[k] = append(valid[k], v)
+				}
+			}
 			speed, secs = append(speed, o.TrainRowsPerSec), append(secs, o.Seconds)
 			if opt.OnRun != nil {
 				opt.OnRun(name, c.Train.Seed, o)
@@ -133,6 +141,14 @@ func Zoo(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Zoo
 		for k, xs := range runs {
 			if len(xs) == opt.Seeds {
 				e.Metrics[k] = statOf(xs)
+			}
+		}
+		for k, xs := range valid {
+			if len(xs) == opt.Seeds {
+				if e.Valid == nil {
+					e.Valid = map[string]Stat{}
+				}
+				e.Valid[k] = statOf(xs)
 			}
 		}
 		lb.Entries = append(lb.Entries, e)
@@ -172,7 +188,7 @@ func (lb *Leaderboard) metricNames() []string {
 func (lb *Leaderboard) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	names := lb.metricNames()
-	fmt.Fprintf(tw, "model\t%s\trows/s\t\n", strings.Join(names, "\t"))
+	fmt.Fprintf(tw, "model\t%s\tvalid %s\trows/s\t\n", strings.Join(names, "\t"), lb.Metric)
 	for _, e := range lb.Entries {
 		cells := []string{e.Model}
 		for _, n := range names {
@@ -182,6 +198,11 @@ func (lb *Leaderboard) WriteTable(w io.Writer) error {
 			} else {
 				cells = append(cells, fmt.Sprintf("%.4f", s.Mean))
 			}
+		}
+		if v, ok := e.Valid[lb.Metric]; ok {
+			cells = append(cells, fmt.Sprintf("%.4f", v.Mean))
+		} else {
+			cells = append(cells, "")
 		}
 		cells = append(cells, fmt.Sprintf("%.0f", e.RowsPerSec.Mean))
 		fmt.Fprintf(tw, "%s\t\n", strings.Join(cells, "\t"))
@@ -195,7 +216,7 @@ func (lb *Leaderboard) WriteTable(w io.Writer) error {
 				cells = append(cells, "")
 			}
 		}
-		fmt.Fprintf(tw, "%s\t\t\n", strings.Join(cells, "\t"))
+		fmt.Fprintf(tw, "%s\t\t\t\n", strings.Join(cells, "\t"))
 	}
 	return tw.Flush()
 }

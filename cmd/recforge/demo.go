@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -43,5 +42,3 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	return nil
 }
-
-func jsonOf(v any) ([]byte, error) { return json.Marshal(v) }

@@ -52,13 +52,6 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer p.Close()
 	opt := pipeline.ZooOptions{Models: names, Seeds: *seeds, OnRun: runLine(stderr, *quiet)}
-	if cfg.Model.Name != "" && len(cfg.Model.Params) > 0 {
-		b, err := jsonOf(cfg.Model.Params)
-		if err != nil {
-			return err
-		}
-		opt.Params = map[string][]byte{cfg.Model.Name: b}
-	}
 	lb, err := pipeline.Zoo(ctx, p, cfg, rf.data, opt)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
