@@ -25,7 +25,7 @@ func TestModelsSectionOverridesPerModel(t *testing.T) {
 	if d.Train.Optimizer.Rule != "adam" || d.Train.Epochs != 4 || d.Train.Batch != 256 || d.Model.Params["hidden"] == nil {
 		t.Errorf("deepfm: %+v %+v", d.Model, d.Train)
 	}
-	if fm := c.ForModel("fm"); fm.Train != c.Train || fm.Model.Params != nil {
+	if fm := c.ForModel("fm"); fm.Train.Optimizer != c.Train.Optimizer || fm.Train.Epochs != 4 || fm.Model.Params != nil {
 		t.Errorf("fm got another model's settings: %+v", fm)
 	}
 	if c.Train.Optimizer.Rule != "adam" {
