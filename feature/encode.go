@@ -217,9 +217,9 @@ func (r *RowEncoder) Encode(cols [][]byte, ex *Example) error {
 		}
 		switch o.kind {
 		case opLabel:
-			x, ok := parseNumber(v)
-			if !ok {
-				return valueError(f, o.col, v, "expected a numeric label")
+			x, msg := labelOf(f, v)
+			if msg != "" {
+				return valueError(f, o.col, v, msg)
 			}
 			ex.Label, ex.HasLabel = float32(x), true
 		case opGroup:
@@ -289,6 +289,31 @@ func (r *RowEncoder) Encode(cols [][]byte, ex *Example) error {
 		}
 	}
 	return nil
+}
+
+// labelOf returns the value of the label field f for the non-empty raw
+// value v: the number itself, or 0/1 under ClickAbove or Positive. msg
+// says what was expected when v is not a label.
+func labelOf(f *Field, v []byte) (y float64, msg string) {
+	if f.Positive != nil {
+		for _, p := range f.Positive {
+			if string(v) == p { // compares without allocating
+				return 1, ""
+			}
+		}
+		return 0, ""
+	}
+	x, ok := parseNumber(v)
+	if !ok {
+		return 0, "expected a numeric label"
+	}
+	if f.ClickAbove != nil {
+		if x > *f.ClickAbove {
+			return 1, ""
+		}
+		return 0, ""
+	}
+	return x, ""
 }
 
 // bucketOf parses v and writes its criteo_log2 bucket token into buf.

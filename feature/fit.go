@@ -115,8 +115,8 @@ func (ft *Fitter) Observe(cols [][]byte) error {
 		}
 		switch {
 		case f.Type == Label:
-			if _, ok := parseNumber(v); !ok {
-				return valueError(f, col, v, "expected a numeric label")
+			if _, msg := labelOf(f, v); msg != "" {
+				return valueError(f, col, v, msg)
 			}
 		case f.bucketized():
 			if len(v) == 0 {

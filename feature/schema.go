@@ -1,5 +1,7 @@
 package feature
 
+import "slices"
+
 // Type is what a field holds.
 type Type string
 
@@ -8,7 +10,7 @@ const (
 	Categorical Type = "categorical" // one value, one id
 	Numeric     Type = "numeric"     // a number; a categorical when bucketized
 	Sequence    Type = "sequence"    // several values in one column (history, tags)
-	Label       Type = "label"       // the target, a number
+	Label       Type = "label"       // the target: a number, or binarized (see Field.ClickAbove, Field.Positive)
 	Group       Type = "group"       // the grouping key of grouped metrics (gAUC)
 )
 
@@ -111,6 +113,16 @@ type Field struct {
 	Padding Padding `yaml:"padding,omitempty" json:"padding,omitempty"`
 	// Truncate is which elements long sequences keep (default keep_last).
 	Truncate Truncate `yaml:"truncate,omitempty" json:"truncate,omitempty"`
+
+	// ClickAbove, on a label, binarizes a numeric label: 1 when the value
+	// is greater than ClickAbove, else 0 — "rating ≥ 4 is a click" is 3.5
+	// on integer ratings, and 0 maps −1/+1 labels (and 0/1 ones) to 0/1.
+	// A pointer, because 0 is a threshold of its own.
+	ClickAbove *float64 `yaml:"click_above,omitempty" json:"click_above,omitempty"`
+	// Positive, on a label, lists the raw values that mean 1; any other
+	// value means 0, and the label need not be a number (">50K"). Values
+	// compare as exact bytes. It excludes ClickAbove.
+	Positive []string `yaml:"positive,omitempty" json:"positive,omitempty"`
 }
 
 // Schema is the declaration of a dataset's fields.
@@ -152,6 +164,15 @@ func (s Schema) withDefaults() Schema {
 	}
 	out.Fields = make([]Field, len(s.Fields))
 	for i, f := range s.Fields {
+		// The label options are a pointer and a slice: copy them so that
+		// fitted encoders never alias the caller's schema.
+		if f.ClickAbove != nil {
+			x := *f.ClickAbove
+			f.ClickAbove = &x
+		}
+		if f.Positive != nil {
+			f.Positive = slices.Clone(f.Positive)
+		}
 		if f.Column == "" {
 			f.Column = f.Name
 		}

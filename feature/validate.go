@@ -3,6 +3,7 @@ package feature
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Validate reports every problem of s at once (joined), each naming the
@@ -146,6 +147,23 @@ func (s *Schema) Validate() error {
 		}
 		if f.Type == Label && f.Missing != "" && f.Missing != MissingError {
 			bad(i, f, "a missing label is always an error")
+		}
+		if f.Type != Label && (f.ClickAbove != nil || f.Positive != nil) {
+			bad(i, f, "click_above and positive apply to label fields only, not %s", f.Type)
+		}
+		if f.ClickAbove != nil && f.Positive != nil {
+			bad(i, f, "click_above and positive are both set: a label is binarized either by threshold or by value, not both")
+		}
+		if f.ClickAbove != nil && (math.IsNaN(*f.ClickAbove) || math.IsInf(*f.ClickAbove, 0)) {
+			bad(i, f, "click_above %v is not a finite number", *f.ClickAbove)
+		}
+		if f.Positive != nil && len(f.Positive) == 0 {
+			bad(i, f, "positive lists no value: list the raw label values that mean 1, or leave it out")
+		}
+		for k, p := range f.Positive {
+			if p == "" {
+				bad(i, f, "positive value %d is empty: a missing label is an error, never a value", k+1)
+			}
 		}
 	}
 	if labels > 1 {
