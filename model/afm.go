@@ -72,8 +72,8 @@ func init() {
 // NewAFM builds an AFM, or returns an error naming the bad setting. V is
 // drawn first, then the attention network.
 func NewAFM(env Env, cfg AFMConfig) (*AFM, error) {
-	if cfg.AttentionDim < 1 {
-		return nil, fmt.Errorf("attention_dim = %d, want ≥ 1", cfg.AttentionDim)
+	if err := cfgAtLeast("attention_dim", cfg.AttentionDim, 1); err != nil {
+		return nil, err
 	}
 	if err := cfgDropout("dropout", cfg.Dropout); err != nil {
 		return nil, err

@@ -1,8 +1,6 @@
 package model
 
 import (
-	"fmt"
-
 	"github.com/recforge/recforge/nn"
 )
 
@@ -79,19 +77,14 @@ func init() {
 // dense layers Glorot-uniform (cross biases at zero), all drawn from
 // env.Rand().
 func NewDCN(env Env, cfg DCNConfig) (*DCN, error) {
-	var version nn.CrossVersion
-	switch cfg.Cross {
-	case "v1":
-		version = nn.CrossV1
-	case "v2":
-		version = nn.CrossV2
-	default:
-		return nil, fmt.Errorf("cross = %q, expected \"v1\" or \"v2\"", cfg.Cross)
+	version, err := cfgChoice("cross", cfg.Cross, []string{"v1", "v2"}, []nn.CrossVersion{nn.CrossV1, nn.CrossV2})
+	if err != nil {
+		return nil, err
 	}
-	if cfg.CrossLayers < 1 {
-		return nil, fmt.Errorf("cross_layers = %d, want ≥ 1", cfg.CrossLayers)
+	if err := cfgAtLeast("cross_layers", cfg.CrossLayers, 1); err != nil {
+		return nil, err
 	}
-	if err := checkHiddenWidths("hidden", cfg.Hidden, 1); err != nil {
+	if err := cfgWidths("hidden", cfg.Hidden, 1); err != nil {
 		return nil, err
 	}
 	if err := cfgDropout("dropout", cfg.Dropout); err != nil {

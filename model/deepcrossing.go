@@ -65,11 +65,11 @@ func init() {
 // NewDeepCrossing builds Deep Crossing: embeddings from N(0, InitStd²),
 // dense layers Glorot-uniform, all drawn from env.Rand().
 func NewDeepCrossing(env Env, cfg DeepCrossingConfig) (*DeepCrossing, error) {
-	if cfg.ResidualUnits < 1 {
-		return nil, fmt.Errorf("residual_units = %d, want ≥ 1", cfg.ResidualUnits)
+	if err := cfgAtLeast("residual_units", cfg.ResidualUnits, 1); err != nil {
+		return nil, err
 	}
-	if cfg.ResidualHidden < 1 {
-		return nil, fmt.Errorf("residual_hidden = %d, want ≥ 1", cfg.ResidualHidden)
+	if err := cfgAtLeast("residual_hidden", cfg.ResidualHidden, 1); err != nil {
+		return nil, err
 	}
 	if err := cfgNonNegative("l2_emb", cfg.L2Emb); err != nil {
 		return nil, err

@@ -71,7 +71,7 @@ func init() {
 // NewDeepFM builds a DeepFM, or returns an error naming the bad setting.
 // V is drawn first, then the hidden layers and the output unit.
 func NewDeepFM(env Env, cfg DeepFMConfig) (*DeepFM, error) {
-	if err := cfgWidths("hidden", cfg.Hidden); err != nil {
+	if err := cfgWidths("hidden", cfg.Hidden, 0); err != nil {
 		return nil, err
 	}
 	if err := cfgDropout("dropout", cfg.Dropout); err != nil {

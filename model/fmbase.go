@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/recforge/recforge/nn"
@@ -28,25 +27,11 @@ type fmBase struct {
 // 0) drawn from N(0, initStd²), and the first-order weights at zero. It
 // returns the generator that drew V, for the model's remaining parameters.
 func newFMBase(name string, env Env, embeddingDim int, initStd float64) (*fmBase, *rand.Rand, error) {
-	l := env.Layout
-	if env.MaxBatch < 1 {
-		return nil, nil, fmt.Errorf("max batch %d, want ≥ 1", env.MaxBatch)
-	}
-	if len(l.Slots) == 0 {
-		return nil, nil, fmt.Errorf("the schema has no field to embed")
-	}
-	if l.Rows < 1 {
-		return nil, nil, fmt.Errorf("layout has %d rows, want ≥ 1 (row 0 is padding)", l.Rows)
-	}
-	dim, err := l.Dim(embeddingDim)
+	dim, err := checkFMBase(env, embeddingDim, initStd)
 	if err != nil {
 		return nil, nil, err
 	}
-	// A zero std would start every v at 0, where the pairwise terms have
-	// zero gradient and never leave it.
-	if !(initStd > 0) || math.IsInf(initStd, 0) {
-		return nil, nil, fmt.Errorf("init_std = %v, want a finite value > 0", initStd)
-	}
+	l := env.Layout
 	rng := env.Rand()
 	v := nn.NewTable(name+".v", l.Rows, dim, true)
 	v.InitNormal(initStd, rng)
@@ -57,6 +42,26 @@ func newFMBase(name string, env Env, embeddingDim int, initStd float64) (*fmBase
 		fields: f, dim: dim,
 		out: make([]float32, env.MaxBatch),
 	}, rng, nil
+}
+
+// checkFMBase makes newFMBase's checks of env, embedding_dim and init_std
+// and returns k.
+func checkFMBase(env Env, embeddingDim int, initStd float64) (int, error) {
+	l := env.Layout
+	if env.MaxBatch < 1 {
+		return 0, fmt.Errorf("max batch %d, want ≥ 1", env.MaxBatch)
+	}
+	if len(l.Slots) == 0 {
+		return 0, fmt.Errorf("the schema has no field to embed")
+	}
+	if l.Rows < 1 {
+		return 0, fmt.Errorf("layout has %d rows, want ≥ 1 (row 0 is padding)", l.Rows)
+	}
+	dim, err := l.Dim(embeddingDim)
+	if err != nil {
+		return 0, err
+	}
+	return dim, cfgInitStd(initStd)
 }
 
 // forward returns the first-order terms (n) and the value-scaled
@@ -90,32 +95,4 @@ func (m *fmBase) backwardEmb(de []float32) { m.emb.Backward(de) }
 // tables lists w with per-batch L2 λw and V with λv.
 func (m *fmBase) tables(l2w, l2v float64) []PartTable {
 	return []PartTable{{Table: m.lin.w, Reg: tableL2(l2w)}, {Table: m.v, Reg: tableL2(l2v)}}
-}
-
-// cfgNonNegative returns an error naming option unless v is finite and ≥ 0
-// (L2 strengths).
-func cfgNonNegative(option string, v float64) error {
-	if !(v >= 0) || math.IsInf(v, 0) {
-		return fmt.Errorf("%s = %v, want a finite value ≥ 0", option, v)
-	}
-	return nil
-}
-
-// cfgDropout returns an error naming option unless v is a dropout rate in
-// [0, 1).
-func cfgDropout(option string, v float64) error {
-	if !(v >= 0 && v < 1) {
-		return fmt.Errorf("%s = %v, want a rate in [0, 1)", option, v)
-	}
-	return nil
-}
-
-// cfgWidths returns an error naming option unless every width is ≥ 1.
-func cfgWidths(option string, widths []int) error {
-	for i, w := range widths {
-		if w < 1 {
-			return fmt.Errorf("%s[%d] = %d, want ≥ 1", option, i, w)
-		}
-	}
-	return nil
 }

@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/recforge/recforge/nn"
@@ -105,20 +104,12 @@ func init() {
 // stage-1 FM's seed is drawn first from Env.Rand(), then z, the hidden
 // layers (each Dense, then a dropout seed) and the output unit.
 func NewFNN(env Env, cfg FNNConfig) (*FNN, error) {
-	if len(cfg.Hidden) == 0 {
-		return nil, fmt.Errorf("hidden is empty, want at least one hidden layer")
-	}
-	if err := cfgWidths("hidden", cfg.Hidden); err != nil {
+	if err := cfgWidths("hidden", cfg.Hidden, 1); err != nil {
 		return nil, err
 	}
-	var act nn.Activation
-	switch cfg.Activation {
-	case "tanh":
-		act = nn.ActTanh
-	case "relu":
-		act = nn.ActReLU
-	default:
-		return nil, fmt.Errorf("activation = %q, want \"tanh\" or \"relu\"", cfg.Activation)
+	act, err := cfgChoice("activation", cfg.Activation, []string{"tanh", "relu"}, []nn.Activation{nn.ActTanh, nn.ActReLU})
+	if err != nil {
+		return nil, err
 	}
 	if err := cfgDropout("dropout", cfg.Dropout); err != nil {
 		return nil, err
@@ -126,25 +117,13 @@ func NewFNN(env Env, cfg FNNConfig) (*FNN, error) {
 	if err := cfgNonNegative("l2_emb", cfg.L2Emb); err != nil {
 		return nil, err
 	}
-	// The checks newFMBase makes, so that the stage-1 FM built later from
-	// the same settings cannot fail.
-	l := env.Layout
-	if env.MaxBatch < 1 {
-		return nil, fmt.Errorf("max batch %d, want ≥ 1", env.MaxBatch)
-	}
-	if len(l.Slots) == 0 {
-		return nil, fmt.Errorf("the schema has no field to embed")
-	}
-	if l.Rows < 1 {
-		return nil, fmt.Errorf("layout has %d rows, want ≥ 1 (row 0 is padding)", l.Rows)
-	}
-	k, err := l.Dim(cfg.EmbeddingDim)
+	// newFMBase's checks, so that the stage-1 FM built later from the same
+	// settings cannot fail.
+	k, err := checkFMBase(env, cfg.EmbeddingDim, cfg.InitStd)
 	if err != nil {
 		return nil, err
 	}
-	if !(cfg.InitStd > 0) || math.IsInf(cfg.InitStd, 0) {
-		return nil, fmt.Errorf("init_std = %v, want a finite value > 0", cfg.InitStd)
-	}
+	l := env.Layout
 
 	cfg.Hidden = append([]int(nil), cfg.Hidden...)
 	rng := env.Rand()

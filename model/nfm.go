@@ -83,7 +83,7 @@ func init() {
 // drawn first, then the Bi-Interaction dropout seed, the hidden layers
 // and h.
 func NewNFM(env Env, cfg NFMConfig) (*NFM, error) {
-	if err := cfgWidths("hidden", cfg.Hidden); err != nil {
+	if err := cfgWidths("hidden", cfg.Hidden, 0); err != nil {
 		return nil, err
 	}
 	if err := cfgDropout("dropout_bi", cfg.DropoutBI); err != nil {

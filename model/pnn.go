@@ -138,18 +138,14 @@ func NewPNN(env Env, product PNNProduct, cfg PNNConfig) (*PNN, error) {
 	if product < PNNInner || product > PNNBoth {
 		return nil, fmt.Errorf("unknown PNN product %v", product)
 	}
-	full := false
-	switch cfg.Mode {
-	case "reduced":
-	case "full":
-		full = true
-	default:
-		return nil, fmt.Errorf("mode = %q, expected \"reduced\" or \"full\"", cfg.Mode)
-	}
-	if err := checkHiddenWidths("hidden", cfg.Hidden, 1); err != nil {
+	full, err := cfgChoice("mode", cfg.Mode, []string{"reduced", "full"}, []bool{false, true})
+	if err != nil {
 		return nil, err
 	}
-	if err := checkInitStd(cfg.InitStd); err != nil {
+	if err := cfgWidths("hidden", cfg.Hidden, 1); err != nil {
+		return nil, err
+	}
+	if err := cfgInitStd(cfg.InitStd); err != nil {
 		return nil, err
 	}
 	if err := cfgNonNegative("l2_emb", cfg.L2Emb); err != nil {

@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/recforge/recforge/nn"
@@ -44,7 +43,7 @@ func newStackedInput(name string, l Layout, embeddingDim int, initStd float64, m
 	if len(l.Slots) == 0 {
 		return nil, fmt.Errorf("the schema has no categorical or numeric field")
 	}
-	if err := checkInitStd(initStd); err != nil {
+	if err := cfgInitStd(initStd); err != nil {
 		return nil, err
 	}
 	s := &stackedInput{slots: len(l.Slots)}
@@ -150,25 +149,6 @@ func (s *stackedInput) partTables(l2 float64) []PartTable {
 		return nil
 	}
 	return []PartTable{{Table: s.table, Reg: tableL2(l2)}}
-}
-
-// checkHiddenWidths returns an error naming option unless widths holds at
-// least minLayers entries, each positive.
-func checkHiddenWidths(option string, widths []int, minLayers int) error {
-	if len(widths) < minLayers {
-		return fmt.Errorf("%s = %v, want at least %d layer width(s)", option, widths, minLayers)
-	}
-	return cfgWidths(option, widths)
-}
-
-// checkInitStd returns an error unless the embeddings' initial standard
-// deviation std is finite and positive (0 would start every embedding at
-// the same point).
-func checkInitStd(std float64) error {
-	if !(std > 0) || math.IsInf(std, 0) {
-		return fmt.Errorf("init_std = %v, want a finite value > 0", std)
-	}
-	return nil
 }
 
 // addFloats adds src to dst element-wise.

@@ -110,11 +110,11 @@ var (
 // NewWideDeep builds Wide&Deep: wide weights at zero, embeddings from
 // N(0, InitStd²), the MLP and h Glorot-uniform from env.Rand().
 func NewWideDeep(env Env, cfg WideDeepConfig) (*WideDeep, error) {
-	if err := checkHiddenWidths("hidden", cfg.Hidden, 1); err != nil {
+	if err := cfgWidths("hidden", cfg.Hidden, 1); err != nil {
 		return nil, err
 	}
-	if cfg.CrossBuckets < 1 {
-		return nil, fmt.Errorf("cross_buckets = %d, want ≥ 1", cfg.CrossBuckets)
+	if err := cfgAtLeast("cross_buckets", cfg.CrossBuckets, 1); err != nil {
+		return nil, err
 	}
 	if err := cfgDropout("dropout", cfg.Dropout); err != nil {
 		return nil, err
