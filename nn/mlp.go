@@ -86,6 +86,7 @@ type MLP struct {
 
 	layers   []mlpLayer
 	trainers []Trainer
+	drops    []*Dropout
 	stats    []*BatchStats
 	params   []*Param
 	outWidth int
@@ -153,7 +154,9 @@ func NewMLP(cfg MLPConfig, maxBatch int, rng *rand.Rand) *MLP {
 			}
 		}
 		if cfg.Dropout > 0 {
-			add(NewDropout(out, maxBatch, cfg.Dropout, rng.Uint64()), nil)
+			d := NewDropout(out, maxBatch, cfg.Dropout, rng.Uint64())
+			m.drops = append(m.drops, d)
+			add(d, nil)
 		}
 		in = out
 	}
@@ -182,6 +185,19 @@ func (m *MLP) Stats() []*BatchStats { return m.stats }
 func (m *MLP) SetTraining(training bool) {
 	for _, t := range m.trainers {
 		t.SetTraining(training)
+	}
+}
+
+// Reseed restarts the mask stream of every Dropout layer, as
+// Dropout.Reseed does for one: the i-th Dropout layer (input side first)
+// is reseeded with the i-th value drawn from NewRand(seed). A model that
+// draws its layers' seeds from one stream passes the MLP one of them, so
+// that a resumed run or a gradient check can replay the masks. Without
+// dropout it does nothing.
+func (m *MLP) Reseed(seed uint64) {
+	rng := NewRand(seed)
+	for _, d := range m.drops {
+		d.Reseed(rng.Uint64())
 	}
 }
 

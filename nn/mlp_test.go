@@ -8,16 +8,10 @@ import (
 	"testing"
 )
 
-// mlpReplay returns a function that reseeds every Dropout layer of m, so
-// that each Forward of a gradient check draws the same masks.
+// mlpReplay returns a function that reseeds m, so that each Forward of a
+// gradient check draws the same masks.
 func mlpReplay(m *MLP) func() {
-	return func() {
-		for i, l := range m.layers {
-			if d, ok := l.(*Dropout); ok {
-				d.Reseed(uint64(100 + i))
-			}
-		}
-	}
+	return func() { m.Reseed(100) }
 }
 
 func TestMLPStructure(t *testing.T) {
@@ -166,6 +160,56 @@ func TestMLPDeterministic(t *testing.T) {
 	}
 	if c, _ := run(2); bitEqual(a[0], c[0]) {
 		t.Fatal("different seeds give the same output")
+	}
+}
+
+// Reseed restarts every dropout stream: the same seed replays the masks
+// whatever was drawn before, another seed draws others, and the layers do
+// not share a stream.
+func TestMLPReseed(t *testing.T) {
+	const n = 4
+	cfg := MLPConfig{Name: "m", In: 3, Hidden: []int{6, 6}, Activation: ActReLU, Dropout: 0.5, Out: 1}
+	a, b := NewMLP(cfg, n, NewRand(1)), NewMLP(cfg, n, NewRand(1))
+	x := make([]float32, n*3)
+	InitNormal(x, 1, NewRand(2))
+	masks := func(m *MLP) (all []float32) {
+		for _, d := range m.drops {
+			all = append(all, d.mask[:n*d.Width]...)
+		}
+		return all
+	}
+	a.Forward(x, n) // a's streams move on, b's stay at their start
+	a.Reseed(7)
+	b.Reseed(7)
+	ya := append([]float32(nil), a.Forward(x, n)...)
+	yb := b.Forward(x, n)
+	if !bitEqual(ya, yb) || !bitEqual(masks(a), masks(b)) {
+		t.Fatal("Reseed(7) gave two MLPs different masks")
+	}
+	first := masks(a)
+	if d := a.drops; len(d) != 2 || bitEqual(d[0].mask[:n*6], d[1].mask[:n*6]) {
+		t.Fatalf("%d Dropout layers, or two with the same masks", len(d))
+	}
+	a.Forward(x, n)
+	if bitEqual(masks(a), first) {
+		t.Fatal("the next Forward drew the same masks")
+	}
+	a.Reseed(7)
+	a.Forward(x, n)
+	if !bitEqual(masks(a), first) {
+		t.Fatal("Reseed(7) did not replay the masks")
+	}
+	a.Reseed(8)
+	a.Forward(x, n)
+	if bitEqual(masks(a), first) {
+		t.Fatal("Reseed(8) replayed Reseed(7)'s masks")
+	}
+	// Without dropout there is nothing to reseed.
+	plain := NewMLP(MLPConfig{Name: "p", In: 3, Hidden: []int{4}, Activation: ActReLU, Out: 1}, n, NewRand(1))
+	y := append([]float32(nil), plain.Forward(x, n)...)
+	plain.Reseed(7)
+	if !bitEqual(plain.Forward(x, n), y) {
+		t.Fatal("Reseed changed an MLP without dropout")
 	}
 }
 
