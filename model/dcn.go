@@ -26,7 +26,7 @@ type DCN struct {
 	cfg   DCNConfig
 	stack *stackedInput
 	cross *nn.Cross
-	tower *reluTower
+	tower *denseTower
 	out   *nn.Dense
 
 	n   int
@@ -102,7 +102,7 @@ func NewDCN(env Env, cfg DCNConfig) (*DCN, error) {
 	m := &DCN{
 		cfg: cfg, stack: stack,
 		cross: nn.NewCross("dcn.cross", version, d, cfg.CrossLayers, nb, rng),
-		tower: newReLUTower("dcn.mlp", d, cfg.Hidden, cfg.BatchNorm, cfg.Dropout, nb, rng),
+		tower: newDenseTower("dcn.mlp", d, cfg.Hidden, nn.ActReLU, cfg.BatchNorm, cfg.Dropout, nb, rng),
 		cat:   make([]float32, nb*(d+H)),
 		dxl:   make([]float32, nb*d),
 		dh:    make([]float32, nb*H),

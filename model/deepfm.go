@@ -24,7 +24,7 @@ import "github.com/recforge/recforge/nn"
 type DeepFM struct {
 	base  *fmBase
 	fm    *nn.FMInteraction
-	tower *reluTower
+	tower *denseTower
 	dnn   *nn.Dense // the output unit of the deep component
 	cfg   DeepFMConfig
 
@@ -89,7 +89,7 @@ func NewDeepFM(env Env, cfg DeepFMConfig) (*DeepFM, error) {
 	}
 	cfg.Hidden = append([]int(nil), cfg.Hidden...)
 	nb, f, k := env.MaxBatch, base.fields, base.dim
-	tower := newReLUTower("deepfm.dnn", f*k, cfg.Hidden, cfg.BatchNorm, cfg.Dropout, nb, rng)
+	tower := newDenseTower("deepfm.dnn", f*k, cfg.Hidden, nn.ActReLU, cfg.BatchNorm, cfg.Dropout, nb, rng)
 	return &DeepFM{
 		base: base, cfg: cfg, tower: tower,
 		fm:   nn.NewFMInteraction(f, k, nb),

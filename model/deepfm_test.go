@@ -18,7 +18,7 @@ func tinyDeepFM(t *testing.T, l Layout, cfg DeepFMConfig) *DeepFM {
 
 // liveReLUs sets every hidden bias of t to 1, so that (nearly) every ReLU
 // is on and the deep component depends on its input.
-func liveReLUs(t *reluTower) {
+func liveReLUs(t *denseTower) {
 	for _, d := range t.dense {
 		for i := range d.B.W {
 			d.B.W[i] = 1

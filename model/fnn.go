@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/recforge/recforge/nn"
 )
@@ -48,13 +47,10 @@ type FNN struct {
 	// preSeed seeds the stage-1 FM.
 	preSeed uint64
 
-	z   *nn.Table // row r = [w_r, v_r], width k+1
-	emb *nn.FieldEmbedding
-	w0  *nn.Param
-	// hidden and drops are the tower's layers; drops has one entry per
-	// hidden layer, nil where the rate is 0.
-	hidden []*nn.Dense
-	drops  []*nn.Dropout
+	z      *nn.Table // row r = [w_r, v_r], width k+1
+	emb    *nn.FieldEmbedding
+	w0     *nn.Param
+	tower  *denseTower
 	out    *nn.Dense
 	params []*nn.Param
 
@@ -133,32 +129,13 @@ func NewFNN(env Env, cfg FNNConfig) (*FNN, error) {
 	m.z.InitNormal(cfg.InitStd, rng)
 	m.emb = nn.NewFieldEmbedding(m.z, f, nb)
 	m.w0 = nn.NewParam("fnn.w0", 1)
-	m.params = []*nn.Param{m.w0}
-	m.buildTower(act, nb, rng)
+	m.tower = newDenseTower("fnn", m.in, cfg.Hidden, act, false, cfg.Dropout, nb, rng)
+	m.out = nn.NewDense("fnn.out", m.tower.width, 1, nb, nn.ActNone, rng)
+	m.params = append([]*nn.Param{m.w0}, m.tower.params...)
+	m.params = append(m.params, m.out.Params()...)
 	m.x = make([]float32, nb*m.in)
 	m.de = make([]float32, nb*f*(k+1))
 	return m, nil
-}
-
-// buildTower adds the hidden layers Dense(act) → [Dropout] and the linear
-// output unit. A dropout seed is drawn per layer whatever the rate, so that
-// the weights do not depend on it.
-func (m *FNN) buildTower(act nn.Activation, maxBatch int, rng *rand.Rand) {
-	width := m.in
-	for i, w := range m.cfg.Hidden {
-		d := nn.NewDense(fmt.Sprintf("fnn.h%d", i), width, w, maxBatch, act, rng)
-		m.hidden = append(m.hidden, d)
-		m.params = append(m.params, d.Params()...)
-		seed := rng.Uint64()
-		var drop *nn.Dropout
-		if m.cfg.Dropout > 0 {
-			drop = nn.NewDropout(w, maxBatch, m.cfg.Dropout, seed)
-		}
-		m.drops = append(m.drops, drop)
-		width = w
-	}
-	m.out = nn.NewDense("fnn.out", width, 1, maxBatch, nn.ActNone, rng)
-	m.params = append(m.params, m.out.Params()...)
 }
 
 // Pretraining returns stage 1: a fresh FM over the same layout and k,
@@ -209,26 +186,13 @@ func (m *FNN) Forward(b *Batch) []float32 {
 		row[0] = w0
 		copy(row[1:], e[i*zw:(i+1)*zw])
 	}
-	h := x
-	for i, d := range m.hidden {
-		h = d.Forward(h, n)
-		if m.drops[i] != nil {
-			h = m.drops[i].Forward(h, n)
-		}
-	}
-	return m.out.Forward(h, n)
+	return m.out.Forward(m.tower.forward(x, n), n)
 }
 
 // Backward accumulates the gradients of every parameter, z's table and w0
 // included. It overwrites dout.
 func (m *FNN) Backward(dout []float32) {
-	dh := m.out.Backward(dout)
-	for i := len(m.hidden) - 1; i >= 0; i-- {
-		if m.drops[i] != nil {
-			dh = m.drops[i].Backward(dh)
-		}
-		dh = m.hidden[i].Backward(dh)
-	}
+	dh := m.tower.backward(m.out.Backward(dout))
 	n, zw := len(dh)/m.in, m.fields*(m.dim+1)
 	de := m.de[:n*zw]
 	var g0 float32
@@ -248,25 +212,11 @@ func (m *FNN) Parts() []Part {
 }
 
 // SetTraining switches dropout.
-func (m *FNN) SetTraining(training bool) {
-	for _, d := range m.drops {
-		if d != nil {
-			d.SetTraining(training)
-		}
-	}
-}
+func (m *FNN) SetTraining(training bool) { m.tower.setTraining(training) }
 
 // Reseed restarts the dropout masks from seed (see Reseeder): one stream
 // per hidden layer, whatever its rate.
-func (m *FNN) Reseed(seed uint64) {
-	rng := nn.NewRand(seed)
-	for _, d := range m.drops {
-		s := rng.Uint64()
-		if d != nil {
-			d.Reseed(s)
-		}
-	}
-}
+func (m *FNN) Reseed(seed uint64) { m.tower.reseed(nn.NewRand(seed)) }
 
 var (
 	_ Pretrainer = (*FNN)(nil)

@@ -65,7 +65,7 @@ func fnnReference(m *FNN, fm *FM, b *Batch, i int) float64 {
 		}
 		return y
 	}
-	for _, d := range m.hidden {
+	for _, d := range m.tower.dense {
 		z = dense(d, z, act)
 	}
 	return dense(m.out, z, func(v float64) float64 { return v })[0]
@@ -96,11 +96,7 @@ func TestFNNGradient(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := tinyFNN(t, l, c.cfg)
 			if c.cfg.Activation == "relu" {
-				for _, d := range m.hidden { // keep most units on
-					for i := range d.B.W {
-						d.B.W[i] = 1
-					}
-				}
+				liveReLUs(m.tower)
 			}
 			m.SetTraining(c.training)
 			checkModelGrad(t, fixedMasks{m, 9}, b, gradOpts{Steps: kinkSteps})

@@ -31,7 +31,7 @@ type NFM struct {
 	bi   *nn.BiInteraction
 	// biTail is BatchNorm and dropout on f_BI.
 	biTail layerTail
-	tower  *reluTower
+	tower  *denseTower
 	h      *nn.Param
 	cfg    NFMConfig
 
@@ -111,7 +111,7 @@ func NewNFM(env Env, cfg NFMConfig) (*NFM, error) {
 		dtmp: make([]float32, nb),
 	}
 	m.biTail = newLayerTail("nfm.bi", k, cfg.BatchNorm, nn.ActNone, cfg.DropoutBI, nb, rng)
-	m.tower = newReLUTower("nfm.mlp", k, cfg.Hidden, cfg.BatchNorm, cfg.DropoutHidden, nb, rng)
+	m.tower = newDenseTower("nfm.mlp", k, cfg.Hidden, nn.ActReLU, cfg.BatchNorm, cfg.DropoutHidden, nb, rng)
 	w := m.tower.width
 	m.h = nn.NewParam("nfm.h", w)
 	if len(cfg.Hidden) == 0 {

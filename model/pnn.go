@@ -51,7 +51,7 @@ type PNN struct {
 	opr   *nn.OuterProductReduced // reduced OPNN
 	lz    *nn.Dense               // W_z (and, full IPNN, W_p) with b_1
 	l1    layerTail               // [BatchNorm] → ReLU → [Dropout] of l_1
-	tower *reluTower              // the hidden layers after l_1
+	tower *denseTower             // the hidden layers after l_1
 	out   *nn.Dense               // the logit
 
 	n     int
@@ -189,7 +189,7 @@ func NewPNN(env Env, product PNNProduct, cfg PNNConfig) (*PNN, error) {
 	}
 	m.lz = nn.NewDense(product.String()+".l1", lzIn, d1, nb, nn.ActNone, rng)
 	m.l1 = newLayerTail(product.String()+".l1", d1, cfg.BatchNorm, nn.ActReLU, cfg.Dropout, nb, rng)
-	m.tower = newReLUTower(product.String()+".mlp", d1, cfg.Hidden[1:], cfg.BatchNorm, cfg.Dropout, nb, rng)
+	m.tower = newDenseTower(product.String()+".mlp", d1, cfg.Hidden[1:], nn.ActReLU, cfg.BatchNorm, cfg.Dropout, nb, rng)
 	m.out = nn.NewDense(product.String()+".out", m.tower.width, 1, nb, nn.ActNone, rng)
 	m.pre = make([]float32, nb*d1)
 	m.dpre = make([]float32, nb*d1)

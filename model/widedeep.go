@@ -49,7 +49,7 @@ type WideDeep struct {
 	cross    *nn.Table // the cross weights, nil without crosses
 	crossEmb *nn.FieldEmbedding
 	stack    *stackedInput
-	tower    *reluTower
+	tower    *denseTower
 	head     *nn.Param // h, the deep output weights
 
 	n      int
@@ -142,7 +142,7 @@ func NewWideDeep(env Env, cfg WideDeepConfig) (*WideDeep, error) {
 	m := &WideDeep{
 		cfg: cfg, lin: newLinear(l, nb), crosses: crosses, buckets: cfg.CrossBuckets,
 		slots: len(l.Slots), stack: stack,
-		tower: newReLUTower("widedeep.mlp", stack.width, cfg.Hidden, cfg.BatchNorm, cfg.Dropout, nb, rng),
+		tower: newDenseTower("widedeep.mlp", stack.width, cfg.Hidden, nn.ActReLU, cfg.BatchNorm, cfg.Dropout, nb, rng),
 		head:  nn.NewParam("widedeep.head", H),
 		out:   make([]float32, nb),
 		dh:    make([]float32, nb*H),

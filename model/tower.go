@@ -7,15 +7,30 @@ import (
 	"github.com/recforge/recforge/nn"
 )
 
-// reluTower is the hidden part of a ReLU MLP, layer by layer
+// denseTower is the hidden part of an MLP, layer by layer
 //
-//	Dense → [BatchNorm] → ReLU → [Dropout]
+//	Dense → [BatchNorm] → activation → [Dropout]
 //
-// as nn.MLP stacks it (ReLU fused into Dense without BatchNorm), without an
-// output layer. DeepFM and NFM use it instead of nn.MLP because the trainer
-// reseeds their dropout masks every epoch (Reseeder) and nn.MLP keeps its
-// Dropout layers to itself. With no hidden layer it is the identity.
-type reluTower struct {
+// as nn.MLP stacks it (the activation fused into Dense without BatchNorm),
+// without an output layer: the ReLU towers of DeepFM, NFM, PNN, Wide&Deep
+// and DCN and FNN's tanh (or ReLU) one. With no hidden layer it is the
+// identity.
+//
+// It is not nn.MLP, although it stacks the same layers under the same
+// parameter names, because replacing it would change what the models are:
+//   - It draws a dropout seed per layer whatever the rate, so that the
+//     weights do not depend on it; nn.MLP draws one only when the rate is
+//     above 0. At rate 0 (DCN's, Wide&Deep's and PNN's default) every layer
+//     after the first, and all that the model draws after the tower, would
+//     get other initial weights than the models' trained artifacts and
+//     seeded results were made with.
+//   - It may be empty (NFM-0, DeepFM without hidden layers, PNN with one
+//     hidden width, all of whose layers precede the tower); nn.MLP refuses
+//     an MLP without layers.
+//   - Its layerTail also ends the layers whose linear map is not one Dense
+//     (PNN's l_1, NFM's Bi-Interaction output), and the models reseed,
+//     switch and save those with the tower's layers.
+type denseTower struct {
 	dense []*nn.Dense
 	// tails has one entry per hidden layer: what follows its Dense.
 	tails  []layerTail
@@ -30,20 +45,20 @@ type towerLayer interface {
 	Backward(dy []float32) []float32
 }
 
-// newReLUTower builds hidden layers of the given widths over inputs of
-// width in. Parameters are named "<name>.h<i>.w", ".b" and ".bn.gamma",
-// ".bn.beta", as nn.MLP names them. Per layer, the Dense weights
-// (Glorot-uniform) and then a dropout seed are drawn from rng; the seed is
-// drawn whatever the rate, so that the weights do not depend on it.
-func newReLUTower(name string, in int, hidden []int, batchNorm bool, dropout float64, maxBatch int, rng *rand.Rand) *reluTower {
-	t := &reluTower{width: in}
+// newDenseTower builds hidden layers of the given widths and activation
+// act over inputs of width in. Parameters are named "<name>.h<i>.w", ".b"
+// and ".bn.gamma", ".bn.beta", as nn.MLP names them. Per layer, the Dense
+// weights (Glorot-uniform) and then a dropout seed are drawn from rng; the
+// seed is drawn whatever the rate, so that the weights do not depend on it.
+func newDenseTower(name string, in int, hidden []int, act nn.Activation, batchNorm bool, dropout float64, maxBatch int, rng *rand.Rand) *denseTower {
+	t := &denseTower{width: in}
+	fused, tailAct := act, nn.ActNone
+	if batchNorm {
+		// The activation must follow the normalisation.
+		fused, tailAct = nn.ActNone, act
+	}
 	for i, w := range hidden {
 		lname := fmt.Sprintf("%s.h%d", name, i)
-		fused, tailAct := nn.ActReLU, nn.ActNone
-		if batchNorm {
-			// ReLU must follow the normalisation.
-			fused, tailAct = nn.ActNone, nn.ActReLU
-		}
 		d := nn.NewDense(lname, t.width, w, maxBatch, fused, rng)
 		tail := newLayerTail(lname, w, batchNorm, tailAct, dropout, maxBatch, rng)
 		t.dense = append(t.dense, d)
@@ -56,7 +71,7 @@ func newReLUTower(name string, in int, hidden []int, batchNorm bool, dropout flo
 }
 
 // forward runs the n×in batch x (kept until backward) through the layers.
-func (t *reluTower) forward(x []float32, n int) []float32 {
+func (t *denseTower) forward(x []float32, n int) []float32 {
 	for i, d := range t.dense {
 		x = t.tails[i].forward(d.Forward(x, n), n)
 	}
@@ -65,7 +80,7 @@ func (t *reluTower) forward(x []float32, n int) []float32 {
 
 // backward accumulates the parameter gradients from dy (n×width, may be
 // overwritten) and returns dL/dx.
-func (t *reluTower) backward(dy []float32) []float32 {
+func (t *denseTower) backward(dy []float32) []float32 {
 	for i := len(t.dense) - 1; i >= 0; i-- {
 		dy = t.dense[i].Backward(t.tails[i].backward(dy))
 	}
@@ -73,7 +88,7 @@ func (t *reluTower) backward(dy []float32) []float32 {
 }
 
 // setTraining switches BatchNorm and Dropout.
-func (t *reluTower) setTraining(training bool) {
+func (t *denseTower) setTraining(training bool) {
 	for _, l := range t.tails {
 		l.setTraining(training)
 	}
@@ -81,14 +96,14 @@ func (t *reluTower) setTraining(training bool) {
 
 // reseed restarts every dropout stream from seeds drawn from rng, one per
 // hidden layer whatever its rate.
-func (t *reluTower) reseed(rng *rand.Rand) {
+func (t *denseTower) reseed(rng *rand.Rand) {
 	for _, l := range t.tails {
 		l.reseed(rng)
 	}
 }
 
 // stats returns the BatchNorm running statistics, input side first.
-func (t *reluTower) stats() []*nn.BatchStats {
+func (t *denseTower) stats() []*nn.BatchStats {
 	var s []*nn.BatchStats
 	for _, l := range t.tails {
 		s = l.appendStats(s)
