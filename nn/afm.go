@@ -26,6 +26,12 @@ import (
 // places it; inference uses no dropout. L2 on the attention weights is the
 // optimizer's business: AttW is the parameter to put in that group.
 //
+// ForwardMasked leaves padded fields out: a pair with a padded field gets
+// weight exactly 0 and no share of the softmax, which runs over the
+// example's other pairs, as the paper's runs over the non-zero features
+// only. Without a mask (Forward) a padded field's zero embedding still
+// gives its pairs a zero product whose score takes a share.
+//
 // The attention weights a_ij of the last Forward are readable through
 // Weights and Pair, to explain a prediction.
 type AFMInteraction struct {
@@ -56,6 +62,7 @@ type AFMInteraction struct {
 	mask     []float32 // n·P×k: 0 or 1/(1−rate); nil without dropout
 	hid      []float32 // n·P×t: ReLU(pp·W + b)
 	att      []float32 // n·P: attention weights a_ij
+	kept     []float32 // P: one example's scores of unmasked pairs
 	pooled   []float32 // n×k
 	y        []float32 // n
 	dpp      []float32 // n·P×k
@@ -96,6 +103,7 @@ func NewAFMInteraction(name string, fields, dim, attnDim, maxBatch int, dropout 
 		pp:        make([]float32, m*dim),
 		hid:       make([]float32, m*attnDim),
 		att:       make([]float32, m),
+		kept:      make([]float32, P),
 		pooled:    make([]float32, maxBatch*dim),
 		y:         make([]float32, maxBatch),
 		dpp:       make([]float32, m*dim),
@@ -139,14 +147,28 @@ func (l *AFMInteraction) NumPairs() int { return len(l.pi) }
 func (l *AFMInteraction) Pair(p int) (i, j int) { return PairFields(l.Fields, p) }
 
 // Weights returns the attention weights a_ij of the last Forward, n×P, each
-// row summing to 1. The slice is the layer's, valid until the next Forward.
+// row summing to 1 over its unmasked pairs (all 0 when every pair of the
+// example is masked). The slice is the layer's, valid until the next
+// Forward.
 func (l *AFMInteraction) Weights() []float32 { return l.att[:l.n*len(l.pi)] }
 
 // Forward returns y = pᵀ Σ a_ij (v_i ⊙ v_j) (n×1) for the n examples of e
 // (n×F×k), which must stay unchanged until Backward.
 func (l *AFMInteraction) Forward(e []float32, n int) []float32 {
+	return l.ForwardMasked(e, nil, n)
+}
+
+// ForwardMasked is Forward with padded fields left out: mask is n×F, 0 at a
+// padded field and 1 elsewhere (as DINAttention takes it), or nil for no
+// padding. A pair with a masked field gets weight exactly 0, takes no share
+// of the softmax and passes no gradient; an example whose pairs are all
+// masked pools to y = 0. The mask is read only here.
+func (l *AFMInteraction) ForwardMasked(e, mask []float32, n int) []float32 {
 	F, k, t, P := l.Fields, l.Dim, l.AttnDim, len(l.pi)
 	l.e = checkInteractionInput("AFMInteraction", "e", e, n, l.maxBatch, F*k)
+	if mask != nil {
+		mask = checkInteractionInput("AFMInteraction", "mask", mask, n, l.maxBatch, F)
+	}
 	l.n = n
 	m := n * P
 	pp := l.pp[:m*k]
@@ -177,11 +199,41 @@ func (l *AFMInteraction) Forward(e []float32, n int) []float32 {
 	pooled := l.pooled[:n*k]
 	for b := 0; b < n; b++ {
 		ab := att[b*P : (b+1)*P]
-		softmaxInPlace(ab)
+		if mask == nil {
+			softmaxInPlace(ab)
+		} else {
+			l.maskedSoftmax(ab, mask[b*F:(b+1)*F])
+		}
 		blas.Sgemm(false, false, 1, k, P, 1, ab, P, pp[b*P*k:(b+1)*P*k], k, 0, pooled[b*k:(b+1)*k], k)
 	}
 	blas.Sgemm(false, false, n, 1, k, 1, pooled, k, l.Proj.W, 1, 0, y, 1)
 	return y
+}
+
+// maskedSoftmax replaces one example's pair scores ab with their softmax
+// over the pairs whose fields are both unmasked in fmask (one value per
+// field), and the other pairs' with 0.
+func (l *AFMInteraction) maskedSoftmax(ab, fmask []float32) {
+	kept := l.kept[:0]
+	for p, s := range ab {
+		if fmask[l.pi[p]] != 0 && fmask[l.pj[p]] != 0 {
+			kept = append(kept, s)
+		}
+	}
+	if len(kept) == len(ab) {
+		softmaxInPlace(ab)
+		return
+	}
+	softmaxInPlace(kept)
+	q := 0
+	for p := range ab {
+		if fmask[l.pi[p]] != 0 && fmask[l.pj[p]] != 0 {
+			ab[p] = kept[q]
+			q++
+		} else {
+			ab[p] = 0
+		}
+	}
 }
 
 // fillMask draws an inverted-dropout mask: 0 with probability rate, else
@@ -207,7 +259,8 @@ func (l *AFMInteraction) keep(bits uint64) float32 {
 // Backward takes dL/dy (n×1), accumulates the gradients of W, b, h and p,
 // and returns dL/de (n×F×k). The pair products get gradient from both the
 // pooling and the attention network; the softmax backward is
-// ds = a ⊙ (da − ⟨a, da⟩) per example.
+// ds = a ⊙ (da − ⟨a, da⟩) per example, which is 0 at a masked pair
+// (a = 0), so that masked pairs pass no gradient.
 func (l *AFMInteraction) Backward(dy []float32) []float32 {
 	n, F, k, t, P := l.n, l.Fields, l.Dim, l.AttnDim, len(l.pi)
 	dy = checkInteractionGrad("AFMInteraction", dy, n)
