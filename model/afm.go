@@ -17,10 +17,10 @@ import (
 // DNN sits on top. The attention weights of the last Forward are readable
 // through Attention and Pair, to explain a prediction.
 //
-// Padding: a padded slot's pairs are zero vectors, so they add nothing to
-// the pooled sum, but nn.AFMInteraction has no mask and they still take a
-// share of the softmax; the paper's softmax runs over the non-zero features
-// only. With no padded slot the two agree.
+// Padding: the pairs of a padded slot (id 0) are masked: their attention
+// weight is exactly 0 and the softmax runs over the row's other pairs, as
+// the paper's runs over the non-zero features only. A row with fewer than
+// two unpadded slots has no pair and its pairwise term is 0.
 //
 // Regularization is L2 on the attention W only, as the paper applies it:
 // Backward adds the gradient attention_l2·W of (attention_l2/2)·‖W‖² once
@@ -38,6 +38,7 @@ type AFM struct {
 	base *fmBase
 	att  *nn.AFMInteraction
 	cfg  AFMConfig
+	mask []float32 // n×F: 0 at padded slots, 1 elsewhere
 }
 
 // AFMConfig holds AFM's hyper-parameters.
@@ -90,14 +91,22 @@ func NewAFM(env Env, cfg AFMConfig) (*AFM, error) {
 	}
 	return &AFM{
 		base: base, cfg: cfg,
-		att: nn.NewAFMInteraction("afm", base.fields, base.dim, cfg.AttentionDim, env.MaxBatch, cfg.Dropout, rng),
+		att:  nn.NewAFMInteraction("afm", base.fields, base.dim, cfg.AttentionDim, env.MaxBatch, cfg.Dropout, rng),
+		mask: make([]float32, env.MaxBatch*base.fields),
 	}, nil
 }
 
 // Forward returns the logits of b.
 func (m *AFM) Forward(b *Batch) []float32 {
 	first, e := m.base.forward(b)
-	return m.base.logits(first, m.att.Forward(e, b.N))
+	mask := m.mask[:b.N*m.base.fields]
+	for i, id := range b.IDs[:len(mask)] {
+		mask[i] = 0
+		if id != 0 {
+			mask[i] = 1
+		}
+	}
+	return m.base.logits(first, m.att.ForwardMasked(e, mask, b.N))
 }
 
 // Backward accumulates the gradients of every parameter, the attention
@@ -127,8 +136,9 @@ func (m *AFM) SetTraining(training bool) { m.att.SetTraining(training) }
 func (m *AFM) Reseed(seed uint64) { m.att.ReseedDropout(seed) }
 
 // Attention returns the attention weights a_ij of the last Forward, n rows
-// of pairs values each summing to 1, and pairs = F(F−1)/2; Pair maps a
-// column to its fields. The slice is the model's, valid until the next
+// of pairs values, and pairs = F(F−1)/2; Pair maps a column to its fields.
+// A row's weights sum to 1 over its pairs of unpadded slots and are 0 at
+// the others (all 0 for a row with fewer than two unpadded slots). The slice is the model's, valid until the next
 // Forward.
 func (m *AFM) Attention() (weights []float32, pairs int) {
 	return m.att.Weights(), m.att.NumPairs()

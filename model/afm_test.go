@@ -28,12 +28,16 @@ func TestAFMForwardByHand(t *testing.T) {
 	f, k, tt := len(l.Slots), m.base.dim, m.cfg.AttentionDim
 	W, bias, h, p := m.att.AttW.W, m.att.AttB.W, m.att.AttH.W, m.att.Proj.W
 	for i := range b.N {
-		// a'_ij = hᵀ ReLU(W(v_i ⊙ v_j) x_i x_j + b), softmax, then pᵀ Σ a_ij (…).
+		// a'_ij = hᵀ ReLU(W(v_i ⊙ v_j) x_i x_j + b), softmax over the pairs
+		// of unpadded slots, then pᵀ Σ a_ij (…).
 		var pp [][]float64
 		var score []float64
 		for p1 := range f {
 			e1 := rowEmbedding(m.base.v, b.IDs[i*f+p1], b.Values[i*f+p1])
 			for p2 := p1 + 1; p2 < f; p2++ {
+				if b.IDs[i*f+p1] == 0 || b.IDs[i*f+p2] == 0 {
+					continue
+				}
 				e2 := rowEmbedding(m.base.v, b.IDs[i*f+p2], b.Values[i*f+p2])
 				prod := make([]float64, k)
 				for d := range prod {
@@ -68,28 +72,49 @@ func TestAFMForwardByHand(t *testing.T) {
 	}
 }
 
+// TestAFMAttentionWeights checks that the pairs of a padded slot get weight
+// exactly 0 and the others share a softmax summing to 1, and that a row
+// with one unpadded slot has no pairwise term.
 func TestAFMAttentionWeights(t *testing.T) {
 	l := tinyLayout(4, 1, 4, 3)
 	m := tinyAFM(t, l, AFMConfig{Dropout: 0.5})
 	b := tinyBatch(l, 10, 3)
+	f := len(l.Slots)
+	clear(b.IDs[:f-1]) // row 0: only its numeric slot is left
 	for _, training := range []bool{true, false} {
 		m.SetTraining(training)
-		m.Forward(b)
+		logits := m.Forward(b)
 		w, pairs := m.Attention()
 		if pairs != 10 || len(w) != b.N*pairs {
 			t.Fatalf("%d pairs, %d weights; want 10 pairs of 5 fields for %d rows", pairs, len(w), b.N)
 		}
+		padded := 0
 		for i := range b.N {
 			var s float64
-			for _, a := range w[i*pairs : (i+1)*pairs] {
+			real := 0
+			for q, a := range w[i*pairs : (i+1)*pairs] {
+				if pi, pj := m.Pair(q); b.IDs[i*f+pi] == 0 || b.IDs[i*f+pj] == 0 {
+					if a != 0 {
+						t.Fatalf("row %d: pair (%d, %d) of a padded slot has weight %v, want 0", i, pi, pj, a)
+					}
+					padded++
+					continue
+				}
 				if !(a > 0) {
 					t.Fatalf("row %d: weight %v", i, a)
 				}
 				s += float64(a)
+				real++
 			}
-			if math.Abs(s-1) > 1e-5 {
-				t.Errorf("training %v, row %d: weights sum to %v", training, i, s)
+			if real > 0 && math.Abs(s-1) > 1e-5 {
+				t.Errorf("training %v, row %d: weights of the %d unpadded pairs sum to %v", training, i, real, s)
 			}
+		}
+		if padded <= pairs {
+			t.Fatalf("%d padded pairs besides row 0's: the batch tests no padding", padded-pairs)
+		}
+		if want := firstOrder(m.base.lin, b, 0); !closeTo(float64(logits[0]), want, 1e-6) {
+			t.Errorf("row 0 (one unpadded slot): logit %v, want the first-order term %v", logits[0], want)
 		}
 	}
 	q := 0
