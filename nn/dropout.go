@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -79,6 +80,11 @@ func (d *Dropout) Forward(x []float32, n int) []float32 {
 		return y
 	}
 	mask := d.mask[:m]
+	// Branch-free: a random keep/drop decision defeats the branch
+	// predictor, and mispredictions cost more than the generator.
+	// low < threshold (both < 2^32) exactly when low − threshold wraps,
+	// setting bit 63; keep is then all zeros, else all ones.
+	scale := math.Float32bits(d.scale)
 	var bits uint64
 	for i := range mask {
 		if i&1 == 0 {
@@ -86,14 +92,9 @@ func (d *Dropout) Forward(x []float32, n int) []float32 {
 		} else {
 			bits >>= 32
 		}
-		if bits&0xffffffff < d.threshold {
-			mask[i] = 0
-		} else {
-			mask[i] = d.scale
-		}
-	}
-	for i, v := range x {
-		y[i] = v * mask[i]
+		keep := uint32((bits&0xffffffff-d.threshold)>>63) - 1
+		mask[i] = math.Float32frombits(scale & keep)
+		y[i] = x[i] * mask[i]
 	}
 	return y
 }

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"text/tabwriter"
 
 	"github.com/recforge/recforge/model"
@@ -18,6 +20,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rf.register(fs)
 	models := fs.String("models", "", "comma-separated model `NAMES` (default: every registered CTR model)")
 	repeats := fs.Int("repeats", 2000, "timed scoring calls per batch size")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -49,6 +52,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer p.Close()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Fprintf(stderr, "%s: %d training rows, batch %d, %d epoch(s), %d thread(s)\n", rf.data, p.Train.Len(), cfg.Train.Batch, cfg.Train.Epochs, rf.threads)
 	res, err := pipeline.Bench(ctx, p, cfg, names, pipeline.BenchOptions{Repeats: *repeats})
 	if err != nil {
