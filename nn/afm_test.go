@@ -117,39 +117,6 @@ func TestAFMUniformAttentionIsMeanOfPairs(t *testing.T) {
 	}
 }
 
-func TestAFMGradients(t *testing.T) {
-	const n, F, k, at = 3, 4, 3, 4
-	for _, rate := range []float64{0, 0.4} {
-		l := newTestAFM(F, k, at, 4, rate)
-		e := randomInput(n*F*k, 1, 65)
-		r := randomInput(n, 1, 66)
-		dy := make([]float32, n)
-		de := make([]float32, len(e))
-		// Every Forward replays the same dropout masks, so that the loss
-		// is a fixed function of the perturbed values.
-		loss := func() float64 {
-			l.ReseedDropout(7)
-			return ProbeLoss(l.Forward(e, n), r)
-		}
-		backward := func() {
-			for _, p := range l.Params() {
-				p.ZeroGrad()
-			}
-			l.ReseedDropout(7)
-			l.Forward(e, n)
-			copy(dy, r)
-			copy(de, l.Backward(dy))
-		}
-		vars := []Var{{Name: "e", X: e, G: de}}
-		for _, p := range l.Params() {
-			vars = append(vars, ParamVar(p))
-		}
-		if err := GradCheck(loss, backward, vars, GradCheckOptions{Eps: 1e-3}); err != nil {
-			t.Fatalf("dropout %v: %v", rate, err)
-		}
-	}
-}
-
 // afmTestMask is an n×F field mask for n = 4, F = 5: example 0 has no
 // padding, 1 one padded field, 2 two, and 3 a single real field, so no
 // unmasked pair.
@@ -222,38 +189,44 @@ func TestAFMMaskedFieldsHaveNoInfluence(t *testing.T) {
 	}
 }
 
-func TestAFMMaskedGradients(t *testing.T) {
+// TestAFMGradients checks every gradient, with and without dropout and a
+// mask, and that masked fields get exactly none.
+func TestAFMGradients(t *testing.T) {
 	const n, F, k, at = 4, 5, 3, 4
-	for _, rate := range []float64{0, 0.4} {
-		l := newTestAFM(F, k, at, n, rate)
-		e := randomInput(n*F*k, 1, 72)
-		r := randomInput(n, 1, 73)
-		dy := make([]float32, n)
-		de := make([]float32, len(e))
-		loss := func() float64 {
-			l.ReseedDropout(7)
-			return ProbeLoss(l.ForwardMasked(e, afmTestMask, n), r)
-		}
-		backward := func() {
-			for _, p := range l.Params() {
-				p.ZeroGrad()
+	for _, mask := range [][]float32{nil, afmTestMask} {
+		for _, rate := range []float64{0, 0.4} {
+			l := newTestAFM(F, k, at, n, rate)
+			e := randomInput(n*F*k, 1, 72)
+			r := randomInput(n, 1, 73)
+			dy := make([]float32, n)
+			de := make([]float32, len(e))
+			// Every Forward replays the same dropout masks, so that the
+			// loss is a fixed function of the perturbed values.
+			loss := func() float64 {
+				l.ReseedDropout(7)
+				return ProbeLoss(l.ForwardMasked(e, mask, n), r)
 			}
-			l.ReseedDropout(7)
-			l.ForwardMasked(e, afmTestMask, n)
-			copy(dy, r)
-			copy(de, l.Backward(dy))
-		}
-		vars := []Var{{Name: "e", X: e, G: de}}
-		for _, p := range l.Params() {
-			vars = append(vars, ParamVar(p))
-		}
-		if err := GradCheck(loss, backward, vars, GradCheckOptions{Eps: 1e-3}); err != nil {
-			t.Fatalf("dropout %v: %v", rate, err)
-		}
-		backward()
-		for i, g := range de {
-			if afmTestMask[i/k] == 0 && g != 0 {
-				t.Fatalf("dropout %v: masked field value %d has gradient %v, want exactly 0", rate, i, g)
+			backward := func() {
+				for _, p := range l.Params() {
+					p.ZeroGrad()
+				}
+				l.ReseedDropout(7)
+				l.ForwardMasked(e, mask, n)
+				copy(dy, r)
+				copy(de, l.Backward(dy))
+			}
+			vars := []Var{{Name: "e", X: e, G: de}}
+			for _, p := range l.Params() {
+				vars = append(vars, ParamVar(p))
+			}
+			if err := GradCheck(loss, backward, vars, GradCheckOptions{Eps: 1e-3}); err != nil {
+				t.Fatalf("mask %v, dropout %v: %v", mask != nil, rate, err)
+			}
+			backward()
+			for i, g := range de {
+				if mask != nil && mask[i/k] == 0 && g != 0 {
+					t.Fatalf("dropout %v: masked field value %d has gradient %v, want exactly 0", rate, i, g)
+				}
 			}
 		}
 	}
