@@ -9,18 +9,21 @@ import (
 
 // openers maps the reader names of Open to their constructors.
 var openers = map[string]func(path string, opts ReadOptions) (Reader, error){
-	"criteo":       func(p string, o ReadOptions) (Reader, error) { return asReader(OpenCriteo(p, o)) },
-	"avazu":        func(p string, o ReadOptions) (Reader, error) { return asReader(OpenAvazu(p, o)) },
-	"csv":          func(p string, o ReadOptions) (Reader, error) { return asReader(OpenCSV(p, o)) },
-	"tsv":          func(p string, o ReadOptions) (Reader, error) { return asReader(OpenTSV(p, o)) },
-	"libfm":        func(p string, o ReadOptions) (Reader, error) { return asReader(OpenLibFM(p, o)) },
-	"libsvm":       func(p string, o ReadOptions) (Reader, error) { return asReader(OpenLibFM(p, o)) },
-	"libffm":       func(p string, o ReadOptions) (Reader, error) { return asReader(OpenLibFFM(p, o)) },
-	"movielens":    func(p string, o ReadOptions) (Reader, error) { return asReader(OpenMovieLens(p, o)) },
-	"ncf-rating":   func(p string, o ReadOptions) (Reader, error) { return asReader(OpenNCFRating(p, o)) },
-	"ncf-negative": func(p string, o ReadOptions) (Reader, error) { return asReader(OpenNCFNegative(p, o)) },
-	"seq":          func(p string, o ReadOptions) (Reader, error) { return asReader(OpenSeq(p, o)) },
-	"parquet":      func(p string, _ ReadOptions) (Reader, error) { return asReader(OpenParquet(p)) },
+	"criteo":        func(p string, o ReadOptions) (Reader, error) { return asReader(OpenCriteo(p, o)) },
+	"avazu":         func(p string, o ReadOptions) (Reader, error) { return asReader(OpenAvazu(p, o)) },
+	"csv":           func(p string, o ReadOptions) (Reader, error) { return asReader(OpenCSV(p, o)) },
+	"tsv":           func(p string, o ReadOptions) (Reader, error) { return asReader(OpenTSV(p, o)) },
+	"libfm":         func(p string, o ReadOptions) (Reader, error) { return asReader(OpenLibFM(p, o)) },
+	"libsvm":        func(p string, o ReadOptions) (Reader, error) { return asReader(OpenLibFM(p, o)) },
+	"libffm":        func(p string, o ReadOptions) (Reader, error) { return asReader(OpenLibFFM(p, o)) },
+	"movielens":     func(p string, o ReadOptions) (Reader, error) { return asReader(OpenMovieLens(p, o)) },
+	"ncf-rating":    func(p string, o ReadOptions) (Reader, error) { return asReader(OpenNCFRating(p, o)) },
+	"ncf-negative":  func(p string, o ReadOptions) (Reader, error) { return asReader(OpenNCFNegative(p, o)) },
+	"seq":           func(p string, o ReadOptions) (Reader, error) { return asReader(OpenSeq(p, o)) },
+	"parquet":       func(p string, _ ReadOptions) (Reader, error) { return asReader(OpenParquet(p)) },
+	"libfm-fields":  func(p string, o ReadOptions) (Reader, error) { return asReader(OpenLibFMFields(p, o)) },
+	"adult":         func(p string, o ReadOptions) (Reader, error) { return asReader(OpenAdult(p, o)) },
+	"movielens-ctr": func(p string, o ReadOptions) (Reader, error) { return asReader(OpenMovieLensCTR(p, o)) },
 }
 
 // generated holds the names of registered readers whose records are a
