@@ -16,12 +16,17 @@ var builtinSchemas embed.FS
 
 // DefaultSchema returns the built-in schema of the source named by spec
 // ("READER:PATH", see data.Open) when its reader's columns are fixed and
-// known: criteo and synthetic:ctr (Criteo's columns), avazu, and MovieLens
-// rating files (u.data, u1.base, ua.test, ratings.dat…). ok is false for
-// readers whose columns vary from file to file (csv, tsv, parquet), for
-// sparse readers (libfm, libsvm, libffm) and for the other MovieLens files
-// (u.item, u.user, movies.dat, users.dat). The error reports a malformed
-// spec or an unknown reader. Each call returns a fresh schema the caller
+// known: criteo and synthetic:ctr (Criteo's columns), avazu, MovieLens
+// rating files (u.data, u1.base, ua.test, ratings.dat…), movielens-ctr (a
+// rating ≥ 4 is a click) and adult (income >50K is the positive class).
+// For libfm-fields it is built from the file's first line, which fixes the
+// fields: a categorical per field f1..fN and a label binarized by
+// click_above 0, which maps both −1/+1 (Frappe) and 0/1 (iPinYou) labels
+// to 0/1. ok is false for readers whose columns vary from file to file
+// (csv, tsv, parquet), for sparse readers (libfm, libsvm, libffm) and for
+// the other MovieLens files (u.item, u.user, movies.dat, users.dat). The
+// error reports a malformed spec, an unknown reader, or a libfm-fields
+// file that cannot be read. Each call returns a fresh schema the caller
 // may edit. Columns a schema leaves undeclared (Avazu's per-row "id",
 // MovieLens's timestamp) are ignored by the encoders.
 func DefaultSchema(spec string) (s *feature.Schema, ok bool, err error) {
@@ -50,6 +55,16 @@ func DefaultSchema(spec string) (s *feature.Schema, ok bool, err error) {
 			return nil, false, nil
 		}
 		name = "movielens"
+	case "movielens-ctr":
+		name = "movielens_ctr"
+	case "adult":
+		name = "adult"
+	case "libfm-fields":
+		s, err := libFMFieldsSchema(spec)
+		if err != nil {
+			return nil, false, err
+		}
+		return s, true, nil
 	default:
 		if !slices.Contains(data.ReaderNames(), reader) {
 			return nil, false, fmt.Errorf("data source %q: unknown reader %q, expected one of %s", spec, reader, strings.Join(data.ReaderNames(), ", "))
@@ -68,4 +83,27 @@ func DefaultSchema(spec string) (s *feature.Schema, ok bool, err error) {
 		s.Name = "synthetic-ctr"
 	}
 	return s, true, nil
+}
+
+// libFMFieldsSchema builds the schema of a libfm-fields source from the
+// number of fields its reader finds on the first line. The reader skips
+// malformed lines to find it, as it would under ReadOptions.SkipBad; read
+// strictly, such a file fails on its first line anyway.
+func libFMFieldsSchema(spec string) (*feature.Schema, error) {
+	r, err := data.Open(spec, data.ReadOptions{SkipBad: true})
+	if err != nil {
+		return nil, err
+	}
+	cols := r.Columns()
+	r.Close()
+	s := &feature.Schema{Name: "libfm-fields", EmbeddingDim: 10}
+	zero := 0.0
+	s.Fields = append(s.Fields, feature.Field{Name: cols[0], Type: feature.Label, ClickAbove: &zero})
+	for _, c := range cols[1:] {
+		s.Fields = append(s.Fields, feature.Field{Name: c, Type: feature.Categorical, MinCount: 1})
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("dataset: built-in schema of %s: %w", spec, err)
+	}
+	return s, nil
 }
