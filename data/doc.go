@@ -5,7 +5,8 @@
 // job of package feature, so that training and serving encode a row the same
 // way.
 //
-// Readers never hold a whole file: they stream line by line, read gzip
+// Readers never hold a whole data file (movielens-ctr keeps the small user
+// and item side tables it joins in memory): they stream line by line, read gzip
 // transparently, and report malformed input as a *ParseError naming the file,
 // line, column and what was expected — or, when asked, skip such rows and
 // count them.
