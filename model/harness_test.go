@@ -3,7 +3,6 @@ package model
 import (
 	"errors"
 	"fmt"
-	"math"
 	"testing"
 
 	"github.com/recforge/recforge/feature"
@@ -135,5 +134,3 @@ func randomize(m Model, std float64, seed uint64) {
 		tb.InitNormal(std, rng)
 	}
 }
-
-func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }

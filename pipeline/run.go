@@ -219,14 +219,10 @@ func runFingerprint(name string, params []byte, tc train.Config, data string) (s
 func drawCurves(path, name string, res *train.Result) error {
 	var xs, loss []float64
 	valid := map[string][]float64{}
-	var names []string
 	for _, e := range res.Epochs {
 		xs = append(xs, float64(e.Epoch))
 		loss = append(loss, e.TrainLoss)
 		for k, v := range e.Valid {
-			if _, ok := valid[k]; !ok {
-				names = append(names, k)
-			}
 			valid[k] = append(valid[k], v)
 		}
 	}
