@@ -2,6 +2,8 @@ package data
 
 import (
 	"math"
+	"os"
+	"slices"
 	"testing"
 )
 
@@ -53,4 +55,30 @@ func TestRegisterGeneratedReader(t *testing.T) {
 		}
 	}()
 	Register("criteo", nil, false)
+}
+
+func TestSourceFiles(t *testing.T) {
+	Register("test-gen2", func(string, ReadOptions) (Reader, error) { return nil, nil }, true)
+	defer func() { delete(openers, "test-gen2"); delete(generated, "test-gen2") }()
+	dir := t.TempDir()
+	ratings := dir + "/u1.base"
+	for _, f := range []string{ratings, dir + "/u.data"} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for spec, want := range map[string][]string{
+		"criteo:x.tsv":             {"x.tsv"},
+		"movielens-ctr:" + ratings: {ratings, dir + "/u.user", dir + "/u.item"},
+		"movielens-ctr:" + dir:     {dir + "/u.data", dir + "/u.user", dir + "/u.item"},
+		"test-gen2:anything":       nil,
+	} {
+		got, err := SourceFiles(spec)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("%s: %v, %v; want %v", spec, got, err, want)
+		}
+	}
+	if _, err := SourceFiles("criteo"); err == nil {
+		t.Error("a spec without a path was accepted")
+	}
 }

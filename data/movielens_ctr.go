@@ -54,20 +54,13 @@ type MovieLensCTRReader struct {
 // them. path is an ML-100K directory (its u.data is read) or a ratings
 // file inside one (u.data, u1.base, ua.test…).
 func OpenMovieLensCTR(path string, opts ReadOptions) (*MovieLensCTRReader, error) {
-	st, err := os.Stat(path)
+	files, err := movieLensCTRFiles(path)
 	if err != nil {
 		return nil, err
 	}
-	dir, ratings := path, filepath.Join(path, "u.data")
-	if !st.IsDir() {
-		dir, ratings = filepath.Dir(path), path
-		switch name := strings.TrimSuffix(filepath.Base(path), ".gz"); name {
-		case "u.user", "u.item", "u.genre", "u.occupation", "u.info":
-			return nil, fmt.Errorf("movielens-ctr: %s is a side file, not ratings: give the ML-100K directory or a ratings file in it (u.data, u1.base, ua.test…)", path)
-		}
-	}
+	ratings := files[0]
 	r := &MovieLensCTRReader{skipper: skipper{skipBad: opts.SkipBad}, cols: make([][]byte, len(MovieLensCTRColumns)),
-		userFile: filepath.Join(dir, "u.user"), itemFile: filepath.Join(dir, "u.item")}
+		userFile: files[1], itemFile: files[2]}
 	strict := ReadOptions{MaxLineBytes: opts.MaxLineBytes}
 	if r.users, err = loadUsers(r.userFile, strict); err != nil {
 		return nil, fmt.Errorf("movielens-ctr: %w", err)
@@ -80,6 +73,24 @@ func OpenMovieLensCTR(path string, opts ReadOptions) (*MovieLensCTRReader, error
 		return nil, err
 	}
 	return r, nil
+}
+
+// movieLensCTRFiles returns the ratings, u.user and u.item files a
+// movielens-ctr path reads.
+func movieLensCTRFiles(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	dir, ratings := path, filepath.Join(path, "u.data")
+	if !st.IsDir() {
+		dir, ratings = filepath.Dir(path), path
+		switch name := strings.TrimSuffix(filepath.Base(path), ".gz"); name {
+		case "u.user", "u.item", "u.genre", "u.occupation", "u.info":
+			return nil, fmt.Errorf("movielens-ctr: %s is a side file, not ratings: give the ML-100K directory or a ratings file in it (u.data, u1.base, ua.test…)", path)
+		}
+	}
+	return []string{ratings, filepath.Join(dir, "u.user"), filepath.Join(dir, "u.item")}, nil
 }
 
 // loadUsers reads u.user into memory, keyed by user id.

@@ -46,6 +46,30 @@ func Register(name string, open Opener, isGenerated bool) {
 	generated[name] = isGenerated
 }
 
+// sourceFiles lists, for readers that read more than the file named in
+// their spec, every file a spec reads.
+var sourceFiles = map[string]func(path string) ([]string, error){
+	"movielens-ctr": movieLensCTRFiles,
+}
+
+// SourceFiles returns the files the source named by spec reads, so that a
+// cache of it can tell when any of them changed: the spec's path, or for
+// movielens-ctr the ratings file and the user and item tables it joins.
+// A generated source reads none.
+func SourceFiles(spec string) ([]string, error) {
+	name, path, ok := strings.Cut(spec, ":")
+	if !ok || path == "" {
+		return nil, fmt.Errorf("data source %q: expected READER:PATH", spec)
+	}
+	if generated[name] {
+		return nil, nil
+	}
+	if f, ok := sourceFiles[name]; ok {
+		return f(path)
+	}
+	return []string{path}, nil
+}
+
 // Generated reports whether spec names a registered generated reader.
 func Generated(spec string) bool {
 	name, _, _ := strings.Cut(spec, ":")

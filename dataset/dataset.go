@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/data/cache"
@@ -117,16 +116,19 @@ func columns(enc *feature.Encoders) []cache.Column {
 // from the same source file (path, size, modification time) with the same
 // encoders; otherwise it is rebuilt. rebuilt says which happened.
 func Build(spec string, enc *feature.Encoders, cachePath string, opts Options) (d *Dataset, rebuilt bool, err error) {
-	_, path, _ := strings.Cut(spec, ":")
+	// A generated source is a pure function of its spec; files are
+	// identified by path, size and modification time.
+	files, err := data.SourceFiles(spec)
+	if err != nil {
+		return nil, false, err
+	}
 	var ident []byte
-	if !data.Generated(spec) {
-		// A generated source is a pure function of its spec; a file is
-		// identified by its path, size and modification time.
-		id, err := cache.FileIdentity(path)
+	for _, f := range files {
+		id, err := cache.FileIdentity(f)
 		if err != nil {
 			return nil, false, err
 		}
-		ident = id
+		ident = append(ident, id...)
 	}
 	encJSON, err := json.Marshal(enc)
 	if err != nil {

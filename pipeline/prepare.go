@@ -155,9 +155,9 @@ func Prepare(cfg *Config, in Inputs) (*Prepared, error) {
 		p.sets = append(p.sets, d)
 		p.Skipped += d.Skipped
 		fmt.Fprintf(fp, "%s\x00", spec)
-		if !data.Generated(spec) {
-			_, path, _ := strings.Cut(spec, ":")
-			if id, err := cache.FileIdentity(path); err == nil {
+		files, _ := data.SourceFiles(spec)
+		for _, f := range files {
+			if id, err := cache.FileIdentity(f); err == nil {
 				fp.Write(id)
 			}
 		}
