@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/recforge/recforge/model"
 )
 
 func TestModelsSectionOverridesPerModel(t *testing.T) {
@@ -35,5 +37,25 @@ func TestModelsSectionOverridesPerModel(t *testing.T) {
 	os.WriteFile(bad, []byte("models:\n  lr: {optimizer: {rule: lion, lr: 1}}\n"), 0o644)
 	if _, err := LoadConfig(bad); err == nil {
 		t.Error("an invalid per-model optimizer was accepted")
+	}
+}
+
+// The zoo's committed configurations load and name registered models.
+func TestZooConfigsLoad(t *testing.T) {
+	files, _ := filepath.Glob("../configs/zoo/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no configs/zoo files")
+	}
+	for _, f := range files {
+		c, err := LoadConfig(f)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		for name := range c.Models {
+			if _, ok := model.Lookup(name); !ok {
+				t.Errorf("%s: unknown model %q", f, name)
+			}
+		}
 	}
 }
