@@ -79,24 +79,38 @@ func Demo(ctx context.Context, opt DemoOptions) (*Leaderboard, *Prepared, error)
 		p.Close()
 		return nil, nil, err
 	}
-	g, rows, err := synth.ParseCTRSpec(strings.TrimPrefix(spec, "synthetic:"))
+	refs, err := SyntheticReferences(spec, opt.Seed)
 	if err != nil {
 		p.Close()
 		return nil, nil, err
 	}
-	split, err := data.NewHashSplit(defaultSplit, opt.Seed)
+	lb.References = refs
+	return lb, p, nil
+}
+
+// SyntheticReferences returns the truth of a synthetic CTR spec's test
+// part under the default 8:1:1 split with seed: the oracle AUC of the true
+// probabilities (the best any model can expect) and of the first-order
+// logit (what an additive model such as LR can approach).
+func SyntheticReferences(spec string, seed uint64) ([]Reference, error) {
+	path, ok := strings.CutPrefix(spec, "synthetic:")
+	if !ok {
+		return nil, fmt.Errorf("%s is not a synthetic spec", spec)
+	}
+	g, rows, err := synth.ParseCTRSpec(path)
 	if err != nil {
-		p.Close()
-		return nil, nil, err
+		return nil, err
+	}
+	split, err := data.NewHashSplit(defaultSplit, seed)
+	if err != nil {
+		return nil, err
 	}
 	o, err := g.OracleOf(rows, func(i int) bool { return split.Part(int64(i)) == 2 })
 	if err != nil {
-		p.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	lb.References = []Reference{
+	return []Reference{
 		{Name: "oracle (true probabilities)", Metric: "auc", Value: o.AUC},
 		{Name: "first-order oracle", Metric: "auc", Value: o.FirstOrderAUC},
-	}
-	return lb, p, nil
+	}, nil
 }

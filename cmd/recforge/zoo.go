@@ -59,6 +59,12 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return err
 	}
+	if strings.HasPrefix(rf.data, "synthetic:") && rf.valid == "" && rf.test == "" && len(cfg.Data.Split) == 0 {
+		// Generated data knows its truth: show the oracle beside the models.
+		if lb.References, err = pipeline.SyntheticReferences(rf.data, cfg.Train.Seed); err != nil {
+			return err
+		}
+	}
 	return finishBoard(lb, *out, stdout)
 }
 
