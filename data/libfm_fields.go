@@ -82,14 +82,8 @@ func (r *LibFMFieldsReader) Next(rec *Record) error {
 func (r *LibFMFieldsReader) parse(line []byte) error {
 	cols := r.cols[:0]
 	for len(line) > 0 {
-		i := bytes.IndexAny(line, " \t")
-		tok := line
-		if i >= 0 {
-			tok, line = line[:i], line[i+1:]
-		} else {
-			line = nil
-		}
-		if len(tok) == 0 {
+		var tok []byte
+		if tok, line = nextToken(line); len(tok) == 0 {
 			continue // runs of separators
 		}
 		col := len(cols) + 1

@@ -73,14 +73,8 @@ func (r *SparseReader) Next(rec *Record) error {
 func (r *SparseReader) parse(line []byte) error {
 	cols := r.cols[:0]
 	for len(line) > 0 {
-		i := bytes.IndexAny(line, " \t")
-		tok := line
-		if i >= 0 {
-			tok, line = line[:i], line[i+1:]
-		} else {
-			line = nil
-		}
-		if len(tok) == 0 {
+		var tok []byte
+		if tok, line = nextToken(line); len(tok) == 0 {
 			continue // runs of separators
 		}
 		col := len(cols) + 1
@@ -133,4 +127,13 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// nextToken splits the first space- or TAB-separated token off line; the
+// token is empty where separators run together.
+func nextToken(line []byte) (tok, rest []byte) {
+	if i := bytes.IndexAny(line, " \t"); i >= 0 {
+		return line[:i], line[i+1:]
+	}
+	return line, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,50 +18,34 @@ import (
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("eval", "eval --artifact DIR --data SPEC", stderr)
-	dir := fs.String("artifact", "", "artifact `DIR` (a training run's DIR/model)")
-	spec := fs.String("data", "", "labeled data `SPEC` (READER:PATH)")
-	batch := fs.Int("batch", 1024, "scoring batch size")
-	skipBad := fs.Bool("skip-bad", false, "skip and count malformed records instead of failing")
+	var af artifactFlags
+	af.register(fs, "labeled data `SPEC` (READER:PATH)", "skip and count malformed records instead of failing")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return missing(fs, "artifact")
-	}
-	if *spec == "" {
-		return missing(fs, "data")
-	}
-	l, err := pipeline.Load(*dir, *batch)
+	l, err := af.load(fs)
 	if err != nil {
 		return err
 	}
-	rep, err := l.Evaluate(*spec, data.ReadOptions{SkipBad: *skipBad}, metric.ProtocolHoldout)
+	rep, err := l.Evaluate(af.spec, data.ReadOptions{SkipBad: af.skipBad}, metric.ProtocolHoldout)
 	if err != nil {
 		return err
 	}
 	return writeJSONLine(stdout, map[string]any{
-		"model": l.Manifest.Model, "data": *spec, "protocol": rep.Protocol, "metrics": rep.Metrics, "artifact": *dir,
+		"model": l.Manifest.Model, "data": af.spec, "protocol": rep.Protocol, "metrics": rep.Metrics, "artifact": af.dir,
 	})
 }
 
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("predict", "predict --artifact DIR --data SPEC [--output FILE]", stderr)
-	dir := fs.String("artifact", "", "artifact `DIR`")
-	spec := fs.String("data", "", "data `SPEC` (READER:PATH); a label column is not needed")
+	var af artifactFlags
+	af.register(fs, "data `SPEC` (READER:PATH); a label column is not needed", "skip malformed records (their scores are left out)")
 	output := fs.String("output", "", "write the scores to `FILE` instead of stdout")
 	overwrite := fs.Bool("overwrite", false, "replace an existing --output file")
-	batch := fs.Int("batch", 1024, "scoring batch size")
-	skipBad := fs.Bool("skip-bad", false, "skip malformed records (their scores are left out)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return missing(fs, "artifact")
-	}
-	if *spec == "" {
-		return missing(fs, "data")
-	}
-	l, err := pipeline.Load(*dir, *batch)
+	l, err := af.load(fs)
 	if err != nil {
 		return err
 	}
@@ -79,7 +64,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	w := bufio.NewWriter(dst)
 	var buf []byte
 	rows := 0
-	skipped, err := l.Score(*spec, data.ReadOptions{SkipBad: *skipBad}, func(scores, _ []float32, _ []int64) error {
+	skipped, err := l.Score(af.spec, data.ReadOptions{SkipBad: af.skipBad}, func(scores, _ []float32, _ []int64) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -114,4 +99,30 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr)
 	}
 	return nil
+}
+
+// artifactFlags are the flags of the commands that score data with an
+// artifact.
+type artifactFlags struct {
+	dir, spec string
+	batch     int
+	skipBad   bool
+}
+
+func (a *artifactFlags) register(fs *flag.FlagSet, dataUsage, skipUsage string) {
+	fs.StringVar(&a.dir, "artifact", "", "artifact `DIR` (a training run's DIR/model)")
+	fs.StringVar(&a.spec, "data", "", dataUsage)
+	fs.IntVar(&a.batch, "batch", 1024, "scoring batch size")
+	fs.BoolVar(&a.skipBad, "skip-bad", false, skipUsage)
+}
+
+// load checks the required flags and loads the artifact.
+func (a *artifactFlags) load(fs *flag.FlagSet) (*pipeline.Loaded, error) {
+	if a.dir == "" {
+		return nil, missing(fs, "artifact")
+	}
+	if a.spec == "" {
+		return nil, missing(fs, "data")
+	}
+	return pipeline.Load(a.dir, a.batch)
 }
