@@ -222,7 +222,8 @@ func TestVocabJSONKeepsInvalidUTF8(t *testing.T) {
 
 func TestUnmarshalRejectsBadEncoders(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{`{"version":2}`, "format version 2"},
+		{`{"version":3}`, "format version 3"},
+		{`{"version":0}`, "format version 0"},
 		{`{"version":1,"schema":{"fields":[{"name":"a","type":"categorical"}]},"vocabs":{}}`, `no vocabulary for table "a"`},
 		{`{"version":1,"schema":{"fields":[{"name":"a","type":"categorical"}]},"vocabs":{"a":{"tokens":["x","x"]}}}`, `token "x" appears twice`},
 		{`{"version":1,"schema":{"fields":[{"name":"a","type":"numeric","normalizer":"standardize"}]}}`, `no statistics for numeric field "a"`},

@@ -7,8 +7,11 @@ import (
 	"slices"
 )
 
-// FormatVersion is the version of the encoders' serialized form.
-const FormatVersion = 1
+// FormatVersion is the version of the encoders' serialized form. Version
+// 2 added the label options click_above and positive; a build that reads
+// only version 1 would drop them silently, so it must refuse instead.
+// Version 1 encoders read as ever.
+const FormatVersion = 2
 
 // Encoders are the fitted state of a schema: its vocabularies and numeric
 // statistics, and the id layout they imply. They serialize to JSON (see
@@ -194,8 +197,8 @@ func (e *Encoders) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &in); err != nil {
 		return fmt.Errorf("feature: encoders: %w", err)
 	}
-	if in.Version != FormatVersion {
-		return fmt.Errorf("feature: encoders format version %d, this build reads %d", in.Version, FormatVersion)
+	if in.Version < 1 || in.Version > FormatVersion {
+		return fmt.Errorf("feature: encoders format version %d, this build reads versions 1 to %d", in.Version, FormatVersion)
 	}
 	for name, v := range in.Vocabs {
 		if v == nil {

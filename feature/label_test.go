@@ -223,3 +223,20 @@ func TestPositiveLabelAllocatesNothing(t *testing.T) {
 		t.Errorf("Encode allocates %v times per call", allocs)
 	}
 }
+
+// Encoders written today carry format version 2, so a build that knows
+// only version 1 (and would drop the label options) refuses them.
+func TestEncodersWriteVersion2(t *testing.T) {
+	s, err := ParseSchema([]byte("fields:\n  - {name: y, type: label, click_above: 0}\n  - {name: a, type: categorical, hash_buckets: 4}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := NewEncoders(s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(enc)
+	if err != nil || !bytes.HasPrefix(b, []byte(`{"version":2,`)) {
+		t.Fatalf("encoders JSON %.40s…, %v", b, err)
+	}
+}
