@@ -128,7 +128,10 @@ type LabelStats struct {
 	Mean    float64 `json:"mean"`
 	// Binary is true when every label is 0 or 1, or every label is -1 or
 	// 1; Positives then counts the 1s and PositiveRate is Positives/Values.
-	Binary       bool    `json:"binary"`
+	Binary bool `json:"binary"`
+	// Binarized is true when the built-in schema's label option
+	// (click_above or positive) made the label binary.
+	Binarized    bool    `json:"binarized,omitempty"`
 	Positives    int64   `json:"positives"`
 	PositiveRate float64 `json:"positive_rate"`
 }
@@ -191,6 +194,7 @@ func Inspect(spec string, opts InspectOptions) (*Inspection, error) {
 		return ins, nil
 	}
 	labelCol := -1
+	var labelField *feature.Field
 	cols := r.Columns()
 	if hasBuiltin {
 		for _, f := range builtin.Fields {
@@ -200,12 +204,13 @@ func Inspect(spec string, opts InspectOptions) (*Inspection, error) {
 					c = f.Name
 				}
 				labelCol = slices.Index(cols, c)
+				labelField = &f
 			}
 		}
 	} else {
 		labelCol = findLabel(cols)
 	}
-	if err := inspectDense(r, labelCol, opts, ins); err != nil {
+	if err := inspectDense(r, labelCol, labelField, opts, ins); err != nil {
 		return nil, err
 	}
 	if hasBuiltin {
@@ -267,13 +272,13 @@ func readRecords(r data.Reader, opts InspectOptions, ins *Inspection, fn func(re
 }
 
 // inspectDense fills ins from a reader of named columns.
-func inspectDense(r data.Reader, labelCol int, opts InspectOptions, ins *Inspection) error {
+func inspectDense(r data.Reader, labelCol int, labelField *feature.Field, opts InspectOptions, ins *Inspection) error {
 	names := r.Columns()
 	trackers := make([]*tracker, len(names))
 	for i := range trackers {
 		trackers[i] = newTracker(opts.MaxDistinct)
 	}
-	var lab labelTracker
+	lab := labelTracker{field: labelField}
 	err := readRecords(r, opts, ins, func(rec *data.Record) error {
 		if len(rec.Cols) != len(names) {
 			return &data.ParseError{File: rec.File, Line: rec.Line,
@@ -475,6 +480,10 @@ func (t *tracker) stats(name string, top int) ColumnStats {
 
 // labelTracker accumulates the label's statistics.
 type labelTracker struct {
+	// field, when it binarizes the label (click_above, positive), is the
+	// built-in schema's label: labels are counted as the encoders read them.
+	field                  *feature.Field
+	binarized, positives   int64
 	values                 int64
 	zeros, ones, minusOnes int64
 	mean                   meanAcc
@@ -486,7 +495,20 @@ func (l *labelTracker) observe(v []byte) {
 		return
 	}
 	l.values++
+	if f := l.field; f != nil && len(f.Positive) > 0 {
+		l.binarized++
+		if slices.Contains(f.Positive, string(v)) {
+			l.positives++
+		}
+		return
+	}
 	x, ok := parseNumber(v)
+	if f := l.field; f != nil && f.ClickAbove != nil && ok {
+		l.binarized++
+		if x > *f.ClickAbove {
+			l.positives++
+		}
+	}
 	if !ok {
 		l.nonNumeric = true
 		return
@@ -504,6 +526,16 @@ func (l *labelTracker) observe(v []byte) {
 
 func (l *labelTracker) stats(column string) *LabelStats {
 	s := &LabelStats{Column: column, Values: l.values, Numeric: !l.nonNumeric && l.values > 0}
+	if l.binarized > 0 && l.binarized == l.values {
+		// The schema's label option decides what a click is.
+		s.Binary, s.Binarized = true, true
+		s.Positives = l.positives
+		s.PositiveRate = float64(l.positives) / float64(l.values)
+		if s.Numeric {
+			s.Mean = l.mean.value()
+		}
+		return s
+	}
 	if !s.Numeric {
 		return s
 	}

@@ -105,6 +105,8 @@ func labelLine(l *LabelStats) string {
 	switch {
 	case l.Values == 0:
 		return fmt.Sprintf("%s: no values", l.Column)
+	case l.Binarized:
+		return fmt.Sprintf("%s: %d positive of %d (rate %.4f) as the built-in schema's label option reads it", l.Column, l.Positives, l.Values, l.PositiveRate)
 	case !l.Numeric:
 		return fmt.Sprintf("%s: not numeric", l.Column)
 	case l.Binary:
