@@ -80,35 +80,25 @@ func (r *LibFMFieldsReader) Next(rec *Record) error {
 // parse splits line into the label and the tokens' indices, checking
 // every token and, once the first line has fixed it, the token count.
 func (r *LibFMFieldsReader) parse(line []byte) error {
-	cols := r.cols[:0]
-	for len(line) > 0 {
-		var tok []byte
-		if tok, line = nextToken(line); len(tok) == 0 {
-			continue // runs of separators
-		}
-		col := len(cols) + 1
-		if col == 1 {
-			if !finiteNumber(tok) {
-				return r.errAt(col, "label", "expected a numeric label, found "+quoteBytes(tok))
-			}
-			cols = append(cols, tok)
-			continue
-		}
+	cols, col, field, msg := splitSparse(line, r.cols[:0], func(col int, tok []byte) ([]byte, string, string) {
 		field := ""
 		if r.n > 0 && col-1 <= r.n {
 			field = r.columns[col-1]
 		}
 		idx, val, ok := bytes.Cut(tok, []byte{':'})
 		if !ok {
-			return r.errAt(col, field, "expected index:1, found "+quoteBytes(tok))
+			return nil, field, "expected index:1, found " + quoteBytes(tok)
 		}
 		if v, ok := parseInt(idx); !ok || v < 0 || idx[0] == '+' {
-			return r.errAt(col, field, "expected index:1 with a non-negative integer index, found "+quoteBytes(tok))
+			return nil, field, "expected index:1 with a non-negative integer index, found " + quoteBytes(tok)
 		}
 		if !one(val) {
-			return r.errAt(col, field, "expected one-hot value 1, found "+quoteBytes(tok))
+			return nil, field, "expected one-hot value 1, found " + quoteBytes(tok)
 		}
-		cols = append(cols, idx)
+		return idx, "", ""
+	})
+	if msg != "" {
+		return r.errAt(col, field, msg)
 	}
 	if len(cols) < 2 {
 		return r.errAt(len(cols)+1, "", "expected a label followed by one index:1 token per field")

@@ -71,21 +71,11 @@ func (r *SparseReader) Next(rec *Record) error {
 }
 
 func (r *SparseReader) parse(line []byte) error {
-	cols := r.cols[:0]
-	for len(line) > 0 {
-		var tok []byte
-		if tok, line = nextToken(line); len(tok) == 0 {
-			continue // runs of separators
-		}
-		col := len(cols) + 1
-		if col == 1 {
-			if !finiteNumber(tok) {
-				return r.errAt(col, "label", "expected a numeric label, found "+quoteBytes(tok))
-			}
-		} else if msg := r.checkToken(tok); msg != "" {
-			return r.errAt(col, "", msg)
-		}
-		cols = append(cols, tok)
+	cols, col, field, msg := splitSparse(line, r.cols[:0], func(_ int, tok []byte) ([]byte, string, string) {
+		return tok, "", r.checkToken(tok)
+	})
+	if msg != "" {
+		return r.errAt(col, field, msg)
 	}
 	if len(cols) == 0 {
 		return r.errAt(1, "label", "missing label")
@@ -136,4 +126,31 @@ func nextToken(line []byte) (tok, rest []byte) {
 		return line[:i], line[i+1:]
 	}
 	return line, nil
+}
+
+// splitSparse splits a libFM-style line into dst: first the label, which
+// must be a finite number, then each feature token as check keeps it. On
+// a bad token it returns the token's 1-based column, field and message.
+func splitSparse(line []byte, dst [][]byte, check func(col int, tok []byte) (keep []byte, field, msg string)) (cols [][]byte, col int, field, msg string) {
+	cols = dst
+	for len(line) > 0 {
+		var tok []byte
+		if tok, line = nextToken(line); len(tok) == 0 {
+			continue // runs of separators
+		}
+		col = len(cols) + 1
+		if col == 1 {
+			if !finiteNumber(tok) {
+				return cols, col, "label", "expected a numeric label, found " + quoteBytes(tok)
+			}
+			cols = append(cols, tok)
+			continue
+		}
+		keep, field, msg := check(col, tok)
+		if msg != "" {
+			return cols, col, field, msg
+		}
+		cols = append(cols, keep)
+	}
+	return cols, 0, "", ""
 }
