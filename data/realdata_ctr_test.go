@@ -3,6 +3,8 @@ package data
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/recforge/recforge/internal/shareddata"
 )
 
 // Row counts and label counts below are the READMEs' in ../shared/data.
@@ -19,7 +21,7 @@ func TestRealLibFMFields(t *testing.T) {
 		{"ipinyou-fnn", "train.fm.txt", 16, 26773, 255, "1"},
 		{"ipinyou-fnn", "test.fm.txt", 16, 21150, 50, "1"},
 	} {
-		spec := "libfm-fields:" + filepath.Join(sharedData(t, c.dir), c.file)
+		spec := "libfm-fields:" + filepath.Join(shareddata.Dir(t, c.dir), c.file)
 		r := mustOpen(t, spec, ReadOptions{})
 		if n := len(r.Columns()); n != c.fields+1 {
 			t.Errorf("%s: %d columns, want label + %d fields", c.file, n, c.fields)
@@ -33,7 +35,7 @@ func TestRealLibFMFields(t *testing.T) {
 }
 
 func TestRealAdult(t *testing.T) {
-	dir := sharedData(t, "adult-census")
+	dir := shareddata.Dir(t, "adult-census")
 	for _, c := range []struct {
 		file                   string
 		rows, pos, withMissing int
@@ -59,7 +61,7 @@ func TestRealAdult(t *testing.T) {
 }
 
 func TestRealMovieLensCTR(t *testing.T) {
-	dir := sharedData(t, "ml-100k")
+	dir := shareddata.Dir(t, "ml-100k")
 	for _, c := range []struct {
 		spec       string
 		rows, like int // like: ratings ≥ 4

@@ -4,36 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// sharedData returns the shared dataset directory, ../shared/data from the
-// module root, skipping the test when it is absent.
-func sharedData(t *testing.T, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data %s absent (%v): real-data checks skipped", p, err)
-	}
-	return p
-}
+	"github.com/recforge/recforge/internal/shareddata"
+)
 
 // each reads every record of r, calling fn on it, and closes r.
 func each(t *testing.T, r Reader, fn func(rec *Record)) int {
@@ -81,7 +57,7 @@ func countLabels(t *testing.T, spec string, col int, pos ...string) (rows, posit
 }
 
 func TestRealCriteo(t *testing.T) {
-	dir := sharedData(t, "criteo-8k")
+	dir := shareddata.Dir(t, "criteo-8k")
 	for _, c := range []struct {
 		file         string
 		rows, clicks int
@@ -124,14 +100,14 @@ func TestRealCriteo(t *testing.T) {
 		}
 	}
 	// The DeepCTR fixture: comma-separated, with a header, 200 rows.
-	fix := filepath.Join(sharedData(t, "fixtures"), "deepctr", "criteo_sample.txt")
+	fix := filepath.Join(shareddata.Dir(t, "fixtures"), "deepctr", "criteo_sample.txt")
 	if rows, _ := countLabels(t, "criteo:"+fix, 0, "1"); rows != 200 {
 		t.Errorf("criteo_sample.txt: %d rows, want 200", rows)
 	}
 }
 
 func TestRealAvazu(t *testing.T) {
-	dir := sharedData(t, "avazu-9k")
+	dir := shareddata.Dir(t, "avazu-9k")
 	for _, c := range []struct {
 		file         string
 		rows, clicks int
@@ -141,7 +117,7 @@ func TestRealAvazu(t *testing.T) {
 			t.Errorf("%s: %d rows, %d clicks; README says %d, %d", c.file, rows, clicks, c.rows, c.clicks)
 		}
 	}
-	fix := filepath.Join(sharedData(t, "fixtures"), "deepctr", "avazu_sample.txt")
+	fix := filepath.Join(shareddata.Dir(t, "fixtures"), "deepctr", "avazu_sample.txt")
 	if rows, _ := countLabels(t, "avazu:"+fix, 1, "1"); rows != 100 {
 		t.Errorf("avazu_sample.txt: %d rows, want 100", rows)
 	}
@@ -171,7 +147,7 @@ func sparseStats(t *testing.T, spec, pos string) (rows, positives, perRow, maxId
 }
 
 func TestRealLibFM(t *testing.T) {
-	frappe := sharedData(t, "frappe-nfm")
+	frappe := shareddata.Dir(t, "frappe-nfm")
 	for _, c := range []struct {
 		file                    string
 		rows, pos, perRow, maxI int
@@ -182,7 +158,7 @@ func TestRealLibFM(t *testing.T) {
 				c.file, rows, pos, per, maxI, c.rows, c.pos, c.perRow, c.maxI)
 		}
 	}
-	ipinyou := sharedData(t, "ipinyou-fnn")
+	ipinyou := shareddata.Dir(t, "ipinyou-fnn")
 	for _, c := range []struct {
 		file      string
 		rows, pos int
@@ -196,7 +172,7 @@ func TestRealLibFM(t *testing.T) {
 }
 
 func TestRealMovieLens(t *testing.T) {
-	dir := sharedData(t, "ml-100k")
+	dir := shareddata.Dir(t, "ml-100k")
 	hist := map[string]int{}
 	users, items := map[string]bool{}, map[string]bool{}
 	minT, maxT := int64(1<<62), int64(0)
@@ -235,7 +211,7 @@ func TestRealMovieLens(t *testing.T) {
 }
 
 func TestRealNCF(t *testing.T) {
-	dir := sharedData(t, "ncf-loo")
+	dir := shareddata.Dir(t, "ncf-loo")
 	for _, c := range []struct {
 		name        string
 		users, rows int
@@ -281,11 +257,11 @@ func seqStats(t *testing.T, path string) (users, total, longest int) {
 }
 
 func TestRealSequences(t *testing.T) {
-	video := filepath.Join(sharedData(t, "amazon-video-seq"), "Video.txt")
+	video := filepath.Join(shareddata.Dir(t, "amazon-video-seq"), "Video.txt")
 	if users, total, longest := seqStats(t, video); users != 31013 || total != 287107 || longest != 860 {
 		t.Errorf("Video.txt: %d users, %d interactions, longest %d; README says 31013, 287107, 860", users, total, longest)
 	}
-	ml := sharedData(t, "ml-1m-implicit-m1")
+	ml := shareddata.Dir(t, "ml-1m-implicit-m1")
 	if users, total, _ := seqStats(t, filepath.Join(ml, "train.txt")); users != 6022 || total != 796244 {
 		t.Errorf("ml-1m train.txt: %d users, %d interactions; README says 6022, 796244", users, total)
 	}
@@ -295,7 +271,7 @@ func TestRealSequences(t *testing.T) {
 }
 
 func TestRealAdultCSV(t *testing.T) {
-	dir := sharedData(t, "adult-census")
+	dir := shareddata.Dir(t, "adult-census")
 	cols := []string{"age", "workclass", "fnlwgt", "education", "education_num", "marital_status", "occupation",
 		"relationship", "race", "gender", "capital_gain", "capital_loss", "hours_per_week", "native_country", "income_bracket"}
 	opts := ReadOptions{Columns: cols, TrimSpace: true}

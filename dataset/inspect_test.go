@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recforge/recforge/internal/shareddata"
+
 	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/feature"
 )
@@ -541,7 +543,7 @@ func TestInspectBadSpec(t *testing.T) {
 // An inspection reads the real files it is meant for; skipped when the
 // shared data are absent.
 func TestInspectRealData(t *testing.T) {
-	root := sharedDataDir(t)
+	root := shareddata.Dir(t)
 	// criteo-8k's README: 7,200 rows, 1,549 clicks; 147 distinct C1
 	// values; I1 missing in 3,247 rows.
 	ins, err := Inspect("criteo:"+root+"/criteo-8k/train.csv", InspectOptions{})

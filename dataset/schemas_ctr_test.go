@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recforge/recforge/internal/shareddata"
+
 	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/feature"
 )
@@ -273,7 +275,7 @@ func TestDefaultSchemaMovieLensCTRFits(t *testing.T) {
 // files; the label rates are the READMEs'. Skipped when the shared data
 // are absent.
 func TestDefaultSchemaCTRRealData(t *testing.T) {
-	root := sharedDataDir(t)
+	root := shareddata.Dir(t)
 	for _, tc := range []struct {
 		name, train, test       string
 		slots                   int

@@ -9,23 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recforge/recforge/internal/shareddata"
+
 	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/feature"
 )
-
-// sharedDataDir returns ../shared/data from the module root, skipping the
-// test when it is absent.
-func sharedDataDir(t *testing.T) string {
-	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "shared", "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data %s absent (%v): real-data checks skipped", p, err)
-	}
-	return p
-}
 
 func TestDefaultSchemaChoice(t *testing.T) {
 	for _, tc := range []struct {
@@ -244,7 +232,7 @@ func TestDefaultSchemaFits(t *testing.T) {
 // The built-in schemas fit the real files of their readers; skipped when
 // the shared data are absent.
 func TestDefaultSchemaRealData(t *testing.T) {
-	root := sharedDataDir(t)
+	root := shareddata.Dir(t)
 	for _, tc := range []struct {
 		spec  string
 		slots int

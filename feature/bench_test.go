@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
+
+	"github.com/recforge/recforge/internal/shareddata"
 )
 
 // criteoShapedRows generates n deterministic Criteo-shaped records: a 0/1
@@ -86,7 +88,7 @@ func BenchmarkEncodeCriteoShaped(b *testing.B) {
 // BenchmarkEncodeCriteo8k encodes the real rows of criteo-8k's train.csv.
 func BenchmarkEncodeCriteo8k(b *testing.B) {
 	var rows [][][]byte
-	readCriteo(b, filepath.Join(sharedData(b), "criteo-8k", "train.csv"), func(_ int, cols [][]byte) {
+	readCriteo(b, filepath.Join(shareddata.Dir(b), "criteo-8k", "train.csv"), func(_ int, cols [][]byte) {
 		r := make([][]byte, len(cols))
 		for i, c := range cols {
 			r[i] = append([]byte{}, c...)

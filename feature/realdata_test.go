@@ -7,32 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-)
 
-// sharedData returns ../shared/data relative to the module root, skipping
-// the test when it is absent: the datasets never live in the repository.
-func sharedData(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		t.Skipf("shared datasets not available at %s: %v", data, err)
-	}
-	return data
-}
+	"github.com/recforge/recforge/internal/shareddata"
+)
 
 // criteoColumns names the 40 columns of a Criteo line.
 func criteoColumns() []string {
@@ -74,7 +51,7 @@ func readCriteo(t testing.TB, path string, fn func(line int, cols [][]byte)) {
 // count, clicks, distinct values per categorical and missing integers per
 // field against the figures in its README.
 func TestCriteo8kAgainstREADME(t *testing.T) {
-	path := filepath.Join(sharedData(t), "criteo-8k", "train.csv")
+	path := filepath.Join(shareddata.Dir(t), "criteo-8k", "train.csv")
 	s, err := LoadSchema("testdata/criteo.yaml")
 	if err != nil {
 		t.Fatal(err)
