@@ -1,0 +1,514 @@
+package implicit
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Models lists the model names Settings accepts, in the order reports show
+// them.
+var Models = []string{"itempop", "mf", "gmf", "mlp", "neumf"}
+
+// Settings are one model's hyper-parameters in an experiment.
+type Settings struct {
+	// Model is itempop, mf, gmf, mlp or neumf.
+	Model string `json:"model"`
+	// Factors is MF's and GMF's embedding width, and the MLP tower's last
+	// width when Layers is empty.
+	Factors int `json:"factors,omitempty"`
+	// Layers are the MLP tower's widths, input first (empty: 8F, 4F, 2F, F).
+	Layers []int `json:"layers,omitempty"`
+	// Epochs is the number of training epochs (NeuMF with Pretrain: of
+	// fine-tuning).
+	Epochs int `json:"epochs,omitempty"`
+	// LR is the learning rate: Adam's, or plain SGD's for a pretrained
+	// NeuMF's fine-tuning.
+	LR float64 `json:"lr,omitempty"`
+	// Batch is the number of instances per step (0: 256).
+	Batch int `json:"batch,omitempty"`
+	// Negatives per positive (0: 4).
+	Negatives int `json:"negatives,omitempty"`
+	// L2 penalizes the dense weights and the touched embedding rows.
+	L2 float64 `json:"l2,omitempty"`
+	// Pretrain (NeuMF) starts from a GMF and an MLP trained with the GMF
+	// and MLP settings and fine-tunes with plain SGD; without it NeuMF
+	// trains from scratch with Adam.
+	Pretrain bool `json:"pretrain,omitempty"`
+	// Alpha weighs the pretrained GMF's output layer against the MLP's.
+	Alpha float64 `json:"alpha,omitempty"`
+	// GMF and MLP are the pretraining settings of a NeuMF with Pretrain.
+	GMF *Settings `json:"gmf,omitempty"`
+	MLP *Settings `json:"mlp,omitempty"`
+}
+
+// DefaultSettings returns the settings of NCF's paper and code for model:
+// 8 factors, MLP 64→32→16→8, batch 256, 4 negatives, Adam at 0.001 for 20
+// epochs; NeuMF pretrained from GMF and MLP (α = 0.5) and fine-tuned with
+// SGD at 0.001 for 10 epochs.
+func DefaultSettings(model string) (Settings, error) {
+	s := Settings{Model: model, Factors: 8, Epochs: 20, LR: 0.001, Batch: 256, Negatives: 4}
+	switch model {
+	case "itempop":
+		return Settings{Model: model}, nil
+	case "mf", "gmf", "mlp":
+	case "neumf":
+		g, _ := DefaultSettings("gmf")
+		m, _ := DefaultSettings("mlp")
+		s.Pretrain, s.Alpha, s.GMF, s.MLP, s.Epochs = true, 0.5, &g, &m, 10
+	default:
+		return Settings{}, fmt.Errorf("unknown model %q, want one of %v", model, Models)
+	}
+	return s, nil
+}
+
+// check validates what Fit needs beyond what the model and trainer check.
+func (s Settings) check() error {
+	if !slices.Contains(Models, s.Model) {
+		return fmt.Errorf("unknown model %q, want one of %v", s.Model, Models)
+	}
+	if s.Model == "neumf" && s.Pretrain {
+		if s.GMF == nil || s.MLP == nil || s.GMF.Model != "gmf" || s.MLP.Model != "mlp" {
+			return fmt.Errorf("neumf: pretraining needs GMF and MLP settings")
+		}
+		if !(s.Alpha >= 0 && s.Alpha <= 1) {
+			return fmt.Errorf("neumf: alpha = %v, want a weight in [0, 1]", s.Alpha)
+		}
+	}
+	return nil
+}
+
+func (s Settings) modelConfig(d *Dataset, seed uint64) Config {
+	return Config{Users: d.In.NumUsers, Items: d.In.NumItems, Factors: s.Factors, Layers: s.Layers,
+		MaxBatch: max(s.Batch, 256), Seed: seed}
+}
+
+func (s Settings) trainConfig(seed uint64) TrainConfig {
+	opt := "adam"
+	if s.Model == "neumf" && s.Pretrain {
+		opt = "sgd"
+	}
+	// The sampling stream differs from the initialization stream of the
+	// same seed.
+	return TrainConfig{Epochs: s.Epochs, Batch: s.Batch, Negatives: s.Negatives, LR: s.LR,
+		Optimizer: opt, L2: s.L2, Seed: seed ^ 0x6e656773}
+}
+
+// FitOptions are optional inputs of Fit.
+type FitOptions struct {
+	// GMF and MLP, when both set, are the pretrained parts of a NeuMF with
+	// Pretrain, trained on the same rows; otherwise Fit trains them with
+	// the GMF and MLP settings and the same seed.
+	GMF *GMF
+	MLP *MLP
+	// After is called after every epoch of the model's own training (a
+	// pretrained NeuMF's: its fine-tuning) with the model being trained;
+	// it returns true to stop.
+	After func(m Model, st EpochStats) (stop bool, err error)
+}
+
+// Fitted is a trained ranker.
+type Fitted struct {
+	Ranker Ranker
+	// Epochs describes the model's own training epochs (none for
+	// ItemPop).
+	Epochs []EpochStats
+	// GMF and MLP are a pretrained NeuMF's parts.
+	GMF *GMF
+	MLP *MLP
+}
+
+// Fit trains the model s describes on d's training rows with seed, which
+// selects the initial weights, the negatives and the shuffling.
+func Fit(ctx context.Context, d *Dataset, s Settings, seed uint64, opt FitOptions) (*Fitted, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	var m Model
+	var err error
+	f := &Fitted{}
+	cfg := s.modelConfig(d, seed)
+	switch s.Model {
+	case "itempop":
+		return &Fitted{Ranker: NewItemPop(d.In, d.Train)}, nil
+	case "mf":
+		m, err = NewMF(cfg)
+	case "gmf":
+		m, err = NewGMF(cfg)
+	case "mlp":
+		m, err = NewMLP(cfg)
+	case "neumf":
+		if !s.Pretrain {
+			m, err = NewNeuMF(cfg)
+			break
+		}
+		f.GMF, f.MLP = opt.GMF, opt.MLP
+		if f.GMF == nil || f.MLP == nil {
+			g, err := Fit(ctx, d, *s.GMF, seed, FitOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("neumf pretraining: %w", err)
+			}
+			p, err := Fit(ctx, d, *s.MLP, seed, FitOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("neumf pretraining: %w", err)
+			}
+			f.GMF, f.MLP = g.Ranker.(*GMF), p.Ranker.(*MLP)
+		}
+		m, err = NewNeuMFPretrained(f.GMF, f.MLP, s.Alpha, cfg.MaxBatch)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Model, err)
+	}
+	f.Ranker = m
+	var after func(EpochStats) (bool, error)
+	if opt.After != nil {
+		after = func(st EpochStats) (bool, error) { return opt.After(m, st) }
+	}
+	f.Epochs, err = Train(ctx, m, d.In, d.Train, s.trainConfig(seed), after)
+	return f, err
+}
+
+// Grid lists the values Tune tries; an empty list keeps the settings'
+// value.
+type Grid struct {
+	LR      []float64
+	Factors []int
+}
+
+// Trial is one tuning run's best epoch on the validation data.
+type Trial struct {
+	// Settings are the run's, with the best epoch as Epochs.
+	Settings Settings `json:"settings"`
+	// Metrics are the validation metrics at that epoch.
+	Metrics map[string]float64 `json:"metrics"`
+}
+
+// Tuned is the outcome of Tune.
+type Tuned struct {
+	// Settings are the best trial's.
+	Settings Settings
+	// Best is the best trial's model restored to its best epoch, so that
+	// a tuned GMF and MLP can pretrain the NeuMF tuned after them.
+	Best   Ranker
+	Trials []Trial
+}
+
+// Tune chooses, on a validation dataset v (Dataset.Validation: carved out
+// of the training rows, never the test items), the learning rate and the
+// factors from grid and the number of epochs (at most s.Epochs) that
+// maximize v's primary metric (NDCG@K). Every grid point trains once with
+// seed, evaluating v after every epoch. For a pretrained NeuMF only the
+// fine-tuning LR is searched, starting from pre's GMF and MLP (trained on
+// v's rows; trained here from the GMF and MLP settings when absent).
+// ItemPop has nothing to tune.
+func Tune(ctx context.Context, v *Dataset, s Settings, grid Grid, seed uint64, pre FitOptions, log func(Trial)) (*Tuned, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if s.Model == "itempop" {
+		return &Tuned{Settings: s, Best: NewItemPop(v.In, v.Train)}, nil
+	}
+	lrs, factors := grid.LR, grid.Factors
+	if len(lrs) == 0 {
+		lrs = []float64{s.LR}
+	}
+	if len(factors) == 0 || (s.Model == "neumf" && s.Pretrain) {
+		factors = []int{s.Factors}
+	}
+	primary := v.Metrics()[1]
+	t := &Tuned{}
+	best := math.Inf(-1)
+	var snap [][]float32
+	for _, nf := range factors {
+		for _, lr := range lrs {
+			try := s
+			try.LR = lr
+			if nf != s.Factors {
+				try.Factors, try.Layers = nf, nil // the tower follows the factors
+			}
+			trial := Trial{Settings: try}
+			trialBest := math.Inf(-1)
+			opt := pre
+			opt.After = func(m Model, st EpochStats) (bool, error) {
+				rep, err := v.Evaluate(m.Score)
+				if err != nil {
+					return false, err
+				}
+				x := rep.Metrics[primary]
+				if x > trialBest {
+					trialBest = x
+					trial.Settings.Epochs, trial.Metrics = st.Epoch, rep.Metrics
+				}
+				if x > best {
+					best, t.Best, t.Settings = x, m, trial.Settings
+					snap = snapshot(m, snap)
+				}
+				return false, nil
+			}
+			if _, err := Fit(ctx, v, try, seed, opt); err != nil {
+				return nil, err
+			}
+			t.Trials = append(t.Trials, trial)
+			if log != nil {
+				log(trial)
+			}
+		}
+	}
+	if t.Best == nil {
+		return nil, fmt.Errorf("tune %s: no epoch gave a finite %s", s.Model, primary)
+	}
+	restore(t.Best.(Model), snap)
+	return t, nil
+}
+
+// snapshot copies every weight of m (tables with their optimizer state)
+// into buf, reusing its slices, and returns it.
+func snapshot(m Model, buf [][]float32) [][]float32 {
+	buf = buf[:0]
+	for _, t := range m.Tables() {
+		buf = append(buf, append([]float32(nil), t.Data...))
+	}
+	for _, p := range m.Params() {
+		buf = append(buf, append([]float32(nil), p.W...))
+	}
+	return buf
+}
+
+// restore copies a snapshot of m back into it.
+func restore(m Model, buf [][]float32) {
+	k := 0
+	for _, t := range m.Tables() {
+		copy(t.Data, buf[k])
+		k++
+	}
+	for _, p := range m.Params() {
+		copy(p.W, buf[k])
+		k++
+	}
+}
+
+// Plan describes an experiment: models evaluated over seeds, optionally
+// tuned first.
+type Plan struct {
+	// Models are the models' settings (tuned ones replace them when Tune).
+	Models []Settings
+	// Seeds are the training seeds; each model runs once per seed.
+	Seeds []uint64
+	// Tune tunes every model on a validation hold-out of the training
+	// rows (Dataset.Validation) with Seeds[0] before the test runs.
+	Tune bool
+	// Grid is the tuning grid of MF, GMF, MLP and an unpretrained NeuMF.
+	Grid Grid
+	// FineTuneLR is the SGD learning-rate grid of a pretrained NeuMF.
+	FineTuneLR []float64
+	// ValidFraction is the share of each user's training rows held out
+	// under full ranking (0: 0.1); ValidSeed draws the hold-out.
+	ValidFraction float64
+	ValidSeed     uint64
+	// OnTrial and OnRun, when set, report each tuning trial and each run.
+	OnTrial func(Trial)
+	OnRun   func(model string, r Run)
+}
+
+// Run is one model trained with one seed and evaluated on the test data.
+type Run struct {
+	Seed    uint64             `json:"seed"`
+	Metrics map[string]float64 `json:"metrics"`
+	// Epochs is the number of epochs trained (a pretrained NeuMF's
+	// fine-tuning epochs).
+	Epochs int `json:"epochs"`
+	// EpochSeconds is the mean training time of those epochs.
+	EpochSeconds float64 `json:"epoch_seconds"`
+	// Seconds is the whole run: training (with pretraining when the run
+	// did it) and evaluation.
+	Seconds float64 `json:"seconds"`
+}
+
+// Result is one model's runs and their summary.
+type Result struct {
+	Model    string   `json:"model"`
+	Settings Settings `json:"settings"`
+	// Trials are the tuning trials (empty without tuning).
+	Trials []Trial `json:"trials,omitempty"`
+	Runs   []Run   `json:"runs"`
+	// Mean and Std are each metric's mean and sample standard deviation
+	// (n − 1) over the runs; Std is 0 for a single run.
+	Mean map[string]float64 `json:"mean"`
+	Std  map[string]float64 `json:"std"`
+}
+
+// Execute runs the plan on d. A pretrained NeuMF reuses, seed by seed, the
+// GMF and MLP of the plan whose settings equal its pretraining settings
+// (the same models it would train itself, trained once), and when tuning,
+// their tuned settings.
+func Execute(ctx context.Context, d *Dataset, p Plan) ([]Result, error) {
+	if len(p.Seeds) == 0 {
+		return nil, fmt.Errorf("no seeds")
+	}
+	if len(p.Models) == 0 {
+		return nil, fmt.Errorf("no models")
+	}
+	results := make([]Result, len(p.Models))
+	for i, s := range p.Models {
+		if err := s.check(); err != nil {
+			return nil, err
+		}
+		results[i] = Result{Model: s.Model, Settings: s}
+	}
+	if p.Tune {
+		if err := tuneAll(ctx, d, p, results); err != nil {
+			return nil, err
+		}
+	}
+	for _, seed := range p.Seeds {
+		// The GMF and MLP of this seed, for a pretrained NeuMF.
+		var parts []*Fitted
+		for i := range results {
+			r := &results[i]
+			start := time.Now()
+			opt := FitOptions{}
+			if s := r.Settings; s.Model == "neumf" && s.Pretrain {
+				for k, f := range parts {
+					switch {
+					case f.GMF == nil && f.MLP == nil && equalSettings(results[k].Settings, *s.GMF):
+						opt.GMF = f.Ranker.(*GMF)
+					case f.GMF == nil && f.MLP == nil && equalSettings(results[k].Settings, *s.MLP):
+						opt.MLP = f.Ranker.(*MLP)
+					}
+				}
+			}
+			f, err := Fit(ctx, d, r.Settings, seed, opt)
+			if err != nil {
+				return nil, fmt.Errorf("%s seed %d: %w", r.Model, seed, err)
+			}
+			parts = append(parts, f)
+			rep, err := d.Evaluate(f.Ranker.Score)
+			if err != nil {
+				return nil, fmt.Errorf("%s seed %d: %w", r.Model, seed, err)
+			}
+			run := Run{Seed: seed, Metrics: rep.Metrics, Epochs: len(f.Epochs), Seconds: time.Since(start).Seconds()}
+			for _, e := range f.Epochs {
+				run.EpochSeconds += e.Seconds / float64(len(f.Epochs))
+			}
+			r.Runs = append(r.Runs, run)
+			if p.OnRun != nil {
+				p.OnRun(r.Model, run)
+			}
+		}
+	}
+	for i := range results {
+		results[i].Mean, results[i].Std = summarize(results[i].Runs)
+	}
+	return results, nil
+}
+
+// tuneAll tunes every model of the plan in order, GMF and MLP before a
+// pretrained NeuMF that can start from them.
+func tuneAll(ctx context.Context, d *Dataset, p Plan, results []Result) error {
+	frac := p.ValidFraction
+	if frac == 0 {
+		frac = 0.1
+	}
+	v, err := d.Validation(frac, p.ValidSeed)
+	if err != nil {
+		return err
+	}
+	seed := p.Seeds[0]
+	type done struct {
+		orig  Settings
+		tuned *Tuned
+	}
+	var tuned []done
+	// find returns the tuned model whose untuned settings were s.
+	find := func(s Settings) *Tuned {
+		for _, t := range tuned {
+			if equalSettings(t.orig, s) {
+				return t.tuned
+			}
+		}
+		return nil
+	}
+	order := make([]int, len(results))
+	for i := range order {
+		order[i] = i
+	}
+	// NeuMF last, so that the GMF and MLP of the plan are tuned first.
+	slices.SortStableFunc(order, func(a, b int) int {
+		return boolInt(results[a].Model == "neumf") - boolInt(results[b].Model == "neumf")
+	})
+	for _, i := range order {
+		r := &results[i]
+		s := r.Settings
+		grid := p.Grid
+		pre := FitOptions{}
+		if s.Model == "neumf" && s.Pretrain {
+			g, m := find(*s.GMF), find(*s.MLP)
+			if g == nil {
+				if g, err = Tune(ctx, v, *s.GMF, p.Grid, seed, FitOptions{}, p.OnTrial); err != nil {
+					return err
+				}
+			}
+			if m == nil {
+				if m, err = Tune(ctx, v, *s.MLP, p.Grid, seed, FitOptions{}, p.OnTrial); err != nil {
+					return err
+				}
+			}
+			gs, ms := g.Settings, m.Settings
+			s.GMF, s.MLP = &gs, &ms
+			pre.GMF, pre.MLP = g.Best.(*GMF), m.Best.(*MLP)
+			grid = Grid{LR: p.FineTuneLR}
+		}
+		t, err := Tune(ctx, v, s, grid, seed, pre, p.OnTrial)
+		if err != nil {
+			return err
+		}
+		tuned = append(tuned, done{orig: r.Settings, tuned: t})
+		r.Settings, r.Trials = t.Settings, t.Trials
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// equalSettings compares two settings by value.
+func equalSettings(a, b Settings) bool {
+	if a.GMF != nil || a.MLP != nil || b.GMF != nil || b.MLP != nil {
+		return false // only GMF and MLP settings are compared
+	}
+	return a.Model == b.Model && a.Factors == b.Factors && slices.Equal(a.Layers, b.Layers) &&
+		a.Epochs == b.Epochs && a.LR == b.LR && a.Batch == b.Batch && a.Negatives == b.Negatives &&
+		a.L2 == b.L2 && a.Pretrain == b.Pretrain && a.Alpha == b.Alpha
+}
+
+// summarize returns each metric's mean and sample standard deviation.
+func summarize(runs []Run) (mean, std map[string]float64) {
+	mean, std = map[string]float64{}, map[string]float64{}
+	if len(runs) == 0 {
+		return
+	}
+	for k := range runs[0].Metrics {
+		var s float64
+		for _, r := range runs {
+			s += r.Metrics[k]
+		}
+		m := s / float64(len(runs))
+		var ss float64
+		for _, r := range runs {
+			ss += (r.Metrics[k] - m) * (r.Metrics[k] - m)
+		}
+		mean[k] = m
+		if len(runs) > 1 {
+			std[k] = math.Sqrt(ss / float64(len(runs)-1))
+		} else {
+			std[k] = 0
+		}
+	}
+	return
+}
