@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/recforge/recforge/blas"
+	"github.com/recforge/recforge/rating"
+)
+
+// ratingModels are the models of recforge ratings, with the flags each
+// accepts beyond the common ones.
+var ratingModels = map[string][]string{
+	"baseline":  {"reg-user", "reg-item", "passes"},
+	"biasedmf":  {"factors", "lr", "reg", "reg-bias", "epochs", "patience", "seed"},
+	"autorec-i": {"hidden", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "hidden-act", "output-act", "seed"},
+	"autorec-u": {"hidden", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "hidden-act", "output-act", "seed"},
+}
+
+// ratingFlags are the model flags; zero values leave the model's defaults.
+type ratingFlags struct {
+	regUser, regItem         float64
+	passes                   int
+	factors                  int
+	lr, reg, regBias, lambda float64
+	hidden, batch, epochs    int
+	patience                 int
+	optimizer                string
+	hiddenAct, outputAct     string
+	seed                     uint64
+}
+
+func (f *ratingFlags) register(fs *flag.FlagSet) {
+	fs.Float64Var(&f.regUser, "reg-user", 0, "baseline: λ of the user biases (default 15)")
+	fs.Float64Var(&f.regItem, "reg-item", 0, "baseline: λ of the item biases (default 10)")
+	fs.IntVar(&f.passes, "passes", 0, "baseline: alternating passes (default 10)")
+	fs.IntVar(&f.factors, "factors", 0, "biasedmf: latent factors (default 100)")
+	fs.Float64Var(&f.reg, "reg", 0, "biasedmf: L2 on the factors (default 0.05)")
+	fs.Float64Var(&f.regBias, "reg-bias", 0, "biasedmf: L2 on the biases (default 0.02)")
+	fs.Float64Var(&f.lr, "lr", 0, "learning rate (default biasedmf 0.005, autorec Adam 1e-4)")
+	fs.IntVar(&f.hidden, "hidden", 0, "autorec: hidden units (default 500)")
+	fs.Float64Var(&f.lambda, "lambda", 0, "autorec: λ of (λ/2)(‖W‖²+‖V‖²) (default: the model's, see the rating package)")
+	fs.IntVar(&f.batch, "batch", 0, "autorec: Adam minibatch, in input vectors (default 32)")
+	fs.IntVar(&f.epochs, "epochs", 0, "most epochs; the count is chosen on the validation part (default: the model's)")
+	fs.IntVar(&f.patience, "patience", 0, "epochs without validation improvement before stopping (default: the model's)")
+	fs.StringVar(&f.optimizer, "optimizer", "", "autorec: adam (minibatch, default) or lbfgs (full batch, as the paper)")
+	fs.StringVar(&f.hiddenAct, "hidden-act", "", "autorec: hidden activation g: sigmoid (default), identity, relu, tanh")
+	fs.StringVar(&f.outputAct, "output-act", "", "autorec: output activation f: identity (default), sigmoid, relu, tanh")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of the initialization and the training order")
+}
+
+// builder returns the rating.Builder of the named model.
+func (f *ratingFlags) builder(name string) (rating.Builder, error) {
+	switch name {
+	case "baseline":
+		cfg := rating.BaselineConfig{RegUser: f.regUser, RegItem: f.regItem, Passes: f.passes}
+		if _, err := rating.NewBaseline(cfg); err != nil {
+			return nil, err
+		}
+		return func(int) (rating.Model, error) { return rating.NewBaseline(cfg) }, nil
+	case "biasedmf":
+		cfg := rating.BiasedMFConfig{Factors: f.factors, LR: f.lr, Reg: f.reg, RegBias: f.regBias, Epochs: f.epochs, Patience: f.patience, Seed: f.seed}
+		if _, err := rating.NewBiasedMF(cfg); err != nil {
+			return nil, err
+		}
+		return func(epochs int) (rating.Model, error) {
+			c := cfg
+			if epochs > 0 {
+				c.Epochs = epochs
+			}
+			return rating.NewBiasedMF(c)
+		}, nil
+	case "autorec-i", "autorec-u":
+		cfg := rating.AutoRecConfig{
+			UserBased: name == "autorec-u", Hidden: f.hidden, Lambda: f.lambda,
+			HiddenAct: f.hiddenAct, OutputAct: f.outputAct, Optimizer: f.optimizer,
+			LR: f.lr, Batch: f.batch, Epochs: f.epochs, Patience: f.patience, Seed: f.seed,
+		}
+		if _, err := rating.NewAutoRec(cfg); err != nil {
+			return nil, err
+		}
+		return func(epochs int) (rating.Model, error) {
+			c := cfg
+			if epochs > 0 {
+				c.Epochs = epochs
+			}
+			return rating.NewAutoRec(c)
+		}, nil
+	}
+	return nil, fmt.Errorf("unknown rating model %q, expected one of %s", name, strings.Join(slices.Sorted(maps.Keys(ratingModels)), ", "))
+}
+
+// foldJSON is one fold of the JSON summary line.
+type foldJSON struct {
+	Fold        string  `json:"fold"`
+	RMSE        float64 `json:"rmse"`
+	MAE         float64 `json:"mae"`
+	Unseen      int     `json:"unseen"`
+	Epochs      int     `json:"epochs"`
+	ValidRMSE   float64 `json:"valid_rmse"`
+	SecPerEpoch float64 `json:"sec_per_epoch,omitempty"`
+	Seconds     float64 `json:"seconds"`
+}
+
+// runRatings trains and evaluates an explicit-rating model over folds.
+func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("ratings", "ratings --model NAME --train PATTERN --test PATTERN [--folds N] [model flags]", stderr)
+	model := fs.String("model", "", "`NAME`: baseline, biasedmf, autorec-i or autorec-u")
+	train := fs.String("train", "", "training rating file `PATTERN`, {fold} standing for 1..N (e.g. ml-100k/u{fold}.base)")
+	test := fs.String("test", "", "test rating file `PATTERN` (e.g. ml-100k/u{fold}.test)")
+	folds := fs.Int("folds", 0, "number of folds (default 5 when the patterns hold {fold}, else 1)")
+	validShare := fs.Float64("valid-share", 0.05, "share of each training file held out (seeded) to choose the epoch count")
+	validSeed := fs.Uint64("valid-seed", 1, "seed of the validation hold-out")
+	noRefit := fs.Bool("no-refit", false, "test the early-stopped model instead of retraining on the whole training file")
+	threads := fs.Int("threads", 1, "threads for matrix products (results are identical for any count)")
+	var mf ratingFlags
+	mf.register(fs)
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	for _, req := range []struct{ name, v string }{{"model", *model}, {"train", *train}, {"test", *test}} {
+		if req.v == "" {
+			return missing(fs, req.name)
+		}
+	}
+	accepted, ok := ratingModels[*model]
+	if !ok {
+		_, err := mf.builder(*model)
+		return err
+	}
+	common := []string{"model", "train", "test", "folds", "valid-share", "valid-seed", "no-refit", "threads"}
+	var misplaced []string
+	fs.Visit(func(f *flag.Flag) {
+		if !slices.Contains(common, f.Name) && !slices.Contains(accepted, f.Name) {
+			misplaced = append(misplaced, "--"+f.Name)
+		}
+	})
+	if len(misplaced) > 0 {
+		fmt.Fprintf(stderr, "recforge ratings: %s not used by --model %s (it takes %s)\n", strings.Join(misplaced, ", "), *model, "--"+strings.Join(accepted, ", --"))
+		return errUsage
+	}
+	n := *folds
+	if n == 0 {
+		n = 1
+		if strings.Contains(*train, "{fold}") {
+			n = 5
+		}
+	}
+	fl, err := rating.FoldsFromPattern(*train, *test, n)
+	if err != nil {
+		return err
+	}
+	if !(*validShare > 0 && *validShare < 1) {
+		return fmt.Errorf("--valid-share %v, want in (0, 1)", *validShare)
+	}
+	if *threads < 1 {
+		return fmt.Errorf("--threads %d, want ≥ 1", *threads)
+	}
+	blas.SetThreads(*threads)
+	build, err := mf.builder(*model)
+	if err != nil {
+		return err
+	}
+	proto := rating.Protocol{ValidShare: *validShare, ValidSeed: *validSeed, NoRefit: *noRefit}
+	var rows []foldJSON
+	results, err := rating.RunFolds(ctx, fl, build, proto, func(r *rating.FoldResult) {
+		row := foldJSON{
+			Fold: r.Fold.Name, RMSE: r.Test.RMSE, MAE: r.Test.MAE, Unseen: r.Test.Unseen,
+			Epochs: r.Select.BestEpoch, ValidRMSE: r.Select.ValidRMSE, Seconds: r.Seconds,
+		}
+		if r.Final.Epochs > 0 {
+			row.SecPerEpoch = r.Final.Seconds / float64(r.Final.Epochs)
+		}
+		rows = append(rows, row)
+		fmt.Fprintf(stdout, "fold %s: RMSE %.4f  MAE %.4f  (%s: %d epochs chosen, validation RMSE %.4f; %d of %d test ratings unseen; %.1fs)\n",
+			row.Fold, row.RMSE, row.MAE, r.Fold.Test, row.Epochs, row.ValidRMSE, r.Test.Unseen, r.Test.N, row.Seconds)
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return errInterrupted
+		}
+		return err
+	}
+	s := rating.Summarize(results)
+	fmt.Fprintf(stdout, "%s over %d folds: RMSE %.4f ± %.4f  MAE %.4f ± %.4f\n", *model, len(results), s.RMSE, s.RMSEStd, s.MAE, s.MAEStd)
+	return writeJSONLine(stdout, map[string]any{
+		"model": *model, "folds": rows,
+		"rmse": s.RMSE, "rmse_std": s.RMSEStd, "mae": s.MAE, "mae_std": s.MAEStd,
+		"protocol": map[string]any{"valid_share": *validShare, "valid_seed": *validSeed, "refit": !*noRefit},
+	})
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/recforge/recforge/synth"
+)
+
+// ratingFolds writes two folds of a synthetic rating matrix as
+// r1/r2.base and .test in u.data format, and returns their patterns.
+func ratingFolds(t *testing.T) (train, test string) {
+	t.Helper()
+	dir := t.TempDir()
+	for f := 1; f <= 2; f++ {
+		m, err := synth.NewMatrix(synth.MatrixConfig{Seed: uint64(f), Users: 70, Items: 50, Rank: 3, Density: 0.3, Noise: 0.3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr, te strings.Builder
+		for k := range m.Users {
+			w := &tr
+			if k%5 == 0 {
+				w = &te
+			}
+			fmt.Fprintf(w, "%d\t%d\t%d\t%d\n", m.Users[k]+1, m.Items[k]+1, m.Ratings[k], m.Times[k])
+		}
+		for ext, s := range map[string]string{"base": tr.String(), "test": te.String()} {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("r%d.%s", f, ext)), []byte(s), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return filepath.Join(dir, "r{fold}.base"), filepath.Join(dir, "r{fold}.test")
+}
+
+func ratings(args ...string) (stdout, stderr string, err error) {
+	var o, e bytes.Buffer
+	err = runRatings(context.Background(), args, &o, &e)
+	return o.String(), e.String(), err
+}
+
+func TestRatingsCommand(t *testing.T) {
+	train, test := ratingFolds(t)
+	for _, args := range [][]string{
+		{"--model", "baseline"},
+		{"--model", "biasedmf", "--factors", "4", "--epochs", "30"},
+		{"--model", "autorec-i", "--hidden", "16", "--lambda", "1", "--lr", "0.01", "--epochs", "20"},
+		{"--model", "autorec-u", "--hidden", "16", "--optimizer", "lbfgs", "--epochs", "10"},
+	} {
+		out, errOut, err := ratings(append(args, "--train", train, "--test", test, "--folds", "2")...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut)
+		}
+		n := 0
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "fold ") {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Errorf("%v: %d fold lines in\n%s", args, n, out)
+		}
+		v := lastJSON(t, out)
+		folds := v["folds"].([]any)
+		if v["model"] != args[1] || len(folds) != 2 {
+			t.Fatalf("%v: JSON %v", args, v)
+		}
+		// The mean is the mean of the folds' RMSEs.
+		r1, r2 := folds[0].(map[string]any)["rmse"].(float64), folds[1].(map[string]any)["rmse"].(float64)
+		if got := v["rmse"].(float64); math.Abs(got-(r1+r2)/2) > 1e-12 || !(got > 0 && got < 1.3) {
+			t.Errorf("%v: mean RMSE %v from folds %v, %v", args, got, r1, r2)
+		}
+	}
+}
+
+func TestRatingsCommandIsDeterministic(t *testing.T) {
+	train, test := ratingFolds(t)
+	args := []string{"--model", "autorec-i", "--hidden", "8", "--epochs", "5", "--train", train, "--test", test, "--folds", "1", "--seed", "3"}
+	a, _, _ := ratings(args...)
+	b, _, _ := ratings(args...)
+	ja, jb := lastJSON(t, a), lastJSON(t, b)
+	fa, fb := ja["folds"].([]any)[0].(map[string]any), jb["folds"].([]any)[0].(map[string]any)
+	if fa["rmse"] != fb["rmse"] || fa["mae"] != fb["mae"] {
+		t.Errorf("two runs differ: %v vs %v", fa, fb)
+	}
+}
+
+func TestRatingsCommandErrors(t *testing.T) {
+	train, test := ratingFolds(t)
+	if _, _, err := ratings("--help"); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("--help: %v", err)
+	}
+	for _, c := range []struct {
+		args    []string
+		usage   bool
+		message string
+	}{
+		{[]string{"--train", train, "--test", test}, true, "--model is required"},
+		{[]string{"--model", "baseline", "--test", test}, true, "--train is required"},
+		{[]string{"--model", "baseline", "--train", train, "--test", test, "--hidden", "5"}, true, "--hidden not used by --model baseline"},
+		{[]string{"--model", "baseline", "--train", train, "--test", test, "--bogus"}, true, "bogus"},
+		{[]string{"--model", "svd++", "--train", train, "--test", test}, false, "unknown rating model \"svd++\""},
+		{[]string{"--model", "autorec-i", "--train", train, "--test", test, "--optimizer", "sgd"}, false, "optimizer \"sgd\""},
+		{[]string{"--model", "autorec-i", "--train", train, "--test", test, "--hidden-act", "gelu"}, false, "activation \"gelu\""},
+		{[]string{"--model", "baseline", "--train", filepath.Join(filepath.Dir(train), "r1.base"), "--test", test, "--folds", "2"}, false, "{fold}"},
+		{[]string{"--model", "baseline", "--train", strings.Replace(train, "r{fold}", "x{fold}", 1), "--test", test, "--folds", "1"}, false, "x1.base"},
+		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-share", "1.5"}, false, "--valid-share"},
+	} {
+		_, errOut, err := ratings(c.args...)
+		switch {
+		case err == nil:
+			t.Errorf("%v: no error", c.args)
+		case c.usage && (!errors.Is(err, errUsage) || !strings.Contains(errOut, c.message)):
+			t.Errorf("%v: %v, stderr %q; want a usage error saying %q", c.args, err, errOut, c.message)
+		case !c.usage && (errors.Is(err, errUsage) || !strings.Contains(err.Error(), c.message)):
+			t.Errorf("%v: %v; want an error saying %q", c.args, err, c.message)
+		}
+	}
+}

@@ -1,0 +1,545 @@
+package rating
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/recforge/recforge/blas"
+	"github.com/recforge/recforge/nn"
+	"github.com/recforge/recforge/optim"
+)
+
+// AutoRecConfig configures AutoRec. Zero fields take the defaults noted
+// (chosen on the validation part of u1.base, see doc.go).
+type AutoRecConfig struct {
+	// UserBased selects U-AutoRec (one input vector per user, over items);
+	// the default is I-AutoRec (one vector per item, over users).
+	UserBased bool
+	// Hidden is the hidden layer size k (default 500, the paper's).
+	Hidden int
+	// Lambda is λ of the penalty (λ/2)(‖W‖² + ‖V‖²) (defaults
+	// DefaultLambdaI and DefaultLambdaU). Its scale is that of the data
+	// term, a sum over all training ratings.
+	Lambda float64
+	// HiddenAct is g and OutputAct is f: "sigmoid", "identity", "relu" or
+	// "tanh" (defaults sigmoid and identity, the paper's).
+	HiddenAct, OutputAct string
+	// Optimizer is "adam" (minibatch Adam, default) or "lbfgs" (full-batch
+	// L-BFGS, as the paper trained; an epoch is then one L-BFGS iteration).
+	Optimizer string
+	// LR is Adam's learning rate (default 1e-4), Batch its minibatch size
+	// in input vectors (default 32).
+	LR    float64
+	Batch int
+	// Epochs is the number of epochs, the maximum when validating
+	// (default 500 with Adam, 1000 with L-BFGS).
+	Epochs int
+	// Patience is the number of epochs without validation improvement
+	// before stopping (default 30 with Adam, 50 with L-BFGS).
+	Patience int
+	// Seed seeds the initialization and the minibatch order.
+	Seed uint64
+}
+
+// The default λ of each variant.
+const (
+	DefaultLambdaI = 200
+	DefaultLambdaU = 200
+)
+
+func (c AutoRecConfig) withDefaults() AutoRecConfig {
+	if c.Hidden == 0 {
+		c.Hidden = 500
+	}
+	if c.Lambda == 0 {
+		c.Lambda = DefaultLambdaI
+		if c.UserBased {
+			c.Lambda = DefaultLambdaU
+		}
+	}
+	if c.HiddenAct == "" {
+		c.HiddenAct = "sigmoid"
+	}
+	if c.OutputAct == "" {
+		c.OutputAct = "identity"
+	}
+	if c.Optimizer == "" {
+		c.Optimizer = "adam"
+	}
+	if c.LR == 0 {
+		c.LR = 1e-4
+	}
+	if c.Batch == 0 {
+		c.Batch = 32
+	}
+	lbfgs := c.Optimizer == "lbfgs"
+	if c.Epochs == 0 {
+		c.Epochs = 500
+		if lbfgs {
+			c.Epochs = 1000
+		}
+	}
+	if c.Patience == 0 {
+		c.Patience = 30
+		if lbfgs {
+			c.Patience = 50
+		}
+	}
+	return c
+}
+
+// ParseActivation reads an activation name: identity (or none), sigmoid,
+// relu, tanh.
+func ParseActivation(s string) (nn.Activation, error) {
+	switch s {
+	case "identity", "none":
+		return nn.ActNone, nil
+	case "sigmoid":
+		return nn.ActSigmoid, nil
+	case "relu":
+		return nn.ActReLU, nil
+	case "tanh":
+		return nn.ActTanh, nil
+	}
+	return 0, fmt.Errorf("activation %q, expected identity, sigmoid, relu or tanh", s)
+}
+
+func (c AutoRecConfig) check() error {
+	if _, err := ParseActivation(c.HiddenAct); err != nil {
+		return fmt.Errorf("autorec: hidden %w", err)
+	}
+	if _, err := ParseActivation(c.OutputAct); err != nil {
+		return fmt.Errorf("autorec: output %w", err)
+	}
+	switch {
+	case c.Hidden < 1:
+		return fmt.Errorf("autorec: hidden size %d, want ≥ 1", c.Hidden)
+	case !(c.Lambda >= 0) || math.IsInf(c.Lambda, 0):
+		return fmt.Errorf("autorec: λ = %v, want ≥ 0", c.Lambda)
+	case c.Optimizer != "adam" && c.Optimizer != "lbfgs":
+		return fmt.Errorf("autorec: optimizer %q, expected adam or lbfgs", c.Optimizer)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("autorec: learning rate %v, want > 0", c.LR)
+	case c.Batch < 1:
+		return fmt.Errorf("autorec: batch %d, want ≥ 1", c.Batch)
+	case c.Epochs < 1:
+		return fmt.Errorf("autorec: %d epochs, want ≥ 1", c.Epochs)
+	case c.Patience < 0:
+		return fmt.Errorf("autorec: patience %d, want ≥ 0", c.Patience)
+	}
+	return nil
+}
+
+// AutoRec is the autoencoder of Sedhain et al. (WWW'15). Each input
+// vector r ∈ R^d holds one item's ratings by all training users
+// (I-AutoRec) or one user's ratings of all items (U-AutoRec), 0 where
+// unobserved, and is reconstructed as
+//
+//	h(r) = f(W·g(V r + μ) + b),  V: k×d, W: d×k,
+//
+// minimizing the masked objective over the training vectors
+//
+//	Σ_r Σ_{observed j} (r_j − h(r)_j)² + (λ/2)(‖W‖²_F + ‖V‖²_F)
+//
+// (μ and b are not penalized). The prediction for user u and item i is
+// R̂_ui = h(r^(i))_u for I-AutoRec, h(r^(u))_i for U-AutoRec, with r^(·)
+// the training vector.
+//
+// Storage: V is kept transposed (d×k) and W as k×d, so that a batch of n
+// row vectors X (n×d) goes through X·Vᵀ and H·Wᵀ as plain row-major
+// SGEMMs.
+//
+// Training: minibatch Adam (default), each batch minimizing its vectors'
+// data term plus its share n/N of the penalty, so that an epoch sums to
+// the objective above; or full-batch L-BFGS (gonum's, float64 iterates)
+// on the objective itself. V and W start Glorot-uniform, μ at 0, b at the
+// training mean when f is the identity (else 0).
+//
+// Fallback: an unseen user or item (or one without training ratings) has
+// no input vector or no output unit, and gets the training mean, as in the
+// paper. Predictions are clipped to the training range.
+type AutoRec struct {
+	cfg  AutoRecConfig
+	g, f nn.Activation
+	stats
+
+	rows, cols, hidden int
+	// V (cols×hidden), W (hidden×cols) and their biases Mu (hidden), B
+	// (cols).
+	V, W, Mu, B *nn.Param
+
+	x, mask []float32 // rows×cols training vectors and their observed mask
+	active  []int32   // rows with at least one observed entry
+	recon   []float32 // rows×cols reconstructions, for Predict
+
+	maxBatch int
+	xb, mb   []float32 // gathered batch: maxBatch×cols
+	h, dh    []float32 // maxBatch×hidden
+	o        []float32 // maxBatch×cols: output, then its gradient
+}
+
+// NewAutoRec returns an untrained model.
+func NewAutoRec(cfg AutoRecConfig) (*AutoRec, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	g, _ := ParseActivation(cfg.HiddenAct)
+	f, _ := ParseActivation(cfg.OutputAct)
+	return &AutoRec{cfg: cfg, g: g, f: f}, nil
+}
+
+// Config returns the configuration with defaults filled in.
+func (a *AutoRec) Config() AutoRecConfig { return a.cfg }
+
+// chunk is the row count of full-data passes (L-BFGS, reconstruction).
+const chunk = 256
+
+// setup lays out the training matrix and the parameters for train.
+func (a *AutoRec) setup(train *Ratings) {
+	a.stats = newStats(train)
+	a.rows, a.cols, a.hidden = train.NumItems, train.NumUsers, a.cfg.Hidden
+	if a.cfg.UserBased {
+		a.rows, a.cols = train.NumUsers, train.NumItems
+	}
+	a.x = make([]float32, a.rows*a.cols)
+	a.mask = make([]float32, a.rows*a.cols)
+	for k, v := range train.Values {
+		r, c := a.cell(train.Users[k], train.Items[k])
+		a.x[r*a.cols+c] = v
+		a.mask[r*a.cols+c] = 1
+	}
+	a.active = a.active[:0]
+	for r := range a.rows {
+		for _, m := range a.mask[r*a.cols : (r+1)*a.cols] {
+			if m != 0 {
+				a.active = append(a.active, int32(r))
+				break
+			}
+		}
+	}
+	a.V = nn.NewParam("autorec.v", a.cols, a.hidden)
+	a.W = nn.NewParam("autorec.w", a.hidden, a.cols)
+	a.Mu = nn.NewParam("autorec.mu", a.hidden)
+	a.B = nn.NewParam("autorec.b", a.cols)
+	a.maxBatch = max(a.cfg.Batch, chunk)
+	a.xb = make([]float32, a.maxBatch*a.cols)
+	a.mb = make([]float32, a.maxBatch*a.cols)
+	a.o = make([]float32, a.maxBatch*a.cols)
+	a.h = make([]float32, a.maxBatch*a.hidden)
+	a.dh = make([]float32, a.maxBatch*a.hidden)
+	a.recon = make([]float32, a.rows*a.cols)
+}
+
+// cell maps a (user, item) pair to the (row, column) of the input matrix.
+func (a *AutoRec) cell(u, i int32) (r, c int) {
+	if a.cfg.UserBased {
+		return int(u), int(i)
+	}
+	return int(i), int(u)
+}
+
+// init draws the initial parameters.
+func (a *AutoRec) init() {
+	rng := nn.NewRand(a.cfg.Seed)
+	nn.InitGlorot(a.V.W, a.cols, a.hidden, rng)
+	nn.InitGlorot(a.W.W, a.hidden, a.cols, rng)
+	clear(a.Mu.W)
+	var b0 float32
+	if a.f == nn.ActNone {
+		b0 = a.mean
+	}
+	for j := range a.B.W {
+		a.B.W[j] = b0
+	}
+}
+
+// Params returns V, W, μ and b.
+func (a *AutoRec) Params() []*nn.Param { return []*nn.Param{a.V, a.W, a.Mu, a.B} }
+
+// gather copies the training vectors of rows into the batch buffers.
+func (a *AutoRec) gather(rows []int32) {
+	d := a.cols
+	for j, r := range rows {
+		copy(a.xb[j*d:(j+1)*d], a.x[int(r)*d:int(r+1)*d])
+		copy(a.mb[j*d:(j+1)*d], a.mask[int(r)*d:int(r+1)*d])
+	}
+}
+
+// activate applies act to y in place (ReLU is fused into the SGEMM).
+func activate(act nn.Activation, y []float32) {
+	switch act {
+	case nn.ActSigmoid:
+		blas.Sigmoid(y, y)
+	case nn.ActTanh:
+		blas.Tanh(y, y)
+	}
+}
+
+// derivative multiplies dy by act'(·), written in terms of the output y.
+func derivative(act nn.Activation, dy, y []float32) {
+	switch act {
+	case nn.ActSigmoid:
+		for j, v := range y {
+			dy[j] *= v * (1 - v)
+		}
+	case nn.ActTanh:
+		for j, v := range y {
+			dy[j] *= 1 - v*v
+		}
+	case nn.ActReLU:
+		for j, v := range y {
+			if v <= 0 {
+				dy[j] = 0
+			}
+		}
+	}
+}
+
+// forward reconstructs the n gathered vectors xb into o (n×cols), keeping
+// the hidden activations in h.
+func (a *AutoRec) forward(n int) {
+	d, k := a.cols, a.hidden
+	h, o := a.h[:n*k], a.o[:n*d]
+	// H = g(X·Vᵀ + μ)
+	blas.SgemmEpilogue(false, false, n, k, d, 1, a.xb, d, a.V.W, k, 0, h, k,
+		blas.Epilogue{Bias: a.Mu.W, ReLU: a.g == nn.ActReLU})
+	activate(a.g, h)
+	// O = f(H·Wᵀ + b)
+	blas.SgemmEpilogue(false, false, n, d, k, 1, h, k, a.W.W, d, 0, o, d,
+		blas.Epilogue{Bias: a.B.W, ReLU: a.f == nn.ActReLU})
+	activate(a.f, o)
+}
+
+// dataLoss returns Σ mask·(o − x)² over the n gathered vectors, summed in
+// float64 per vector.
+func (a *AutoRec) dataLoss(n int) float64 {
+	d := a.cols
+	var total float64
+	for j := range n {
+		o, x, m := a.o[j*d:(j+1)*d], a.xb[j*d:(j+1)*d], a.mb[j*d:(j+1)*d]
+		var s float32
+		for c, mc := range m {
+			e := (o[c] - x[c]) * mc
+			s += e * e
+		}
+		total += float64(s)
+	}
+	return total
+}
+
+// backward follows forward: it turns o into the output gradient
+// 2·mask·(o − x)·f′ and adds the data term's gradients to V, W, μ and b.
+func (a *AutoRec) backward(n int) {
+	d, k := a.cols, a.hidden
+	h, dh, do := a.h[:n*k], a.dh[:n*k], a.o[:n*d]
+	x, m := a.xb[:n*d], a.mb[:n*d]
+	if a.f == nn.ActNone {
+		for c, mc := range m {
+			do[c] = 2 * mc * (do[c] - x[c])
+		}
+	} else {
+		for c, y := range do {
+			var fp float32
+			switch a.f {
+			case nn.ActSigmoid:
+				fp = y * (1 - y)
+			case nn.ActTanh:
+				fp = 1 - y*y
+			case nn.ActReLU:
+				if y > 0 {
+					fp = 1
+				}
+			}
+			do[c] = 2 * m[c] * (y - x[c]) * fp
+		}
+	}
+	// dW += Hᵀ·dO, db += Σ_rows dO
+	blas.Sgemm(true, false, k, d, n, 1, h, k, do, d, 1, a.W.G, d)
+	addColumnSums(a.B.G, do, n, d)
+	// dH = dO·W (W is stored k×d), then dZ = dH ⊙ g′
+	blas.Sgemm(false, true, n, k, d, 1, do, d, a.W.W, d, 0, dh, k)
+	derivative(a.g, dh, h)
+	// dV += Xᵀ·dZ, dμ += Σ_rows dZ
+	blas.Sgemm(true, false, d, k, n, 1, a.xb, d, dh, k, 1, a.V.G, k)
+	addColumnSums(a.Mu.G, dh, n, k)
+}
+
+func addColumnSums(dst, m []float32, n, w int) {
+	dst = dst[:w]
+	for j := range n {
+		for c, v := range m[j*w : (j+1)*w] {
+			dst[c] += v
+		}
+	}
+}
+
+// penalty adds scale·λ·W and scale·λ·V to the gradients (when grad) and
+// returns scale·(λ/2)(‖W‖² + ‖V‖²).
+func (a *AutoRec) penalty(scale float64, grad bool) float64 {
+	lam := a.cfg.Lambda * scale
+	var ss float64
+	for _, p := range []*nn.Param{a.V, a.W} {
+		// Vectorized dots over short runs, summed in float64, keep the
+		// value precise enough for L-BFGS's line search.
+		for j := 0; j < len(p.W); j += 4096 {
+			w := p.W[j:min(j+4096, len(p.W))]
+			ss += float64(blas.Dot(w, w))
+		}
+		if grad && lam != 0 {
+			blas.Axpy(float32(lam), p.W, p.G)
+		}
+	}
+	return lam / 2 * ss
+}
+
+// objective returns the data term of rows plus scale times the penalty,
+// adding its gradients when grad is set (the caller clears them).
+func (a *AutoRec) objective(rows []int32, scale float64, grad bool) float64 {
+	var total float64
+	for b0 := 0; b0 < len(rows); b0 += a.maxBatch {
+		b1 := min(b0+a.maxBatch, len(rows))
+		n := b1 - b0
+		a.gather(rows[b0:b1])
+		a.forward(n)
+		total += a.dataLoss(n)
+		if grad {
+			a.backward(n)
+		}
+	}
+	return total + a.penalty(scale, grad)
+}
+
+// Loss is the full training objective at the current parameters.
+func (a *AutoRec) Loss() float64 { return a.objective(a.active, 1, false) }
+
+// reconstruct recomputes every row's reconstruction for Predict.
+func (a *AutoRec) reconstruct() {
+	d := a.cols
+	all := make([]int32, 0, chunk)
+	for r0 := 0; r0 < a.rows; r0 += chunk {
+		r1 := min(r0+chunk, a.rows)
+		all = all[:0]
+		for r := r0; r < r1; r++ {
+			all = append(all, int32(r))
+		}
+		a.gather(all)
+		a.forward(r1 - r0)
+		copy(a.recon[r0*d:r1*d], a.o[:(r1-r0)*d])
+	}
+}
+
+// Predict returns the reconstruction of the item's (I-AutoRec) or the
+// user's (U-AutoRec) training vector at the other id, or the training mean
+// when either is unseen, clipped to the training range.
+func (a *AutoRec) Predict(u, i int32) float32 {
+	if !a.knownUser(u) || !a.knownItem(i) {
+		return a.clip(a.mean)
+	}
+	r, c := a.cell(u, i)
+	return a.clip(a.recon[r*a.cols+c])
+}
+
+// Fit trains on train, with early stopping on valid when it is given (the
+// best epoch's parameters are kept).
+func (a *AutoRec) Fit(ctx context.Context, train, valid *Ratings) (*FitReport, error) {
+	if err := train.check(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	a.setup(train)
+	a.init()
+	rep := &FitReport{}
+	var err error
+	if a.cfg.Optimizer == "lbfgs" {
+		err = a.fitLBFGS(ctx, valid, rep)
+	} else {
+		err = a.fitAdam(ctx, valid, rep)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	return rep, nil
+}
+
+// validator tracks validation RMSE across epochs and keeps the best
+// parameters.
+type validator struct {
+	a     *AutoRec
+	valid *Ratings
+	stop  stopper
+	best  [][]float32
+}
+
+func newValidator(a *AutoRec, valid *Ratings) *validator {
+	return &validator{a: a, valid: valid, stop: stopper{patience: a.cfg.Patience}}
+}
+
+// epoch scores the current parameters (refreshing the reconstructions)
+// and reports whether to stop.
+func (v *validator) epoch(n int, rep *FitReport) bool {
+	if v.valid == nil {
+		return false
+	}
+	v.a.reconstruct()
+	rmse := Evaluate(v.a, v.valid).RMSE
+	rep.Curve = append(rep.Curve, rmse)
+	improved, stop := v.stop.observe(n, rmse)
+	if improved {
+		if v.best == nil {
+			v.best = make([][]float32, 4)
+		}
+		for j, p := range v.a.Params() {
+			v.best[j] = append(v.best[j][:0], p.W...)
+		}
+	}
+	return stop
+}
+
+// finish restores the best parameters and fills the report.
+func (v *validator) finish(rep *FitReport) {
+	rep.BestEpoch = rep.Epochs
+	if v.valid != nil && v.best != nil {
+		for j, p := range v.a.Params() {
+			copy(p.W, v.best[j])
+		}
+		rep.BestEpoch, rep.ValidRMSE = v.stop.bestEpoch, v.stop.best
+	}
+	v.a.reconstruct()
+}
+
+func (a *AutoRec) fitAdam(ctx context.Context, valid *Ratings, rep *FitReport) error {
+	grp := optim.NewGroup("autorec", optim.Adam{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, float32(a.cfg.LR))
+	grp.AddParams(a.Params()...)
+	opt := optim.New(grp)
+	rng := nn.NewRand(a.cfg.Seed ^ 0xad_a3) // the order, apart from the init's stream
+	order := append([]int32(nil), a.active...)
+	val := newValidator(a, valid)
+	bs := a.cfg.Batch
+	for epoch := 1; epoch <= a.cfg.Epochs; epoch++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		var loss float64
+		for b0 := 0; b0 < len(order); b0 += bs {
+			b1 := min(b0+bs, len(order))
+			l := a.objective(order[b0:b1], float64(b1-b0)/float64(len(order)), true)
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				return fmt.Errorf("autorec: the loss diverged (%v) at epoch %d: lower the learning rate", l, epoch)
+			}
+			loss += l
+			opt.Step()
+		}
+		rep.Epochs = epoch
+		rep.TrainLoss = append(rep.TrainLoss, loss)
+		if val.epoch(epoch, rep) {
+			break
+		}
+	}
+	val.finish(rep)
+	return nil
+}
