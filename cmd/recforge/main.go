@@ -32,6 +32,8 @@ func commands() []command {
 		{"eval", "evaluate an artifact on labeled data", runEval},
 		{"predict", "score rows with an artifact, one score per line", runPredict},
 		{"zoo", "train several models on the same data and rank them", runZoo},
+		{"ratings", "rating prediction (baseline, biased MF, AutoRec) over MovieLens folds", runRatings},
+		{"ranking", "implicit-feedback ranking (ItemPop, MF, GMF, MLP, NeuMF) under the NCF or full-ranking protocol", runRanking},
 		{"data", "inspect a data source or build its encoded cache", runData},
 		{"bench", "measure training throughput and scoring latency per model", runBench},
 		{"models", "list the registered models", runModels},
