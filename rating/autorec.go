@@ -29,8 +29,8 @@ type AutoRecConfig struct {
 	// Optimizer is "adam" (minibatch Adam, default) or "lbfgs" (full-batch
 	// L-BFGS, as the paper trained; an epoch is then one L-BFGS iteration).
 	Optimizer string
-	// LR is Adam's learning rate (default 1e-4), Batch its minibatch size
-	// in input vectors (default 32).
+	// LR is Adam's learning rate (default 3e-4), Batch its minibatch size
+	// in input vectors (default 128).
 	LR    float64
 	Batch int
 	// Epochs is the number of epochs, the maximum when validating
@@ -45,8 +45,8 @@ type AutoRecConfig struct {
 
 // The default λ of each variant.
 const (
-	DefaultLambdaI = 200
-	DefaultLambdaU = 200
+	DefaultLambdaI = 250
+	DefaultLambdaU = 300
 )
 
 func (c AutoRecConfig) withDefaults() AutoRecConfig {
@@ -69,10 +69,10 @@ func (c AutoRecConfig) withDefaults() AutoRecConfig {
 		c.Optimizer = "adam"
 	}
 	if c.LR == 0 {
-		c.LR = 1e-4
+		c.LR = 3e-4
 	}
 	if c.Batch == 0 {
-		c.Batch = 32
+		c.Batch = 128
 	}
 	lbfgs := c.Optimizer == "lbfgs"
 	if c.Epochs == 0 {
@@ -178,6 +178,7 @@ type AutoRec struct {
 	xb, mb   []float32 // gathered batch: maxBatch×cols
 	h, dh    []float32 // maxBatch×hidden
 	o        []float32 // maxBatch×cols: output, then its gradient
+	rowIdx   []int32   // chunk row ids for reconstruct
 }
 
 // NewAutoRec returns an untrained model.
@@ -231,6 +232,7 @@ func (a *AutoRec) setup(train *Ratings) {
 	a.h = make([]float32, a.maxBatch*a.hidden)
 	a.dh = make([]float32, a.maxBatch*a.hidden)
 	a.recon = make([]float32, a.rows*a.cols)
+	a.rowIdx = make([]int32, 0, chunk)
 }
 
 // cell maps a (user, item) pair to the (row, column) of the input matrix.
@@ -418,10 +420,9 @@ func (a *AutoRec) Loss() float64 { return a.objective(a.active, 1, false) }
 // reconstruct recomputes every row's reconstruction for Predict.
 func (a *AutoRec) reconstruct() {
 	d := a.cols
-	all := make([]int32, 0, chunk)
 	for r0 := 0; r0 < a.rows; r0 += chunk {
 		r1 := min(r0+chunk, a.rows)
-		all = all[:0]
+		all := a.rowIdx[:0]
 		for r := r0; r < r1; r++ {
 			all = append(all, int32(r))
 		}

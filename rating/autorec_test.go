@@ -351,3 +351,17 @@ func TestFitRejectsBadTrainingLog(t *testing.T) {
 		t.Errorf("unseen id in training: %v", err)
 	}
 }
+
+// The training step and the reconstruction reuse the buffers laid out
+// once per Fit.
+func TestAutoRecStepDoesNotAllocate(t *testing.T) {
+	train := randomRatings(7, 20, 15, 0.3, 0, 0)
+	a := setupAutoRec(t, AutoRecConfig{Hidden: 8, Batch: 4, Seed: 1}, train)
+	rows := a.active[:4]
+	if n := testing.AllocsPerRun(5, func() { a.objective(rows, 0.1, true) }); n != 0 {
+		t.Errorf("objective with gradients: %v allocations per call", n)
+	}
+	if n := testing.AllocsPerRun(5, a.reconstruct); n != 0 {
+		t.Errorf("reconstruct: %v allocations per call", n)
+	}
+}

@@ -8,8 +8,8 @@ import (
 
 // BaselineConfig configures Baseline. Zero fields take the defaults noted.
 type BaselineConfig struct {
-	// RegUser and RegItem are λ_u and λ_i of the objective (defaults 15
-	// and 10, chosen on the validation part of u1.base, see doc.go).
+	// RegUser and RegItem are λ_u and λ_i of the objective (defaults 3
+	// and 2, chosen on the validation part of u1.base, see doc.go).
 	RegUser, RegItem float64
 	// Passes is the number of alternating passes (default 10): item
 	// biases, then user biases, each in closed form given the other.
@@ -18,10 +18,10 @@ type BaselineConfig struct {
 
 func (c BaselineConfig) withDefaults() BaselineConfig {
 	if c.RegUser == 0 {
-		c.RegUser = 15
+		c.RegUser = 3
 	}
 	if c.RegItem == 0 {
-		c.RegItem = 10
+		c.RegItem = 2
 	}
 	if c.Passes == 0 {
 		c.Passes = 10

@@ -14,10 +14,10 @@ import (
 type BiasedMFConfig struct {
 	// Factors is the dimension of p_u and q_i (default 100).
 	Factors int
-	// LR is the SGD step size (default 0.005).
+	// LR is the SGD step size (default 0.01).
 	LR float64
 	// Reg is the L2 weight on the factors, RegBias on the biases
-	// (defaults 0.05 and 0.02).
+	// (defaults 0.1 and 0.02).
 	Reg, RegBias float64
 	// Epochs is the number of passes over the ratings, the maximum when
 	// validating (default 200).
@@ -37,10 +37,10 @@ func (c BiasedMFConfig) withDefaults() BiasedMFConfig {
 		c.Factors = 100
 	}
 	if c.LR == 0 {
-		c.LR = 0.005
+		c.LR = 0.01
 	}
 	if c.Reg == 0 {
-		c.Reg = 0.05
+		c.Reg = 0.1
 	}
 	if c.RegBias == 0 {
 		c.RegBias = 0.02

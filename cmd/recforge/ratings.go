@@ -37,16 +37,16 @@ type ratingFlags struct {
 }
 
 func (f *ratingFlags) register(fs *flag.FlagSet) {
-	fs.Float64Var(&f.regUser, "reg-user", 0, "baseline: λ of the user biases (default 15)")
-	fs.Float64Var(&f.regItem, "reg-item", 0, "baseline: λ of the item biases (default 10)")
+	fs.Float64Var(&f.regUser, "reg-user", 0, "baseline: λ of the user biases (default 3)")
+	fs.Float64Var(&f.regItem, "reg-item", 0, "baseline: λ of the item biases (default 2)")
 	fs.IntVar(&f.passes, "passes", 0, "baseline: alternating passes (default 10)")
 	fs.IntVar(&f.factors, "factors", 0, "biasedmf: latent factors (default 100)")
-	fs.Float64Var(&f.reg, "reg", 0, "biasedmf: L2 on the factors (default 0.05)")
+	fs.Float64Var(&f.reg, "reg", 0, "biasedmf: L2 on the factors (default 0.1)")
 	fs.Float64Var(&f.regBias, "reg-bias", 0, "biasedmf: L2 on the biases (default 0.02)")
-	fs.Float64Var(&f.lr, "lr", 0, "learning rate (default biasedmf 0.005, autorec Adam 1e-4)")
+	fs.Float64Var(&f.lr, "lr", 0, "learning rate (default biasedmf 0.01, autorec Adam 3e-4)")
 	fs.IntVar(&f.hidden, "hidden", 0, "autorec: hidden units (default 500)")
-	fs.Float64Var(&f.lambda, "lambda", 0, "autorec: λ of (λ/2)(‖W‖²+‖V‖²) (default: the model's, see the rating package)")
-	fs.IntVar(&f.batch, "batch", 0, "autorec: Adam minibatch, in input vectors (default 32)")
+	fs.Float64Var(&f.lambda, "lambda", 0, "autorec: λ of (λ/2)(‖W‖²+‖V‖²), on the scale of the summed squared error (default 250 for autorec-i, 300 for autorec-u)")
+	fs.IntVar(&f.batch, "batch", 0, "autorec: Adam minibatch, in input vectors (default 128)")
 	fs.IntVar(&f.epochs, "epochs", 0, "most epochs; the count is chosen on the validation part (default: the model's)")
 	fs.IntVar(&f.patience, "patience", 0, "epochs without validation improvement before stopping (default: the model's)")
 	fs.StringVar(&f.optimizer, "optimizer", "", "autorec: adam (minibatch, default) or lbfgs (full batch, as the paper)")
@@ -178,8 +178,12 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			row.SecPerEpoch = r.Final.Seconds / float64(r.Final.Epochs)
 		}
 		rows = append(rows, row)
-		fmt.Fprintf(stdout, "fold %s: RMSE %.4f  MAE %.4f  (%s: %d epochs chosen, validation RMSE %.4f; %d of %d test ratings unseen; %.1fs)\n",
-			row.Fold, row.RMSE, row.MAE, r.Fold.Test, row.Epochs, row.ValidRMSE, r.Test.Unseen, r.Test.N, row.Seconds)
+		chosen := fmt.Sprintf("%d epochs chosen", row.Epochs)
+		if r.Select.Epochs == 0 {
+			chosen = "closed form"
+		}
+		fmt.Fprintf(stdout, "fold %s: RMSE %.4f  MAE %.4f  (%s: %s, validation RMSE %.4f; %d of %d test ratings unseen; %.1fs)\n",
+			row.Fold, row.RMSE, row.MAE, r.Fold.Test, chosen, row.ValidRMSE, r.Test.Unseen, r.Test.N, row.Seconds)
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
