@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"time"
 
 	"github.com/recforge/recforge/blas"
@@ -512,28 +513,52 @@ func (v *validator) finish(rep *FitReport) {
 	v.a.reconstruct()
 }
 
-func (a *AutoRec) fitAdam(ctx context.Context, valid *Ratings, rep *FitReport) error {
+// adamTrainer holds the state of minibatch training across epochs.
+type adamTrainer struct {
+	a     *AutoRec
+	opt   *optim.Optimizer
+	rng   *rand.Rand
+	order []int32
+}
+
+func (a *AutoRec) newAdamTrainer() *adamTrainer {
 	grp := optim.NewGroup("autorec", optim.Adam{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, float32(a.cfg.LR))
 	grp.AddParams(a.Params()...)
-	opt := optim.New(grp)
-	rng := nn.NewRand(a.cfg.Seed ^ 0xad_a3) // the order, apart from the init's stream
-	order := append([]int32(nil), a.active...)
+	return &adamTrainer{
+		a: a, opt: optim.New(grp),
+		rng:   nn.NewRand(a.cfg.Seed ^ 0xad_a3), // the order, apart from the init's stream
+		order: append([]int32(nil), a.active...),
+	}
+}
+
+// epoch runs one shuffled pass of minibatch steps and returns the sum of
+// the batch objectives.
+func (t *adamTrainer) epoch() (float64, error) {
+	a, order, bs := t.a, t.order, t.a.cfg.Batch
+	t.rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	var loss float64
+	for b0 := 0; b0 < len(order); b0 += bs {
+		b1 := min(b0+bs, len(order))
+		l := a.objective(order[b0:b1], float64(b1-b0)/float64(len(order)), true)
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			return 0, fmt.Errorf("autorec: the loss diverged (%v): lower the learning rate", l)
+		}
+		loss += l
+		t.opt.Step()
+	}
+	return loss, nil
+}
+
+func (a *AutoRec) fitAdam(ctx context.Context, valid *Ratings, rep *FitReport) error {
+	tr := a.newAdamTrainer()
 	val := newValidator(a, valid)
-	bs := a.cfg.Batch
 	for epoch := 1; epoch <= a.cfg.Epochs; epoch++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		var loss float64
-		for b0 := 0; b0 < len(order); b0 += bs {
-			b1 := min(b0+bs, len(order))
-			l := a.objective(order[b0:b1], float64(b1-b0)/float64(len(order)), true)
-			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return fmt.Errorf("autorec: the loss diverged (%v) at epoch %d: lower the learning rate", l, epoch)
-			}
-			loss += l
-			opt.Step()
+		loss, err := tr.epoch()
+		if err != nil {
+			return fmt.Errorf("epoch %d: %w", epoch, err)
 		}
 		rep.Epochs = epoch
 		rep.TrainLoss = append(rep.TrainLoss, loss)

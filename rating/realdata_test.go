@@ -60,3 +60,31 @@ func (m *constModel) Fit(context.Context, *Ratings, *Ratings) (*FitReport, error
 	return &FitReport{}, nil
 }
 func (m *constModel) Predict(int32, int32) float32 { return m.v }
+
+// BenchmarkAutoRecEpochML100K times one minibatch Adam epoch over u1.base
+// with the default configuration (500 hidden units, batches of 128).
+func BenchmarkAutoRecEpochML100K(b *testing.B) {
+	raw, err := ReadFile(filepath.Join(shareddata.Dir(b, "ml-100k"), "u1.base"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	train := NewIndex(raw).Encode(raw)
+	for _, user := range []bool{false, true} {
+		name := map[bool]string{false: "I-AutoRec", true: "U-AutoRec"}[user]
+		b.Run(name, func(b *testing.B) {
+			a, err := NewAutoRec(AutoRecConfig{UserBased: user, Seed: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			a.setup(train)
+			a.init()
+			tr := a.newAdamTrainer()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := tr.epoch(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

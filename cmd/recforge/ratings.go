@@ -103,6 +103,7 @@ type foldJSON struct {
 	MAE         float64 `json:"mae"`
 	Unseen      int     `json:"unseen"`
 	Epochs      int     `json:"epochs"`
+	FinalEpochs int     `json:"final_epochs"`
 	ValidRMSE   float64 `json:"valid_rmse"`
 	SecPerEpoch float64 `json:"sec_per_epoch,omitempty"`
 	Seconds     float64 `json:"seconds"`
@@ -172,15 +173,19 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	results, err := rating.RunFolds(ctx, fl, build, proto, func(r *rating.FoldResult) {
 		row := foldJSON{
 			Fold: r.Fold.Name, RMSE: r.Test.RMSE, MAE: r.Test.MAE, Unseen: r.Test.Unseen,
-			Epochs: r.Select.BestEpoch, ValidRMSE: r.Select.ValidRMSE, Seconds: r.Seconds,
+			Epochs: r.Select.BestEpoch, FinalEpochs: r.Final.Epochs, ValidRMSE: r.Select.ValidRMSE, Seconds: r.Seconds,
 		}
 		if r.Final.Epochs > 0 {
 			row.SecPerEpoch = r.Final.Seconds / float64(r.Final.Epochs)
 		}
 		rows = append(rows, row)
 		chosen := fmt.Sprintf("%d epochs chosen", row.Epochs)
-		if r.Select.Epochs == 0 {
+		switch {
+		case r.Select.Epochs == 0:
 			chosen = "closed form"
+		case r.Final.Epochs != row.Epochs:
+			// L-BFGS may end early when its line search stalls.
+			chosen += fmt.Sprintf(", the refit ran %d", r.Final.Epochs)
 		}
 		fmt.Fprintf(stdout, "fold %s: RMSE %.4f  MAE %.4f  (%s: %s, validation RMSE %.4f; %d of %d test ratings unseen; %.1fs)\n",
 			row.Fold, row.RMSE, row.MAE, r.Fold.Test, chosen, row.ValidRMSE, r.Test.Unseen, r.Test.N, row.Seconds)

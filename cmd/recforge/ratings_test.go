@@ -74,6 +74,15 @@ func TestRatingsCommand(t *testing.T) {
 		if v["model"] != args[1] || len(folds) != 2 {
 			t.Fatalf("%v: JSON %v", args, v)
 		}
+		// Minibatch models refit for exactly the epochs validation chose.
+		if args[1] == "biasedmf" || args[1] == "autorec-i" {
+			for _, f := range folds {
+				f := f.(map[string]any)
+				if f["final_epochs"] != f["epochs"] || f["epochs"].(float64) < 1 {
+					t.Errorf("%v: fold %v chose %v epochs, refit ran %v", args, f["fold"], f["epochs"], f["final_epochs"])
+				}
+			}
+		}
 		// The mean is the mean of the folds' RMSEs.
 		r1, r2 := folds[0].(map[string]any)["rmse"].(float64), folds[1].(map[string]any)["rmse"].(float64)
 		if got := v["rmse"].(float64); math.Abs(got-(r1+r2)/2) > 1e-12 || !(got > 0 && got < 1.3) {
