@@ -92,29 +92,54 @@ type Dataset struct {
 	// Skipped counts the records skipped as malformed while building.
 	Skipped int64
 
-	c *cache.Cache
+	// SeqStart and Pools hold the sequences by reference when the source
+	// keeps each key's sequence once (a SeqWindower, see BuildsByReference);
+	// Seq is nil then. Sequence s of row r is the SeqLens[r*NumSeq+s] ids
+	// of Pools[s] from SeqStart[r*NumSeq+s] on. SeqRow reads a row's
+	// padded sequences in either layout.
+	SeqStart []int64
+	Pools    [][]int32
+
+	seqs []seqLayout
+	c    *cache.Cache
 }
 
 // Close unmaps the cache.
 func (d *Dataset) Close() error { return d.c.Close() }
 
-func columns(enc *feature.Encoders) []cache.Column {
+// columns are the cache's columns: the dense layout keeps every row's
+// padded sequences in "seq"; the by-reference layout keeps each row's
+// window starts in "seq_start" and each sequence's pool in a ragged column
+// "pool_S" whose rows hold the ids their row added to the pool.
+func columns(enc *feature.Encoders, byRef bool) []cache.Column {
 	ex := enc.NewExample()
-	return []cache.Column{
+	seq := cache.Column{Name: "seq", Type: cache.Int32, Width: len(ex.Seq)}
+	if byRef {
+		seq = cache.Column{Name: "seq_start", Type: cache.Int64, Width: len(ex.SeqLens)}
+	}
+	cols := []cache.Column{
 		{Name: "label", Type: cache.Float32, Width: 1},
 		{Name: "group", Type: cache.Int64, Width: 1},
 		{Name: "ids", Type: cache.Int32, Width: len(ex.IDs)},
 		{Name: "values", Type: cache.Float32, Width: len(ex.Values)},
-		{Name: "seq", Type: cache.Int32, Width: len(ex.Seq)},
+		seq,
 		{Name: "seq_lens", Type: cache.Int32, Width: len(ex.SeqLens)},
 		{Name: "ordinal", Type: cache.Int64, Width: 1},
 	}
+	if byRef {
+		for s := range ex.SeqLens {
+			cols = append(cols, cache.Column{Name: fmt.Sprintf("pool_%d", s), Type: cache.Int32})
+		}
+	}
+	return cols
 }
 
 // Build encodes the source named by spec with enc into the cache file at
 // cachePath and maps it. A cache already there is reused when it was built
 // from the same source file (path, size, modification time) with the same
-// encoders; otherwise it is rebuilt. rebuilt says which happened.
+// encoders; otherwise it is rebuilt. rebuilt says which happened. A source
+// whose reader is a SeqWindower is stored by reference (see
+// BuildsByReference); any other densely.
 func Build(spec string, enc *feature.Encoders, cachePath string, opts Options) (d *Dataset, rebuilt bool, err error) {
 	// A generated source is a pure function of its spec; files are
 	// identified by path, size and modification time.
@@ -134,17 +159,34 @@ func Build(spec string, enc *feature.Encoders, cachePath string, opts Options) (
 	if err != nil {
 		return nil, false, err
 	}
-	fp := cache.Fingerprint([]byte(spec), ident, encJSON, fmt.Appendf(nil, "skipbad=%v layout=2", opts.Read.SkipBad))
+	// The reader decides the layout, so it is opened even when the cache
+	// turns out to be valid; opening reads at most a header (or, for a
+	// behaviour source, its log).
+	r, err := data.Open(spec, opts.Read)
+	if err != nil {
+		return nil, false, err
+	}
+	defer r.Close()
+	pools, err := newPools(r, enc)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", spec, err)
+	}
+	byRef := pools != nil
+	layout := "layout=2"
+	if byRef {
+		layout = "layout=3 by-reference"
+	}
+	fp := cache.Fingerprint([]byte(spec), ident, encJSON, fmt.Appendf(nil, "skipbad=%v %s", opts.Read.SkipBad, layout))
 	var skipped int64
-	c, rebuilt, err := cache.OpenOrBuild(cachePath, fp, columns(enc), func(w *cache.Writer) error {
+	c, rebuilt, err := cache.OpenOrBuild(cachePath, fp, columns(enc, byRef), func(w *cache.Writer) error {
 		var err error
-		skipped, err = encode(spec, enc, w, opts)
+		skipped, err = encode(spec, r, enc, pools, w, opts)
 		return err
 	})
 	if err != nil {
 		return nil, false, err
 	}
-	d, err = view(c, enc)
+	d, err = view(c, enc, byRef)
 	if err != nil {
 		c.Close()
 		return nil, false, err
@@ -153,13 +195,9 @@ func Build(spec string, enc *feature.Encoders, cachePath string, opts Options) (
 	return d, rebuilt, nil
 }
 
-// encode streams the source through the encoders into w.
-func encode(spec string, enc *feature.Encoders, w *cache.Writer, opts Options) (skipped int64, err error) {
-	r, err := data.Open(spec, opts.Read)
-	if err != nil {
-		return 0, err
-	}
-	defer r.Close()
+// encode streams the source r through the encoders into w, with the
+// sequences by reference when pools is not nil.
+func encode(spec string, r data.Reader, enc *feature.Encoders, pools *poolSet, w *cache.Writer, opts Options) (skipped int64, err error) {
 	re, err := enc.Bind(r.Columns())
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", spec, err)
@@ -189,7 +227,13 @@ func encode(spec string, enc *feature.Encoders, w *cache.Writer, opts Options) (
 		w.Int64(1, group)
 		w.Int32(2, ex.IDs)
 		w.Float32(3, ex.Values)
-		w.Int32(4, ex.Seq)
+		if pools != nil {
+			if err := pools.add(ex, w, 4, 7); err != nil {
+				return 0, Locate(rec, err)
+			}
+		} else {
+			w.Int32(4, ex.Seq)
+		}
 		w.Int32(5, ex.SeqLens)
 		ord[0] = ordinal
 		w.Int64(6, ord)
@@ -202,8 +246,8 @@ func encode(spec string, enc *feature.Encoders, w *cache.Writer, opts Options) (
 
 // view checks the cache's shape against the encoders and exposes its
 // columns.
-func view(c *cache.Cache, enc *feature.Encoders) (*Dataset, error) {
-	want := columns(enc)
+func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
+	want := columns(enc, byRef)
 	got := c.Columns()
 	if len(got) != len(want) {
 		return nil, fmt.Errorf("dataset: cache has %d columns, want %d", len(got), len(want))
@@ -213,20 +257,41 @@ func view(c *cache.Cache, enc *feature.Encoders) (*Dataset, error) {
 			return nil, fmt.Errorf("dataset: cache column %d is %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	d := &Dataset{Rows: c.Rows(), Slots: want[2].Width, SeqLen: want[4].Width, NumSeq: want[5].Width, c: c}
+	d := &Dataset{Rows: c.Rows(), Slots: want[2].Width, NumSeq: want[5].Width, seqs: seqLayouts(enc), c: c}
+	for _, q := range d.seqs {
+		d.SeqLen += q.max
+	}
 	var err error
 	for _, step := range []func() error{
 		func() (e error) { d.Label, e = c.Float32("label"); return },
 		func() (e error) { d.Group, e = c.Int64("group"); return },
 		func() (e error) { d.IDs, e = c.Int32("ids"); return },
 		func() (e error) { d.Values, e = c.Float32("values"); return },
-		func() (e error) { d.Seq, e = c.Int32("seq"); return },
 		func() (e error) { d.SeqLens, e = c.Int32("seq_lens"); return },
 		func() (e error) { d.Ordinal, e = c.Int64("ordinal"); return },
 	} {
 		if err = step(); err != nil {
 			return nil, err
 		}
+	}
+	if !byRef {
+		if d.Seq, err = c.Int32("seq"); err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	if d.SeqStart, err = c.Int64("seq_start"); err != nil {
+		return nil, err
+	}
+	for s := range d.NumSeq {
+		p, err := c.Int32(fmt.Sprintf("pool_%d", s))
+		if err != nil {
+			return nil, err
+		}
+		d.Pools = append(d.Pools, p)
+	}
+	if err := d.checkRefs(); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
