@@ -26,7 +26,10 @@ var builtinSchemas embed.FS
 // (csv, tsv, parquet), for sparse readers (libfm, libsvm, libffm) and for
 // the other MovieLens files (u.item, u.user, movies.dat, users.dat). The
 // error reports a malformed spec, an unknown reader, or a libfm-fields
-// file that cannot be read. Each call returns a fresh schema the caller
+// file that cannot be read. taobao has one (Taobao display ads with the
+// click history as a sequence sharing the ad group's table), and so has
+// every reader whose package registered one (RegisterSchema: the behaviour
+// sources of package behavior). Each call returns a fresh schema the caller
 // may edit. Columns a schema leaves undeclared (Avazu's per-row "id",
 // MovieLens's timestamp) are ignored by the encoders.
 func DefaultSchema(spec string) (s *feature.Schema, ok bool, err error) {
@@ -59,6 +62,8 @@ func DefaultSchema(spec string) (s *feature.Schema, ok bool, err error) {
 		name = "movielens_ctr"
 	case "adult":
 		name = "adult"
+	case "taobao":
+		name = "taobao"
 	case "libfm-fields":
 		s, err := libFMFieldsSchema(spec)
 		if err != nil {
@@ -66,6 +71,13 @@ func DefaultSchema(spec string) (s *feature.Schema, ok bool, err error) {
 		}
 		return s, true, nil
 	default:
+		if fn, ok := schemaFuncs[reader]; ok {
+			s, err := fn(spec)
+			if err != nil {
+				return nil, false, err
+			}
+			return s, s != nil, nil
+		}
 		if !slices.Contains(data.ReaderNames(), reader) {
 			return nil, false, fmt.Errorf("data source %q: unknown reader %q, expected one of %s", spec, reader, strings.Join(data.ReaderNames(), ", "))
 		}
@@ -83,6 +95,26 @@ func DefaultSchema(spec string) (s *feature.Schema, ok bool, err error) {
 		s.Name = "synthetic-ctr"
 	}
 	return s, true, nil
+}
+
+// schemaFuncs holds the built-in schemas of readers registered by other
+// packages (data.Register), by reader name.
+var schemaFuncs = map[string]func(spec string) (*feature.Schema, error){}
+
+// RegisterSchema makes fn the built-in schema of reader: DefaultSchema
+// returns fn(spec) for its specs (a nil schema meaning none, as for a
+// reader whose columns vary). The package that registers the reader with
+// data.Register registers its schema here, at init. A name registered
+// twice, or one that DefaultSchema already knows, panics.
+func RegisterSchema(reader string, fn func(spec string) (*feature.Schema, error)) {
+	switch reader {
+	case "criteo", "synthetic", "avazu", "movielens", "movielens-ctr", "adult", "libfm-fields", "taobao":
+		panic("dataset: reader " + reader + " has a built-in schema already")
+	}
+	if _, dup := schemaFuncs[reader]; dup || fn == nil {
+		panic("dataset: cannot register a schema for reader " + reader)
+	}
+	schemaFuncs[reader] = fn
 }
 
 // libFMFieldsSchema builds the schema of a libfm-fields source from the
