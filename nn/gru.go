@@ -30,9 +30,14 @@ import (
 //
 // Inputs are n×L×In (row, step, feature) with a length per row; steps at or
 // past a row's length are padding: their hidden-state outputs are exactly 0,
-// they leave the carried state alone, and their inputs get a zero gradient.
-// Padding inputs must be finite (they are zero in practice): the one SGEMM
-// that projects all n·L steps multiplies them, by zero in the backward pass.
+// they leave the carried state alone, their inputs are never read and get a
+// zero gradient.
+//
+// The real steps are packed step-major (cuDNN's packed sequences, see
+// seqPack) before anything is computed: the input projection of all of them
+// is one SGEMM, and so are the backward pass's weight gradient and input
+// gradient, all over the real steps only, so that padding costs nothing but
+// the copies in and out.
 type GRU struct {
 	// In and Hidden are the input and state widths.
 	In, Hidden int
@@ -57,13 +62,15 @@ type GRU struct {
 	att      []float32
 	mode     gateMode
 
-	gates []float32 // n·L×3H: input projections, then activated u, r, h̃
+	xp    []float32 // packed inputs x_t, step-major like hs
+	gates []float32 // packed input projections, then activated u, r, h̃
 	hs    []float32 // packed h_t, step-major: row p of step t at off[t]+p
 	hrec  []float32 // packed h_{t−1}U_h + b_hn, the candidate's recurrent part
 	out   []float32 // n×L×H hidden states, zero at padding
 	last  []float32 // n×H final states
 	gh    []float32 // one step's recurrent projections, then their gradient
-	dz    []float32 // n·L×3H gradient of the gates' input projections
+	dz    []float32 // packed gradient of the gates' input projections
+	dxp   []float32 // packed gradient of the inputs
 	dh    []float32 // packed-order gradient of the carried state
 	dx    []float32 // n×L×In
 	zero  []float32 // h_{−1}
@@ -97,6 +104,7 @@ func NewGRU(name string, in, hidden, maxBatch, maxLen int, rng *rand.Rand) *GRU 
 		who:      "GRU " + name,
 		maxBatch: maxBatch, maxLen: maxLen,
 		pack:  newSeqPack(maxBatch, maxLen),
+		xp:    make([]float32, rows*in),
 		gates: make([]float32, rows*g3),
 		hs:    make([]float32, rows*hidden),
 		hrec:  make([]float32, rows*hidden),
@@ -105,6 +113,7 @@ func NewGRU(name string, in, hidden, maxBatch, maxLen int, rng *rand.Rand) *GRU 
 		gh:    make([]float32, maxBatch*g3),
 		dz:    make([]float32, rows*g3),
 		dh:    make([]float32, maxBatch*hidden),
+		dxp:   make([]float32, rows*in),
 		dx:    make([]float32, rows*in),
 		zero:  make([]float32, hidden),
 	}
@@ -151,9 +160,17 @@ func (g *GRU) forward(x, att []float32, n, steps int, lens []int32, mode gateMod
 	g.ready, g.n, g.steps, g.lens, g.x, g.att, g.mode = true, n, steps, lens[:n], x[:rows*g.In], att, mode
 	pk := &g.pack
 	pk.build(lens, n, steps)
+	real := pk.off[steps]
+	in := g.In
+	for t := 0; t < steps && pk.active[t] > 0; t++ {
+		for p := range pk.active[t] {
+			src := (pk.perm[p]*steps + t) * in
+			copy(g.xp[(pk.off[t]+p)*in:][:in], x[src:src+in])
+		}
+	}
 
-	z := g.gates[:rows*G]
-	blas.SgemmEpilogue(false, false, rows, G, g.In, 1, g.x, g.In, g.Wx.W, G, 0, z, G, blas.Epilogue{Bias: g.B.W})
+	z := g.gates[:real*G]
+	blas.SgemmEpilogue(false, false, real, G, in, 1, g.xp, in, g.Wx.W, G, 0, z, G, blas.Epilogue{Bias: g.B.W})
 	bn := g.Bn.W[:H]
 	for t := 0; t < steps && pk.active[t] > 0; t++ {
 		m := pk.active[t]
@@ -162,7 +179,7 @@ func (g *GRU) forward(x, att []float32, n, steps int, lens []int32, mode gateMod
 		}
 		for p := 0; p < m; p++ {
 			idx := pk.perm[p]*steps + t
-			zr := z[idx*G : idx*G+G]
+			zr := z[(pk.off[t]+p)*G:][:G]
 			hp := g.zero
 			rec := g.hrec[(pk.off[t]+p)*H:][:H]
 			if t > 0 {
@@ -231,11 +248,11 @@ func (g *GRU) backward(dhs, dlast, datt []float32) []float32 {
 		checkSeqSlice(g.who, "final-state gradient", dlast, n*H)
 	}
 	pk := &g.pack
-	z := g.gates[:rows*G]
-	dz := g.dz[:rows*G]
+	real := pk.off[steps]
+	z := g.gates[:real*G]
+	dz := g.dz[:real*G]
 	dh := g.dh[:n*H]
 	for i, l := range g.lens {
-		clear(dz[(i*steps+int(l))*G : (i*steps+steps)*G])
 		if datt != nil {
 			clear(datt[i*steps+int(l) : i*steps+steps])
 		}
@@ -255,9 +272,9 @@ func (g *GRU) backward(dhs, dlast, datt []float32) []float32 {
 		}
 		for p := 0; p < m; p++ {
 			idx := pk.perm[p]*steps + t
-			zr := z[idx*G : idx*G+G]
+			zr := z[(pk.off[t]+p)*G:][:G]
 			u, r, c := zr[:H], zr[H:2*H], zr[2*H:]
-			dzr := dz[idx*G : idx*G+G]
+			dzr := dz[(pk.off[t]+p)*G:][:G]
 			dgh := g.gh[p*G : p*G+G]
 			rec := g.hrec[(pk.off[t]+p)*H:][:H]
 			hp := g.zero
@@ -265,39 +282,15 @@ func (g *GRU) backward(dhs, dlast, datt []float32) []float32 {
 				hp = g.hs[(pk.off[t-1]+p)*H:][:H]
 			}
 			dhp := dh[p*H : p*H+H]
-			var a, da float32
+			dhsr := g.zero
+			if dhs != nil {
+				dhsr = dhs[idx*H : idx*H+H]
+			}
+			var a float32
 			if g.mode != gatePlain {
 				a = g.att[idx]
 			}
-			for j := range dhp {
-				d := dhp[j]
-				if dhs != nil {
-					d += dhs[idx*H+j]
-				}
-				var gate, du float32
-				switch g.mode {
-				case gatePlain:
-					gate = u[j]
-					du = d * (c[j] - hp[j])
-				case gateScaled:
-					gate = a * u[j]
-					dg := d * (c[j] - hp[j])
-					du = dg * a
-					da += dg * u[j]
-				case gateReplace:
-					gate = a
-					da += d * (c[j] - hp[j])
-				}
-				// The direct path to h_{t−1}; the recurrent one is added
-				// below by one SGEMM over the step's rows.
-				dhp[j] = d * (1 - gate)
-				dc := d * gate * (1 - c[j]*c[j])
-				dr := dc * rec[j] * r[j] * (1 - r[j])
-				dun := du * u[j] * (1 - u[j])
-				dzr[j], dzr[H+j], dzr[2*H+j] = dun, dr, dc
-				dgh[j], dgh[H+j], dgh[2*H+j] = dun, dr, dc*r[j]
-				bnG[j] += dc * r[j]
-			}
+			da := gruStepBackward(g.mode, a, dhp, dhsr, u, r, c, hp, rec, dzr, dgh, bnG)
 			if datt != nil {
 				datt[idx] = da
 			}
@@ -309,9 +302,69 @@ func (g *GRU) backward(dhs, dlast, datt []float32) []float32 {
 		}
 	}
 
-	blas.Sgemm(true, false, g.In, G, rows, 1, g.x, g.In, dz, G, 1, g.Wx.G, G)
-	addColumnSums(g.B.G, dz, rows, G)
-	dx := g.dx[:rows*g.In]
-	blas.Sgemm(false, true, rows, g.In, G, 1, dz, G, g.Wx.W, G, 0, dx, g.In)
+	in := g.In
+	blas.Sgemm(true, false, in, G, real, 1, g.xp, in, dz, G, 1, g.Wx.G, G)
+	addColumnSums(g.B.G, dz, real, G)
+	dxp := g.dxp[:real*in]
+	blas.Sgemm(false, true, real, in, G, 1, dz, G, g.Wx.W, G, 0, dxp, in)
+	// Unpack: each row's real steps from their packed places, then zeros.
+	dx := g.dx[:rows*in]
+	for i, l := range g.lens {
+		p := pk.pos[i]
+		for t := range int(l) {
+			copy(dx[(i*steps+t)*in:][:in], dxp[(pk.off[t]+p)*in:][:in])
+		}
+		clear(dx[(i*steps+int(l))*in : (i*steps+steps)*in])
+	}
 	return dx
+}
+
+// gruStepBackward back-propagates one step of one row: dhp holds dL/dh_t
+// from later steps and is overwritten with the direct share of dL/dh_{t−1};
+// dhs adds the loss's own gradient of h_t. It writes the gradients of the
+// gates' pre-activations into dz (input side) and dgh (recurrent side, the
+// candidate's times r), adds dL/db_hn to bnG, and returns dL/da for the
+// attention modes. One loop per mode keeps the switch out of the H-long
+// inner loop.
+func gruStepBackward(mode gateMode, a float32, dhp, dhs, u, r, c, hp, rec, dz, dgh, bnG []float32) (da float32) {
+	H := len(dhp)
+	dhs, u, r, c, hp, rec, bnG = dhs[:H], u[:H], r[:H], c[:H], hp[:H], rec[:H], bnG[:H]
+	dzu, dzr, dzc := dz[:H], dz[H:2*H], dz[2*H:3*H]
+	dgu, dgr, dgc := dgh[:H], dgh[H:2*H], dgh[2*H:3*H]
+	// tail is shared by the modes: given d = dL/dh_t, the gate's value and
+	// the update gate's pre-activation gradient dun.
+	tail := func(j int, d, gate, dun float32) {
+		// The direct path to h_{t−1}; the recurrent one is added by one
+		// SGEMM over the step's rows.
+		dhp[j] = d * (1 - gate)
+		dc := d * gate * (1 - c[j]*c[j])
+		dr := dc * rec[j] * r[j] * (1 - r[j])
+		dzu[j], dzr[j], dzc[j] = dun, dr, dc
+		dcr := dc * r[j]
+		dgu[j], dgr[j], dgc[j] = dun, dr, dcr
+		bnG[j] += dcr
+	}
+	switch mode {
+	case gatePlain:
+		for j := range dhp {
+			d := dhp[j] + dhs[j]
+			uj := u[j]
+			tail(j, d, uj, d*(c[j]-hp[j])*uj*(1-uj))
+		}
+	case gateScaled:
+		for j := range dhp {
+			d := dhp[j] + dhs[j]
+			uj := u[j]
+			dg := d * (c[j] - hp[j])
+			da += dg * uj
+			tail(j, d, a*uj, dg*a*uj*(1-uj))
+		}
+	case gateReplace:
+		for j := range dhp {
+			d := dhp[j] + dhs[j]
+			da += d * (c[j] - hp[j])
+			tail(j, d, a, 0)
+		}
+	}
+	return da
 }

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -284,10 +285,10 @@ func TestGRUPanicsOnBadArguments(t *testing.T) {
 }
 
 // benchmarkGRU times one training step of DIEN's interest extractor at the
-// official sizes: embedding 18 for item and category (d = 36), hidden 36,
-// sequences of up to 100 behaviours.
-func benchmarkGRU(b *testing.B, lens []int32) {
-	const in, H, steps = 36, 36, 100
+// official widths: embedding 18 for item and category (d = 36) and hidden
+// 36, over sequences of up to steps behaviours.
+func benchmarkGRU(b *testing.B, lens []int32, steps int) {
+	const in, H = 36, 36
 	n := len(lens)
 	g := NewGRU("g", in, H, n, steps, NewRand(1))
 	rng := NewRand(2)
@@ -303,19 +304,26 @@ func benchmarkGRU(b *testing.B, lens []int32) {
 	b.ReportMetric(float64(n*iters)/b.Elapsed().Seconds(), "rows/s")
 }
 
-func BenchmarkGRUForwardBackward(b *testing.B) {
-	const n, steps = 1024, 100
-	full := make([]int32, n)
-	for i := range full {
-		full[i] = steps
-	}
-	b.Run("n=1024/L=100/full", func(b *testing.B) { benchmarkGRU(b, full) })
-	// Behaviour histories are mostly short; lengths uniform in [1, 100]
-	// show what the packing saves over padding every row to 100.
-	varied := make([]int32, n)
+// benchLens returns n lengths: all steps when full, else uniform in
+// [1, steps] from a fixed seed.
+func benchLens(n, steps int, full bool) []int32 {
+	lens := make([]int32, n)
 	rng := NewRand(3)
-	for i := range varied {
-		varied[i] = 1 + rng.Int32N(steps)
+	for i := range lens {
+		lens[i] = int32(steps)
+		if !full {
+			lens[i] = 1 + rng.Int32N(int32(steps))
+		}
 	}
-	b.Run("n=1024/L=100/uniform-lengths", func(b *testing.B) { benchmarkGRU(b, varied) })
+	return lens
+}
+
+func BenchmarkGRUForwardBackward(b *testing.B) {
+	const n = 1024
+	for _, steps := range []int{50, 100} {
+		b.Run(fmt.Sprintf("n=1024/L=%d/full", steps), func(b *testing.B) { benchmarkGRU(b, benchLens(n, steps, true), steps) })
+		// Behaviour histories are mostly short; uniform lengths show what
+		// the packing saves over padding every row to the maximum.
+		b.Run(fmt.Sprintf("n=1024/L=%d/uniform-lengths", steps), func(b *testing.B) { benchmarkGRU(b, benchLens(n, steps, false), steps) })
+	}
 }
