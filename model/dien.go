@@ -56,6 +56,10 @@ import (
 // "batch", or "mba"), λ = l2_emb, off by default; dense weights get the
 // training configuration's weight_decay, if any.
 //
+// The extractor does not depend on the candidate: consecutive rows with the
+// same history (one user's candidates, as scoring sends them) share one run
+// of it, and Backward sums their gradients into it.
+//
 // The attention weights a_t of the last Forward are readable through
 // Attention.
 type DIEN struct {
@@ -90,6 +94,20 @@ type dienAux struct {
 	dlast  []float32 // maxBatch×H: dL/dh'_T, packed out of the MLP's gradient
 	pairs  int
 	loss   float64
+
+	// Consecutive rows with the same history (one user's candidates, when
+	// scoring) share one run of the extractor, whose states the rows then
+	// read. runs is the last Forward's number of distinct histories (n
+	// when none was shared); run maps a row to its history, first to the
+	// history's first row.
+	runs   int
+	run    []int32
+	first  []int32
+	xu     []float32 // maxBatch×L×D: one behaviour matrix per run
+	lensU  []int32
+	hsE    []float32 // maxBatch×L×H: the runs' states, row by row
+	dhsU   []float32 // maxBatch×L×H: the rows' state gradients summed per run
+	dhistE []float32 // maxBatch×L×D: the run's input gradient at its first row
 }
 
 // DIENConfig holds DIEN's hyper-parameters.
@@ -164,6 +182,10 @@ func NewDIEN(env Env, cfg DIENConfig) (*DIEN, error) {
 			pool:   make([]int32, nb*L), neg: make([]int32, nb*L),
 			dpos: make([]float32, nb*L), dneg: make([]float32, nb*L),
 			dlast: make([]float32, nb*H),
+			run:   make([]int32, nb), first: make([]int32, nb),
+			xu: make([]float32, nb*L*g.width), lensU: make([]int32, nb),
+			hsE: make([]float32, nb*L*H), dhsU: make([]float32, nb*L*H),
+			dhistE: make([]float32, nb*L*g.width),
 		})
 		m.xw += H
 	}
@@ -193,7 +215,7 @@ func (m *DIEN) Forward(b *Batch) []float32 {
 	o := fk
 	for gi, g := range m.in.groups {
 		L := g.steps
-		hs, _ := m.ext[gi].Forward(g.hist, n, L, g.lens)
+		hs := m.extract(gi, b)
 		a := m.att[gi].Forward(hs, g.query, n, L, g.lens)
 		m.attW[gi], m.hs[gi] = a, hs
 		_, last := m.evo[gi].Forward(hs, a, n, L, g.lens)
@@ -207,6 +229,92 @@ func (m *DIEN) Forward(b *Batch) []float32 {
 		}
 	}
 	return m.mlp.Forward(x, n)
+}
+
+// extract runs group gi's interest extractor and returns its states
+// (n×L×H): over the batch, or over its distinct histories only when
+// consecutive rows share one.
+func (m *DIEN) extract(gi int, b *Batch) []float32 {
+	g, ax := m.in.groups[gi], m.aux[gi]
+	n, L, D, H := b.N, g.steps, g.width, ax.hidden
+	ax.runs = m.findRuns(g, ax, b)
+	if ax.runs == n {
+		hs, _ := m.ext[gi].Forward(g.hist, n, L, g.lens)
+		return hs
+	}
+	for k, i := range ax.first[:ax.runs] {
+		copy(ax.xu[k*L*D:(k+1)*L*D], g.hist[int(i)*L*D:(int(i)+1)*L*D])
+		ax.lensU[k] = g.lens[i]
+	}
+	hsU, _ := m.ext[gi].Forward(ax.xu, ax.runs, L, ax.lensU)
+	hs := ax.hsE[:n*L*H]
+	for i, k := range ax.run[:n] {
+		copy(hs[i*L*H:(i+1)*L*H], hsU[int(k)*L*H:(int(k)+1)*L*H])
+	}
+	return hs
+}
+
+// findRuns numbers the distinct histories of consecutive rows of b in
+// group g (equal lengths and equal ids at every real position of every
+// sequence) into ax.run and ax.first, and returns their count.
+func (m *DIEN) findRuns(g *seqGroup, ax *dienAux, b *Batch) int {
+	l := m.in.layout
+	nseq := len(l.Seqs)
+	runs := 0
+	for i := range b.N {
+		same := i > 0
+		for j, si := range g.seqs {
+			if !same {
+				break
+			}
+			ln := b.SeqLens[i*nseq+si]
+			if ln != b.SeqLens[(i-1)*nseq+si] {
+				same = false
+				break
+			}
+			cur := b.Seq[i*l.SeqLen+g.offs[j]:][:ln]
+			prev := b.Seq[(i-1)*l.SeqLen+g.offs[j]:][:ln]
+			for p, id := range cur {
+				if id != prev[p] {
+					same = false
+					break
+				}
+			}
+		}
+		if !same {
+			ax.first[runs] = int32(i)
+			runs++
+		}
+		ax.run[i] = int32(runs - 1)
+	}
+	return runs
+}
+
+// extractBackward back-propagates dhs (n×L×H) through group gi's
+// extractor and returns dL/dhist (n×L×D). A shared history gets its rows'
+// summed gradient, passed on at its first row (the others read the same
+// table rows, so the table's gradient is the same).
+func (m *DIEN) extractBackward(gi int, dhs []float32) []float32 {
+	g, ax := m.in.groups[gi], m.aux[gi]
+	n, L, D, H := m.in.n, g.steps, g.width, ax.hidden
+	if ax.runs == n {
+		return m.ext[gi].Backward(dhs, nil)
+	}
+	dhsU := ax.dhsU[:ax.runs*L*H]
+	clear(dhsU)
+	for i, k := range ax.run[:n] {
+		dst := dhsU[int(k)*L*H : (int(k)+1)*L*H]
+		for c, v := range dhs[i*L*H : (i+1)*L*H] {
+			dst[c] += v
+		}
+	}
+	dxu := m.ext[gi].Backward(dhsU, nil)
+	dhist := ax.dhistE[:n*L*D]
+	clear(dhist)
+	for k, i := range ax.first[:ax.runs] {
+		copy(dhist[int(i)*L*D:(int(i)+1)*L*D], dxu[k*L*D:(k+1)*L*D])
+	}
+	return dhist
 }
 
 // auxForward samples the negatives of group gi, returns its auxiliary loss
@@ -289,7 +397,7 @@ func (m *DIEN) Backward(dout []float32) {
 		if m.auxOn && ax.pairs > 0 {
 			m.auxStateGrad(gi, dhs)
 		}
-		dhist := m.ext[gi].Backward(dhs, nil)
+		dhist := m.extractBackward(gi, dhs)
 		if m.auxOn && ax.pairs > 0 {
 			m.auxEmbGrad(gi, dhist)
 		}

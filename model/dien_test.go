@@ -173,3 +173,42 @@ func TestDIENAttentionWeights(t *testing.T) {
 		}
 	}
 }
+
+// sharedHistories copies row from's histories onto rows to…to+k−1, as one
+// user's candidates come.
+func sharedHistories(l Layout, b *Batch, from, to, k int) {
+	for i := to; i < to+k; i++ {
+		copy(b.Seq[i*l.SeqLen:(i+1)*l.SeqLen], b.Seq[from*l.SeqLen:(from+1)*l.SeqLen])
+		copy(b.SeqLens[i*len(l.Seqs):(i+1)*len(l.Seqs)], b.SeqLens[from*len(l.Seqs):(from+1)*len(l.Seqs)])
+	}
+}
+
+// TestDIENSharedHistories checks the extractor's one run per shared
+// history: the gradients stay right (training, with the auxiliary loss),
+// and each row scores as it does alone.
+func TestDIENSharedHistories(t *testing.T) {
+	l := seqLayout(6, 3, 4, 3)
+	b := seqBatch(l, 7, 16)
+	b.SeqLens[0], b.SeqLens[1] = 4, 4 // row 0 is full; share it with rows 1–3
+	sharedHistories(l, b, 0, 1, 3)
+	sharedHistories(l, b, 5, 6, 1)
+	m := newSeqModel(t, "dien", `"activation": "prelu"`, l, 7, 1).(*DIEN)
+	randomize(m, 0.5, 2)
+	m.Forward(b)
+	if r := m.aux[0].runs; r != 3 {
+		t.Fatalf("%d distinct histories, want 3 (rows 0–3, 4, 5–6)", r)
+	}
+	checkModelGrad(t, m, b, gradOpts{Steps: kinkSteps, Penalty: func() float64 { return m.AuxLoss() }})
+
+	m.SetTraining(false)
+	all := append([]float32(nil), m.Forward(b)...)
+	for i := range b.N {
+		one := &Batch{
+			N: 1, IDs: b.IDs[i*4 : i*4+4], Values: b.Values[i*4 : i*4+4],
+			Seq: b.Seq[i*l.SeqLen : (i+1)*l.SeqLen], SeqLens: b.SeqLens[i*2 : i*2+2],
+		}
+		if got := m.Forward(one)[0]; !closeTo(float64(got), float64(all[i]), 1e-6) {
+			t.Errorf("row %d: %v in the batch, %v alone", i, all[i], got)
+		}
+	}
+}
