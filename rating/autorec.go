@@ -148,9 +148,9 @@ func (c AutoRecConfig) check() error {
 // R̂_ui = h(r^(i))_u for I-AutoRec, h(r^(u))_i for U-AutoRec, with r^(·)
 // the training vector.
 //
-// Storage: V is kept transposed (d×k) and W as k×d, so that a batch of n
-// row vectors X (n×d) goes through X·Vᵀ and H·Wᵀ as plain row-major
-// SGEMMs.
+// Storage: both matrices are kept transposed, V as d×k and W as k×d, so
+// that a batch of n row vectors X (n×d) goes through X·Vᵀ and H·Wᵀ as
+// plain row-major SGEMMs.
 //
 // Training: minibatch Adam (default), each batch minimizing its vectors'
 // data term plus its share n/N of the penalty, so that an epoch sums to
