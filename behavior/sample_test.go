@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/synth"
 )
 
 // writeFile writes text to name in a fresh directory and returns its path.
@@ -373,5 +374,72 @@ func TestParseSpec(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want %q", tc.spec, err, tc.want)
 		}
+	}
+}
+
+// The synthetic source serves the generator's examples: the parts
+// partition them, each record is its example (history truncated to the
+// latest max_len), and the oracle is the generator's.
+func TestSynthetic(t *testing.T) {
+	const spec = "synthetic?users=200&items=90&categories=7&per_user=3&min_history=4&max_history=12&seed=3&max_len=6"
+	sp, err := ParseSpec(spec + "&part=all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := newSynthetic(sp.Synth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := g.gen.Examples()
+	byPart := map[string]int{}
+	for _, part := range []string{"train", "valid", "test"} {
+		r, err := Open(spec+"&part="+part, data.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec data.Record
+		for {
+			err := r.Next(&rec)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			byPart[part]++
+			x := r.Sample()
+			// Find the example: the user's examples are consecutive.
+			found := false
+			for _, e := range ex[int(x.User)*3 : int(x.User)*3+3] {
+				if e.Item != x.Item || e.Label != (x.Label == 1) {
+					continue
+				}
+				h := e.HistItems[max(0, len(e.HistItems)-6):]
+				var want []string
+				for _, i := range h {
+					want = append(want, strconv.Itoa(int(i)))
+				}
+				if string(rec.Cols[4]) == strings.Join(want, "|") && string(rec.Cols[3]) == strconv.Itoa(int(e.Cat)) {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("%s: record %q is no example of user %d", part, rec.Cols, x.User)
+			}
+		}
+	}
+	if n := byPart["train"] + byPart["valid"] + byPart["test"]; n != len(ex) || byPart["train"] < len(ex)*7/10 || byPart["test"] < len(ex)/20 {
+		t.Fatalf("parts %v of %d examples", byPart, len(ex))
+	}
+	auc, n, err := SyntheticOracle("behavior:" + spec + "&part=all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := synth.SeqOracleAUC(ex)
+	if auc != want || n != len(ex) {
+		t.Fatalf("oracle %v over %d, want %v over %d", auc, n, want, len(ex))
+	}
+	if _, _, err := SyntheticOracle("behavior:sasrec?path=x&part=test"); err == nil {
+		t.Fatal("a log source had an oracle")
 	}
 }

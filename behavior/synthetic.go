@@ -1,6 +1,7 @@
 package behavior
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/recforge/recforge/synth"
@@ -96,4 +97,24 @@ func (it *synthIter) Next(x *Sample) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// SyntheticOracle returns the AUC of the true click probabilities of the
+// samples of a synthetic behaviour spec ("behavior:synthetic?…&part=P")
+// and their count: the best AUC a model can expect on that part.
+func SyntheticOracle(spec string) (auc float64, rows int, err error) {
+	sp, err := parseFull(spec)
+	if err != nil {
+		return 0, 0, err
+	}
+	if sp.Format != "synthetic" {
+		return 0, 0, fmt.Errorf("behavior data %q: only synthetic data knows its oracle", spec)
+	}
+	g, err := newSynthetic(sp.Synth)
+	if err != nil {
+		return 0, 0, err
+	}
+	ex := g.oracle(sp.Part)
+	auc, err = synth.SeqOracleAUC(ex)
+	return auc, len(ex), err
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/recforge/recforge/behavior" // registers the behavior reader for every command
+	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/pipeline"
+)
+
+// sequenceSpecs documents the behaviour specs, for --help.
+const sequenceSpecs = `
+Behaviour data (DIN/DIEN samples: a user's latest behaviours, a candidate, a label):
+  behavior:sasrec?path=Video.txt              item-id sequences, "user item" per line in time order
+                                              (amazon-video-seq); the next item is a positive, a sampled
+                                              item the user never touched a negative (neg=N per positive)
+  behavior:movielens?path=ml-100k             MovieLens-100K by timestamp, first genre as the category,
+                                              rating >= min_rating (default 4) as the label
+  behavior:amazon-electronics?path=F.csv      CSV user_id,item_id,time[,cate_id] (DIN's Amazon layout)
+  behavior:synthetic?users=20000&seed=1       the planted-recent-interest generator (the oracle AUC is shown)
+Every spec takes max_len (history window, default 50); log specs take valid and test (each user's
+latest steps held out, default 1 each) and seed (negatives). This command serves part=train, part=valid
+and part=test of the spec; recforge train and zoo take them as --data, --valid and --test.
+`
+
+func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("sequence", "sequence --data 'behavior:FORMAT?…' [--models seqbase,din,dien] [--seeds N] [--config FILE] [--out DIR]", stderr)
+	usage := fs.Usage
+	fs.Usage = func() { usage(); fmt.Fprint(stderr, sequenceSpecs) }
+	var rf runFlags
+	rf.register(fs)
+	models := fs.String("models", "seqbase,din,dien", "comma-separated model `NAMES`")
+	seeds := fs.Int("seeds", 1, "training seeds per model (mean ± std over them)")
+	out := fs.String("out", "sequence", "`DIR` for leaderboard.csv, .json and .svg")
+	quiet := fs.Bool("quiet", false, "no progress output")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if rf.data == "" {
+		return missing(fs, "data")
+	}
+	if rf.valid != "" || rf.test != "" {
+		return fmt.Errorf("--valid and --test do not apply: the command takes the validation and test parts of --data's behaviour spec")
+	}
+	if *seeds < 1 {
+		return fmt.Errorf("--seeds %d, want ≥ 1", *seeds)
+	}
+	parts, err := sequenceParts(rf.data)
+	if err != nil {
+		return err
+	}
+	names := splitList(*models)
+	if len(names) == 0 {
+		return missing(fs, "models")
+	}
+	for _, n := range names {
+		if _, ok := model.Lookup(n); !ok {
+			return fmt.Errorf("unknown model %q, expected one of %s", n, strings.Join(model.Names(), ", "))
+		}
+	}
+	cfg, err := rf.load(fs)
+	if err != nil {
+		return err
+	}
+	in := rf.inputs(cfg)
+	in.Data, in.Valid, in.Test = parts[0], parts[1], parts[2]
+	p, err := pipeline.Prepare(cfg, in)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	stored, dense := p.Train.Set.SeqBytes()
+	rows := float64(max(p.Train.Set.Rows, 1))
+	fmt.Fprintf(stdout, "data: %d training, %d validation, %d test samples; %d ids\n", p.Train.Len(), p.Valid.Len(), p.Test.Len(), p.Encoders.Rows())
+	fmt.Fprintf(stdout, "histories: %.1f bytes per training sample by reference, %.1f dense (%.1f×)\n", float64(stored)/rows, float64(dense)/rows, float64(dense)/float64(max(stored, 1)))
+	opt := pipeline.ZooOptions{Models: names, Seeds: *seeds, OnRun: runLine(stderr, *quiet)}
+	lb, err := pipeline.Zoo(ctx, p, cfg, rf.data, opt)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return errInterrupted
+		}
+		return err
+	}
+	if sp, _ := behavior.ParseSpec(strings.TrimPrefix(parts[2], "behavior:")); sp != nil && sp.Format == "synthetic" {
+		// Generated data knows its truth: show the oracle beside the models.
+		auc, _, err := behavior.SyntheticOracle(parts[2])
+		if err != nil {
+			return err
+		}
+		lb.References = append(lb.References, pipeline.Reference{Name: "oracle", Metric: "auc", Value: auc})
+	}
+	return finishBoard(lb, *out, stdout)
+}
+
+// sequenceParts returns the train, valid and test specs of a behaviour
+// spec given without its part.
+func sequenceParts(spec string) ([3]string, error) {
+	var out [3]string
+	reader, path, _ := strings.Cut(spec, ":")
+	if reader != "behavior" {
+		return out, fmt.Errorf("--data %q: expected a behaviour spec, behavior:FORMAT?key=value&… (see --help)", spec)
+	}
+	if _, q, _ := strings.Cut(path, "?"); strings.Contains("&"+q, "&part=") {
+		return out, fmt.Errorf("--data %q: leave part out: the command trains on part=train, tunes on part=valid and tests on part=test", spec)
+	}
+	sep := "?"
+	if strings.Contains(spec, "?") {
+		sep = "&"
+	}
+	for i, part := range []string{"train", "valid", "test"} {
+		out[i] = spec + sep + "part=" + part
+	}
+	if _, err := behavior.ParseSpec(strings.TrimPrefix(out[0], "behavior:")); err != nil {
+		return out, err
+	}
+	return out, nil
+}
