@@ -27,9 +27,13 @@ type AutoRecConfig struct {
 	// HiddenAct is g and OutputAct is f: "sigmoid", "identity", "relu" or
 	// "tanh" (defaults sigmoid and identity, the paper's).
 	HiddenAct, OutputAct string
-	// Optimizer is "adam" (minibatch Adam, default) or "lbfgs" (full-batch
-	// L-BFGS, as the paper trained; an epoch is then one L-BFGS iteration).
+	// Optimizer is "adam" (minibatch Adam, default), "lbfgs" (full-batch
+	// L-BFGS) or "rprop" (full-batch iRprop−); the paper trained with
+	// RProp or L-BFGS. With either full-batch method an epoch is one
+	// iteration.
 	Optimizer string
+	// RpropStep is iRprop−'s initial step size Δ0 (default 0.001).
+	RpropStep float64
 	// LR is Adam's learning rate (default 3e-4), Batch its minibatch size
 	// in input vectors (default 128).
 	LR    float64
@@ -75,7 +79,10 @@ func (c AutoRecConfig) withDefaults() AutoRecConfig {
 	if c.Batch == 0 {
 		c.Batch = 128
 	}
-	lbfgs := c.Optimizer == "lbfgs"
+	if c.RpropStep == 0 {
+		c.RpropStep = 0.001
+	}
+	lbfgs := c.Optimizer == "lbfgs" || c.Optimizer == "rprop"
 	if c.Epochs == 0 {
 		c.Epochs = 500
 		if lbfgs {
@@ -119,8 +126,10 @@ func (c AutoRecConfig) check() error {
 		return fmt.Errorf("autorec: hidden size %d, want ≥ 1", c.Hidden)
 	case !(c.Lambda >= 0) || math.IsInf(c.Lambda, 0):
 		return fmt.Errorf("autorec: λ = %v, want ≥ 0", c.Lambda)
-	case c.Optimizer != "adam" && c.Optimizer != "lbfgs":
-		return fmt.Errorf("autorec: optimizer %q, expected adam or lbfgs", c.Optimizer)
+	case c.Optimizer != "adam" && c.Optimizer != "lbfgs" && c.Optimizer != "rprop":
+		return fmt.Errorf("autorec: optimizer %q, expected adam, lbfgs or rprop", c.Optimizer)
+	case !(c.RpropStep > 0) || c.RpropStep > rpropDeltaMax:
+		return fmt.Errorf("autorec: RProp initial step %v, want in (0, %v]", c.RpropStep, rpropDeltaMax)
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("autorec: learning rate %v, want > 0", c.LR)
 	case c.Batch < 1:
@@ -154,8 +163,9 @@ func (c AutoRecConfig) check() error {
 //
 // Training: minibatch Adam (default), each batch minimizing its vectors'
 // data term plus its share n/N of the penalty, so that an epoch sums to
-// the objective above; or full-batch L-BFGS (gonum's, float64 iterates)
-// on the objective itself. V and W start Glorot-uniform, μ at 0, b at the
+// the objective above; or, on the objective itself, full-batch L-BFGS
+// (gonum's, float64 iterates) or full-batch iRprop− (rprop.go), the two
+// methods the paper names. V and W start Glorot-uniform, μ at 0, b at the
 // training mean when f is the identity (else 0).
 //
 // Fallback: an unseen user or item (or one without training ratings) has
@@ -455,9 +465,12 @@ func (a *AutoRec) Fit(ctx context.Context, train, valid *Ratings) (*FitReport, e
 	a.init()
 	rep := &FitReport{}
 	var err error
-	if a.cfg.Optimizer == "lbfgs" {
+	switch a.cfg.Optimizer {
+	case "lbfgs":
 		err = a.fitLBFGS(ctx, valid, rep)
-	} else {
+	case "rprop":
+		err = a.fitRprop(ctx, valid, rep)
+	default:
 		err = a.fitAdam(ctx, valid, rep)
 	}
 	if err != nil {

@@ -264,7 +264,7 @@ func TestAutoRecUnseenFallsBackToMean(t *testing.T) {
 
 func TestAutoRecDeterministic(t *testing.T) {
 	train, test, _ := synthSplit(t, 3, 60, 50, 0.2)
-	for _, opt := range []string{"adam", "lbfgs"} {
+	for _, opt := range []string{"adam", "lbfgs", "rprop"} {
 		run := func(seed uint64) []float32 {
 			a, err := NewAutoRec(AutoRecConfig{Hidden: 16, Epochs: 5, Optimizer: opt, Seed: seed})
 			if err != nil {
@@ -302,6 +302,7 @@ func TestAutoRecBeatsBaselineOnSyntheticMatrix(t *testing.T) {
 	for _, cfg := range []AutoRecConfig{
 		{Hidden: 40, Lambda: 10, LR: 3e-3, Epochs: 60, Seed: 1},
 		{Hidden: 40, Lambda: 10, Optimizer: "lbfgs", Epochs: 60, Seed: 1},
+		{Hidden: 40, Lambda: 10, Optimizer: "rprop", Epochs: 100, Seed: 1},
 	} {
 		a, _ := NewAutoRec(cfg)
 		rep, err := a.Fit(context.Background(), train, nil)
@@ -333,6 +334,8 @@ func TestAutoRecConfigErrors(t *testing.T) {
 		{AutoRecConfig{LR: -1}, "learning rate"},
 		{AutoRecConfig{Batch: -2}, "batch"},
 		{AutoRecConfig{Epochs: -1}, "epochs"},
+		{AutoRecConfig{Optimizer: "rprop", RpropStep: -0.1}, "RProp initial step"},
+		{AutoRecConfig{Optimizer: "rprop", RpropStep: 100}, "RProp initial step"},
 	} {
 		_, err := NewAutoRec(c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -19,8 +19,8 @@ import (
 var ratingModels = map[string][]string{
 	"baseline":  {"reg-user", "reg-item", "passes"},
 	"biasedmf":  {"factors", "lr", "reg", "reg-bias", "epochs", "patience", "seed"},
-	"autorec-i": {"hidden", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "hidden-act", "output-act", "seed"},
-	"autorec-u": {"hidden", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "hidden-act", "output-act", "seed"},
+	"autorec-i": {"hidden", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "rprop-step", "hidden-act", "output-act", "seed"},
+	"autorec-u": {"hidden", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "rprop-step", "hidden-act", "output-act", "seed"},
 }
 
 // ratingFlags are the model flags; zero values leave the model's defaults.
@@ -29,6 +29,7 @@ type ratingFlags struct {
 	passes                   int
 	factors                  int
 	lr, reg, regBias, lambda float64
+	rpropStep                float64
 	hidden, batch, epochs    int
 	patience                 int
 	optimizer                string
@@ -49,7 +50,8 @@ func (f *ratingFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.batch, "batch", 0, "autorec: Adam minibatch, in input vectors (default 128)")
 	fs.IntVar(&f.epochs, "epochs", 0, "most epochs; the count is chosen on the validation part (default: the model's)")
 	fs.IntVar(&f.patience, "patience", 0, "epochs without validation improvement before stopping (default: the model's)")
-	fs.StringVar(&f.optimizer, "optimizer", "", "autorec: adam (minibatch, default) or lbfgs (full batch, as the paper)")
+	fs.StringVar(&f.optimizer, "optimizer", "", "autorec: adam (minibatch, default), lbfgs or rprop (full batch iRprop−; the paper used RProp or L-BFGS)")
+	fs.Float64Var(&f.rpropStep, "rprop-step", 0, "autorec: iRprop−'s initial step Δ0 (default 0.001)")
 	fs.StringVar(&f.hiddenAct, "hidden-act", "", "autorec: hidden activation g: sigmoid (default), identity, relu, tanh")
 	fs.StringVar(&f.outputAct, "output-act", "", "autorec: output activation f: identity (default), sigmoid, relu, tanh")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the initialization and the training order")
@@ -79,7 +81,7 @@ func (f *ratingFlags) builder(name string) (rating.Builder, error) {
 	case "autorec-i", "autorec-u":
 		cfg := rating.AutoRecConfig{
 			UserBased: name == "autorec-u", Hidden: f.hidden, Lambda: f.lambda,
-			HiddenAct: f.hiddenAct, OutputAct: f.outputAct, Optimizer: f.optimizer,
+			HiddenAct: f.hiddenAct, OutputAct: f.outputAct, Optimizer: f.optimizer, RpropStep: f.rpropStep,
 			LR: f.lr, Batch: f.batch, Epochs: f.epochs, Patience: f.patience, Seed: f.seed,
 		}
 		if _, err := rating.NewAutoRec(cfg); err != nil {

@@ -55,6 +55,7 @@ func TestRatingsCommand(t *testing.T) {
 		{"--model", "biasedmf", "--factors", "4", "--epochs", "30"},
 		{"--model", "autorec-i", "--hidden", "16", "--lambda", "1", "--lr", "0.01", "--epochs", "20"},
 		{"--model", "autorec-u", "--hidden", "16", "--optimizer", "lbfgs", "--epochs", "10"},
+		{"--model", "autorec-i", "--hidden", "16", "--optimizer", "rprop", "--rprop-step", "0.005", "--epochs", "15"},
 	} {
 		out, errOut, err := ratings(append(args, "--train", train, "--test", test, "--folds", "2")...)
 		if err != nil {
