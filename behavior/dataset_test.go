@@ -1,6 +1,7 @@
 package behavior
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/dataset"
 	"github.com/recforge/recforge/feature"
+	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/train"
 )
 
 // denseReader hides the Reader's SeqWindow, so that dataset.Build stores
@@ -217,4 +220,45 @@ func Example_spec() {
 	sp, _ := ParseSpec("sasrec?path=Video.txt&part=test")
 	fmt.Println(sp.Format, sp.Path, sp.Part, sp.Config.MaxLen, sp.Config.Negatives)
 	// Output: sasrec Video.txt test 50 1
+}
+
+// train.Fit trains from by-reference histories exactly as from dense
+// ones: the same model, seed and rows give the same losses and
+// predictions, bit for bit.
+func TestFitByReferenceEqualsDense(t *testing.T) {
+	const name = "seqbase"
+	if _, ok := model.Lookup(name); !ok {
+		t.Skip("no seqbase model registered")
+	}
+	spec := "synthetic?users=150&items=60&categories=5&per_user=3&min_history=3&max_history=10&max_len=8"
+	schema, err := Schema("behavior:" + spec + "&part=train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var preds [2][]float32
+	var losses [2][]float64
+	for k, reader := range []string{"behavior", "behavior-dense"} {
+		sets := build(t, reader, spec, schema)
+		enc, err := dataset.Fit(reader+":"+spec+"&part=train", schema, dataset.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := train.DefaultConfig()
+		cfg.Epochs, cfg.Batch = 2, 32
+		m, _, err := model.New(name, nil, model.Env{Layout: model.NewLayout(enc), MaxBatch: cfg.Batch, Seed: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := train.Fit(context.Background(), m, train.Data{Set: sets["train"]}, train.Data{Set: sets["valid"]}, cfg, train.Options{Grouped: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range res.Epochs {
+			losses[k] = append(losses[k], e.TrainLoss, e.Valid["auc"])
+		}
+		preds[k] = train.Predict(m, train.Data{Set: sets["test"]}, res.Task, cfg.Batch)
+	}
+	if !slices.Equal(losses[0], losses[1]) || !slices.Equal(preds[0], preds[1]) || len(preds[0]) == 0 {
+		t.Fatalf("by reference: losses %v, dense %v; predictions equal: %v", losses[0], losses[1], slices.Equal(preds[0], preds[1]))
+	}
 }
