@@ -13,7 +13,11 @@ import (
 // clicks than W's, W moves towards W̃: W ← W + Eta·ΔW. (The paper writes the
 // update as W + η·W̃; moving along the explored direction is the dueling
 // bandit gradient step of Yue & Joachims that it describes.) Because ΔW is
-// proportional to W, a weight that is exactly 0 is never explored.
+// proportional to W, DBGD only rescales weights: one that is exactly 0 is
+// never explored, and with Alpha·Eta < 1 none ever changes sign. Accepted
+// steps also shrink weights on average (E[log(1 + η·α·u)] < 0), so a large
+// Alpha·Eta lets that drift and the noise of single duels swamp the signal:
+// the planted-ranker test needs Alpha·Eta ≈ 0.05.
 type DBGD struct {
 	// Alpha scales the perturbation, Eta the step towards a winning W̃.
 	Alpha, Eta float64
