@@ -99,7 +99,7 @@ func DefaultConfig() Config {
 		Beta: 0.1, Activeness: DefaultActiveness(),
 		MajorEvery: 10, MajorIters: 1,
 		DQN:        DQNConfig{Gamma: 0.5, BatchSize: 32, LR: 1e-3, TargetSync: 50, ClipNorm: 5},
-		ReplaySize: 20000, MaxSlate: 10, NextCandidates: 10,
+		ReplaySize: 5000, MaxSlate: 10, NextCandidates: 10,
 		HistoryHalfLife: 72, FreshScale: 24,
 	}
 }
