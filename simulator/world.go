@@ -108,7 +108,10 @@ type world struct {
 	users     []worldUser
 	src       source
 	live      []*worldItem
-	nextDeath float64 // earliest death among the live items
+	deaths    deathHeap // death times of the items not yet counted out
+	alive     int       // live items not yet dead
+	mark      []int64   // per live position, the stamp of the last request that drew it
+	stamp     int64
 	queue     arrivals
 	poolRng   *rand.Rand
 	clickRng  *rand.Rand
@@ -189,27 +192,75 @@ func (w *world) prob(u int32, it *worldItem, t float64) float64 {
 	return w.freshness(t-it.Born) / (1 + math.Exp(-z))
 }
 
-// advance brings the set of live items to time t.
+// advance brings the set of live items to time t. Dead items are counted
+// out at once (a heap of death times) but removed from live only when they
+// make up half of it, so the cost per request stays independent of the
+// number of live items; pool sampling skips the dead ones.
 func (w *world) advance(t float64) {
 	for _, it := range w.src.bornUpTo(t) {
 		w.live = append(w.live, it)
-		w.nextDeath = min(w.nextDeath, it.dies)
+		heap.Push(&w.deaths, it.dies)
+		w.alive++
 	}
-	if t < w.nextDeath {
+	for w.deaths.Len() > 0 && w.deaths[0] <= t {
+		heap.Pop(&w.deaths)
+		w.alive--
+	}
+	if 2*w.alive > len(w.live) {
 		return
 	}
 	// Remove the dead keeping the order of the rest, so pools depend on time only.
 	n := 0
-	w.nextDeath = math.Inf(1)
 	for _, it := range w.live {
 		if it.dies > t {
 			w.live[n] = it
 			n++
-			w.nextDeath = min(w.nextDeath, it.dies)
 		}
 	}
 	clear(w.live[n:])
 	w.live = w.live[:n]
+}
+
+// samplePool fills w.curItems with a uniform sample of min(PoolSize, alive)
+// live items without replacement.
+func (w *world) samplePool(t float64) {
+	w.curItems = w.curItems[:0]
+	n := len(w.live)
+	k := min(w.p.PoolSize, w.alive)
+	if n > 4*k {
+		// Many more candidates than needed: draw positions and reject the
+		// dead and the repeated, the latter marked with this request's stamp.
+		if len(w.mark) < n {
+			w.mark = append(w.mark, make([]int64, n-len(w.mark))...)
+		}
+		w.stamp++
+		for len(w.curItems) < k {
+			j := w.poolRng.IntN(n)
+			it := w.live[j]
+			if it.dies <= t || w.mark[j] == w.stamp {
+				continue
+			}
+			w.mark[j] = w.stamp
+			w.curItems = append(w.curItems, it)
+		}
+		return
+	}
+	// Few candidates: a partial Fisher–Yates shuffle over all positions,
+	// keeping the first k alive.
+	if cap(w.idxBuf) < n {
+		w.idxBuf = make([]int, n)
+	}
+	idx := w.idxBuf[:n]
+	for i := range idx {
+		idx[i] = i
+	}
+	for i := 0; i < n && len(w.curItems) < k; i++ {
+		j := i + w.poolRng.IntN(n-i)
+		idx[i], idx[j] = idx[j], idx[i]
+		if it := w.live[idx[i]]; it.dies > t {
+			w.curItems = append(w.curItems, it)
+		}
+	}
 }
 
 // Next implements Env.
@@ -229,18 +280,9 @@ func (w *world) Next() (Request, bool) {
 	w.driftTo(u, t)
 	us := &w.users[u]
 
-	// Pool: a uniform sample without replacement from the live items, by a
-	// partial Fisher–Yates shuffle over a copy of their positions.
-	n := len(w.live)
-	k := min(w.p.PoolSize, n)
-	items := make([]Item, k)
-	w.curItems = w.curItems[:0]
-	idx := w.poolIdx(n)
-	for i := 0; i < k; i++ {
-		j := i + w.poolRng.IntN(n-i)
-		idx[i], idx[j] = idx[j], idx[i]
-		it := w.live[idx[i]]
-		w.curItems = append(w.curItems, it)
+	w.samplePool(t)
+	items := make([]Item, len(w.curItems))
+	for i, it := range w.curItems {
 		items[i] = it.Item
 	}
 	w.curProbs = w.curProbs[:0]
@@ -278,18 +320,6 @@ func (w *world) Next() (Request, bool) {
 	w.seq++
 	w.pending = true
 	return w.cur, true
-}
-
-// poolIdx returns 0..n-1 in a reused buffer.
-func (w *world) poolIdx(n int) []int {
-	if cap(w.idxBuf) < n {
-		w.idxBuf = make([]int, n)
-	}
-	idx := w.idxBuf[:n]
-	for i := range idx {
-		idx[i] = i
-	}
-	return idx
 }
 
 func (w *world) decayHist(us *worldUser, t float64) {
@@ -398,3 +428,12 @@ func (h arrivals) Less(i, j int) bool {
 func (h arrivals) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 func (h *arrivals) Push(x any)   { *h = append(*h, x.(arrival)) }
 func (h *arrivals) Pop() any     { o := *h; x := o[len(o)-1]; *h = o[:len(o)-1]; return x }
+
+// deathHeap is a min-heap of death times.
+type deathHeap []float64
+
+func (h deathHeap) Len() int           { return len(h) }
+func (h deathHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h deathHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *deathHeap) Push(x any)        { *h = append(*h, x.(float64)) }
+func (h *deathHeap) Pop() any          { o := *h; x := o[len(o)-1]; *h = o[:len(o)-1]; return x }
