@@ -35,7 +35,12 @@
 // with genres and timestamps, the SASRec Amazon Video Games sequences):
 // a logistic matrix factorisation fitted on the log becomes the hidden
 // click model, users' first arrivals and mean return gaps come from their
-// timestamps, and items enter circulation at their first rating. Only the
+// timestamps, and items enter circulation at their first rating (FitReplay
+// fits once; ReplayModel.NewWorld starts identical fresh worlds). The
+// Amazon log has neither timestamps nor content: there item births are
+// uniform over the horizon, users' gaps scale inversely with their number
+// of interactions, and the item features shown to policies are the fitted
+// item factors blurred by noise, a stand-in for content. Only the
 // preferences and timings are real; clicks, freshness and the return
 // behaviour are simulated on top of them, so results on these worlds say
 // how a policy fares against a plausible model of real users, not how it
