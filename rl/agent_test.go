@@ -2,6 +2,7 @@ package rl
 
 import (
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -264,5 +265,35 @@ func TestAgentStepAllocs(t *testing.T) {
 	base := testing.AllocsPerRun(50, func() { _ = fakeReq(seq, 1, 0, 20) })
 	if got := testing.AllocsPerRun(50, step) - base; got > 0 {
 		t.Errorf("%.1f allocations per step beyond building the request", got)
+	}
+}
+
+// Run rejects an empty slate size, and WriteCurves empty input.
+func TestRunErrors(t *testing.T) {
+	a, _ := NewAgent(DefaultConfig())
+	if _, err := Run(smallWorld(t, 1), a, "drn", 0); err == nil {
+		t.Error("k = 0 accepted")
+	}
+	if err := WriteCurves(t.TempDir()+"/x.svg", "t", nil); err == nil {
+		t.Error("no results accepted")
+	}
+}
+
+// WriteCurves draws the windows of a real run; Run records no learning for
+// a policy that is not an Agent.
+func TestWriteCurves(t *testing.T) {
+	r, err := Run(smallWorld(t, 2), simulator.NewRandomPolicy(1), "random", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Learning != nil || r.Stats.Requests == 0 {
+		t.Fatalf("learning %v, requests %d", r.Learning, r.Stats.Requests)
+	}
+	path := t.TempDir() + "/curves.svg"
+	if err := WriteCurves(path, "random", []Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), "<svg") {
+		t.Errorf("no svg written: %v", err)
 	}
 }

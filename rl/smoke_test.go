@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 
 // TestSmokeComparison runs DRN, its ablations, the DQN baselines, random,
 // popularity and the oracle on the default generative world and prints the
-// metrics; with RL_SMOKE_OUT set it also writes the per-window curves there.
+// metrics (seed RL_SMOKE_SEED, default 1); with RL_SMOKE_OUT set it also writes the per-window curves there.
 // It takes about a minute, so it runs only when RL_SMOKE is set.
 func TestSmokeComparison(t *testing.T) {
 	if os.Getenv("RL_SMOKE") == "" {
@@ -20,6 +21,13 @@ func TestSmokeComparison(t *testing.T) {
 	}
 	const k = 5
 	seed := uint64(1)
+	if v := os.Getenv("RL_SMOKE_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("RL_SMOKE_SEED=%q: %v", v, err)
+		}
+		seed = n
+	}
 	newEnv := func() *simulator.World {
 		cfg := simulator.DefaultGenerative()
 		cfg.Seed = seed
