@@ -80,10 +80,12 @@ func TestSmokeComparison(t *testing.T) {
 				sel = append(sel, r)
 			}
 		}
-		path := filepath.Join(dir, "drn_smoke.svg")
-		if err := WriteCurves(path, fmt.Sprintf("generative simulator (seed %d, k=%d), per day", seed, k), sel); err != nil {
-			t.Fatal(err)
+		for _, ext := range []string{".svg", ".png"} {
+			path := filepath.Join(dir, "drn_smoke"+ext)
+			if err := WriteCurves(path, fmt.Sprintf("generative simulator (seed %d, k=%d), per day", seed, k), sel); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("wrote %s", path)
 		}
-		t.Logf("wrote %s", path)
 	}
 }
