@@ -87,10 +87,19 @@ type Builder func(epochs int) (Model, error)
 
 // Protocol is how a model is trained and evaluated on one fold.
 type Protocol struct {
-	// ValidShare is the share of the training file held out, seeded, to
-	// choose the epoch count by early stopping (default 0.05). The test
-	// file is never used for any choice.
+	// ValidMode is how the validation part is drawn from the training
+	// file: "random" (default) holds out a uniform share of its ratings
+	// (Ratings.Split); "users" holds out a share of the ratings of a
+	// sampled share of its users (Ratings.SplitUsers), as ML-100K's
+	// user-blocked test files do. The test file is never used for any
+	// choice.
+	ValidMode string
+	// ValidShare is the share held out to choose the epoch count by early
+	// stopping: of all ratings in "random" mode (default 0.05), of each
+	// drawn user's ratings in "users" mode (default 0.2).
 	ValidShare float64
+	// ValidUsers is the share of users drawn in "users" mode (default 0.5).
+	ValidUsers float64
 	// ValidSeed seeds the hold-out (default 1).
 	ValidSeed uint64
 	// NoRefit keeps the early-stopped model trained on the rest of the
@@ -100,13 +109,33 @@ type Protocol struct {
 }
 
 func (p Protocol) withDefaults() Protocol {
+	if p.ValidMode == "" {
+		p.ValidMode = "random"
+	}
 	if p.ValidShare == 0 {
 		p.ValidShare = 0.05
+		if p.ValidMode == "users" {
+			p.ValidShare = 0.2
+		}
+	}
+	if p.ValidUsers == 0 {
+		p.ValidUsers = 0.5
 	}
 	if p.ValidSeed == 0 {
 		p.ValidSeed = 1
 	}
 	return p
+}
+
+// split draws the validation part of base as p.ValidMode says.
+func (p Protocol) split(base *Ratings) (rest, valid *Ratings, err error) {
+	switch p.ValidMode {
+	case "random":
+		return base.Split(p.ValidShare, p.ValidSeed)
+	case "users":
+		return base.SplitUsers(p.ValidUsers, p.ValidShare, p.ValidSeed)
+	}
+	return nil, nil, fmt.Errorf("validation mode %q, want random or users", p.ValidMode)
 }
 
 // Fold is one train/test pair of rating files.
@@ -195,7 +224,7 @@ func RunFold(ctx context.Context, f Fold, build Builder, p Protocol) (*FoldResul
 // then (unless p.NoRefit) a refit on all of base for the chosen epochs.
 func FitProtocol(ctx context.Context, base *Ratings, build Builder, p Protocol) (Model, *FitReport, *FitReport, error) {
 	p = p.withDefaults()
-	rest, valid, err := base.Split(p.ValidShare, p.ValidSeed)
+	rest, valid, err := p.split(base)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -217,3 +217,69 @@ func TestFitStopsOnCancel(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitUsersHoldsOutAShareOfDrawnUsers(t *testing.T) {
+	r := randomRatings(2, 40, 30, 0.3, 0, 0)
+	rest, held, err := r.SplitUsers(0.5, 0.2, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rest.Len()+held.Len() != r.Len() {
+		t.Fatalf("split %d + %d of %d", rest.Len(), held.Len(), r.Len())
+	}
+	total := make([]int, r.NumUsers)
+	for _, u := range r.Users {
+		total[u]++
+	}
+	heldN := make([]int, r.NumUsers)
+	for _, u := range held.Users {
+		heldN[u]++
+	}
+	drawn := 0
+	for u, h := range heldN {
+		if h == 0 {
+			continue
+		}
+		drawn++
+		// Exactly round(0.2 n_u) of each drawn user's ratings go, at least one stays.
+		if want := min(max(int(math.Round(0.2*float64(total[u]))), 1), total[u]-1); h != want {
+			t.Errorf("user %d: %d of %d ratings held out, want %d", u, h, total[u], want)
+		}
+	}
+	if drawn != 20 {
+		t.Errorf("%d of 40 users drawn, want 20", drawn)
+	}
+	seen := map[[2]int32]bool{}
+	for k := range rest.Values {
+		seen[[2]int32{rest.Users[k], rest.Items[k]}] = true
+	}
+	for k := range held.Values {
+		if seen[[2]int32{held.Users[k], held.Items[k]}] {
+			t.Fatal("a cell is in both parts")
+		}
+	}
+	_, again, _ := r.SplitUsers(0.5, 0.2, 5)
+	_, other, _ := r.SplitUsers(0.5, 0.2, 6)
+	if !slices.Equal(held.Users, again.Users) || !slices.Equal(held.Items, again.Items) {
+		t.Error("one seed gave two splits")
+	}
+	if slices.Equal(held.Users, other.Users) && slices.Equal(held.Items, other.Items) {
+		t.Error("seeds 5 and 6 gave the same split")
+	}
+	// A user with two ratings keeps one even at a 90% share.
+	two := &Ratings{Users: []int32{0, 0}, Items: []int32{0, 1}, Values: []float32{1, 2}, NumUsers: 1, NumItems: 2}
+	if a, b, err := two.SplitUsers(1, 0.9, 1); err != nil || a.Len() != 1 || b.Len() != 1 {
+		t.Errorf("two ratings at share 0.9: %v + %v, %v; want 1 + 1", a, b, err)
+	}
+	for _, c := range [][2]float64{{0, 0.2}, {1.5, 0.2}, {0.5, 0}, {0.5, 1}, {math.NaN(), 0.2}, {0.5, math.NaN()}} {
+		if _, _, err := r.SplitUsers(c[0], c[1], 1); err == nil {
+			t.Errorf("user share %v, share %v accepted", c[0], c[1])
+		}
+	}
+	if _, _, err := r.SplitUsers(0.001, 0.2, 1); err == nil || !strings.Contains(err.Error(), "draws none") {
+		t.Errorf("a share drawing no user: %v", err)
+	}
+	if _, _, err := (Protocol{ValidMode: "blocks"}).withDefaults().split(r); err == nil || !strings.Contains(err.Error(), "blocks") {
+		t.Errorf("unknown mode: %v", err)
+	}
+}

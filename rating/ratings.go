@@ -197,6 +197,57 @@ func (r *Ratings) Split(share float64, seed uint64) (rest, held *Ratings, err er
 	return r.subset(a), r.subset(b), nil
 }
 
+// SplitUsers holds out ratings the way a user-blocked test file removes
+// them: a seeded share userShare of the users with at least two ratings is
+// drawn, and each drawn user gives up round(share × n_u) of their n_u
+// ratings (at least one, and never all: one always stays). It returns the
+// rest and the held-out part, each in the original order. ML-100K's
+// u1..u5.test files each take 20% of the data from a block of users, so
+// their users lose a far larger share of their ratings than a uniform
+// hold-out removes; this split mimics that using the training file alone.
+func (r *Ratings) SplitUsers(userShare, share float64, seed uint64) (rest, held *Ratings, err error) {
+	if !(userShare > 0 && userShare <= 1) {
+		return nil, nil, fmt.Errorf("validation user share %v, want in (0, 1]", userShare)
+	}
+	if !(share > 0 && share < 1) {
+		return nil, nil, fmt.Errorf("validation share per user %v, want in (0, 1)", share)
+	}
+	byUser := make([][]int, r.NumUsers)
+	for k, u := range r.Users {
+		if u >= 0 && int(u) < r.NumUsers {
+			byUser[u] = append(byUser[u], k)
+		}
+	}
+	var eligible []int
+	for u, ks := range byUser {
+		if len(ks) >= 2 {
+			eligible = append(eligible, u)
+		}
+	}
+	nUsers := int(math.Round(userShare * float64(len(eligible))))
+	if nUsers < 1 {
+		return nil, nil, fmt.Errorf("validation user share %v of %d users with ≥ 2 ratings draws none", userShare, len(eligible))
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed_05e5_7000))
+	isHeld := make([]bool, r.Len())
+	for _, j := range rng.Perm(len(eligible))[:nUsers] {
+		ks := byUser[eligible[j]]
+		nHeld := min(max(int(math.Round(share*float64(len(ks)))), 1), len(ks)-1)
+		for _, p := range rng.Perm(len(ks))[:nHeld] {
+			isHeld[ks[p]] = true
+		}
+	}
+	var a, b []int
+	for k := range r.Len() {
+		if isHeld[k] {
+			b = append(b, k)
+		} else {
+			a = append(a, k)
+		}
+	}
+	return r.subset(a), r.subset(b), nil
+}
+
 // check reports a training log the models cannot fit: empty, with an id
 // out of range (Unseen included) or a non-finite rating.
 func (r *Ratings) check() error {

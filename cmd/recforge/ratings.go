@@ -118,7 +118,9 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	train := fs.String("train", "", "training rating file `PATTERN`, {fold} standing for 1..N (e.g. ml-100k/u{fold}.base)")
 	test := fs.String("test", "", "test rating file `PATTERN` (e.g. ml-100k/u{fold}.test)")
 	folds := fs.Int("folds", 0, "number of folds (default 5 when the patterns hold {fold}, else 1)")
-	validShare := fs.Float64("valid-share", 0.05, "share of each training file held out (seeded) to choose the epoch count")
+	validMode := fs.String("valid-mode", "random", "`MODE` of the seeded validation hold-out that chooses the epoch count: random (a share of all training ratings) or users (a share of the ratings of a sampled share of the users, as ML-100K's user-blocked test files remove them)")
+	validShare := fs.Float64("valid-share", 0, "share held out: of all training ratings with --valid-mode random (default 0.05), of each drawn user's with users (default 0.2)")
+	validUsers := fs.Float64("valid-users", 0, "--valid-mode users: share of the users drawn (default 0.5)")
 	validSeed := fs.Uint64("valid-seed", 1, "seed of the validation hold-out")
 	noRefit := fs.Bool("no-refit", false, "test the early-stopped model instead of retraining on the whole training file")
 	threads := fs.Int("threads", 1, "threads for matrix products (results are identical for any count)")
@@ -137,7 +139,7 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		_, err := mf.builder(*model)
 		return err
 	}
-	common := []string{"model", "train", "test", "folds", "valid-share", "valid-seed", "no-refit", "threads"}
+	common := []string{"model", "train", "test", "folds", "valid-mode", "valid-share", "valid-users", "valid-seed", "no-refit", "threads"}
 	var misplaced []string
 	fs.Visit(func(f *flag.Flag) {
 		if !slices.Contains(common, f.Name) && !slices.Contains(accepted, f.Name) {
@@ -159,8 +161,23 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if *validMode != "random" && *validMode != "users" {
+		return fmt.Errorf("--valid-mode %q, want random or users", *validMode)
+	}
+	if *validShare == 0 {
+		*validShare = 0.05
+		if *validMode == "users" {
+			*validShare = 0.2
+		}
+	}
 	if !(*validShare > 0 && *validShare < 1) {
 		return fmt.Errorf("--valid-share %v, want in (0, 1)", *validShare)
+	}
+	if *validUsers == 0 {
+		*validUsers = 0.5
+	}
+	if *validMode == "users" && !(*validUsers > 0 && *validUsers <= 1) {
+		return fmt.Errorf("--valid-users %v, want in (0, 1]", *validUsers)
 	}
 	if *threads < 1 {
 		return fmt.Errorf("--threads %d, want ≥ 1", *threads)
@@ -170,7 +187,7 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	proto := rating.Protocol{ValidShare: *validShare, ValidSeed: *validSeed, NoRefit: *noRefit}
+	proto := rating.Protocol{ValidMode: *validMode, ValidShare: *validShare, ValidUsers: *validUsers, ValidSeed: *validSeed, NoRefit: *noRefit}
 	var rows []foldJSON
 	results, err := rating.RunFolds(ctx, fl, build, proto, func(r *rating.FoldResult) {
 		row := foldJSON{
@@ -200,9 +217,13 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	s := rating.Summarize(results)
 	fmt.Fprintf(stdout, "%s over %d folds: RMSE %.4f ± %.4f  MAE %.4f ± %.4f\n", *model, len(results), s.RMSE, s.RMSEStd, s.MAE, s.MAEStd)
+	protocol := map[string]any{"valid_mode": *validMode, "valid_share": *validShare, "valid_seed": *validSeed, "refit": !*noRefit}
+	if *validMode == "users" {
+		protocol["valid_users"] = *validUsers
+	}
 	return writeJSONLine(stdout, map[string]any{
 		"model": *model, "folds": rows,
 		"rmse": s.RMSE, "rmse_std": s.RMSEStd, "mae": s.MAE, "mae_std": s.MAEStd,
-		"protocol": map[string]any{"valid_share": *validShare, "valid_seed": *validSeed, "refit": !*noRefit},
+		"protocol": protocol,
 	})
 }

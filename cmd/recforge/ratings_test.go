@@ -124,6 +124,8 @@ func TestRatingsCommandErrors(t *testing.T) {
 		{[]string{"--model", "baseline", "--train", filepath.Join(filepath.Dir(train), "r1.base"), "--test", test, "--folds", "2"}, false, "{fold}"},
 		{[]string{"--model", "baseline", "--train", strings.Replace(train, "r{fold}", "x{fold}", 1), "--test", test, "--folds", "1"}, false, "x1.base"},
 		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-share", "1.5"}, false, "--valid-share"},
+		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "blocks"}, false, "--valid-mode \"blocks\""},
+		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "users", "--valid-users", "2"}, false, "--valid-users"},
 	} {
 		_, errOut, err := ratings(c.args...)
 		switch {
@@ -134,5 +136,31 @@ func TestRatingsCommandErrors(t *testing.T) {
 		case !c.usage && (errors.Is(err, errUsage) || !strings.Contains(err.Error(), c.message)):
 			t.Errorf("%v: %v; want an error saying %q", c.args, err, c.message)
 		}
+	}
+}
+
+func TestRatingsCommandUserValidation(t *testing.T) {
+	train, test := ratingFolds(t)
+	args := []string{"--model", "biasedmf", "--factors", "4", "--epochs", "30", "--train", train, "--test", test, "--folds", "1"}
+	outR, _, err := ratings(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outU, errOut, err := ratings(append(args, "--valid-mode", "users")...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	p := lastJSON(t, outU)["protocol"].(map[string]any)
+	if p["valid_mode"] != "users" || p["valid_share"] != 0.2 || p["valid_users"] != 0.5 {
+		t.Errorf("protocol %v, want users mode with its defaults 0.2 of the ratings of 0.5 of the users", p)
+	}
+	if pr := lastJSON(t, outR)["protocol"].(map[string]any); pr["valid_mode"] != "random" || pr["valid_share"] != 0.05 {
+		t.Errorf("default protocol %v, want random 0.05", pr)
+	}
+	// A different hold-out gives a different validation RMSE.
+	fr := lastJSON(t, outR)["folds"].([]any)[0].(map[string]any)
+	fu := lastJSON(t, outU)["folds"].([]any)[0].(map[string]any)
+	if fr["valid_rmse"] == fu["valid_rmse"] {
+		t.Errorf("random and users validation both scored %v", fr["valid_rmse"])
 	}
 }
