@@ -34,6 +34,8 @@ func commands() []command {
 		{"zoo", "train several models on the same data and rank them", runZoo},
 		{"ratings", "rating prediction (baseline, biased MF, AutoRec) over MovieLens folds", runRatings},
 		{"ranking", "implicit-feedback ranking (ItemPop, MF, GMF, MLP, NeuMF) under the NCF or full-ranking protocol", runRanking},
+		{"sequence", "behaviour-sequence models (seqbase, DIN, DIEN) on a behaviour source's time-ordered split", runSequence},
+		{"drn", "DRN and its baselines in the recommendation simulator, over simulated time", runDRN},
 		{"data", "inspect a data source or build its encoded cache", runData},
 		{"bench", "measure training throughput and scoring latency per model", runBench},
 		{"models", "list the registered models", runModels},
