@@ -68,7 +68,7 @@ func runDRN(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	window := fs.Float64("window", 0, "`HOURS` per metrics window (default: the world's own, 24)")
 	longRun := fs.Float64("long-run", 0.5, "`FRACTION` of simulated time, at the end, that the long-run metrics cover")
 	warmup := fs.Float64("warmup", 24, "offline-deepfm: `HOURS` of random logging before it trains once")
-	out := fs.String("out", "drn", "`DIR` for drn.json, drn.csv and drn.svg (per-window curves, mean over seeds)")
+	out := fs.String("out", "drn", "`DIR` for drn.json, drn.csv, drn.svg and drn.png (per-window curves, mean over seeds)")
 	quiet := fs.Bool("quiet", false, "no per-run progress lines")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
@@ -244,6 +244,7 @@ func runDRN(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	jsonPath := filepath.Join(*out, "drn.json")
 	csvPath := filepath.Join(*out, "drn.csv")
 	svgPath := filepath.Join(*out, "drn.svg")
+	pngPath := filepath.Join(*out, "drn.png")
 	if err := writeDRNCSV(csvPath, &rep); err != nil {
 		return err
 	}
@@ -252,10 +253,12 @@ func runDRN(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		curves[pi] = meanWindows(name, results[pi])
 	}
 	title := fmt.Sprintf("%s world, k=%d, mean over %d seed(s)", *world, *k, *seeds)
-	if err := rl.WriteCurves(svgPath, title, curves); err != nil {
-		return err
+	for _, p := range []string{svgPath, pngPath} {
+		if err := rl.WriteCurves(p, title, curves); err != nil {
+			return err
+		}
 	}
-	rep.Files = []string{jsonPath, csvPath, svgPath}
+	rep.Files = []string{jsonPath, csvPath, svgPath, pngPath}
 	rep.TotalSeconds = time.Since(start).Seconds()
 	b, err := json.MarshalIndent(&rep, "", "  ")
 	if err != nil {

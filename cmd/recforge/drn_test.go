@@ -81,7 +81,7 @@ func TestDRNTinyWorld(t *testing.T) {
 	if err != nil || len(rows) != 1+2*4 || rows[0][0] != "policy" {
 		t.Fatalf("drn.csv: %v, %d rows", err, len(rows))
 	}
-	for _, name := range []string{"drn.json", "drn.svg"} {
+	for _, name := range []string{"drn.json", "drn.svg", "drn.png"} {
 		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", name, err)
 		}
