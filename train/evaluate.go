@@ -109,8 +109,10 @@ func Metrics(task Task, scores, labels []float32, groups []int64, protocol strin
 	r.Set("logloss", ll)
 	r.Set("accuracy", acc)
 	if groups != nil {
+		// Likewise gAUC when no group has both classes (a small
+		// validation part of one impression per user, say).
 		g, err := metric.GAUC(scores, labels, groups)
-		if err != nil {
+		if err != nil && !errors.Is(err, metric.ErrUndefined) {
 			return nil, fmt.Errorf("gauc: %w", err)
 		}
 		if g.Counted > 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/recforge/recforge/behavior"
 	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/pipeline"
 )
 
 // sequence runs the sequence command in process (main.go registers it
@@ -106,5 +107,38 @@ func TestTrainOnBehaviourParts(t *testing.T) {
 	metrics := lastJSON(t, out)["metrics"].(map[string]any)
 	if _, ok := metrics["gauc"]; !ok {
 		t.Errorf("no gAUC among %v: the user is the group field", metrics)
+	}
+}
+
+// The committed sequence configurations load, name registered models, and
+// read only the columns of the behaviour reader.
+func TestSequenceConfigs(t *testing.T) {
+	files, err := filepath.Glob("../../configs/seq/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no configs/seq files: %v", err)
+	}
+	columns := map[string]bool{"label": true, "user": true, "item": true, "cat": true, "hist_item": true, "hist_cat": true}
+	for _, f := range files {
+		cfg, err := pipeline.LoadConfig(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name := range cfg.Models {
+			if _, ok := model.Lookup(name); !ok {
+				t.Errorf("%s: model %q is not registered", f, name)
+			}
+		}
+		if cfg.Schema == nil {
+			continue
+		}
+		for _, fl := range cfg.Schema.Fields {
+			col := fl.Column
+			if col == "" {
+				col = fl.Name
+			}
+			if !columns[col] {
+				t.Errorf("%s: field %q reads column %q, which behaviour samples lack", f, fl.Name, col)
+			}
+		}
 	}
 }
