@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/recforge/recforge/behavior"
+	"github.com/recforge/recforge/internal/shareddata"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/pipeline"
 )
@@ -140,5 +141,25 @@ func TestSequenceConfigs(t *testing.T) {
 				t.Errorf("%s: field %q reads column %q, which behaviour samples lack", f, fl.Name, col)
 			}
 		}
+	}
+}
+
+// The DIN-style models train on the Taobao fixture through its built-in
+// schema: the click history shares the ad group's table.
+func TestTaobaoFixtureTrains(t *testing.T) {
+	dir := shareddata.Dir(t, "fixtures", "fuxictr-taobao")
+	name := "din"
+	if _, ok := model.Lookup(name); !ok {
+		t.Skip("no din model registered")
+	}
+	tmp := t.TempDir()
+	test := "taobao:" + filepath.Join(dir, "test_sample.csv")
+	code, out, stderr := recforge(t, "train", "--model", name, "--data", "taobao:"+filepath.Join(dir, "train_sample.csv"),
+		"--valid", test, "--test", test, "--epochs", "1", "--batch", "32", "--cache-dir", filepath.Join(tmp, "cache"), "--out", filepath.Join(tmp, "run"), "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, ok := lastJSON(t, out)["metrics"].(map[string]any)["auc"]; !ok {
+		t.Errorf("no test AUC in %s", out)
 	}
 }
