@@ -34,7 +34,10 @@ type OfflineConfig struct {
 	LearnRate float64
 	// MaxLog caps the logged impressions (later ones are dropped).
 	MaxLog int
-	// AgeScale divides an item's age in hours to form its age feature.
+	// AgeScale is the time constant, in hours, of the freshness feature
+	// exp(−age/AgeScale) (DRN's own, so both see age the same way). A
+	// bounded feature, unlike the raw age, cannot leave the range the log
+	// covered when items grow older than any in the warm-up.
 	AgeScale float64
 	// Seed seeds the logging policy, the initialization and the shuffling.
 	Seed uint64
@@ -75,13 +78,13 @@ func (c OfflineConfig) Validate() error {
 }
 
 // OfflinePolicy logs random slates for WarmupHours, fits a registered CTR
-// model on (user id, user features, context, item features, item age →
+// model on (user id, user features, context, item features, item freshness →
 // click), then ranks every later pool greedily by the model's score and never
 // learns again. It is a simulator.Policy.
 //
 // The model's row is a user-id field (ids of users seen in the log; others
 // get the padding id) followed by one numeric field per user feature, context
-// feature, item feature and the item's age, standardised with the log's
+// feature, item feature and the item's freshness, standardised with the log's
 // means and standard deviations.
 type OfflinePolicy struct {
 	cfg OfflineConfig
@@ -174,7 +177,7 @@ func (p *OfflinePolicy) numeric(dst []float32, req simulator.Request, i int) {
 	n := copy(dst, req.UserFeat)
 	n += copy(dst[n:], req.Context)
 	n += copy(dst[n:], req.Items[i].Features)
-	dst[n] = float32((req.Time - req.Items[i].Born) / p.cfg.AgeScale)
+	dst[n] = float32(math.Exp(-(req.Time - req.Items[i].Born) / p.cfg.AgeScale))
 }
 
 // Rank implements simulator.Policy: random slates during the warm-up, the
