@@ -563,19 +563,25 @@ func (t *adamTrainer) epoch() (float64, error) {
 }
 
 func (a *AutoRec) fitAdam(ctx context.Context, valid *Ratings, rep *FitReport) error {
-	tr := a.newAdamTrainer()
+	return a.fitEpochs(ctx, a.newAdamTrainer().epoch, valid, rep)
+}
+
+// fitEpochs runs epoch (one pass of an iterative optimizer, returning the
+// training loss) up to cfg.Epochs times, stopping early when the
+// validation part stops improving; Adam and iRprop− share it.
+func (a *AutoRec) fitEpochs(ctx context.Context, epoch func() (float64, error), valid *Ratings, rep *FitReport) error {
 	val := newValidator(a, valid)
-	for epoch := 1; epoch <= a.cfg.Epochs; epoch++ {
+	for e := 1; e <= a.cfg.Epochs; e++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		loss, err := tr.epoch()
+		loss, err := epoch()
 		if err != nil {
-			return fmt.Errorf("epoch %d: %w", epoch, err)
+			return fmt.Errorf("epoch %d: %w", e, err)
 		}
-		rep.Epochs = epoch
+		rep.Epochs = e
 		rep.TrainLoss = append(rep.TrainLoss, loss)
-		if val.epoch(epoch, rep) {
+		if val.epoch(e, rep) {
 			break
 		}
 	}

@@ -80,22 +80,5 @@ func (t *rpropTrainer) epoch() (float64, error) {
 // fitRprop trains with full-batch iRprop−, one step per epoch, as the
 // paper trained AutoRec (it names RProp and L-BFGS).
 func (a *AutoRec) fitRprop(ctx context.Context, valid *Ratings, rep *FitReport) error {
-	tr := a.newRpropTrainer()
-	val := newValidator(a, valid)
-	for epoch := 1; epoch <= a.cfg.Epochs; epoch++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		loss, err := tr.epoch()
-		if err != nil {
-			return fmt.Errorf("epoch %d: %w", epoch, err)
-		}
-		rep.Epochs = epoch
-		rep.TrainLoss = append(rep.TrainLoss, loss)
-		if val.epoch(epoch, rep) {
-			break
-		}
-	}
-	val.finish(rep)
-	return nil
+	return a.fitEpochs(ctx, a.newRpropTrainer().epoch, valid, rep)
 }
