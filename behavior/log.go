@@ -2,9 +2,7 @@ package behavior
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 
@@ -184,23 +182,6 @@ func (b *builder) finish() (*Log, error) {
 	return l, nil
 }
 
-// readAll streams r's records into fn and counts the reader's skips.
-func readAll(r data.Reader, fn func(rec *data.Record) error) error {
-	var rec data.Record
-	for {
-		err := r.Next(&rec)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := fn(&rec); err != nil {
-			return err
-		}
-	}
-}
-
 // ReadSeqLog reads an item-id-only log in SASRec's layout (the
 // amazon-video-seq Video.txt): `user item` per line, each user's lines in
 // time order (data.SeqReader's layout, which also reads one user per
@@ -213,7 +194,7 @@ func ReadSeqLog(path string, opts data.ReadOptions) (*Log, error) {
 	}
 	defer r.Close()
 	b := newBuilder(path, false, false, false)
-	err = readAll(r, func(rec *data.Record) error {
+	err = data.ForEach(r, func(rec *data.Record) error {
 		for it := range bytes.SplitSeq(rec.Cols[1], []byte{' '}) {
 			if err := b.add(rec, rec.Cols[0], it, nil, 0, 0); err != nil {
 				return err
@@ -246,7 +227,7 @@ func ReadMovieLens(path string, opts data.ReadOptions) (*Log, error) {
 	cu, ci, cr, ct, cg := col["user"], col["item"], col["rating"], col["timestamp"], col["genre"]
 	b := newBuilder(path, true, true, true)
 	unknown := []byte("unknown")
-	err = readAll(r, func(rec *data.Record) error {
+	err = data.ForEach(r, func(rec *data.Record) error {
 		c := rec.Cols
 		t, err1 := strconv.ParseInt(string(c[ct]), 10, 64)
 		y, err2 := strconv.ParseFloat(string(c[cr]), 32)
@@ -282,7 +263,7 @@ func ReadEventLog(path string, opts data.ReadOptions) (*Log, error) {
 	}
 	defer r.Close()
 	b := newBuilder(path, hasCat, true, false)
-	err = readAll(r, func(rec *data.Record) error {
+	err = data.ForEach(r, func(rec *data.Record) error {
 		c := rec.Cols
 		t, err := strconv.ParseInt(string(c[2]), 10, 64)
 		if err != nil { // the reader checked it: a programming error

@@ -1,6 +1,10 @@
 package data
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"io"
+)
 
 // Record is one raw example. Cols holds its column values, in the order of
 // the reader's Columns, as byte slices into the reader's buffers: they are
@@ -51,4 +55,23 @@ func (e *ParseError) Error() string {
 		return fmt.Sprintf("%s: column %d: %s", loc, e.Column, e.Msg)
 	}
 	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}
+
+// ForEach calls fn for every record of r, in order, reusing one Record,
+// until io.EOF (nil), a read error, or an error from fn (returned as is).
+// It does not close r.
+func ForEach(r Reader, fn func(rec *Record) error) error {
+	var rec Record
+	for {
+		err := r.Next(&rec)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(&rec); err != nil {
+			return err
+		}
+	}
 }

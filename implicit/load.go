@@ -2,9 +2,7 @@ package implicit
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -200,19 +198,7 @@ func (p *idParser) id(rec *data.Record, col int, field string, b []byte) int32 {
 // readAll calls fn for every record of r, then closes it.
 func readAll(r data.Reader, fn func(rec *data.Record) error) error {
 	defer r.Close()
-	var rec data.Record
-	for {
-		err := r.Next(&rec)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := fn(&rec); err != nil {
-			return err
-		}
-	}
+	return data.ForEach(r, fn)
 }
 
 // LoadNCF reads the NCF leave-one-out files PREFIX.train.rating,
