@@ -207,9 +207,7 @@ func (m *DIEN) Forward(b *Batch) []float32 {
 	e := m.in.forward(b)
 	fk := m.in.fields * m.in.dim
 	x := m.x[:n*m.xw]
-	for i := range n {
-		copy(x[i*m.xw:i*m.xw+fk], e[i*fk:(i+1)*fk])
-	}
+	putCols(x, m.xw, 0, e, fk, n)
 	m.auxOn = m.training && m.cfg.AuxAlpha > 0
 	m.auxLoss = 0
 	o := fk
@@ -220,9 +218,7 @@ func (m *DIEN) Forward(b *Batch) []float32 {
 		m.attW[gi], m.hs[gi] = a, hs
 		_, last := m.evo[gi].Forward(hs, a, n, L, g.lens)
 		H := m.aux[gi].hidden
-		for i := range n {
-			copy(x[i*m.xw+o:i*m.xw+o+H], last[i*H:(i+1)*H])
-		}
+		putCols(x, m.xw, o, last, H, n)
 		o += H
 		if m.auxOn {
 			m.auxLoss += m.auxForward(gi, hs)

@@ -128,15 +128,10 @@ func (m *DIN) Forward(b *Batch) []float32 {
 	e := m.in.forward(b)
 	fk := m.in.fields * m.in.dim
 	x := m.x[:n*m.xw]
-	for i := range n {
-		copy(x[i*m.xw:i*m.xw+fk], e[i*fk:(i+1)*fk])
-	}
+	putCols(x, m.xw, 0, e, fk, n)
 	o := fk
 	for gi, g := range m.in.groups {
-		pool := m.att[gi].ForwardLengths(g.query, g.hist, g.lens, n)
-		for i := range n {
-			copy(x[i*m.xw+o:i*m.xw+o+g.width], pool[i*g.width:(i+1)*g.width])
-		}
+		putCols(x, m.xw, o, m.att[gi].ForwardLengths(g.query, g.hist, g.lens, n), g.width, n)
 		o += g.width
 	}
 	return m.mlp.Forward(x, n)

@@ -246,6 +246,15 @@ func candidateSlot(l Layout, field string, ti int) (int, error) {
 	return 0, fmt.Errorf("sequence %q shares its embedding table %q with several fields (%s); mark exactly one of them `source: item` as the candidate", field, l.Tables[ti].Name, names(all))
 }
 
+// putCols copies n rows of width w from src into columns o..o+w of the
+// row-major x whose rows are stride wide: how the sequence models lay the
+// slot embeddings and each history's summary side by side for their MLP.
+func putCols(x []float32, stride, o int, src []float32, w, n int) {
+	for i := range n {
+		copy(x[i*stride+o:i*stride+o+w], src[i*w:(i+1)*w])
+	}
+}
+
 // forward looks up the slots of b and gathers every behaviour sequence and
 // candidate; it returns the n×F×k slot embeddings.
 func (s *seqInputs) forward(b *Batch) []float32 {
