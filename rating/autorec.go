@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/recforge/recforge/blas"
@@ -20,6 +21,10 @@ type AutoRecConfig struct {
 	UserBased bool
 	// Hidden is the hidden layer size k (default 500, the paper's).
 	Hidden int
+	// Layers, when set, replaces the one hidden layer by a stack of hidden
+	// layers of these sizes, each with activation g: the deep I-AutoRec of
+	// the paper's last experiment used 500, 250, 500.
+	Layers []int
 	// Lambda is λ of the penalty (λ/2)(‖W‖² + ‖V‖²) (defaults
 	// DefaultLambdaI and DefaultLambdaU). Its scale is that of the data
 	// term, a sum over all training ratings.
@@ -57,6 +62,9 @@ const (
 func (c AutoRecConfig) withDefaults() AutoRecConfig {
 	if c.Hidden == 0 {
 		c.Hidden = 500
+	}
+	if len(c.Layers) == 0 {
+		c.Layers = []int{c.Hidden}
 	}
 	if c.Lambda == 0 {
 		c.Lambda = DefaultLambdaI
@@ -124,6 +132,8 @@ func (c AutoRecConfig) check() error {
 	switch {
 	case c.Hidden < 1:
 		return fmt.Errorf("autorec: hidden size %d, want ≥ 1", c.Hidden)
+	case slices.ContainsFunc(c.Layers, func(k int) bool { return k < 1 }):
+		return fmt.Errorf("autorec: hidden layer sizes %v, want each ≥ 1", c.Layers)
 	case !(c.Lambda >= 0) || math.IsInf(c.Lambda, 0):
 		return fmt.Errorf("autorec: λ = %v, want ≥ 0", c.Lambda)
 	case c.Optimizer != "adam" && c.Optimizer != "lbfgs" && c.Optimizer != "rprop":
@@ -157,6 +167,11 @@ func (c AutoRecConfig) check() error {
 // R̂_ui = h(r^(i))_u for I-AutoRec, h(r^(u))_i for U-AutoRec, with r^(·)
 // the training vector.
 //
+// With Layers, g(V r + μ) becomes a stack of hidden layers, each
+// g(W_l·x + b_l), and every weight matrix is penalized: the paper's deep
+// I-AutoRec (500, 250, 500 sigmoid units) lowered its ML-1M RMSE from
+// 0.831 to 0.827.
+//
 // Storage: both matrices are kept transposed, V as d×k and W as k×d, so
 // that a batch of n row vectors X (n×d) goes through X·Vᵀ and H·Wᵀ as
 // plain row-major SGEMMs.
@@ -176,9 +191,11 @@ type AutoRec struct {
 	g, f nn.Activation
 	stats
 
-	rows, cols, hidden int
-	// V (cols×hidden), W (hidden×cols) and their biases Mu (hidden), B
-	// (cols).
+	rows, cols int
+	// layers run from the input (V, μ) to the output (W, b); with one
+	// hidden layer (the default) there are two. V, W, Mu and B alias the
+	// first layer's and the last layer's parameters.
+	layers      []autorecLayer
 	V, W, Mu, B *nn.Param
 
 	x, mask []float32 // rows×cols training vectors and their observed mask
@@ -187,9 +204,19 @@ type AutoRec struct {
 
 	maxBatch int
 	xb, mb   []float32 // gathered batch: maxBatch×cols
-	h, dh    []float32 // maxBatch×hidden
 	o        []float32 // maxBatch×cols: output, then its gradient
 	rowIdx   []int32   // chunk row ids for reconstruct
+}
+
+// autorecLayer is one affine map with its activation: y = act(x·W + b),
+// W stored in×out, with its batch buffers.
+type autorecLayer struct {
+	in, out int
+	w, b    *nn.Param
+	act     nn.Activation
+	// y is the layer's output (maxBatch×out) and dy its gradient; the last
+	// layer's output is AutoRec.o, which holds its own gradient.
+	y, dy []float32
 }
 
 // NewAutoRec returns an untrained model.
@@ -212,7 +239,7 @@ const chunk = 256
 // setup lays out the training matrix and the parameters for train.
 func (a *AutoRec) setup(train *Ratings) {
 	a.stats = newStats(train)
-	a.rows, a.cols, a.hidden = train.NumItems, train.NumUsers, a.cfg.Hidden
+	a.rows, a.cols = train.NumItems, train.NumUsers
 	if a.cfg.UserBased {
 		a.rows, a.cols = train.NumUsers, train.NumItems
 	}
@@ -232,16 +259,34 @@ func (a *AutoRec) setup(train *Ratings) {
 			}
 		}
 	}
-	a.V = nn.NewParam("autorec.v", a.cols, a.hidden)
-	a.W = nn.NewParam("autorec.w", a.hidden, a.cols)
-	a.Mu = nn.NewParam("autorec.mu", a.hidden)
-	a.B = nn.NewParam("autorec.b", a.cols)
 	a.maxBatch = max(a.cfg.Batch, chunk)
+	sizes := append(append([]int{a.cols}, a.cfg.Layers...), a.cols)
+	a.layers = make([]autorecLayer, len(sizes)-1)
+	for l := range a.layers {
+		in, out := sizes[l], sizes[l+1]
+		// The single-hidden-layer names are the paper's V, μ, W, b.
+		wName, bName := fmt.Sprintf("autorec.w%d", l), fmt.Sprintf("autorec.b%d", l)
+		switch {
+		case len(a.layers) == 2 && l == 0:
+			wName, bName = "autorec.v", "autorec.mu"
+		case len(a.layers) == 2:
+			wName, bName = "autorec.w", "autorec.b"
+		}
+		ly := autorecLayer{in: in, out: out, w: nn.NewParam(wName, in, out), b: nn.NewParam(bName, out), act: a.g}
+		if l == len(a.layers)-1 {
+			ly.act = a.f
+		} else {
+			ly.y = make([]float32, a.maxBatch*out)
+			ly.dy = make([]float32, a.maxBatch*out)
+		}
+		a.layers[l] = ly
+	}
+	first, last := &a.layers[0], &a.layers[len(a.layers)-1]
+	a.V, a.Mu, a.W, a.B = first.w, first.b, last.w, last.b
 	a.xb = make([]float32, a.maxBatch*a.cols)
 	a.mb = make([]float32, a.maxBatch*a.cols)
 	a.o = make([]float32, a.maxBatch*a.cols)
-	a.h = make([]float32, a.maxBatch*a.hidden)
-	a.dh = make([]float32, a.maxBatch*a.hidden)
+	last.y = a.o
 	a.recon = make([]float32, a.rows*a.cols)
 	a.rowIdx = make([]int32, 0, chunk)
 }
@@ -257,9 +302,10 @@ func (a *AutoRec) cell(u, i int32) (r, c int) {
 // init draws the initial parameters.
 func (a *AutoRec) init() {
 	rng := nn.NewRand(a.cfg.Seed)
-	nn.InitGlorot(a.V.W, a.cols, a.hidden, rng)
-	nn.InitGlorot(a.W.W, a.hidden, a.cols, rng)
-	clear(a.Mu.W)
+	for _, l := range a.layers {
+		nn.InitGlorot(l.w.W, l.in, l.out, rng)
+		clear(l.b.W)
+	}
 	var b0 float32
 	if a.f == nn.ActNone {
 		b0 = a.mean
@@ -269,8 +315,18 @@ func (a *AutoRec) init() {
 	}
 }
 
-// Params returns V, W, μ and b.
-func (a *AutoRec) Params() []*nn.Param { return []*nn.Param{a.V, a.W, a.Mu, a.B} }
+// Params returns every layer's weights, then every layer's biases: V, W,
+// μ and b with one hidden layer.
+func (a *AutoRec) Params() []*nn.Param {
+	ps := make([]*nn.Param, 0, 2*len(a.layers))
+	for _, l := range a.layers {
+		ps = append(ps, l.w)
+	}
+	for _, l := range a.layers {
+		ps = append(ps, l.b)
+	}
+	return ps
+}
 
 // gather copies the training vectors of rows into the batch buffers.
 func (a *AutoRec) gather(rows []int32) {
@@ -312,18 +368,17 @@ func derivative(act nn.Activation, dy, y []float32) {
 }
 
 // forward reconstructs the n gathered vectors xb into o (n×cols), keeping
-// the hidden activations in h.
+// every hidden layer's activations.
 func (a *AutoRec) forward(n int) {
-	d, k := a.cols, a.hidden
-	h, o := a.h[:n*k], a.o[:n*d]
-	// H = g(X·Vᵀ + μ)
-	blas.SgemmEpilogue(false, false, n, k, d, 1, a.xb, d, a.V.W, k, 0, h, k,
-		blas.Epilogue{Bias: a.Mu.W, ReLU: a.g == nn.ActReLU})
-	activate(a.g, h)
-	// O = f(H·Wᵀ + b)
-	blas.SgemmEpilogue(false, false, n, d, k, 1, h, k, a.W.W, d, 0, o, d,
-		blas.Epilogue{Bias: a.B.W, ReLU: a.f == nn.ActReLU})
-	activate(a.f, o)
+	x := a.xb[:n*a.cols]
+	for _, l := range a.layers {
+		// Y = act(X·W + b)
+		y := l.y[:n*l.out]
+		blas.SgemmEpilogue(false, false, n, l.out, l.in, 1, x, l.in, l.w.W, l.out, 0, y, l.out,
+			blas.Epilogue{Bias: l.b.W, ReLU: l.act == nn.ActReLU})
+		activate(l.act, y)
+		x = y
+	}
 }
 
 // dataLoss returns Σ mask·(o − x)² over the n gathered vectors, summed in
@@ -346,8 +401,8 @@ func (a *AutoRec) dataLoss(n int) float64 {
 // backward follows forward: it turns o into the output gradient
 // 2·mask·(o − x)·f′ and adds the data term's gradients to V, W, μ and b.
 func (a *AutoRec) backward(n int) {
-	d, k := a.cols, a.hidden
-	h, dh, do := a.h[:n*k], a.dh[:n*k], a.o[:n*d]
+	d := a.cols
+	do := a.o[:n*d]
 	x, m := a.xb[:n*d], a.mb[:n*d]
 	if a.f == nn.ActNone {
 		for c, mc := range m {
@@ -369,15 +424,27 @@ func (a *AutoRec) backward(n int) {
 			do[c] = 2 * m[c] * (y - x[c]) * fp
 		}
 	}
-	// dW += Hᵀ·dO, db += Σ_rows dO
-	blas.Sgemm(true, false, k, d, n, 1, h, k, do, d, 1, a.W.G, d)
-	addColumnSums(a.B.G, do, n, d)
-	// dH = dO·W (W is stored k×d), then dZ = dH ⊙ g′
-	blas.Sgemm(false, true, n, k, d, 1, do, d, a.W.W, d, 0, dh, k)
-	derivative(a.g, dh, h)
-	// dV += Xᵀ·dZ, dμ += Σ_rows dZ
-	blas.Sgemm(true, false, d, k, n, 1, a.xb, d, dh, k, 1, a.V.G, k)
-	addColumnSums(a.Mu.G, dh, n, k)
+	// From the output down: dW += Xᵀ·dY and db += Σ_rows dY for each
+	// layer; below it, dX = dY·Wᵀ (W is stored in×out) times g′.
+	for li := len(a.layers) - 1; li >= 0; li-- {
+		l := &a.layers[li]
+		dy := do
+		if li < len(a.layers)-1 {
+			dy = l.dy[:n*l.out]
+		}
+		x := a.xb[:n*l.in]
+		if li > 0 {
+			x = a.layers[li-1].y[:n*l.in]
+		}
+		blas.Sgemm(true, false, l.in, l.out, n, 1, x, l.in, dy, l.out, 1, l.w.G, l.out)
+		addColumnSums(l.b.G, dy, n, l.out)
+		if li > 0 {
+			below := &a.layers[li-1]
+			dx := below.dy[:n*l.in]
+			blas.Sgemm(false, true, n, l.in, l.out, 1, dy, l.out, l.w.W, l.out, 0, dx, l.in)
+			derivative(below.act, dx, below.y[:n*l.in])
+		}
+	}
 }
 
 func addColumnSums(dst, m []float32, n, w int) {
@@ -389,12 +456,14 @@ func addColumnSums(dst, m []float32, n, w int) {
 	}
 }
 
-// penalty adds scale·λ·W and scale·λ·V to the gradients (when grad) and
-// returns scale·(λ/2)(‖W‖² + ‖V‖²).
+// penalty adds scale·λ·W to the gradient of every weight matrix (V and W
+// with one hidden layer; biases are not penalized) when grad is set, and
+// returns scale·(λ/2)·Σ‖W‖².
 func (a *AutoRec) penalty(scale float64, grad bool) float64 {
 	lam := a.cfg.Lambda * scale
 	var ss float64
-	for _, p := range []*nn.Param{a.V, a.W} {
+	for _, l := range a.layers {
+		p := l.w
 		// Vectorized dots over short runs, summed in float64, keep the
 		// value precise enough for L-BFGS's line search.
 		for j := 0; j < len(p.W); j += 4096 {
@@ -505,7 +574,7 @@ func (v *validator) epoch(n int, rep *FitReport) bool {
 	improved, stop := v.stop.observe(n, rmse)
 	if improved {
 		if v.best == nil {
-			v.best = make([][]float32, 4)
+			v.best = make([][]float32, len(v.a.Params()))
 		}
 		for j, p := range v.a.Params() {
 			v.best[j] = append(v.best[j][:0], p.W...)

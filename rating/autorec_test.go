@@ -22,8 +22,9 @@ func setupAutoRec(t *testing.T, cfg AutoRecConfig, train *Ratings) *AutoRec {
 	a.setup(train)
 	a.init()
 	rng := nn.NewRand(cfg.Seed + 99)
-	nn.InitUniform(a.Mu.W, 0.5, rng)
-	nn.InitUniform(a.B.W, 0.5, rng)
+	for _, l := range a.layers {
+		nn.InitUniform(l.b.W, 0.5, rng)
+	}
 	for j := range a.B.W {
 		a.B.W[j] += 3
 	}
@@ -33,7 +34,7 @@ func setupAutoRec(t *testing.T, cfg AutoRecConfig, train *Ratings) *AutoRec {
 // refLoss is the objective computed independently in float64, straight
 // from the rating list: only the listed (observed) ratings are targets.
 func refLoss(a *AutoRec, train *Ratings) float64 {
-	d, k := a.cols, a.hidden
+	d := a.cols
 	act := func(act nn.Activation, z float64) float64 {
 		switch act {
 		case nn.ActSigmoid:
@@ -56,22 +57,19 @@ func refLoss(a *AutoRec, train *Ratings) float64 {
 	}
 	out := make([][]float64, a.rows)
 	for r := range in {
-		h := make([]float64, k)
-		for j := range k {
-			z := float64(a.Mu.W[j])
-			for c := range d {
-				z += float64(a.V.W[c*k+j]) * in[r][c]
+		x := in[r]
+		for _, l := range a.layers {
+			y := make([]float64, l.out)
+			for j := range l.out {
+				z := float64(l.b.W[j])
+				for i := range l.in {
+					z += x[i] * float64(l.w.W[i*l.out+j])
+				}
+				y[j] = act(l.act, z)
 			}
-			h[j] = act(a.g, z)
+			x = y
 		}
-		out[r] = make([]float64, d)
-		for c := range d {
-			o := float64(a.B.W[c])
-			for j := range k {
-				o += h[j] * float64(a.W.W[j*d+c])
-			}
-			out[r][c] = act(a.f, o)
-		}
+		out[r] = x
 	}
 	var loss float64
 	for n, v := range train.Values {
@@ -80,8 +78,8 @@ func refLoss(a *AutoRec, train *Ratings) float64 {
 		loss += e * e
 	}
 	var ss float64
-	for _, p := range []*nn.Param{a.V, a.W} {
-		for _, w := range p.W {
+	for _, l := range a.layers {
+		for _, w := range l.w.W {
 			ss += float64(w) * float64(w)
 		}
 	}
@@ -93,8 +91,10 @@ func TestAutoRecLossMatchesReference(t *testing.T) {
 	for _, c := range []struct {
 		user     bool
 		hid, out string
-	}{{false, "sigmoid", "identity"}, {true, "sigmoid", "identity"}, {false, "tanh", "relu"}, {true, "relu", "sigmoid"}} {
-		cfg := AutoRecConfig{UserBased: c.user, Hidden: 5, Lambda: 0.3, HiddenAct: c.hid, OutputAct: c.out, Seed: 3}
+		layers   []int
+	}{{false, "sigmoid", "identity", nil}, {true, "sigmoid", "identity", nil}, {false, "tanh", "relu", nil}, {true, "relu", "sigmoid", nil},
+		{false, "sigmoid", "identity", []int{5, 3, 4}}, {true, "tanh", "sigmoid", []int{2, 6}}} {
+		cfg := AutoRecConfig{UserBased: c.user, Hidden: 5, Layers: c.layers, Lambda: 0.3, HiddenAct: c.hid, OutputAct: c.out, Seed: 3}
 		a := setupAutoRec(t, cfg, train)
 		got, want := a.Loss(), refLoss(a, train)
 		if math.Abs(got-want) > 1e-5*math.Abs(want) {
@@ -108,9 +108,11 @@ func TestAutoRecGradCheck(t *testing.T) {
 	for _, c := range []struct {
 		user     bool
 		hid, out string
-	}{{false, "sigmoid", "identity"}, {true, "sigmoid", "identity"}, {false, "tanh", "sigmoid"}, {true, "sigmoid", "tanh"}} {
-		t.Run(fmt.Sprintf("user=%v/%s-%s", c.user, c.hid, c.out), func(t *testing.T) {
-			cfg := AutoRecConfig{UserBased: c.user, Hidden: 4, Lambda: 0.7, HiddenAct: c.hid, OutputAct: c.out, Seed: 5}
+		layers   []int
+	}{{false, "sigmoid", "identity", nil}, {true, "sigmoid", "identity", nil}, {false, "tanh", "sigmoid", nil}, {true, "sigmoid", "tanh", nil},
+		{false, "sigmoid", "identity", []int{4, 3, 4}}, {true, "tanh", "relu", []int{3, 5}}} {
+		t.Run(fmt.Sprintf("user=%v/%s-%s/%v", c.user, c.hid, c.out, c.layers), func(t *testing.T) {
+			cfg := AutoRecConfig{UserBased: c.user, Hidden: 4, Layers: c.layers, Lambda: 0.7, HiddenAct: c.hid, OutputAct: c.out, Seed: 5}
 			a := setupAutoRec(t, cfg, train)
 			loss := func() float64 { return a.Loss() }
 			backward := func() {
@@ -224,7 +226,7 @@ func TestAutoRecUnobservedCellsAreNoTargets(t *testing.T) {
 	if g := a.B.G[spare]; g != 0 {
 		t.Errorf("b gradient of the unobserved column %d is %v, want 0", spare, g)
 	}
-	for j := range a.hidden {
+	for j := range a.cfg.Hidden {
 		// W's column for the spare user only sees the penalty λ·w.
 		if got, want := a.W.G[j*a.cols+spare], float32(a.cfg.Lambda)*a.W.W[j*a.cols+spare]; got != want {
 			t.Errorf("W[%d, %d] gradient %v, want the penalty's alone %v", j, spare, got, want)
@@ -326,6 +328,7 @@ func TestAutoRecConfigErrors(t *testing.T) {
 		want string
 	}{
 		{AutoRecConfig{Hidden: -1}, "hidden size"},
+		{AutoRecConfig{Layers: []int{500, 0, 500}}, "hidden layer sizes [500 0 500]"},
 		{AutoRecConfig{Lambda: -1}, "λ"},
 		{AutoRecConfig{Lambda: math.NaN()}, "λ"},
 		{AutoRecConfig{HiddenAct: "softplus"}, "hidden activation \"softplus\""},

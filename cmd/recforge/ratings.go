@@ -19,8 +19,8 @@ import (
 var ratingModels = map[string][]string{
 	"baseline":  {"reg-user", "reg-item", "passes"},
 	"biasedmf":  {"factors", "lr", "reg", "reg-bias", "epochs", "patience", "seed"},
-	"autorec-i": {"hidden", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "rprop-step", "hidden-act", "output-act", "seed"},
-	"autorec-u": {"hidden", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "rprop-step", "hidden-act", "output-act", "seed"},
+	"autorec-i": {"hidden", "layers", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "rprop-step", "hidden-act", "output-act", "seed"},
+	"autorec-u": {"hidden", "layers", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "rprop-step", "hidden-act", "output-act", "seed"},
 }
 
 // ratingFlags are the model flags; zero values leave the model's defaults.
@@ -34,6 +34,7 @@ type ratingFlags struct {
 	patience                 int
 	optimizer                string
 	hiddenAct, outputAct     string
+	layers                   string
 	seed                     uint64
 }
 
@@ -46,6 +47,7 @@ func (f *ratingFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.regBias, "reg-bias", 0, "biasedmf: L2 on the biases (default 0.02)")
 	fs.Float64Var(&f.lr, "lr", 0, "learning rate (default biasedmf 0.01, autorec Adam 3e-4)")
 	fs.IntVar(&f.hidden, "hidden", 0, "autorec: hidden units (default 500)")
+	fs.StringVar(&f.layers, "layers", "", "autorec: hidden layer `SIZES`, comma-separated, in place of --hidden (the paper's deep I-AutoRec: 500,250,500)")
 	fs.Float64Var(&f.lambda, "lambda", 0, "autorec: λ of (λ/2)(‖W‖²+‖V‖²), on the scale of the summed squared error (default 250 for autorec-i, 300 for autorec-u)")
 	fs.IntVar(&f.batch, "batch", 0, "autorec: Adam minibatch, in input vectors (default 128)")
 	fs.IntVar(&f.epochs, "epochs", 0, "most epochs; the count is chosen on the validation part (default: the model's)")
@@ -79,7 +81,14 @@ func (f *ratingFlags) builder(name string) (rating.Builder, error) {
 			return rating.NewBiasedMF(c)
 		}, nil
 	case "autorec-i", "autorec-u":
-		cfg := rating.AutoRecConfig{
+		var layers []int
+		if f.layers != "" {
+			var err error
+			if layers, err = intList("layers", f.layers); err != nil {
+				return nil, err
+			}
+		}
+		cfg := rating.AutoRecConfig{Layers: layers,
 			UserBased: name == "autorec-u", Hidden: f.hidden, Lambda: f.lambda,
 			HiddenAct: f.hiddenAct, OutputAct: f.outputAct, Optimizer: f.optimizer, RpropStep: f.rpropStep,
 			LR: f.lr, Batch: f.batch, Epochs: f.epochs, Patience: f.patience, Seed: f.seed,
