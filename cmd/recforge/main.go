@@ -91,6 +91,6 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nData specs are READER:PATH, e.g. criteo:train.txt, avazu:train.csv, csv:data.csv (schema from --config),")
-	fmt.Fprintln(w, "movielens:ml-100k/u1.base, synthetic:ctr?rows=100000&seed=1. See the README for every reader.")
+	fmt.Fprintln(w, "\nData specs are READER:PATH with READER one of:", readerList()+";")
+	fmt.Fprintln(w, dataSpecExamples())
 }

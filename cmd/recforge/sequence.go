@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/recforge/recforge/behavior" // registers the behavior reader for every command
+	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/pipeline"
 )
@@ -26,6 +27,35 @@ Every spec takes max_len (history window, default 50); log specs take valid and 
 latest steps held out, default 1 each) and seed (negatives). This command serves part=train, part=valid
 and part=test of the spec; recforge train and zoo take them as --data, --valid and --test.
 `
+
+// readerList names every reader data.Open accepts, read from the data
+// package's registry (the built-in readers and those that behavior, synth
+// and others register), so that the help cannot go stale.
+func readerList() string { return strings.Join(data.ReaderNames(), ", ") }
+
+// dataSpecExamples are the help's examples of data specs, one per kind of
+// source; the behaviour formats come from behavior.Formats.
+func dataSpecExamples() string {
+	ex := map[string]string{
+		"synthetic":          "behavior:synthetic?users=20000&seed=1&part=train",
+		"sasrec":             "behavior:sasrec?path=Video.txt&part=train",
+		"movielens":          "behavior:movielens?path=ml-100k&part=train",
+		"amazon-electronics": "behavior:amazon-electronics?path=reviews.csv&part=train",
+	}
+	var b strings.Builder
+	b.WriteString("e.g. criteo:train.txt, avazu:train.csv, csv:data.csv (schema from --config), movielens:ml-100k/u1.base,\n")
+	b.WriteString("synthetic:ctr?rows=100000&seed=1, taobao:train_sample.csv (Taobao ad clicks with click histories);\n")
+	b.WriteString("behaviour specs, part=train, valid or test (recforge sequence takes them without part and --help explains them):")
+	for _, f := range behavior.Formats {
+		e, ok := ex[f]
+		if !ok {
+			e = "behavior:" + f + "?path=FILE&part=train"
+		}
+		b.WriteString("\n  " + e)
+	}
+	b.WriteString("\nSee the README for every reader's options.")
+	return b.String()
+}
 
 func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sequence", "sequence --data 'behavior:FORMAT?…' [--models seqbase,din,dien] [--seeds N] [--config FILE] [--out DIR]", stderr)
