@@ -470,6 +470,10 @@ func (m *DIEN) Buffers() []*nn.Param { return StatsBuffers("dien.mlp.dice", m.ml
 // RowFrequencyUser); with "batch" it only checks the length.
 func (m *DIEN) SetRowFrequencies(freq []uint32) error { return m.in.setRowFrequencies(freq) }
 
+// RowFrequencyLayout returns the layout the counts index and whether the
+// "mba" regularization reads them (see RowFrequencyUser).
+func (m *DIEN) RowFrequencyLayout() (Layout, bool) { return m.in.rowFrequencyLayout() }
+
 // Attention returns the interest-evolving attention a_t of the last
 // Forward, laid out as DIN's (see DIN.Attention): n rows of width =
 // Layout.SeqLen, a row's real behaviours summing to 1 (each counted once),

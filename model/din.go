@@ -27,10 +27,11 @@ import (
 //
 // Regularization: DIN's mini-batch aware L2 on the table (embedding_reg
 // "mba"): a row r touched by a batch gets λ/n_r·w_r added to its gradient,
-// n_r its frequency in the training data, set through SetRowFrequencies
-// (every row counts once until then, which is per-batch L2). λ = l2_emb is 0
-// by default, so no regularization applies unless it is set; "batch" is
-// per-batch L2 with the same λ. Dense weights get the training
+// n_r its frequency in the training data, which train.Fit counts and sets
+// through SetRowFrequencies before the first epoch (every row counts once
+// until then, which is per-batch L2). λ = l2_emb is 0 by default, so no
+// regularization applies unless it is set; "batch" is per-batch L2 with the
+// same λ. Dense weights get the training
 // configuration's weight_decay, if any.
 //
 // The weights of the last Forward are readable through Attention.
@@ -197,6 +198,10 @@ func (m *DIN) Buffers() []*nn.Param {
 // SetRowFrequencies sets the counts of the mini-batch aware regularization
 // (see RowFrequencyUser).
 func (m *DIN) SetRowFrequencies(freq []uint32) error { return m.in.setRowFrequencies(freq) }
+
+// RowFrequencyLayout returns the layout the counts index and whether the
+// "mba" regularization reads them (see RowFrequencyUser).
+func (m *DIN) RowFrequencyLayout() (Layout, bool) { return m.in.rowFrequencyLayout() }
 
 // Attention returns the behaviour weights of the last Forward: n rows of
 // width = Layout.SeqLen values laid out as Batch.Seq, so that column c

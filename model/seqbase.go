@@ -134,3 +134,7 @@ func (m *SeqBase) Buffers() []*nn.Param { return StatsBuffers("seqbase.mlp.dice"
 // SetRowFrequencies sets the counts of the "mba" regularization (see
 // RowFrequencyUser); with "batch" it only checks the length.
 func (m *SeqBase) SetRowFrequencies(freq []uint32) error { return m.in.setRowFrequencies(freq) }
+
+// RowFrequencyLayout returns the layout the counts index and whether the
+// "mba" regularization reads them (see RowFrequencyUser).
+func (m *SeqBase) RowFrequencyLayout() (Layout, bool) { return m.in.rowFrequencyLayout() }

@@ -404,6 +404,10 @@ func (s *seqInputs) setRowFrequencies(freq []uint32) error {
 	return nil
 }
 
+// rowFrequencyLayout returns the layout and whether the "mba"
+// regularization is on (see RowFrequencyUser).
+func (s *seqInputs) rowFrequencyLayout() (Layout, bool) { return s.layout, s.reg.Kind == optim.RegMBA }
+
 // scatterWeights writes the per-step weights w (n×L, gathered order) of
 // each group into out (n×SeqLen, Batch.Seq's layout): every sequence of a
 // behaviour gets its weight; padded positions get 0.
@@ -438,10 +442,16 @@ func (s *seqInputs) behaviour(c int) (seq, pos int) {
 
 // RowFrequencyUser is implemented by models whose regularization reads how
 // often each embedding row occurs in the training data: DIN's mini-batch
-// aware regularization, λ/n_r on a touched row r. A trainer counts the
-// training rows with CountRowFrequencies and calls SetRowFrequencies before
-// training; until then every row counts once, which is plain per-batch L2.
+// aware regularization, λ/n_r on a touched row r. The trainer (train.Fit)
+// counts the training rows once before the first epoch, batch by batch with
+// CountRowFrequencies in the layout RowFrequencyLayout returns, and calls
+// SetRowFrequencies; until then every row counts once, which is plain
+// per-batch L2.
 type RowFrequencyUser interface {
+	// RowFrequencyLayout returns the layout the counts index and whether
+	// the regularization reads them: false (embedding_reg "batch", or
+	// λ = 0) spares the trainer the counting pass.
+	RowFrequencyLayout() (l Layout, used bool)
 	// SetRowFrequencies takes one count per row of the layout; an error
 	// says the length is wrong.
 	SetRowFrequencies(freq []uint32) error

@@ -197,6 +197,12 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 	rows := make([]int32, 0, cfg.Batch)
 	var runRows int64
 	var runSecs float64
+	if u, ok := m.(model.RowFrequencyUser); ok && st.Epoch < cfg.Epochs && !st.Done {
+		// Counted afresh on resuming too: checkpoints do not hold counts.
+		if err := setRowFrequencies(u, trainData, g, cfg.Batch); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+	}
 	for epoch := st.Epoch + 1; epoch <= cfg.Epochs && !st.Done; epoch++ {
 		if r, ok := m.(model.Reseeder); ok {
 			r.Reseed(cfg.Seed ^ uint64(epoch)*0x9e3779b97f4a7c15)
@@ -303,4 +309,26 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 	}
 	m.SetTraining(false)
 	return res, nil
+}
+
+// setRowFrequencies counts how often every embedding row occurs in the
+// training rows of d, batch by batch through g (histories stored by
+// reference are read as training reads them), and hands the counts to u:
+// the n_r of DIN's mini-batch aware regularization. A model whose
+// regularization does not read them is not counted.
+func setRowFrequencies(u model.RowFrequencyUser, d Data, g *batcher, batch int) error {
+	l, used := u.RowFrequencyLayout()
+	if !used {
+		return nil
+	}
+	freq := make([]uint32, l.Rows)
+	rows := make([]int32, 0, batch)
+	for lo := 0; lo < d.Len(); lo += batch {
+		rows = rows[:0]
+		for i := lo; i < min(lo+batch, d.Len()); i++ {
+			rows = append(rows, int32(d.row(i)))
+		}
+		model.CountRowFrequencies(freq, l, g.gather(rows))
+	}
+	return u.SetRowFrequencies(freq)
 }
