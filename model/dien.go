@@ -440,6 +440,10 @@ func (m *DIEN) auxEmbGrad(gi int, dhist []float32) {
 // when it was not computed).
 func (m *DIEN) AuxLoss() float64 { return m.auxLoss }
 
+// HasAuxLoss reports whether DIEN adds the auxiliary loss (aux_alpha > 0);
+// see AuxLosser.
+func (m *DIEN) HasAuxLoss() bool { return m.cfg.AuxAlpha > 0 }
+
 // Parts returns one part, "all": the GRUs, attentions, the MLP and the
 // table with its regularization.
 func (m *DIEN) Parts() []Part {

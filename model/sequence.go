@@ -457,6 +457,18 @@ type RowFrequencyUser interface {
 	SetRowFrequencies(freq []uint32) error
 }
 
+// AuxLosser is implemented by models that add an auxiliary loss of their
+// own to the objective in Backward, as DIEN's interest extractor does; the
+// trainer reports its mean over an epoch's batches beside the training loss.
+type AuxLosser interface {
+	// AuxLoss returns the auxiliary loss of the last training-mode
+	// Forward, before its weight.
+	AuxLoss() float64
+	// HasAuxLoss reports whether the model computes one at all (DIEN at
+	// aux_alpha 0 does not).
+	HasAuxLoss() bool
+}
+
 // CountRowFrequencies adds to freq (len l.Rows) the occurrences of every
 // row in b: each slot's id and each real history position's (padding id 0
 // and positions past a sequence's length are not counted). Counts saturate

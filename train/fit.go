@@ -39,6 +39,10 @@ type EpochStats struct {
 	Seconds    float64 `json:"seconds"`
 	// Best marks the best epoch so far on the watched metric.
 	Best bool `json:"best,omitempty"`
+	// AuxLoss is the mean over the epoch's batches of the auxiliary loss
+	// of a model that adds one (model.AuxLosser: DIEN), before its weight;
+	// nil for other models.
+	AuxLoss *float64 `json:"aux_loss,omitempty"`
 }
 
 // Options are a run's side settings: where it checkpoints and whom it
@@ -197,6 +201,8 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 	rows := make([]int32, 0, cfg.Batch)
 	var runRows int64
 	var runSecs float64
+	aux, hasAux := m.(model.AuxLosser)
+	hasAux = hasAux && aux.HasAuxLoss()
 	if u, ok := m.(model.RowFrequencyUser); ok && st.Epoch < cfg.Epochs && !st.Done {
 		// Counted afresh on resuming too: checkpoints do not hold counts.
 		if err := setRowFrequencies(u, trainData, g, cfg.Batch); err != nil {
@@ -211,8 +217,8 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 		lr := float64(opt.Groups()[0].LR())
 		order := shuf.Epoch(epoch)
 		start := time.Now()
-		var lossSum float64
-		done := 0
+		var lossSum, auxSum float64
+		done, batches := 0, 0
 		for b := range data.Batches(order, cfg.Batch) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -237,6 +243,10 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 			opt.Step()
 			lossSum += loss * float64(batch.N)
 			done += batch.N
+			batches++
+			if hasAux {
+				auxSum += aux.AuxLoss()
+			}
 			if opts.OnBatch != nil {
 				el := time.Since(start).Seconds()
 				opts.OnBatch(Progress{Epoch: epoch, Epochs: cfg.Epochs, Done: done, Total: len(order),
@@ -247,6 +257,10 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 		runRows += int64(done)
 		runSecs += secs
 		es := EpochStats{Epoch: epoch, TrainLoss: lossSum / float64(done), LR: lr, RowsPerSec: float64(done) / max(secs, 1e-9)}
+		if hasAux {
+			mean := auxSum / float64(batches)
+			es.AuxLoss = &mean
+		}
 		if validData.Len() > 0 {
 			rep, _, err := Evaluate(m, validData, task, evalBatch, opts.Grouped, metric.ProtocolHoldout)
 			if err != nil {

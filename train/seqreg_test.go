@@ -122,3 +122,58 @@ func TestFitSetsRowFrequencies(t *testing.T) {
 		t.Fatal("no row occurs twice: the test cannot tell λ/n_r from λ")
 	}
 }
+
+// Each epoch's record holds the mean of DIEN's auxiliary loss over the
+// epoch's batches (the values AuxLoss reports after each batch, collected
+// here by hand); models without one, and DIEN at aux_alpha 0, have none.
+func TestFitReportsAuxLoss(t *testing.T) {
+	_, l, view := seqSet(t)
+	const batch = 16
+	cfg := Config{Epochs: 2, Batch: batch, Seed: 1, Optimizer: optim.Spec{Rule: "adam", LR: 1e-2}}
+	m := newSeqModel(t, "dien", l, `{"hidden": [8]}`, batch)
+	aux := m.(model.AuxLosser)
+	byEpoch := map[int][]float64{}
+	var stats []EpochStats
+	opts := Options{
+		OnBatch: func(p Progress) { byEpoch[p.Epoch] = append(byEpoch[p.Epoch], aux.AuxLoss()) },
+		OnEpoch: func(es EpochStats) { stats = append(stats, es) },
+	}
+	if _, err := Fit(context.Background(), m, view, Data{}, cfg, opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(stats) != 2 {
+		t.Fatalf("%d epochs reported", len(stats))
+	}
+	for _, es := range stats {
+		vals := byEpoch[es.Epoch]
+		if want := (view.Len() + batch - 1) / batch; len(vals) != want {
+			t.Fatalf("epoch %d: %d batches, want %d", es.Epoch, len(vals), want)
+		}
+		var sum float64
+		for _, v := range vals {
+			sum += v
+		}
+		want := sum / float64(len(vals))
+		if es.AuxLoss == nil || math.Abs(*es.AuxLoss-want) > 1e-12*math.Abs(want) || !(want > 0) {
+			t.Errorf("epoch %d: aux loss %v, want the batches' mean %v", es.Epoch, es.AuxLoss, want)
+		}
+	}
+	b, err := json.Marshal(stats[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil || back["aux_loss"] != *stats[0].AuxLoss {
+		t.Errorf("the JSON record %s lacks aux_loss %v", b, *stats[0].AuxLoss)
+	}
+	for _, tc := range []struct{ name, params string }{{"dien", `{"hidden": [8], "aux_alpha": 0}`}, {"din", `{"hidden": [8]}`}} {
+		cfg.Epochs = 1
+		res, err := Fit(context.Background(), newSeqModel(t, tc.name, l, tc.params, batch), view, Data{}, cfg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := res.Epochs[0].AuxLoss; a != nil {
+			t.Errorf("%s %s: aux loss %v reported", tc.name, tc.params, *a)
+		}
+	}
+}
