@@ -54,6 +54,19 @@ type SeqSlot struct {
 	Field string
 	// Offset is where its ids start in Example.Seq; it has MaxLen of them.
 	Offset, MaxLen int
+	// Padding is the side its padding is on: with PadEnd (the default) a
+	// sequence of length n holds its ids at positions [0, n), with
+	// PadStart at [MaxLen−n, MaxLen).
+	Padding Padding
+}
+
+// Start returns the position of the first real id of a sequence of length
+// n (see Padding).
+func (q SeqSlot) Start(n int) int {
+	if q.Padding == PadStart {
+		return q.MaxLen - n
+	}
+	return 0
 }
 
 // NewEncoders assembles encoders from a schema and its fitted state: a
@@ -130,7 +143,7 @@ func NewEncoders(s *Schema, vocabs map[string]*Vocab, stats map[string]NumericSt
 				off = e.seqs[n-1].Offset + e.seqs[n-1].MaxLen
 			}
 			slot = len(e.seqs)
-			e.seqs = append(e.seqs, SeqSlot{Field: f.Name, Offset: off, MaxLen: f.MaxLen})
+			e.seqs = append(e.seqs, SeqSlot{Field: f.Name, Offset: off, MaxLen: f.MaxLen, Padding: f.Padding})
 			e.seqTotal = off + f.MaxLen
 		}
 		e.fieldTable = append(e.fieldTable, ti)

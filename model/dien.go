@@ -268,8 +268,9 @@ func (m *DIEN) findRuns(g *seqGroup, ax *dienAux, b *Batch) int {
 				same = false
 				break
 			}
-			cur := b.Seq[i*l.SeqLen+g.offs[j]:][:ln]
-			prev := b.Seq[(i-1)*l.SeqLen+g.offs[j]:][:ln]
+			o := g.offs[j] + l.Seqs[si].Start(int(ln))
+			cur := b.Seq[i*l.SeqLen+o:][:ln]
+			prev := b.Seq[(i-1)*l.SeqLen+o:][:ln]
 			for p, id := range cur {
 				if id != prev[p] {
 					same = false

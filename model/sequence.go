@@ -28,10 +28,13 @@ import (
 // candidate's (the paired slots' embeddings in the same order). Sequences of
 // other lengths form behaviour sequences of their own, each pooled apart.
 //
-// Padding. Position p of a sequence is real when p < its SeqLens entry and
-// its id is not 0: padding is at the end (the schema's default, and what
-// recurrent layers need), and an id 0 inside the length (a missing element
-// under `missing: pad`) is masked as padding too. A behaviour is real when
+// Padding. A sequence of length n holds its ids at positions [0, n) when
+// padded at the end (the schema's default) and at [max_len−n, max_len)
+// when padded at the start (feature.SeqSlot.Start): its p-th real element
+// is read from where its padding side puts it, so both sides give the same
+// behaviours and the same scores. An element is real when p < n and its id
+// is not 0: an id 0 inside the length (a missing element under `missing:
+// pad`) is masked as padding too. A behaviour is real when
 // any of its sequences is real there; a member that is not embeds to zero.
 // The real behaviours of a row are gathered to the left in their order, so
 // the attention and recurrent layers see lengths, and ids or rows at padded
@@ -49,7 +52,10 @@ type seqGroup struct {
 	// members × k.
 	steps, width int
 
-	hist  []float32 // maxBatch×L×D: each row's real behaviours first, then zeros
+	hist []float32 // maxBatch×L×D: each row's real behaviours first, then zeros
+	// base is, per row and member j, where member j's p-th element is in
+	// the row's Seq: base + p (its offset plus its padding's shift).
+	base  []int32   // maxBatch×members
 	lens  []int32   // maxBatch: real behaviours per row
 	src   []int32   // maxBatch×L: the sequence position of gathered step q
 	query []float32 // maxBatch×D: the candidate's embedding
@@ -156,6 +162,7 @@ func newSeqInputs(name string, env Env, cfg SeqConfig) (*seqInputs, *rand.Rand, 
 		rows := env.MaxBatch * g.steps
 		g.hist = make([]float32, rows*g.width)
 		g.lens = make([]int32, env.MaxBatch)
+		g.base = make([]int32, env.MaxBatch*len(g.seqs))
 		g.src = make([]int32, rows)
 		g.query = make([]float32, env.MaxBatch*g.width)
 	}
@@ -279,22 +286,25 @@ func (s *seqInputs) gather(g *seqGroup, b *Batch) {
 	t := s.v
 	data, stride, rows := t.Data, t.Stride, uint32(t.Rows)
 	h := uint64(0x243f6a8885a308d3)
+	m := len(g.seqs)
 	for i := range n {
 		seq := b.Seq[i*l.SeqLen : (i+1)*l.SeqLen]
 		lens := b.SeqLens[i*nseq : (i+1)*nseq]
+		base := g.base[i*m : (i+1)*m]
 		end := 0
-		for _, si := range g.seqs {
+		for j, si := range g.seqs {
 			ln := int(lens[si])
 			if ln < 0 || ln > L {
 				panic(fmt.Sprintf("model: row %d: sequence %q has length %d outside [0, %d]", i, l.Seqs[si].Field, ln, L))
 			}
 			end = max(end, ln)
+			base[j] = int32(g.offs[j] + l.Seqs[si].Start(ln))
 		}
 		q := 0
 		for p := range end {
 			real := false
 			for j, si := range g.seqs {
-				if p < int(lens[si]) && seq[g.offs[j]+p] != 0 {
+				if p < int(lens[si]) && seq[int(base[j])+p] != 0 {
 					real = true
 					break
 				}
@@ -305,8 +315,12 @@ func (s *seqInputs) gather(g *seqGroup, b *Batch) {
 			dst := g.hist[(i*L+q)*D : (i*L+q+1)*D]
 			for j, si := range g.seqs {
 				out := dst[j*k : (j+1)*k]
-				id := seq[g.offs[j]+p]
-				if p >= int(lens[si]) || id == 0 {
+				if p >= int(lens[si]) {
+					clear(out)
+					continue
+				}
+				id := seq[int(base[j])+p]
+				if id == 0 {
 					clear(out)
 					continue
 				}
@@ -363,9 +377,11 @@ func (s *seqInputs) histGrad(g *seqGroup, dhist []float32) {
 	l := s.layout
 	nseq := len(l.Seqs)
 	b := s.b
+	m := len(g.seqs)
 	for i := range s.n {
 		seq := b.Seq[i*l.SeqLen : (i+1)*l.SeqLen]
 		lens := b.SeqLens[i*nseq : (i+1)*nseq]
+		base := g.base[i*m : (i+1)*m]
 		for q := range int(g.lens[i]) {
 			p := int(g.src[i*L+q])
 			d := dhist[(i*L+q)*D : (i*L+q+1)*D]
@@ -373,7 +389,7 @@ func (s *seqInputs) histGrad(g *seqGroup, dhist []float32) {
 				if p >= int(lens[si]) {
 					continue
 				}
-				gr := s.v.GradRow(seq[g.offs[j]+p]) // nil for id 0
+				gr := s.v.GradRow(seq[int(base[j])+p]) // nil for id 0
 				if gr == nil {
 					continue
 				}
@@ -410,18 +426,24 @@ func (s *seqInputs) rowFrequencyLayout() (Layout, bool) { return s.layout, s.reg
 
 // scatterWeights writes the per-step weights w (n×L, gathered order) of
 // each group into out (n×SeqLen, Batch.Seq's layout): every sequence of a
-// behaviour gets its weight; padded positions get 0.
+// behaviour gets its weight where its element is (either padding side);
+// padded positions get 0.
 func (s *seqInputs) scatterWeights(out []float32, weights func(g int) []float32) []float32 {
 	W := s.layout.SeqLen
+	nseq := len(s.layout.Seqs)
 	out = out[:s.n*W]
 	clear(out)
 	for gi, g := range s.groups {
 		w := weights(gi)
+		m := len(g.seqs)
 		for i := range s.n {
+			lens := s.b.SeqLens[i*nseq : (i+1)*nseq]
 			for q := range int(g.lens[i]) {
 				p := int(g.src[i*g.steps+q])
-				for _, off := range g.offs {
-					out[i*W+off+p] = w[i*g.steps+q]
+				for j, si := range g.seqs {
+					if p < int(lens[si]) {
+						out[i*W+int(g.base[i*m+j])+p] = w[i*g.steps+q]
+					}
 				}
 			}
 		}
@@ -430,7 +452,8 @@ func (s *seqInputs) scatterWeights(out []float32, weights func(g int) []float32)
 }
 
 // behaviour maps column c of Attention's rows to its sequence (an index of
-// Layout.Seqs) and position.
+// Layout.Seqs) and position in Batch.Seq's layout (with padding at the
+// start, the first real element of a sequence of length n is at max_len−n).
 func (s *seqInputs) behaviour(c int) (seq, pos int) {
 	for i, q := range s.layout.Seqs {
 		if c >= q.Offset && c < q.Offset+q.MaxLen {
@@ -471,7 +494,8 @@ type AuxLosser interface {
 
 // CountRowFrequencies adds to freq (len l.Rows) the occurrences of every
 // row in b: each slot's id and each real history position's (padding id 0
-// and positions past a sequence's length are not counted). Counts saturate
+// and the positions outside a sequence's length, on its padding side, are
+// not counted). Counts saturate
 // rather than wrap.
 func CountRowFrequencies(freq []uint32, l Layout, b *Batch) {
 	inc := func(id int32) {
@@ -484,8 +508,8 @@ func CountRowFrequencies(freq []uint32, l Layout, b *Batch) {
 	}
 	for i := range b.N {
 		for j, q := range l.Seqs {
-			ln := min(int(b.SeqLens[i*len(l.Seqs)+j]), q.MaxLen)
-			for _, id := range b.Seq[i*l.SeqLen+q.Offset:][:ln] {
+			ln := min(max(int(b.SeqLens[i*len(l.Seqs)+j]), 0), q.MaxLen)
+			for _, id := range b.Seq[i*l.SeqLen+q.Offset+q.Start(ln):][:ln] {
 				inc(id)
 			}
 		}
