@@ -1,0 +1,406 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure a Server. Zero values take the documented defaults.
+type Options struct {
+	// MaxBody is the largest request body in bytes (default 8 MiB); a
+	// larger one is answered 413.
+	MaxBody int64
+	// MaxCandidates caps the rows of a predict or infer request and the
+	// candidates of a rank request (default 1000); more are answered 413.
+	// It is also every replica's batch size.
+	MaxCandidates int
+	// MaxConcurrent caps the scoring requests handled at once (default
+	// 64); one more is answered 503 with Retry-After at once, not queued.
+	MaxConcurrent int
+	// Replicas is the number of model replicas per loaded version, the
+	// requests that run Forward in parallel (default GOMAXPROCS).
+	Replicas int
+	// ReadTimeout, WriteTimeout and IdleTimeout are the HTTP server's
+	// (defaults 10 s, 10 s, 120 s); DrainTimeout bounds how long shutdown
+	// waits for in-flight requests (default 10 s).
+	ReadTimeout, WriteTimeout, IdleTimeout, DrainTimeout time.Duration
+	// Logger receives reloads, errors and recovered panics (default: the
+	// slog default logger).
+	Logger *slog.Logger
+}
+
+func (o *Options) defaults() error {
+	if o.MaxBody == 0 {
+		o.MaxBody = 8 << 20
+	}
+	if o.MaxCandidates == 0 {
+		o.MaxCandidates = 1000
+	}
+	if o.MaxConcurrent == 0 {
+		o.MaxConcurrent = 64
+	}
+	if o.Replicas == 0 {
+		o.Replicas = runtime.GOMAXPROCS(0)
+	}
+	for _, d := range []*time.Duration{&o.ReadTimeout, &o.WriteTimeout, &o.DrainTimeout} {
+		if *d == 0 {
+			*d = 10 * time.Second
+		}
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 120 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	switch {
+	case o.MaxBody < 1 || o.MaxBody > 1<<30:
+		return fmt.Errorf("serve: max body %d bytes, want 1 to 1 GiB", o.MaxBody)
+	case o.MaxCandidates < 1:
+		return fmt.Errorf("serve: max candidates %d, want ≥ 1", o.MaxCandidates)
+	case o.MaxConcurrent < 1:
+		return fmt.Errorf("serve: max concurrent %d, want ≥ 1", o.MaxConcurrent)
+	case o.Replicas < 1:
+		return fmt.Errorf("serve: replicas %d, want ≥ 1", o.Replicas)
+	case o.ReadTimeout < 0 || o.WriteTimeout < 0 || o.IdleTimeout < 0 || o.DrainTimeout < 0:
+		return fmt.Errorf("serve: negative timeout")
+	}
+	return nil
+}
+
+// Server serves a set of models. Its methods are safe for concurrent use.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics
+	// models is copied on write: requests read it without locking.
+	models   atomic.Pointer[map[string]*entry]
+	addMu    sync.Mutex
+	sem      chan struct{}
+	draining atomic.Bool
+	reqs     sync.Pool
+	// panicHook, when set (by tests), runs inside every scoring handler.
+	panicHook func(endpoint string)
+}
+
+// entry is one served model: its artifact directory and current version.
+type entry struct {
+	name, dir string
+	cur       atomic.Pointer[version]
+	reloadMu  sync.Mutex // serializes reloads of this model
+}
+
+// New returns a server without models.
+func New(opts Options) (*Server, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, log: opts.Logger, metrics: newMetrics(), sem: make(chan struct{}, opts.MaxConcurrent)}
+	s.models.Store(&map[string]*entry{})
+	s.reqs.New = func() any { return new(request) }
+	return s, nil
+}
+
+// AddModel loads the artifact in dir and serves it as name. Names are
+// path segments: letters, digits, '.', '_' and '-'.
+func (s *Server) AddModel(name, dir string) error {
+	if !validName(name) {
+		return fmt.Errorf("serve: model name %q: use letters, digits, '.', '_' and '-'", name)
+	}
+	s.addMu.Lock()
+	defer s.addMu.Unlock()
+	old := *s.models.Load()
+	if _, ok := old[name]; ok {
+		return fmt.Errorf("serve: model %q is already served", name)
+	}
+	v, err := loadVersion(name, dir, s.opts.MaxCandidates, s.opts.Replicas)
+	if err != nil {
+		return err
+	}
+	e := &entry{name: name, dir: dir}
+	e.cur.Store(v)
+	m := make(map[string]*entry, len(old)+1)
+	for k, x := range old {
+		m[k] = x
+	}
+	m[name] = e
+	s.models.Store(&m)
+	s.metrics.setVersion(name, "", v.id, v.manifest.Model)
+	s.log.Info("serve: model loaded", "model", name, "type", v.manifest.Model, "version", v.id, "artifact", dir)
+	return nil
+}
+
+func validName(name string) bool {
+	if name == "" || len(name) > 128 {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return name != "." && name != ".."
+}
+
+// Models lists the served model names and the version each serves.
+func (s *Server) Models() map[string]string {
+	out := map[string]string{}
+	for name, e := range *s.models.Load() {
+		out[name] = e.cur.Load().id
+	}
+	return out
+}
+
+func (s *Server) entry(name string) *entry { return (*s.models.Load())[name] }
+
+// Handler returns the HTTP handler of every endpoint.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/models/{spec}", s.v1)
+	mux.HandleFunc("/v2/health/live", s.live)
+	mux.HandleFunc("/v2/health/ready", s.ready)
+	mux.HandleFunc("/v2", s.serverMetadata)
+	mux.HandleFunc("/v2/models/{name}", s.modelMetadata)
+	mux.HandleFunc("/v2/models/{name}/ready", s.modelReady)
+	mux.HandleFunc("/v2/models/{name}/infer", s.infer)
+	mux.HandleFunc("/v2/models/{name}/versions/{version}", s.modelMetadata)
+	mux.HandleFunc("/v2/models/{name}/versions/{version}/ready", s.modelReady)
+	mux.HandleFunc("/v2/models/{name}/versions/{version}/infer", s.infer)
+	mux.Handle("/metrics", s.metrics.handler())
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no endpoint " + r.URL.Path +
+			"; try POST /v1/models/{name}:predict, POST /v1/models/{name}:rank, /v2/… (KServe) or GET /metrics"})
+	})
+	return mux
+}
+
+// v1 routes /v1/models/{name}:predict and :rank (a ServeMux wildcard is a
+// whole segment, so the verb is split off here).
+func (s *Server) v1(w http.ResponseWriter, r *http.Request) {
+	name, verb, _ := strings.Cut(r.PathValue("spec"), ":")
+	switch verb {
+	case "predict":
+		s.scoring(w, r, "predict", name, "", s.predict)
+	case "rank":
+		s.scoring(w, r, "rank", name, "", s.rank)
+	default:
+		writeError(w, &Error{Status: http.StatusNotFound, Code: CodeNotFound,
+			Message: "no endpoint " + r.URL.Path + "; expected /v1/models/{name}:predict or /v1/models/{name}:rank"})
+	}
+}
+
+// handlerFunc scores one decoded request; it writes the response body into
+// req.out and returns an error response instead on failure.
+type handlerFunc func(ctx context.Context, v *version, req *request) (rows int, err error)
+
+// scoring runs one scoring request: the model lookup, the concurrency
+// limit, the body, the metrics and the recovery of panics around h.
+func (s *Server) scoring(w http.ResponseWriter, r *http.Request, endpoint, name, wantVersion string, h handlerFunc) {
+	start := time.Now()
+	s.metrics.inFlight.Inc()
+	status, errCode, label := http.StatusOK, "", ""
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.metrics.panics.WithLabelValues(endpoint).Inc()
+			s.log.Error("serve: handler panicked", "endpoint", endpoint, "model", name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			status, errCode = http.StatusInternalServerError, CodeInternal
+			writeError(w, &Error{Status: status, Code: errCode, Message: "internal error: the handler panicked; see the server log"})
+		}
+		s.metrics.inFlight.Dec()
+		s.metrics.observe(label, endpoint, status, errCode, time.Since(start))
+	}()
+	fail := func(e *Error) {
+		status, errCode = e.Status, e.Code
+		writeError(w, e)
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		fail(&Error{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: r.Method + " " + r.URL.Path + ": use POST"})
+		return
+	}
+	e := s.entry(name)
+	if e == nil {
+		fail(unknownModel(name))
+		return
+	}
+	label = name
+	select {
+	case s.sem <- struct{}{}:
+		defer func() { <-s.sem }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		fail(&Error{Status: http.StatusServiceUnavailable, Code: CodeOverloaded,
+			Message: fmt.Sprintf("%d requests in flight, the server's limit (--max-concurrent); retry later", s.opts.MaxConcurrent)})
+		return
+	}
+	v := e.cur.Load() // once: the whole request uses this version
+	if wantVersion != "" && wantVersion != v.id {
+		fail(&Error{Status: http.StatusNotFound, Code: CodeUnknownModel,
+			Message: fmt.Sprintf("model %s serves version %s, not %s", name, v.id, wantVersion)})
+		return
+	}
+	req := s.reqs.Get().(*request)
+	defer s.putRequest(req)
+	req.reset(v.in, s.opts.MaxCandidates)
+	if err := s.readBody(w, r, req); err != nil {
+		fail(err)
+		return
+	}
+	if s.panicHook != nil {
+		s.panicHook(endpoint)
+	}
+	rows, err := h(r.Context(), v, req)
+	if err != nil {
+		var ae *Error
+		if !errors.As(err, &ae) {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				ae = &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: "request cancelled: " + err.Error()}
+			} else {
+				s.log.Error("serve: scoring failed", "endpoint", endpoint, "model", name, "err", err)
+				ae = &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: err.Error()}
+			}
+		}
+		fail(ae)
+		return
+	}
+	s.metrics.rows.WithLabelValues(name, endpoint).Add(float64(rows))
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(req.out)
+}
+
+// putRequest returns req to the pool unless its buffers grew large.
+func (s *Server) putRequest(req *request) {
+	if cap(req.body) > 4<<20 || cap(req.arena) > 4<<20 {
+		return
+	}
+	req.in = nil
+	s.reqs.Put(req)
+}
+
+func unknownModel(name string) *Error {
+	return &Error{Status: http.StatusNotFound, Code: CodeUnknownModel, Field: "name", Message: fmt.Sprintf("no model %q is served", name)}
+}
+
+// readBody reads the body into req.body, refusing more than MaxBody bytes.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, req *request) *Error {
+	max := s.opts.MaxBody
+	tooLarge := &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge,
+		Message: fmt.Sprintf("request body over %d bytes, the server's limit (--max-body)", max)}
+	if r.ContentLength > max {
+		return tooLarge
+	}
+	body := http.MaxBytesReader(w, r.Body, max)
+	buf := req.body[:0]
+	if r.ContentLength > 0 && int64(cap(buf)) < r.ContentLength+1 {
+		buf = make([]byte, 0, r.ContentLength+1)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			req.body = buf
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return tooLarge
+			}
+			return &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: "reading the body: " + err.Error()}
+		}
+	}
+	req.body = buf
+	return nil
+}
+
+// writeError writes e as JSON with its status.
+func writeError(w http.ResponseWriter, e *Error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.Status)
+	b := []byte(`{"error":{"code":`)
+	b = appendJSONString(b, e.Code)
+	b = append(b, `,"message":`...)
+	b = appendJSONString(b, e.Message)
+	if e.Field != "" {
+		b = append(b, `,"field":`...)
+		b = appendJSONString(b, e.Field)
+	}
+	b = append(b, "}}\n"...)
+	w.Write(b)
+}
+
+// live answers the KServe liveness probe: the process serves HTTP.
+func (s *Server) live(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"live": true})
+}
+
+// ready answers the KServe readiness probe: models are loaded and the
+// server is not draining.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ok := len(*s.models.Load()) > 0 && !s.draining.Load()
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, map[string]any{"ready": ok})
+}
+
+// Run listens on addr and serves until ctx ends, then shuts down
+// gracefully (see Serve).
+func (s *Server) Run(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx ends. It then stops accepting connections,
+// reports not ready, lets the requests in flight finish for up to
+// DrainTimeout, closes what is left and returns nil (or the error that
+// stopped serving).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadTimeout:       s.opts.ReadTimeout,
+		ReadHeaderTimeout: s.opts.ReadTimeout,
+		WriteTimeout:      s.opts.WriteTimeout,
+		IdleTimeout:       s.opts.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	s.log.Info("serve: shutting down, draining requests in flight", "timeout", s.opts.DrainTimeout)
+	dctx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)
+	defer cancel()
+	err := srv.Shutdown(dctx)
+	if err != nil {
+		s.log.Warn("serve: drain timed out; closing the remaining connections", "err", err)
+		srv.Close()
+	}
+	<-done
+	return nil
+}
