@@ -7,22 +7,22 @@ import (
 
 // Error codes of the API's error responses.
 const (
-	CodeMalformedJSON  = "malformed_json"   // not JSON, or not the request's shape
-	CodeWrongType      = "wrong_type"       // a value of the wrong JSON type
-	CodeUnknownField   = "unknown_field"    // a key the schema or the API does not know
-	CodeDuplicateField = "duplicate_field"  // a key given twice, or in both context and candidate
-	CodeInvalidValue   = "invalid_value"    // a value the encoders reject (not a number, NaN, …)
-	CodeMissingValue   = "missing_value"    // a required value left out
-	CodeBodyTooLarge   = "body_too_large"   // the body exceeds --max-body
-	CodeTooManyRows    = "too_many_rows"    // more rows or candidates than --max-candidates
-	CodeUnknownModel   = "unknown_model"    // no model of that name
-	CodeNotFound       = "not_found"        // no such endpoint
+	CodeMalformedJSON  = "malformed_json"  // not JSON, or not the request's shape
+	CodeWrongType      = "wrong_type"      // a value of the wrong JSON type
+	CodeUnknownField   = "unknown_field"   // a key the schema or the API does not know
+	CodeDuplicateField = "duplicate_field" // a key given twice, or in both context and candidate
+	CodeInvalidValue   = "invalid_value"   // a value the encoders reject (not a number, NaN, …)
+	CodeMissingValue   = "missing_value"   // a required value left out
+	CodeBodyTooLarge   = "body_too_large"  // the body exceeds --max-body
+	CodeTooManyRows    = "too_many_rows"   // more rows or candidates than --max-candidates
+	CodeUnknownModel   = "unknown_model"   // no model of that name
+	CodeNotFound       = "not_found"       // no such endpoint
 	CodeMethod         = "method_not_allowed"
 	CodeUnsupported    = "unsupported_media_type"
-	CodeOverloaded     = "overloaded"       // --max-concurrent requests in flight
-	CodeUnavailable    = "unavailable"      // the server is shutting down
-	CodeInternal       = "internal"         // a bug: the handler panicked
-	CodeBadRequest     = "bad_request"      // anything else the client got wrong
+	CodeOverloaded     = "overloaded"  // --max-concurrent requests in flight
+	CodeUnavailable    = "unavailable" // the server is shutting down
+	CodeInternal       = "internal"    // a bug: the handler panicked
+	CodeBadRequest     = "bad_request" // anything else the client got wrong
 )
 
 // Error is an error response: HTTP status Status with the body

@@ -22,7 +22,6 @@ import (
 	"github.com/recforge/recforge/pipeline"
 )
 
-
 // updateGolden rewrites serve/testdata's golden responses.
 var updateGolden = flag.Bool("update", false, "rewrite the golden responses in testdata")
 
@@ -59,8 +58,8 @@ func artifactDirs(t testing.TB) map[string]string {
 		a.paths = map[string]string{}
 		for _, m := range []struct {
 			name, model, spec string
-			params           map[string]any
-			epochs           int
+			params            map[string]any
+			epochs            int
 		}{
 			{"lr", "lr", ctrSpec, nil, 2},
 			{"fm", "fm", ctrSpec, nil, 2},
