@@ -19,6 +19,8 @@ import (
 
 	_ "github.com/recforge/recforge/behavior" // the behavior:synthetic reader
 	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/dataset"
+	"github.com/recforge/recforge/feature"
 	"github.com/recforge/recforge/pipeline"
 )
 
@@ -66,6 +68,7 @@ func artifactDirs(t testing.TB) map[string]string {
 			{"deepfm", "deepfm", ctrSpec, map[string]any{"hidden": []any{32, 16}}, 2},
 			{"deepfm1", "deepfm", ctrSpec, map[string]any{"hidden": []any{32, 16}}, 1},
 			{"din", "din", behSpec, map[string]any{"hidden": []any{16}, "attention_hidden": []any{8}}, 2},
+			{"strict", "lr", ctrSpec, nil, 1},
 		} {
 			var dir string
 			if dir, a.err = trainArtifact(a.dir, m.name, m.model, m.spec, m.params, m.epochs); a.err != nil {
@@ -97,6 +100,19 @@ func trainArtifact(root, name, modelName, spec string, params map[string]any, ep
 	cfg.Model = pipeline.ModelConfig{Name: modelName, Params: params}
 	cfg.Train.Epochs, cfg.Train.Batch = epochs, 128
 	cfg.Train.Optimizer.LR = 0.01
+	if name == "strict" {
+		// The synthetic schema with C9 (never empty in the data) required.
+		sch, _, err := dataset.DefaultSchema(spec)
+		if err != nil {
+			return "", err
+		}
+		for i := range sch.Fields {
+			if sch.Fields[i].Name == "C9" {
+				sch.Fields[i].Missing = feature.MissingError
+			}
+		}
+		cfg.Schema = sch
+	}
 	in := pipeline.Inputs{Data: spec, CacheDir: filepath.Join(root, "cache"), SplitSeed: 1}
 	if spec == behSpec {
 		in = pipeline.Inputs{Data: spec + "&part=train", Valid: spec + "&part=valid", Test: spec + "&part=test", CacheDir: in.CacheDir}

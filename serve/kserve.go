@@ -181,7 +181,7 @@ func (r *request) parseInfer() *Error {
 				return err
 			}
 			if c := s.peek(); c != '"' {
-				return badRequest(CodeWrongType, "id", "expected a string, found %s", kindOf(c))
+				return s.typeError("id", "expected a string, found %s", kindOf(c))
 			}
 			sp, err := r.scalarString(s)
 			if sp.src == srcNull {
@@ -194,7 +194,7 @@ func (r *request) parseInfer() *Error {
 				return err
 			}
 			if c := s.peek(); c != '{' {
-				return badRequest(CodeWrongType, "parameters", "expected an object, found %s", kindOf(c))
+				return s.typeError("parameters", "expected an object, found %s", kindOf(c))
 			}
 			return s.skip(0)
 		case "inputs":
@@ -202,7 +202,7 @@ func (r *request) parseInfer() *Error {
 				return err
 			}
 			if c := s.peek(); c != '[' {
-				return badRequest(CodeWrongType, "inputs", "expected an array of input tensors, found %s", kindOf(c))
+				return s.typeError("inputs", "expected an array of input tensors, found %s", kindOf(c))
 			}
 			return s.array(func(i int) *Error {
 				in, err := r.scanInput(s, i)
@@ -216,7 +216,7 @@ func (r *request) parseInfer() *Error {
 				return err
 			}
 			if c := s.peek(); c != '[' {
-				return badRequest(CodeWrongType, "outputs", "expected an array of requested outputs, found %s", kindOf(c))
+				return s.typeError("outputs", "expected an array of requested outputs, found %s", kindOf(c))
 			}
 			return s.array(func(i int) *Error { return r.scanOutput(s, i) })
 		}
@@ -262,7 +262,7 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 	in := kserveInput{col: -2}
 	path := "inputs[" + itoa(i) + "]"
 	if c := s.peek(); c != '{' {
-		return in, badRequest(CodeWrongType, path, "expected an input tensor object, found %s", kindOf(c))
+		return in, s.typeError(path, "expected an input tensor object, found %s", kindOf(c))
 	}
 	var seenName, seenShape, seenType, seenData, seenParams bool
 	err := s.object(&r.keybuf, func(key []byte) *Error {
@@ -290,7 +290,7 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 		switch k {
 		case "name":
 			if c != '"' {
-				return badRequest(CodeWrongType, path+".name", "expected a string, found %s", kindOf(c))
+				return s.typeError(path+".name", "expected a string, found %s", kindOf(c))
 			}
 			start, end, esc, err := s.str()
 			if err != nil {
@@ -314,7 +314,7 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 			in.col = col
 		case "datatype":
 			if c != '"' {
-				return badRequest(CodeWrongType, path+".datatype", "expected a string, found %s", kindOf(c))
+				return s.typeError(path+".datatype", "expected a string, found %s", kindOf(c))
 			}
 			start, end, _, err := s.str()
 			if err != nil {
@@ -327,12 +327,12 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 			in.datatype = dt
 		case "shape":
 			if c != '[' {
-				return badRequest(CodeWrongType, path+".shape", "expected an array of integers, found %s", kindOf(c))
+				return s.typeError(path+".shape", "expected an array of integers, found %s", kindOf(c))
 			}
 			return s.array(func(j int) *Error {
 				c := s.peek()
 				if c != '-' && (c < '0' || c > '9') {
-					return badRequest(CodeWrongType, path+".shape["+itoa(j)+"]", "expected an integer, found %s", kindOf(c))
+					return s.typeError(path+".shape["+itoa(j)+"]", "expected an integer, found %s", kindOf(c))
 				}
 				start, end, err := s.number()
 				if err != nil {
@@ -347,7 +347,7 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 			})
 		case "data":
 			if c != '[' {
-				return badRequest(CodeWrongType, path+".data", "expected an array, found %s", kindOf(c))
+				return s.typeError(path+".data", "expected an array, found %s", kindOf(c))
 			}
 			in.dataStart = s.i
 			if err := s.skip(0); err != nil {
@@ -356,7 +356,7 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 			in.dataEnd = s.i
 		case "parameters":
 			if c != '{' {
-				return badRequest(CodeWrongType, path+".parameters", "expected an object, found %s", kindOf(c))
+				return s.typeError(path+".parameters", "expected an object, found %s", kindOf(c))
 			}
 			return s.skip(0)
 		}
@@ -387,14 +387,14 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 func (r *request) scanOutput(s *scanner, i int) *Error {
 	path := "outputs[" + itoa(i) + "]"
 	if c := s.peek(); c != '{' {
-		return badRequest(CodeWrongType, path, "expected an object, found %s", kindOf(c))
+		return s.typeError(path, "expected an object, found %s", kindOf(c))
 	}
 	named := false
 	err := s.object(&r.keybuf, func(key []byte) *Error {
 		switch string(key) {
 		case "name":
 			if c := s.peek(); c != '"' {
-				return badRequest(CodeWrongType, path+".name", "expected a string, found %s", kindOf(c))
+				return s.typeError(path+".name", "expected a string, found %s", kindOf(c))
 			}
 			start, end, _, err := s.str()
 			if err != nil {
@@ -460,7 +460,7 @@ func (r *request) inputData(in kserveInput, i int) *Error {
 				if bytesType {
 					want = "a string"
 				}
-				return badRequest(CodeWrongType, epath, "expected %s for datatype %s, found %s", want, in.datatype, kindOf(c))
+				return s.typeError(epath, "expected %s for datatype %s, found %s", want, in.datatype, kindOf(c))
 			}
 			r.rows[row*r.ncols+in.col] = sp
 			row++

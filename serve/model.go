@@ -126,13 +126,13 @@ func loadVersion(name, dir string, maxBatch, replicas int) (*version, error) {
 	schema := enc.Schema()
 	for _, q := range v.layout.Seqs {
 		v.seqs = append(v.seqs, q)
-		pad, col := false, q.Field
+		col := q.Field
 		for _, f := range schema.Fields {
 			if f.Name == q.Field {
-				pad, col = f.Padding == feature.PadStart, f.Column
+				col = f.Column
 			}
 		}
-		v.padStart, v.seqCols = append(v.padStart, pad), append(v.seqCols, col)
+		v.padStart, v.seqCols = append(v.padStart, q.Padding == feature.PadStart), append(v.seqCols, col)
 	}
 	v.jsonName, _ = json.Marshal(name)
 	v.jsonID, _ = json.Marshal(v.id)

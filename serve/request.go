@@ -243,7 +243,7 @@ func (r *request) parseRank() *Error {
 				if c == 'n' {
 					return s.literal("null")
 				}
-				return badRequest(CodeWrongType, "context", "expected an object of column values, found %s", kindOf(c))
+				return s.typeError("context", "expected an object of column values, found %s", kindOf(c))
 			}
 			return r.parseRow(s, -1, r.ctx)
 		case "candidates":
@@ -257,7 +257,7 @@ func (r *request) parseRank() *Error {
 			}
 			c := s.peek()
 			if c != '-' && (c < '0' || c > '9') {
-				return badRequest(CodeWrongType, "top_k", "expected a non-negative integer, found %s", kindOf(c))
+				return s.typeError("top_k", "expected a non-negative integer, found %s", kindOf(c))
 			}
 			start, end, err := s.number()
 			if err != nil {
@@ -281,7 +281,7 @@ func (r *request) parseRank() *Error {
 				r.attention = false
 				return s.literal("false")
 			}
-			return badRequest(CodeWrongType, "attention", "expected true or false, found %s", kindOf(s.peek()))
+			return s.typeError("attention", "expected true or false, found %s", kindOf(s.peek()))
 		}
 		return badRequest(CodeUnknownField, string(key), "unknown key; a rank request is {\"context\": {…}, \"candidates\": [{…}, …], \"top_k\": N, \"attention\": true}")
 	})
@@ -324,14 +324,14 @@ func smallInt(b []byte) (int, bool) {
 // parseRows decodes an array of row objects into r.rows.
 func (r *request) parseRows(s *scanner) *Error {
 	if c := s.peek(); c != '[' {
-		return badRequest(CodeWrongType, r.what, "expected an array of objects, found %s", kindOf(c))
+		return s.typeError(r.what, "expected an array of objects, found %s", kindOf(c))
 	}
 	return s.array(func(i int) *Error {
 		if i >= r.maxRows {
 			return r.tooMany()
 		}
 		if c := s.peek(); c != '{' {
-			return badRequest(CodeWrongType, r.rowPath(i), "expected an object of column values, found %s", kindOf(c))
+			return s.typeError(r.rowPath(i), "expected an object of column values, found %s", kindOf(c))
 		}
 		base := len(r.rows)
 		for range r.ncols {
@@ -374,7 +374,7 @@ func (r *request) value(s *scanner, k int, path func() string) (span, *Error) {
 	case col.Sequence && c == '[':
 		return r.sequence(s, k, path)
 	case col.Sequence:
-		return span{}, badRequest(CodeWrongType, path(), "expected an array of strings or numbers (a sequence), found %s", kindOf(c))
+		return span{}, s.typeError(path(), "expected an array of strings or numbers (a sequence), found %s", kindOf(c))
 	case c == '"':
 		sp, err := r.scalarString(s)
 		return sp, err
@@ -386,7 +386,7 @@ func (r *request) value(s *scanner, k int, path func() string) (span, *Error) {
 	if col.Numeric {
 		what = "a number (or a string holding one)"
 	}
-	return span{}, badRequest(CodeWrongType, path(), "expected %s, found %s", what, kindOf(c))
+	return span{}, s.typeError(path(), "expected %s, found %s", what, kindOf(c))
 }
 
 // bodySpan is the span of body[start:end], or a missing value when empty.
@@ -440,7 +440,7 @@ func (r *request) sequence(s *scanner, k int, path func() string) (span, *Error)
 			}
 			r.arena = append(r.arena, s.b[start:end]...)
 		default:
-			return badRequest(CodeWrongType, path()+"["+itoa(i)+"]", "expected a string or a number, found %s", kindOf(c))
+			return s.typeError(path()+"["+itoa(i)+"]", "expected a string or a number, found %s", kindOf(c))
 		}
 		for _, b := range r.arena[el:] {
 			if b == sep {

@@ -388,3 +388,13 @@ func (s *scanner) array(elem func(i int) *Error) *Error {
 		}
 	}
 }
+
+// typeError is a wrong-type error for the value at the scanner, or a
+// syntax error when no JSON value starts there.
+func (s *scanner) typeError(field, format string, args ...any) *Error {
+	switch c := s.peek(); {
+	case c == '"' || c == '{' || c == '[' || c == 't' || c == 'f' || c == 'n' || c == '-' || (c >= '0' && c <= '9'):
+		return badRequest(CodeWrongType, field, format, args...)
+	}
+	return s.syntax("a JSON value")
+}

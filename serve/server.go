@@ -90,8 +90,9 @@ type Server struct {
 	sem      chan struct{}
 	draining atomic.Bool
 	reqs     sync.Pool
-	// panicHook, when set (by tests), runs inside every scoring handler.
-	panicHook func(endpoint string)
+	// hook, when set (by tests), runs inside every scoring handler once
+	// the request holds its concurrency slot.
+	hook func(endpoint string)
 }
 
 // entry is one served model: its artifact directory and current version.
@@ -260,8 +261,8 @@ func (s *Server) scoring(w http.ResponseWriter, r *http.Request, endpoint, name,
 		fail(err)
 		return
 	}
-	if s.panicHook != nil {
-		s.panicHook(endpoint)
+	if s.hook != nil {
+		s.hook(endpoint)
 	}
 	rows, err := h(r.Context(), v, req)
 	if err != nil {
