@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,11 +38,14 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("predict", "predict --artifact DIR --data SPEC [--output FILE]", stderr)
+	fs := newFlags("predict", "predict --artifact DIR --data SPEC [--output FILE] [--explain]", stderr)
 	var af artifactFlags
 	af.register(fs, "data `SPEC` (READER:PATH); a label column is not needed", "skip malformed records (their scores are left out)")
 	output := fs.String("output", "", "write the scores to `FILE` instead of stdout")
 	overwrite := fs.Bool("overwrite", false, "replace an existing --output file")
+	explain := fs.Bool("explain", false, `one JSON line per row instead: the score and the attention weights behind it, `+
+		`over the history's real elements (DIN, DIEN: {"score":…,"attention":[{"seq":…,"pos":…,"id":…,"item":…,"weight":…}]}) `+
+		`or over pairs of fields (AFM: {"score":…,"pairs":[{"fields":[…],"weight":…}]})`)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -64,21 +68,42 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	w := bufio.NewWriter(dst)
 	var buf []byte
 	rows := 0
-	skipped, err := l.Score(af.spec, data.ReadOptions{SkipBad: af.skipBad}, func(scores, _ []float32, _ []int64) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		for _, s := range scores {
-			// The shortest form that reads back as the same float32.
-			buf = strconv.AppendFloat(buf[:0], float64(s), 'g', -1, 32)
-			buf = append(buf, '\n')
-			if _, err := w.Write(buf); err != nil {
+	ropts := data.ReadOptions{SkipBad: af.skipBad}
+	var skipped int64
+	if *explain {
+		skipped, err = l.Explain(af.spec, ropts, func(ex []pipeline.Explanation) error {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-		}
-		rows += len(scores)
-		return nil
-	})
+			for _, e := range ex {
+				b, err := json.Marshal(e)
+				if err != nil {
+					return err
+				}
+				if _, err := w.Write(append(b, '\n')); err != nil {
+					return err
+				}
+			}
+			rows += len(ex)
+			return nil
+		})
+	} else {
+		skipped, err = l.Score(af.spec, ropts, func(scores, _ []float32, _ []int64) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			for _, s := range scores {
+				// The shortest form that reads back as the same float32.
+				buf = strconv.AppendFloat(buf[:0], float64(s), 'g', -1, 32)
+				buf = append(buf, '\n')
+				if _, err := w.Write(buf); err != nil {
+					return err
+				}
+			}
+			rows += len(scores)
+			return nil
+		})
+	}
 	if err == nil {
 		err = w.Flush()
 	}
