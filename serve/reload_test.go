@@ -1,0 +1,188 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// copyArtifact copies the artifact in src into dst, replacing it the way
+// artifact.Save does: written beside it, then renamed into place.
+func copyArtifact(t *testing.T, src, dst string) {
+	t.Helper()
+	tmp := dst + ".tmp"
+	if err := os.CopyFS(tmp, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	old := dst + ".old"
+	if _, err := os.Stat(dst); err == nil {
+		if err := os.Rename(dst, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(old)
+}
+
+// Hot reload under concurrent load: requests never fail, and each
+// response's scores are the ones of the version it names, bit for bit (two
+// artifacts with the same encoders and different weights alternate). A
+// reload that fails leaves the old version serving. Run with -race.
+func TestReloadUnderLoad(t *testing.T) {
+	dirs := artifactDirs(t)
+	served := filepath.Join(t.TempDir(), "model")
+	copyArtifact(t, dirs["deepfm"], served)
+
+	ref := newTestServer(t, Options{}, "deepfm", "deepfm1")
+	ids := ref.Models()
+	want := map[string][]float32{
+		ids["deepfm"]:  predictScores(t, dirs["deepfm"], ctrRows),
+		ids["deepfm1"]: predictScores(t, dirs["deepfm1"], ctrRows),
+	}
+	if len(want) != 2 || slices.Equal(want[ids["deepfm"]], want[ids["deepfm1"]]) {
+		t.Fatalf("the two artifacts do not differ: versions %v", ids)
+	}
+
+	s, err := New(Options{Replicas: 2, MaxCandidates: 64, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddModel("m", served); err != nil {
+		t.Fatal(err)
+	}
+	h := s.Handler()
+	cols, recs := records(t, ctrRows)
+	var rows []any
+	for _, r := range recs {
+		rows = append(rows, rowObject(cols, r, nil))
+	}
+	body, _ := json.Marshal(map[string]any{"rows": rows})
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var requests atomic.Int64
+	seen := sync.Map{}
+	fail := make(chan string, 16)
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/models/m:predict", bytes.NewReader(body)))
+				requests.Add(1)
+				var out struct {
+					Version string
+					Scores  []float32
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &out); rec.Code != 200 || err != nil {
+					fail <- fmt.Sprintf("status %d: %s", rec.Code, rec.Body.String())
+					return
+				}
+				exp, ok := want[out.Version]
+				if !ok {
+					fail <- "unknown version " + out.Version
+					return
+				}
+				seen.Store(out.Version, true)
+				if !slices.Equal(out.Scores, exp) {
+					fail <- "version " + out.Version + ": scores of another version"
+					return
+				}
+			}
+		}()
+	}
+	src := []string{dirs["deepfm1"], dirs["deepfm"]}
+	for i := range 8 {
+		copyArtifact(t, src[i%2], served)
+		if err := s.Reload("m"); err != nil {
+			t.Fatal(err)
+		}
+		if got, wantID := s.Models()["m"], ids[[]string{"deepfm1", "deepfm"}[i%2]]; got != wantID {
+			t.Fatalf("after reload %d serving %s, want %s", i, got, wantID)
+		}
+		time.Sleep(15 * time.Millisecond)
+	}
+	// A broken artifact: the reload fails, the old version keeps serving.
+	if err := os.WriteFile(filepath.Join(served, "manifest.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Models()["m"]
+	if err := s.Reload("m"); err == nil {
+		t.Error("reloading a broken artifact succeeded")
+	}
+	time.Sleep(15 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	close(fail)
+	for msg := range fail {
+		t.Error(msg)
+	}
+	if s.Models()["m"] != before {
+		t.Errorf("after a failed reload serving %s, want %s", s.Models()["m"], before)
+	}
+	n := 0
+	seen.Range(func(any, any) bool { n++; return true })
+	if n != 2 || requests.Load() < 20 {
+		t.Errorf("%d requests saw %d versions; want both", requests.Load(), n)
+	}
+	if ok, bad := testutil.ToFloat64(s.metrics.reloads.WithLabelValues("m", "ok")), testutil.ToFloat64(s.metrics.reloads.WithLabelValues("m", "error")); ok != 8 || bad != 1 {
+		t.Errorf("reloads counted ok %v error %v, want 8 and 1", ok, bad)
+	}
+}
+
+// Watch reloads a model whose artifact was replaced, and ReloadAll of an
+// unchanged artifact keeps the version.
+func TestWatchReloads(t *testing.T) {
+	dirs := artifactDirs(t)
+	served := filepath.Join(t.TempDir(), "model")
+	copyArtifact(t, dirs["deepfm"], served)
+	s, err := New(Options{Replicas: 1, MaxCandidates: 8, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddModel("m", served); err != nil {
+		t.Fatal(err)
+	}
+	first := s.Models()["m"]
+	if err := s.ReloadAll(); err != nil || s.Models()["m"] != first {
+		t.Fatalf("reloading the same artifact: %v, version %s → %s", err, first, s.Models()["m"])
+	}
+	if n := testutil.ToFloat64(s.metrics.reloads.WithLabelValues("m", "unchanged")); n != 1 {
+		t.Errorf("unchanged reloads counted: %v", n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Watch(ctx, 10*time.Millisecond)
+	time.Sleep(30 * time.Millisecond)
+	if s.Models()["m"] != first {
+		t.Fatal("watch reloaded an unchanged artifact to another version")
+	}
+	copyArtifact(t, dirs["deepfm1"], served)
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Models()["m"] == first {
+		if time.Now().After(deadline) {
+			t.Fatal("watch did not pick up the new artifact")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
