@@ -235,4 +235,3 @@ func randomBatch(lay model.Layout, n int, rng *rand.Rand) *model.Batch {
 	}
 	return b
 }
-
