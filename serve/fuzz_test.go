@@ -150,4 +150,3 @@ func FuzzDecodeInfer(f *testing.F) {
 		}
 	})
 }
-
