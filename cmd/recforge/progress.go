@@ -70,6 +70,10 @@ func (p *progress) epoch(es train.EpochStats) {
 	p.finishBar()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s epoch %d: train loss %.4f", p.name, es.Epoch, es.TrainLoss)
+	if es.AuxLoss != nil {
+		// DIEN's auxiliary loss, the epoch's mean before α.
+		fmt.Fprintf(&b, " (aux %.4f)", *es.AuxLoss)
+	}
 	names := make([]string, 0, len(es.Valid))
 	for k := range es.Valid {
 		names = append(names, k)

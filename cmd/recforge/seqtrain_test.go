@@ -35,7 +35,7 @@ func trainSeq(t *testing.T, dir, name string, extra ...string) (run, stderr stri
 func TestTrainShowsAuxLoss(t *testing.T) {
 	dir := t.TempDir()
 	run, stderr := trainSeq(t, dir, "dien", "--config", seqWriteFile(t, dir, "dien.yaml", "model: {name: dien, params: {hidden: [8]}}\n"))
-	m := regexp.MustCompile(`dien epoch 1: aux ([0-9.]+)`).FindStringSubmatch(stderr)
+	m := regexp.MustCompile(`dien epoch 1: train loss [0-9.]+ \(aux ([0-9.]+)\)`).FindStringSubmatch(stderr)
 	if m == nil {
 		t.Fatalf("no aux loss in\n%s", stderr)
 	}

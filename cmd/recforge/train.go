@@ -11,7 +11,6 @@ import (
 
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/pipeline"
-	"github.com/recforge/recforge/train"
 )
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -62,7 +61,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		*out = filepath.Join("runs", cfg.Model.Name)
 	}
 	prog := newProgress(stderr, cfg.Model.Name, *quiet)
-	ropts := pipeline.RunOptions{Out: *out, Resume: *resume, Overwrite: *overwrite, OnBatch: prog.batch, OnEpoch: withAux(prog.epoch, stderr, cfg.Model.Name, *quiet)}
+	ropts := pipeline.RunOptions{Out: *out, Resume: *resume, Overwrite: *overwrite, OnBatch: prog.batch, OnEpoch: prog.epoch}
 	if *folds != 0 {
 		fo, err := pipeline.KFold(ctx, cfg, rf.inputs(cfg), *folds, ropts)
 		prog.done()
@@ -97,16 +96,4 @@ func interrupted(err error, out string) error {
 		return fmt.Errorf("%w: the checkpoint of the last finished epoch is in %s; continue with --resume", errInterrupted, out)
 	}
 	return err
-}
-
-// withAux returns the epoch report followed, for a model that adds an
-// auxiliary loss (DIEN), by the epoch's mean auxiliary loss on a line of its
-// own: "dien epoch 3: aux 0.6931".
-func withAux(report func(train.EpochStats), w io.Writer, name string, quiet bool) func(train.EpochStats) {
-	return func(es train.EpochStats) {
-		report(es)
-		if es.AuxLoss != nil && !quiet {
-			fmt.Fprintf(w, "%s epoch %d: aux %.4f\n", name, es.Epoch, *es.AuxLoss)
-		}
-	}
 }
