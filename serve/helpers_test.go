@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -85,6 +86,10 @@ func artifactDirs(t testing.TB) map[string]string {
 }
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv("RECFORGE_SERVE_LOADGEN"); spec != "" {
+		loadGen(spec) // the benchmarks' load generator, run as a child
+		return
+	}
 	flag.Parse()
 	code := m.Run()
 	if testArtifacts.dir != "" {
@@ -114,7 +119,7 @@ func trainArtifact(root, name, modelName, spec string, params map[string]any, ep
 		cfg.Schema = sch
 	}
 	in := pipeline.Inputs{Data: spec, CacheDir: filepath.Join(root, "cache"), SplitSeed: 1}
-	if spec == behSpec {
+	if strings.HasPrefix(spec, "behavior:") {
 		in = pipeline.Inputs{Data: spec + "&part=train", Valid: spec + "&part=valid", Test: spec + "&part=test", CacheDir: in.CacheDir}
 	}
 	p, err := pipeline.Prepare(&cfg, in)

@@ -58,7 +58,8 @@ type version struct {
 // of maxBatch rows; its weights are the master's.
 type replica struct {
 	m      model.Model
-	b      model.Batch
+	b      model.Batch // maxBatch rows
+	view   model.Batch // the rows of the current request
 	ex     feature.Example
 	vals   [][]byte
 	scores []float32
@@ -267,8 +268,10 @@ func (v *version) score(r *replica, src rowSource) ([]float32, error) {
 			return nil, v.valueError(src, i, err)
 		}
 	}
-	b := model.Batch{N: n, IDs: r.b.IDs[:n*f], Values: r.b.Values[:n*f], Seq: r.b.Seq[:n*q], SeqLens: r.b.SeqLens[:n*ns]}
-	out := r.m.Forward(&b)
+	// The view lives in the replica: a local passed to Forward, an
+	// interface call, would escape to the heap on every request.
+	r.view = model.Batch{N: n, IDs: r.b.IDs[:n*f], Values: r.b.Values[:n*f], Seq: r.b.Seq[:n*q], SeqLens: r.b.SeqLens[:n*ns]}
+	out := r.m.Forward(&r.view)
 	for i, z := range out {
 		r.scores[i] = v.task.Score(z)
 	}

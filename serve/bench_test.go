@@ -1,0 +1,427 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The serving benchmarks. Run them on one core:
+//
+//	go test ./serve -run '^$' -bench . -cpu 1 -benchtime 1x       (HTTP load: one bounded run each)
+//	go test ./serve -run '^$' -bench 'Score1Row|Rank100' -cpu 1   (in process)
+//
+// The DeepFM is Criteo-shaped: the 39 fields of synthetic:ctr, embedding
+// 10, MLP 400-400-400 (the defaults), trained one epoch; DIN has the
+// default sizes and a 50-item history.
+
+const (
+	benchCTRSpec = "synthetic:ctr?rows=40000&seed=1"
+	benchBehSpec = "behavior:synthetic?users=2000&items=1000&categories=20&seed=1&max_len=50"
+)
+
+var benchArtifacts struct {
+	once sync.Once
+	dirs map[string]string
+	err  error
+}
+
+// benchDirs trains the benchmark artifacts once.
+func benchDirs(b *testing.B) map[string]string {
+	a := &benchArtifacts
+	a.once.Do(func() {
+		root, err := os.MkdirTemp("", "recforge-serve-bench-")
+		if err != nil {
+			a.err = err
+			return
+		}
+		a.dirs = map[string]string{}
+		for _, m := range []struct{ name, model, spec string }{{"deepfm", "deepfm", benchCTRSpec}, {"din", "din", benchBehSpec}} {
+			dir, err := trainArtifact(root, "bench-"+m.name, m.model, m.spec, nil, 1)
+			if err != nil {
+				a.err = fmt.Errorf("training %s: %w", m.name, err)
+				return
+			}
+			a.dirs[m.name] = dir
+		}
+	})
+	if a.err != nil {
+		b.Fatal(a.err)
+	}
+	return a.dirs
+}
+
+// benchServer serves the benchmark artifacts with one replica each.
+func benchServer(b *testing.B) *Server {
+	dirs := benchDirs(b)
+	s, err := New(Options{Replicas: 1, MaxCandidates: 128, MaxConcurrent: 256, Logger: quietLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, dir := range dirs {
+		if err := s.AddModel(name, dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
+}
+
+// ctrRaw returns n records of spec as raw rows in the order of the
+// model's columns.
+func ctrRaw(b *testing.B, s *Server, spec string) [][][]byte {
+	cols, recs := records(b, spec)
+	sc, _ := s.Columns("deepfm")
+	out := make([][][]byte, len(recs))
+	for i, r := range recs {
+		out[i] = make([][]byte, len(sc))
+		for k, c := range sc {
+			out[i][k] = r[slices.Index(cols, c.Name)]
+		}
+	}
+	return out
+}
+
+// percentiles reports the p50 and p99 of ds in microseconds.
+func percentiles(b *testing.B, ds []time.Duration) {
+	slices.Sort(ds)
+	q := func(p float64) float64 { return float64(ds[int(p*float64(len(ds)-1))].Nanoseconds()) / 1e3 }
+	b.ReportMetric(q(0.5), "p50-µs")
+	b.ReportMetric(q(0.99), "p99-µs")
+}
+
+// BenchmarkScore1Row scores one row in process: raw values → encode →
+// DeepFM forward, through Server.Score.
+func BenchmarkScore1Row(b *testing.B) {
+	s := benchServer(b)
+	rows := ctrRaw(b, s, "synthetic:ctr?rows=256&seed=7")
+	scores := make([]float32, 1)
+	ctx := context.Background()
+	ds := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		t := time.Now()
+		if _, err := s.Score(ctx, "deepfm", rows[i%len(rows):i%len(rows)+1], scores); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(t))
+	}
+	b.StopTimer()
+	percentiles(b, ds)
+}
+
+// rank100 is a DeepFM rank request: I1…I13 of one record as the context,
+// C1…C26 of 100 records as the candidates.
+func rank100(b *testing.B, s *Server, seed int) (ctxVals [][]byte, cands [][][]byte) {
+	rows := ctrRaw(b, s, "synthetic:ctr?rows=101&seed="+strconv.Itoa(seed))
+	sc, _ := s.Columns("deepfm")
+	ctxVals = make([][]byte, len(sc))
+	for i, row := range rows[1:] {
+		c := make([][]byte, len(sc))
+		for k, col := range sc {
+			if col.Numeric {
+				if i == 0 {
+					ctxVals[k] = append([]byte{}, rows[0][k]...)
+				}
+				continue
+			}
+			c[k] = row[k]
+		}
+		cands = append(cands, c)
+	}
+	return ctxVals, cands
+}
+
+// BenchmarkRank100 ranks 100 DeepFM candidates for one context in process.
+func BenchmarkRank100(b *testing.B) {
+	s := benchServer(b)
+	ctxVals, cands := rank100(b, s, 7)
+	scores, out := make([]float32, len(cands)), make([]Ranked, 0, len(cands))
+	ds := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		t := time.Now()
+		var err error
+		if out, _, err = s.Rank(context.Background(), "deepfm", ctxVals, cands, scores, out); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(t))
+	}
+	b.StopTimer()
+	percentiles(b, ds)
+}
+
+// dinRank100 is a DIN rank request: a user with a 50-item history and
+// 100 candidate items, in JSON and in process.
+func dinRank100(b *testing.B, s *Server, seed int) (body []byte, ctxVals [][]byte, cands [][][]byte) {
+	hist, cats := make([]any, 50), make([]any, 50)
+	var hi, hc []string
+	for k := range 50 {
+		it := (seed*31 + k*7) % 1000
+		hist[k], cats[k] = strconv.Itoa(it), strconv.Itoa(it%20)
+		hi, hc = append(hi, hist[k].(string)), append(hc, cats[k].(string))
+	}
+	user := strconv.Itoa(seed % 2000)
+	var cs []any
+	sc, _ := s.Columns("din")
+	ctxVals = make([][]byte, len(sc))
+	for k, c := range sc {
+		switch c.Name {
+		case "user":
+			ctxVals[k] = []byte(user)
+		case "hist_item":
+			ctxVals[k] = []byte(joinBar(hi))
+		case "hist_cat":
+			ctxVals[k] = []byte(joinBar(hc))
+		}
+	}
+	for j := range 100 {
+		it := (seed*17 + j*13) % 1000
+		cs = append(cs, map[string]any{"item": strconv.Itoa(it), "cat": strconv.Itoa(it % 20)})
+		c := make([][]byte, len(sc))
+		for k, col := range sc {
+			switch col.Name {
+			case "item":
+				c[k] = []byte(strconv.Itoa(it))
+			case "cat":
+				c[k] = []byte(strconv.Itoa(it % 20))
+			}
+		}
+		cands = append(cands, c)
+	}
+	body, _ = json.Marshal(map[string]any{"context": map[string]any{"user": user, "hist_item": hist, "hist_cat": cats}, "candidates": cs})
+	return body, ctxVals, cands
+}
+
+func joinBar(xs []string) string {
+	return string(bytes.Join(func() [][]byte {
+		out := make([][]byte, len(xs))
+		for i, x := range xs {
+			out[i] = []byte(x)
+		}
+		return out
+	}(), []byte("|")))
+}
+
+// BenchmarkDINRank100 ranks 100 DIN candidates for a user with a 50-item
+// history in process.
+func BenchmarkDINRank100(b *testing.B) {
+	s := benchServer(b)
+	_, ctxVals, cands := dinRank100(b, s, 3)
+	scores, out := make([]float32, len(cands)), make([]Ranked, 0, len(cands))
+	ds := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		t := time.Now()
+		var err error
+		if out, _, err = s.Rank(context.Background(), "din", ctxVals, cands, scores, out); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(t))
+	}
+	b.StopTimer()
+	percentiles(b, ds)
+}
+
+// loadTime is how long each HTTP load benchmark runs.
+var loadTime = 5 * time.Second
+
+// httpLoad serves s on a loopback port in this process (one core under
+// -cpu 1) and has a load generator in a child process send bodies (cycled)
+// to path at rate requests per second on a fixed schedule (open loop) for
+// loadTime. Latency runs from a request's scheduled time to the end of its
+// response, so time spent queued behind a slow request counts, and so
+// does the generator's own lateness (reported as send-late-p99-µs). The
+// generator runs apart because in one process with one P it would share
+// the server's core, and its timers, which wake up to a millisecond late
+// on an idle runtime, would be measured as server latency.
+func httpLoad(b *testing.B, s *Server, path string, bodies [][]byte, rate float64) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	defer func() {
+		cancel()
+		<-served
+	}()
+	f, err := os.CreateTemp("", "recforge-load-*.jsonl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	for _, body := range bodies {
+		f.Write(body) // compact JSON: no raw newline inside
+		f.Write([]byte{'\n'})
+	}
+	f.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=2", "RECFORGE_SERVE_LOADGEN="+strings.Join([]string{
+		"http://" + ln.Addr().String() + path, f.Name(), strconv.FormatFloat(rate, 'g', -1, 64), loadTime.String()}, ","))
+	b.ResetTimer()
+	out, err := cmd.Output()
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("load generator: %v\n%s", err, out)
+	}
+	var res loadResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		b.Fatalf("load generator output: %v\n%s", err, out)
+	}
+	if res.Errors > 0 {
+		b.Fatalf("%d of %d requests failed: %s", res.Errors, len(res.Latency), res.FirstError)
+	}
+	percentiles(b, res.Latency)
+	b.ReportMetric(res.Rate, "req/s")
+	slices.Sort(res.Late)
+	b.ReportMetric(float64(res.Late[len(res.Late)*99/100].Nanoseconds())/1e3, "send-late-p99-µs")
+}
+
+// loadResult is what the load generator reports.
+type loadResult struct {
+	Latency, Late []time.Duration
+	Rate          float64
+	Errors        int
+	FirstError    string
+}
+
+// loadGen is the load generator's process (see httpLoad): spec is "URL,
+// bodies file, rate, duration". It prints a loadResult.
+func loadGen(spec string) {
+	parts := strings.Split(spec, ",")
+	url, file := parts[0], parts[1]
+	rate, _ := strconv.ParseFloat(parts[2], 64)
+	dur, _ := time.ParseDuration(parts[3])
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		panic(err)
+	}
+	bodies := bytes.Split(bytes.TrimSpace(raw), []byte("\n"))
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, DisableCompression: true}}
+	send := func(body []byte) error {
+		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return err
+	}
+	for _, body := range bodies[:min(len(bodies), 20)] { // warm the connections and the server's buffers
+		send(body)
+	}
+	interval := time.Duration(float64(time.Second) / rate)
+	n := int(dur / interval)
+	res := loadResult{Latency: make([]time.Duration, n), Late: make([]time.Duration, n)}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		due := start.Add(time.Duration(i) * interval)
+		sleepUntil(due)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res.Late[i] = time.Since(due)
+			err := send(bodies[i%len(bodies)])
+			res.Latency[i] = time.Since(due)
+			if err != nil {
+				mu.Lock()
+				if res.Errors++; res.Errors == 1 {
+					res.FirstError = err.Error()
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	res.Rate = float64(n) / time.Since(start).Seconds()
+	json.NewEncoder(os.Stdout).Encode(res)
+}
+
+// sleepUntil sleeps until t in a raw nanosleep: time.Sleep wakes up to a
+// millisecond late when the runtime idles (its poller waits in whole
+// milliseconds). The generator has a second P, so the goroutines reading
+// responses run while this one sleeps.
+func sleepUntil(t time.Time) {
+	if d := time.Until(t); d > 0 {
+		ts := syscall.NsecToTimespec(d.Nanoseconds())
+		syscall.Nanosleep(&ts, nil)
+	}
+}
+
+// BenchmarkHTTPRank100At200RPS: DeepFM rank requests of 100 candidates at
+// a steady 200 requests per second over loopback.
+func BenchmarkHTTPRank100At200RPS(b *testing.B) {
+	s := benchServer(b)
+	var bodies [][]byte
+	sc, _ := s.Columns("deepfm")
+	for seed := range 20 {
+		ctxVals, cands := rank100(b, s, 100+seed)
+		ctx := map[string]any{}
+		var cs []any
+		for k, c := range sc {
+			if ctxVals[k] != nil && len(ctxVals[k]) > 0 {
+				ctx[c.Name] = string(ctxVals[k])
+			}
+		}
+		for _, cand := range cands {
+			m := map[string]any{}
+			for k, c := range sc {
+				if len(cand[k]) > 0 {
+					m[c.Name] = string(cand[k])
+				}
+			}
+			cs = append(cs, m)
+		}
+		body, _ := json.Marshal(map[string]any{"context": ctx, "candidates": cs})
+		bodies = append(bodies, body)
+	}
+	httpLoad(b, s, "/v1/models/deepfm:rank", bodies, 200)
+}
+
+// BenchmarkHTTPPredict1RowAt200RPS: DeepFM predict requests of one row at
+// 200 requests per second.
+func BenchmarkHTTPPredict1RowAt200RPS(b *testing.B) {
+	s := benchServer(b)
+	cols, recs := records(b, "synthetic:ctr?rows=50&seed=11")
+	var bodies [][]byte
+	for _, r := range recs {
+		body, _ := json.Marshal(map[string]any{"rows": []any{rowObject(cols, r, nil)}})
+		bodies = append(bodies, body)
+	}
+	httpLoad(b, s, "/v1/models/deepfm:predict", bodies, 200)
+}
+
+// BenchmarkHTTPDINRank100At200RPS: DIN rank requests of 100 candidates,
+// 50-item history, attention weights in the response, at 200 requests per
+// second.
+func BenchmarkHTTPDINRank100At200RPS(b *testing.B) {
+	s := benchServer(b)
+	var bodies [][]byte
+	for seed := range 20 {
+		body, _, _ := dinRank100(b, s, seed)
+		bodies = append(bodies, body)
+	}
+	httpLoad(b, s, "/v1/models/din:rank", bodies, 200)
+}
