@@ -16,6 +16,16 @@ import (
 func checkError(t *testing.T, what string, code int, out map[string]any, wantCode int, wantErr, wantField, wantMsg string) {
 	t.Helper()
 	e, ok := out["error"].(map[string]any)
+	if s, isString := out["error"].(string); isString {
+		// KServe's form: the message is the string, code and field beside it.
+		e, ok = map[string]any{"code": out["code"], "message": s}, len(out) <= 3
+		if f, has := out["field"]; has {
+			e["field"] = f
+			if !strings.HasPrefix(s, f.(string)+": ") {
+				t.Errorf("%s: KServe error %q does not start with its field %q", what, s, f)
+			}
+		}
+	}
 	if !ok {
 		t.Errorf("%s: no error object in %v", what, out)
 		return
@@ -93,6 +103,9 @@ func TestBadInput(t *testing.T) {
 		{"infer version", "/v2/models/deepfm/versions/000000000000/infer", `{"inputs": [{"name": "C1", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 404, CodeUnknownModel, "", "not 000000000000"},
 	} {
 		code, out, _ := post(t, h, c.path, c.body)
+		if _, isString := out["error"].(string); isString != strings.HasPrefix(c.path, "/v2/") {
+			t.Errorf("%s: error %v: want KServe's string form exactly under /v2", c.what, out["error"])
+		}
 		checkError(t, c.what, code, out, c.status, c.code, c.field, c.msg)
 	}
 

@@ -66,7 +66,7 @@ func finite(xs []float32) bool {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		writeError(w, &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: err.Error()})
+		writeError(w, nil, &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: err.Error()})
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

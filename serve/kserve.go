@@ -50,7 +50,7 @@ func (s *Server) modelMetadata(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.lookupVersion(r)
 	if err != nil {
-		writeError(w, err)
+		writeError(w, r, err)
 		return
 	}
 	var ins []tensorMeta
@@ -75,7 +75,7 @@ func (s *Server) modelReady(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.lookupVersion(r)
 	if err != nil {
-		writeError(w, err)
+		writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"name": v.name, "ready": true})
@@ -86,7 +86,7 @@ func allowGet(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	w.Header().Set("Allow", "GET")
-	writeError(w, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: r.Method + " " + r.URL.Path + ": use GET"})
+	writeError(w, r, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: r.Method + " " + r.URL.Path + ": use GET"})
 	return false
 }
 

@@ -180,7 +180,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/v2/models/{name}/versions/{version}/infer", s.infer)
 	mux.Handle("/metrics", s.metrics.handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no endpoint " + r.URL.Path +
+		writeError(w, r, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no endpoint " + r.URL.Path +
 			"; try POST /v1/models/{name}:predict, POST /v1/models/{name}:rank, /v2/… (KServe) or GET /metrics"})
 	})
 	return mux
@@ -196,7 +196,7 @@ func (s *Server) v1(w http.ResponseWriter, r *http.Request) {
 	case "rank":
 		s.scoring(w, r, "rank", name, "", s.rank)
 	default:
-		writeError(w, &Error{Status: http.StatusNotFound, Code: CodeNotFound,
+		writeError(w, r, &Error{Status: http.StatusNotFound, Code: CodeNotFound,
 			Message: "no endpoint " + r.URL.Path + "; expected /v1/models/{name}:predict or /v1/models/{name}:rank"})
 	}
 }
@@ -219,14 +219,14 @@ func (s *Server) scoring(w http.ResponseWriter, r *http.Request, endpoint, name,
 			s.metrics.panics.WithLabelValues(endpoint).Inc()
 			s.log.Error("serve: handler panicked", "endpoint", endpoint, "model", name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			status, errCode = http.StatusInternalServerError, CodeInternal
-			writeError(w, &Error{Status: status, Code: errCode, Message: "internal error: the handler panicked; see the server log"})
+			writeError(w, r, &Error{Status: status, Code: errCode, Message: "internal error: the handler panicked; see the server log"})
 		}
 		s.metrics.inFlight.Dec()
 		s.metrics.observe(label, endpoint, status, errCode, time.Since(start))
 	}()
 	fail := func(e *Error) {
 		status, errCode = e.Status, e.Code
-		writeError(w, e)
+		writeError(w, r, e)
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
@@ -331,11 +331,27 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, req *request) 
 	return nil
 }
 
-// writeError writes e as JSON with its status.
-func writeError(w http.ResponseWriter, e *Error) {
+// writeError writes e as JSON with its status. Under /v2 (KServe) the body
+// is the Open Inference Protocol's {"error": "message"}, the message naming
+// the field, with the code and field beside it; elsewhere it is
+// {"error": {"code", "message", "field"}}.
+func writeError(w http.ResponseWriter, r *http.Request, e *Error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.Status)
-	b := []byte(`{"error":{"code":`)
+	var b []byte
+	if r != nil && strings.HasPrefix(r.URL.Path, "/v2") {
+		b = append(b, `{"error":`...)
+		b = appendJSONString(b, e.Error())
+		b = append(b, `,"code":`...)
+		b = appendJSONString(b, e.Code)
+		if e.Field != "" {
+			b = append(b, `,"field":`...)
+			b = appendJSONString(b, e.Field)
+		}
+		w.Write(append(b, "}\n"...))
+		return
+	}
+	b = append(b, `{"error":{"code":`...)
 	b = appendJSONString(b, e.Code)
 	b = append(b, `,"message":`...)
 	b = appendJSONString(b, e.Message)
