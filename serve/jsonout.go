@@ -62,6 +62,17 @@ func finite(xs []float32) bool {
 	return true
 }
 
+// appendScores appends the scores, comma-separated.
+func appendScores(b []byte, scores []float32) []byte {
+	for i, x := range scores {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendScore(b, x)
+	}
+	return b
+}
+
 // writeJSON writes v (a small, non-hot-path response) as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)

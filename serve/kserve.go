@@ -115,22 +115,12 @@ func (s *Server) inferScore(ctx context.Context, v *version, req *request) (int,
 	if err := req.parseInfer(); err != nil {
 		return 0, err
 	}
-	rep, err := v.acquire(ctx)
+	rep, scores, err := v.scoreChecked(ctx, req)
 	if err != nil {
 		return 0, err
 	}
 	defer v.release(rep)
-	scores, err := v.score(rep, req)
-	if err != nil {
-		return 0, err
-	}
-	if !finite(scores) {
-		return 0, fmt.Errorf("model %s version %s produced a non-finite score", v.name, v.id)
-	}
-	b := append(req.out[:0], `{"model_name":`...)
-	b = append(b, v.jsonName...)
-	b = append(b, `,"model_version":`...)
-	b = append(b, v.jsonID...)
+	b := v.appendIdentity(req.out[:0], `{"model_name":`, `,"model_version":`)
 	if req.id.src != srcAbsent {
 		b = append(b, `,"id":`...)
 		b = appendJSONString(b, string(req.bytes(req.id)))
@@ -138,12 +128,7 @@ func (s *Server) inferScore(ctx context.Context, v *version, req *request) (int,
 	b = append(b, `,"outputs":[{"name":"score","datatype":"FP32","shape":[`...)
 	b = append(b, itoa(len(scores))...)
 	b = append(b, `],"data":[`...)
-	for i, x := range scores {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendScore(b, x)
-	}
+	b = appendScores(b, scores)
 	req.out = append(b, "]}]}\n"...)
 	return len(scores), nil
 }
@@ -167,17 +152,10 @@ func (r *request) parseInfer() *Error {
 	}
 	var inputs []kserveInput
 	var seenID, seenInputs, seenOutputs, seenParams bool
-	dup := func(seen *bool, name string) *Error {
-		if *seen {
-			return badRequest(CodeDuplicateField, name, "%s given twice", name)
-		}
-		*seen = true
-		return nil
-	}
 	err := s.object(&r.keybuf, func(key []byte) *Error {
 		switch string(key) {
 		case "id":
-			if err := dup(&seenID, "id"); err != nil {
+			if err := firstTime(&seenID, "id"); err != nil {
 				return err
 			}
 			if c := s.peek(); c != '"' {
@@ -190,7 +168,7 @@ func (r *request) parseInfer() *Error {
 			r.id = sp
 			return err
 		case "parameters":
-			if err := dup(&seenParams, "parameters"); err != nil {
+			if err := firstTime(&seenParams, "parameters"); err != nil {
 				return err
 			}
 			if c := s.peek(); c != '{' {
@@ -198,7 +176,7 @@ func (r *request) parseInfer() *Error {
 			}
 			return s.skip(0)
 		case "inputs":
-			if err := dup(&seenInputs, "inputs"); err != nil {
+			if err := firstTime(&seenInputs, "inputs"); err != nil {
 				return err
 			}
 			if c := s.peek(); c != '[' {
@@ -212,7 +190,7 @@ func (r *request) parseInfer() *Error {
 				return err
 			})
 		case "outputs":
-			if err := dup(&seenOutputs, "outputs"); err != nil {
+			if err := firstTime(&seenOutputs, "outputs"); err != nil {
 				return err
 			}
 			if c := s.peek(); c != '[' {

@@ -241,6 +241,34 @@ func (v *version) acquire(ctx context.Context) (*replica, error) {
 
 func (v *version) release(r *replica) { v.pool <- r }
 
+// scoreChecked acquires a replica and scores src on it, refusing
+// non-finite scores. The scores belong to the replica: the caller reads
+// them, then releases it (on error there is nothing to release).
+func (v *version) scoreChecked(ctx context.Context, src rowSource) (*replica, []float32, error) {
+	rep, err := v.acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	scores, err := v.score(rep, src)
+	if err == nil && !finite(scores) {
+		err = fmt.Errorf("model %s version %s produced a non-finite score", v.name, v.id)
+	}
+	if err != nil {
+		v.release(rep)
+		return nil, nil, err
+	}
+	return rep, scores, nil
+}
+
+// appendIdentity appends nameKey, the model's name, versionKey and the
+// version id: the opening of every scoring response.
+func (v *version) appendIdentity(b []byte, nameKey, versionKey string) []byte {
+	b = append(b, nameKey...)
+	b = append(b, v.jsonName...)
+	b = append(b, versionKey...)
+	return append(b, v.jsonID...)
+}
+
 // rowSource yields the raw values of the rows to score.
 type rowSource interface {
 	rowCount() int

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 )
@@ -23,18 +22,11 @@ func (s *Server) rank(ctx context.Context, v *version, req *request) (int, error
 	if err := req.parseRank(); err != nil {
 		return 0, err
 	}
-	rep, err := v.acquire(ctx)
+	rep, scores, err := v.scoreChecked(ctx, req)
 	if err != nil {
 		return 0, err
 	}
 	defer v.release(rep)
-	scores, err := v.score(rep, req)
-	if err != nil {
-		return 0, err
-	}
-	if !finite(scores) {
-		return 0, fmt.Errorf("model %s version %s produced a non-finite score", v.name, v.id)
-	}
 	order := sortByScore(req.order[:0], scores)
 	req.order = order
 	if req.topK > 0 && req.topK < len(order) {
@@ -42,10 +34,7 @@ func (s *Server) rank(ctx context.Context, v *version, req *request) (int, error
 	}
 	w, width, attends := v.attention(rep)
 	attends = attends && req.attention
-	b := append(req.out[:0], `{"model":`...)
-	b = append(b, v.jsonName...)
-	b = append(b, `,"version":`...)
-	b = append(b, v.jsonID...)
+	b := v.appendIdentity(req.out[:0], `{"model":`, `,"version":`)
 	b = append(b, `,"candidates":[`...)
 	for j, i := range order {
 		if j > 0 {

@@ -220,23 +220,26 @@ func (r *request) parsePredict() *Error {
 	return nil
 }
 
+// firstTime marks a top-level key as seen, or answers that it was given
+// twice.
+func firstTime(seen *bool, name string) *Error {
+	if *seen {
+		return badRequest(CodeDuplicateField, name, "%s given twice", name)
+	}
+	*seen = true
+	return nil
+}
+
 // parseRank decodes {"context": {…}, "candidates": [{…}, …], "top_k": N,
 // "attention": bool}.
 func (r *request) parseRank() *Error {
 	s := &scanner{b: r.body}
 	r.what = "candidates"
 	var seenCtx, seenCands, seenK, seenAtt bool
-	dup := func(seen *bool, name string) *Error {
-		if *seen {
-			return badRequest(CodeDuplicateField, name, "%s given twice", name)
-		}
-		*seen = true
-		return nil
-	}
 	err := s.object(&r.keybuf, func(key []byte) *Error {
 		switch string(key) {
 		case "context":
-			if err := dup(&seenCtx, "context"); err != nil {
+			if err := firstTime(&seenCtx, "context"); err != nil {
 				return err
 			}
 			if c := s.peek(); c != '{' {
@@ -247,12 +250,12 @@ func (r *request) parseRank() *Error {
 			}
 			return r.parseRow(s, -1, r.ctx)
 		case "candidates":
-			if err := dup(&seenCands, "candidates"); err != nil {
+			if err := firstTime(&seenCands, "candidates"); err != nil {
 				return err
 			}
 			return r.parseRows(s)
 		case "top_k":
-			if err := dup(&seenK, "top_k"); err != nil {
+			if err := firstTime(&seenK, "top_k"); err != nil {
 				return err
 			}
 			c := s.peek()
@@ -270,7 +273,7 @@ func (r *request) parseRank() *Error {
 			r.topK = k
 			return nil
 		case "attention":
-			if err := dup(&seenAtt, "attention"); err != nil {
+			if err := firstTime(&seenAtt, "attention"); err != nil {
 				return err
 			}
 			switch s.peek() {
