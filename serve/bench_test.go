@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -274,7 +276,10 @@ func httpLoad(b *testing.B, s *Server, path string, bodies [][]byte, rate float6
 	f.Close()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=2", "RECFORGE_SERVE_LOADGEN="+strings.Join([]string{
-		"http://" + ln.Addr().String() + path, f.Name(), strconv.FormatFloat(rate, 'g', -1, 64), loadTime.String()}, ","))
+		"http://" + ln.Addr().String() + path, f.Name(), strconv.FormatFloat(rate, 'g', -1, 64), loadTime.String(),
+		os.Getenv("RECFORGE_SERVE_CLIENT")}, ","))
+	// The setup's garbage is collected now, not during the load.
+	runtime.GC()
 	b.ResetTimer()
 	out, err := cmd.Output()
 	b.StopTimer()
@@ -306,7 +311,7 @@ type loadResult struct {
 // bodies file, rate, duration". It prints a loadResult.
 func loadGen(spec string) {
 	parts := strings.Split(spec, ",")
-	url, file := parts[0], parts[1]
+	url, file, client := parts[0], parts[1], parts[4]
 	rate, _ := strconv.ParseFloat(parts[2], 64)
 	dur, _ := time.ParseDuration(parts[3])
 	raw, err := os.ReadFile(file)
@@ -314,18 +319,9 @@ func loadGen(spec string) {
 		panic(err)
 	}
 	bodies := bytes.Split(bytes.TrimSpace(raw), []byte("\n"))
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, DisableCompression: true}}
-	send := func(body []byte) error {
-		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("status %d", resp.StatusCode)
-		}
-		return err
+	send := rawSender(url)
+	if client == "nethttp" {
+		send = netHTTPSender(url)
 	}
 	for _, body := range bodies[:min(len(bodies), 20)] { // warm the connections and the server's buffers
 		send(body)
@@ -357,6 +353,75 @@ func loadGen(spec string) {
 	wg.Wait()
 	res.Rate = float64(n) / time.Since(start).Seconds()
 	json.NewEncoder(os.Stdout).Encode(res)
+}
+
+// rawSender returns a minimal HTTP/1.1 client in the manner of wrk: each
+// request is written whole on an idle keep-alive connection (a new one
+// when none is idle) and its response parsed on the same goroutine, with
+// none of net/http's Transport goroutines between the request and the
+// wire. Set RECFORGE_SERVE_CLIENT=nethttp to load with net/http instead.
+func rawSender(url string) func(body []byte) error {
+	rest, _ := strings.CutPrefix(url, "http://")
+	host, path, _ := strings.Cut(rest, "/")
+	head := "POST /" + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\nContent-Length: "
+	type conn struct {
+		c net.Conn
+		r *bufio.Reader
+	}
+	idle := make(chan *conn, 256)
+	return func(body []byte) error {
+		var c *conn
+		select {
+		case c = <-idle:
+		default:
+			nc, err := net.Dial("tcp", host)
+			if err != nil {
+				return err
+			}
+			c = &conn{c: nc, r: bufio.NewReaderSize(nc, 64<<10)}
+		}
+		req := make([]byte, 0, len(head)+len(body)+16)
+		req = append(req, head...)
+		req = strconv.AppendInt(req, int64(len(body)), 10)
+		req = append(append(req, "\r\n\r\n"...), body...)
+		if _, err := c.c.Write(req); err != nil {
+			c.c.Close()
+			return err
+		}
+		resp, err := http.ReadResponse(c.r, nil)
+		if err != nil {
+			c.c.Close()
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			c.c.Close()
+			return err
+		}
+		idle <- c
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	}
+}
+
+// netHTTPSender loads through net/http's client.
+func netHTTPSender(url string) func(body []byte) error {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, DisableCompression: true}}
+	return func(body []byte) error {
+		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return err
+	}
 }
 
 // sleepUntil sleeps until t in a raw nanosleep: time.Sleep wakes up to a
