@@ -42,6 +42,17 @@ func (r *runFlags) load(fs *flag.FlagSet) (*pipeline.Config, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	// A flag wins over the file, its models section included: a per-model
+	// epochs or batch gives way to --epochs or --batch.
+	for name, m := range cfg.Models {
+		if set["epochs"] {
+			m.Epochs = 0
+		}
+		if set["batch"] {
+			m.Batch = 0
+		}
+		cfg.Models[name] = m
+	}
 	if set["epochs"] {
 		cfg.Train.Epochs = r.epochs
 	}

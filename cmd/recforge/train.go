@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -46,16 +45,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("unknown model %q, expected one of %s", cfg.Model.Name, strings.Join(model.Names(), ", "))
 	}
 	// The file's models section holds per-model settings, as zoo and
-	// sequence read them; the flags given on the command line still win.
+	// sequence read them (the flags still win: see runFlags.load).
 	mc := cfg.ForModel(cfg.Model.Name)
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "epochs":
-			mc.Train.Epochs = rf.epochs
-		case "batch":
-			mc.Train.Batch = rf.batch
-		}
-	})
 	cfg = &mc
 	if *out == "" {
 		*out = filepath.Join("runs", cfg.Model.Name)
