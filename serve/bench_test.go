@@ -151,6 +151,11 @@ func rank100(b *testing.B, s *Server, seed int) (ctxVals [][]byte, cands [][][]b
 func BenchmarkRank100(b *testing.B) {
 	s := benchServer(b)
 	ctxVals, cands := rank100(b, s, 7)
+	benchRank(b, s, "deepfm", ctxVals, cands)
+}
+
+// benchRank times Server.Rank of cands for one context, call by call.
+func benchRank(b *testing.B, s *Server, name string, ctxVals [][]byte, cands [][][]byte) {
 	scores, out := make([]float32, len(cands)), make([]Ranked, 0, len(cands))
 	ds := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
@@ -158,7 +163,7 @@ func BenchmarkRank100(b *testing.B) {
 	for range b.N {
 		t := time.Now()
 		var err error
-		if out, _, err = s.Rank(context.Background(), "deepfm", ctxVals, cands, scores, out); err != nil {
+		if out, _, err = s.Rank(context.Background(), name, ctxVals, cands, scores, out); err != nil {
 			b.Fatal(err)
 		}
 		ds = append(ds, time.Since(t))
@@ -224,20 +229,7 @@ func joinBar(xs []string) string {
 func BenchmarkDINRank100(b *testing.B) {
 	s := benchServer(b)
 	_, ctxVals, cands := dinRank100(b, s, 3)
-	scores, out := make([]float32, len(cands)), make([]Ranked, 0, len(cands))
-	ds := make([]time.Duration, 0, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		t := time.Now()
-		var err error
-		if out, _, err = s.Rank(context.Background(), "din", ctxVals, cands, scores, out); err != nil {
-			b.Fatal(err)
-		}
-		ds = append(ds, time.Since(t))
-	}
-	b.StopTimer()
-	percentiles(b, ds)
+	benchRank(b, s, "din", ctxVals, cands)
 }
 
 // loadTime is how long each HTTP load benchmark runs.
