@@ -23,35 +23,7 @@ fields:
 	if err != nil {
 		t.Fatal(err)
 	}
-	cols := []string{"clk", "user", "hist_items", "hist_cats", "item", "cat"}
-	ft, err := feature.NewFitter(s, cols)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		if err := ft.Observe(bytesCols(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	enc, err := ft.Encoders()
-	if err != nil {
-		t.Fatal(err)
-	}
-	re, err := enc.Bind(cols)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &Batch{N: len(recs)}
-	ex := enc.NewExample()
-	for _, r := range recs {
-		if err := re.Encode(bytesCols(r), ex); err != nil {
-			t.Fatal(err)
-		}
-		b.IDs, b.Values = append(b.IDs, ex.IDs...), append(b.Values, ex.Values...)
-		b.Seq, b.SeqLens = append(b.Seq, ex.Seq...), append(b.SeqLens, ex.SeqLens...)
-		b.Label = append(b.Label, ex.Label)
-	}
-	return enc, b
+	return fitBatch(t, s, []string{"clk", "user", "hist_items", "hist_cats", "item", "cat"}, recs)
 }
 
 // A model built from encoders that pad the histories at the start scores

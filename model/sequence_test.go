@@ -460,6 +460,40 @@ func equalUint32(a, b []uint32) bool {
 	return true
 }
 
+// fitBatch fits encoders of s on the records (columns cols) and encodes
+// them into one batch.
+func fitBatch(t *testing.T, s *feature.Schema, cols []string, recs [][]string) (*feature.Encoders, *Batch) {
+	t.Helper()
+	ft, err := feature.NewFitter(s, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := ft.Observe(bytesCols(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enc, err := ft.Encoders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	re, err := enc.Bind(cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &Batch{N: len(recs)}
+	ex := enc.NewExample()
+	for _, r := range recs {
+		if err := re.Encode(bytesCols(r), ex); err != nil {
+			t.Fatal(err)
+		}
+		b.IDs, b.Values = append(b.IDs, ex.IDs...), append(b.Values, ex.Values...)
+		b.Seq, b.SeqLens = append(b.Seq, ex.Seq...), append(b.SeqLens, ex.SeqLens...)
+		b.Label = append(b.Label, ex.Label)
+	}
+	return enc, b
+}
+
 // TestSeqFromSchema builds the models from encoders fitted on a DIN-style
 // schema, so that the pairing reads what feature.NewLayout produces.
 func TestSeqFromSchema(t *testing.T) {
@@ -481,34 +515,8 @@ fields:
 		{"0", "u2", "", "", "a", "x"},
 		{"1", "u1", "b", "x", "c", "y"},
 	}
-	ft, err := feature.NewFitter(s, cols)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		if err := ft.Observe(bytesCols(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	enc, err := ft.Encoders()
-	if err != nil {
-		t.Fatal(err)
-	}
-	re, err := enc.Bind(cols)
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc, b := fitBatch(t, s, cols, recs)
 	l := NewLayout(enc)
-	b := &Batch{N: len(recs)}
-	ex := enc.NewExample()
-	for _, r := range recs {
-		if err := re.Encode(bytesCols(r), ex); err != nil {
-			t.Fatal(err)
-		}
-		b.IDs, b.Values = append(b.IDs, ex.IDs...), append(b.Values, ex.Values...)
-		b.Seq, b.SeqLens = append(b.Seq, ex.Seq...), append(b.SeqLens, ex.SeqLens...)
-		b.Label = append(b.Label, ex.Label)
-	}
 	for _, name := range seqModelNames {
 		m := newSeqModel(t, name, "", l, 4, 1)
 		in := seqInputsOf(m)
