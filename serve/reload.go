@@ -36,6 +36,7 @@ func (s *Server) Reload(name string) error {
 		// remember the new file info so that --watch stops firing.
 		old.stat = v.stat
 		s.metrics.reloads.WithLabelValues(name, "unchanged").Inc()
+		s.log.Info("serve: model reloaded, unchanged", "model", name, "version", old.id)
 		return nil
 	}
 	e.cur.Store(v)
