@@ -27,4 +27,8 @@
 // without copying a table per core. Reload swaps the version atomically: a
 // request takes the version once and uses it throughout, so it never mixes
 // two versions, and the old one is freed when its last request ends.
+//
+// Boundaries: training, artifacts and encoders belong to packages pipeline,
+// artifact and feature; flags and signals (SIGHUP reloads, SIGTERM drains)
+// to the command, which calls Reload, Watch and Serve.
 package serve
