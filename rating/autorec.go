@@ -195,7 +195,7 @@ type AutoRec struct {
 	// layers run from the input (V, μ) to the output (W, b); with one
 	// hidden layer (the default) there are two. V, W, Mu and B alias the
 	// first layer's and the last layer's parameters.
-	layers      []autorecLayer
+	layers      []*nn.Dense
 	V, W, Mu, B *nn.Param
 
 	x, mask []float32 // rows×cols training vectors and their observed mask
@@ -204,19 +204,9 @@ type AutoRec struct {
 
 	maxBatch int
 	xb, mb   []float32 // gathered batch: maxBatch×cols
-	o        []float32 // maxBatch×cols: output, then its gradient
+	o        []float32 // the last forward's output (the last layer's buffer)
+	do       []float32 // maxBatch×cols: the output's gradient
 	rowIdx   []int32   // chunk row ids for reconstruct
-}
-
-// autorecLayer is one affine map with its activation: y = act(x·W + b),
-// W stored in×out, with its batch buffers.
-type autorecLayer struct {
-	in, out int
-	w, b    *nn.Param
-	act     nn.Activation
-	// y is the layer's output (maxBatch×out) and dy its gradient; the last
-	// layer's output is AutoRec.o, which holds its own gradient.
-	y, dy []float32
 }
 
 // NewAutoRec returns an untrained model.
@@ -261,32 +251,26 @@ func (a *AutoRec) setup(train *Ratings) {
 	}
 	a.maxBatch = max(a.cfg.Batch, chunk)
 	sizes := append(append([]int{a.cols}, a.cfg.Layers...), a.cols)
-	a.layers = make([]autorecLayer, len(sizes)-1)
+	a.layers = make([]*nn.Dense, len(sizes)-1)
+	rng := nn.NewRand(a.cfg.Seed) // init draws the weights again for every Fit
 	for l := range a.layers {
-		in, out := sizes[l], sizes[l+1]
-		// The single-hidden-layer names are the paper's V, μ, W, b.
-		wName, bName := fmt.Sprintf("autorec.w%d", l), fmt.Sprintf("autorec.b%d", l)
-		switch {
-		case len(a.layers) == 2 && l == 0:
-			wName, bName = "autorec.v", "autorec.mu"
-		case len(a.layers) == 2:
-			wName, bName = "autorec.w", "autorec.b"
-		}
-		ly := autorecLayer{in: in, out: out, w: nn.NewParam(wName, in, out), b: nn.NewParam(bName, out), act: a.g}
+		act := a.g
 		if l == len(a.layers)-1 {
-			ly.act = a.f
-		} else {
-			ly.y = make([]float32, a.maxBatch*out)
-			ly.dy = make([]float32, a.maxBatch*out)
+			act = a.f
 		}
-		a.layers[l] = ly
+		a.layers[l] = nn.NewDense(fmt.Sprintf("autorec.%d", l), sizes[l], sizes[l+1], a.maxBatch, act, rng)
 	}
-	first, last := &a.layers[0], &a.layers[len(a.layers)-1]
-	a.V, a.Mu, a.W, a.B = first.w, first.b, last.w, last.b
+	// The data feed the first layer: no input gradient.
+	a.layers[0].NoInputGrad = true
+	first, last := a.layers[0], a.layers[len(a.layers)-1]
+	a.V, a.Mu, a.W, a.B = first.W, first.B, last.W, last.B
+	if len(a.layers) == 2 {
+		// One hidden layer: the paper's names.
+		a.V.Name, a.Mu.Name, a.W.Name, a.B.Name = "autorec.v", "autorec.mu", "autorec.w", "autorec.b"
+	}
 	a.xb = make([]float32, a.maxBatch*a.cols)
 	a.mb = make([]float32, a.maxBatch*a.cols)
-	a.o = make([]float32, a.maxBatch*a.cols)
-	last.y = a.o
+	a.do = make([]float32, a.maxBatch*a.cols)
 	a.recon = make([]float32, a.rows*a.cols)
 	a.rowIdx = make([]int32, 0, chunk)
 }
@@ -303,8 +287,8 @@ func (a *AutoRec) cell(u, i int32) (r, c int) {
 func (a *AutoRec) init() {
 	rng := nn.NewRand(a.cfg.Seed)
 	for _, l := range a.layers {
-		nn.InitGlorot(l.w.W, l.in, l.out, rng)
-		clear(l.b.W)
+		nn.InitGlorot(l.W.W, l.In, l.Out, rng)
+		clear(l.B.W)
 	}
 	var b0 float32
 	if a.f == nn.ActNone {
@@ -320,10 +304,10 @@ func (a *AutoRec) init() {
 func (a *AutoRec) Params() []*nn.Param {
 	ps := make([]*nn.Param, 0, 2*len(a.layers))
 	for _, l := range a.layers {
-		ps = append(ps, l.w)
+		ps = append(ps, l.W)
 	}
 	for _, l := range a.layers {
-		ps = append(ps, l.b)
+		ps = append(ps, l.B)
 	}
 	return ps
 }
@@ -337,48 +321,14 @@ func (a *AutoRec) gather(rows []int32) {
 	}
 }
 
-// activate applies act to y in place (ReLU is fused into the SGEMM).
-func activate(act nn.Activation, y []float32) {
-	switch act {
-	case nn.ActSigmoid:
-		blas.Sigmoid(y, y)
-	case nn.ActTanh:
-		blas.Tanh(y, y)
-	}
-}
-
-// derivative multiplies dy by act'(·), written in terms of the output y.
-func derivative(act nn.Activation, dy, y []float32) {
-	switch act {
-	case nn.ActSigmoid:
-		for j, v := range y {
-			dy[j] *= v * (1 - v)
-		}
-	case nn.ActTanh:
-		for j, v := range y {
-			dy[j] *= 1 - v*v
-		}
-	case nn.ActReLU:
-		for j, v := range y {
-			if v <= 0 {
-				dy[j] = 0
-			}
-		}
-	}
-}
-
-// forward reconstructs the n gathered vectors xb into o (n×cols), keeping
-// every hidden layer's activations.
+// forward reconstructs the n gathered vectors xb into o (n×cols), each
+// layer keeping its activations for backward.
 func (a *AutoRec) forward(n int) {
 	x := a.xb[:n*a.cols]
 	for _, l := range a.layers {
-		// Y = act(X·W + b)
-		y := l.y[:n*l.out]
-		blas.SgemmEpilogue(false, false, n, l.out, l.in, 1, x, l.in, l.w.W, l.out, 0, y, l.out,
-			blas.Epilogue{Bias: l.b.W, ReLU: l.act == nn.ActReLU})
-		activate(l.act, y)
-		x = y
+		x = l.Forward(x, n)
 	}
+	a.o = x
 }
 
 // dataLoss returns Σ mask·(o − x)² over the n gathered vectors, summed in
@@ -398,61 +348,18 @@ func (a *AutoRec) dataLoss(n int) float64 {
 	return total
 }
 
-// backward follows forward: it turns o into the output gradient
-// 2·mask·(o − x)·f′ and adds the data term's gradients to V, W, μ and b.
+// backward follows forward: it sets the output gradient 2·mask·(o − x)
+// (each layer multiplies in its activation's derivative) and adds the data
+// term's gradients to every layer's weights and biases.
 func (a *AutoRec) backward(n int) {
 	d := a.cols
-	do := a.o[:n*d]
+	do, o := a.do[:n*d], a.o[:n*d]
 	x, m := a.xb[:n*d], a.mb[:n*d]
-	if a.f == nn.ActNone {
-		for c, mc := range m {
-			do[c] = 2 * mc * (do[c] - x[c])
-		}
-	} else {
-		for c, y := range do {
-			var fp float32
-			switch a.f {
-			case nn.ActSigmoid:
-				fp = y * (1 - y)
-			case nn.ActTanh:
-				fp = 1 - y*y
-			case nn.ActReLU:
-				if y > 0 {
-					fp = 1
-				}
-			}
-			do[c] = 2 * m[c] * (y - x[c]) * fp
-		}
+	for c, mc := range m {
+		do[c] = 2 * mc * (o[c] - x[c])
 	}
-	// From the output down: dW += Xᵀ·dY and db += Σ_rows dY for each
-	// layer; below it, dX = dY·Wᵀ (W is stored in×out) times g′.
 	for li := len(a.layers) - 1; li >= 0; li-- {
-		l := &a.layers[li]
-		dy := do
-		if li < len(a.layers)-1 {
-			dy = l.dy[:n*l.out]
-		}
-		x := a.xb[:n*l.in]
-		if li > 0 {
-			x = a.layers[li-1].y[:n*l.in]
-		}
-		blas.Sgemm(true, false, l.in, l.out, n, 1, x, l.in, dy, l.out, 1, l.w.G, l.out)
-		addColumnSums(l.b.G, dy, n, l.out)
-		if li > 0 {
-			below := &a.layers[li-1]
-			dx := below.dy[:n*l.in]
-			blas.Sgemm(false, true, n, l.in, l.out, 1, dy, l.out, l.w.W, l.out, 0, dx, l.in)
-			derivative(below.act, dx, below.y[:n*l.in])
-		}
-	}
-}
-
-func addColumnSums(dst, m []float32, n, w int) {
-	dst = dst[:w]
-	for j := range n {
-		for c, v := range m[j*w : (j+1)*w] {
-			dst[c] += v
-		}
+		do = a.layers[li].Backward(do)
 	}
 }
 
@@ -463,7 +370,7 @@ func (a *AutoRec) penalty(scale float64, grad bool) float64 {
 	lam := a.cfg.Lambda * scale
 	var ss float64
 	for _, l := range a.layers {
-		p := l.w
+		p := l.W
 		// Vectorized dots over short runs, summed in float64, keep the
 		// value precise enough for L-BFGS's line search.
 		for j := 0; j < len(p.W); j += 4096 {

@@ -23,7 +23,7 @@ func setupAutoRec(t *testing.T, cfg AutoRecConfig, train *Ratings) *AutoRec {
 	a.init()
 	rng := nn.NewRand(cfg.Seed + 99)
 	for _, l := range a.layers {
-		nn.InitUniform(l.b.W, 0.5, rng)
+		nn.InitUniform(l.B.W, 0.5, rng)
 	}
 	for j := range a.B.W {
 		a.B.W[j] += 3
@@ -59,13 +59,13 @@ func refLoss(a *AutoRec, train *Ratings) float64 {
 	for r := range in {
 		x := in[r]
 		for _, l := range a.layers {
-			y := make([]float64, l.out)
-			for j := range l.out {
-				z := float64(l.b.W[j])
-				for i := range l.in {
-					z += x[i] * float64(l.w.W[i*l.out+j])
+			y := make([]float64, l.Out)
+			for j := range l.Out {
+				z := float64(l.B.W[j])
+				for i := range l.In {
+					z += x[i] * float64(l.W.W[i*l.Out+j])
 				}
-				y[j] = act(l.act, z)
+				y[j] = act(l.Act, z)
 			}
 			x = y
 		}
@@ -79,7 +79,7 @@ func refLoss(a *AutoRec, train *Ratings) float64 {
 	}
 	var ss float64
 	for _, l := range a.layers {
-		for _, w := range l.w.W {
+		for _, w := range l.W.W {
 			ss += float64(w) * float64(w)
 		}
 	}
