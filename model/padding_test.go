@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,13 +53,13 @@ func TestSeqPaddingSideIsInvisible(t *testing.T) {
 		t.Fatalf("layout sequence %+v does not record padding end", lEnd.Seqs[0])
 	}
 	// The encodings differ: the test would be vacuous otherwise.
-	if equalInt32(bEnd.Seq, bStart.Seq) {
+	if slices.Equal(bEnd.Seq, bStart.Seq) {
 		t.Fatal("both sides encode the histories alike")
 	}
 	fEnd, fStart := make([]uint32, lEnd.Rows), make([]uint32, lStart.Rows)
 	CountRowFrequencies(fEnd, lEnd, bEnd)
 	CountRowFrequencies(fStart, lStart, bStart)
-	if !equalUint32(fEnd, fStart) {
+	if !slices.Equal(fEnd, fStart) {
 		t.Errorf("row counts %v (end) and %v (start)", fEnd, fStart)
 	}
 	for _, name := range seqModelNames {
@@ -116,16 +117,4 @@ func TestSeqPaddingSideIsInvisible(t *testing.T) {
 			}
 		}
 	}
-}
-
-func equalInt32(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

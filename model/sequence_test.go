@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -421,7 +422,7 @@ func TestSeqRowFrequencies(t *testing.T) {
 			}
 		}
 	}
-	if want[0] != 0 || !equalUint32(freq, want) {
+	if want[0] != 0 || !slices.Equal(freq, want) {
 		t.Fatalf("counts %v, want %v", freq, want)
 	}
 	for _, name := range seqModelNames {
@@ -438,7 +439,7 @@ func TestSeqRowFrequencies(t *testing.T) {
 			switch {
 			case reg == "batch" && (r.Kind != optim.RegBatch || r.Freq != nil || r.L2 != 0.5):
 				t.Errorf("%s batch: regularization %+v", name, r)
-			case reg == "mba" && (r.Kind != optim.RegMBA || !equalUint32(r.Freq, freq) || r.L2 != 0.5):
+			case reg == "mba" && (r.Kind != optim.RegMBA || !slices.Equal(r.Freq, freq) || r.L2 != 0.5):
 				t.Errorf("%s mba: regularization %v %v, want the counts", name, r.Kind, r.L2)
 			}
 		}
@@ -446,18 +447,6 @@ func TestSeqRowFrequencies(t *testing.T) {
 			t.Errorf("%s: λ = 0 regularizes with %v", name, r.Kind)
 		}
 	}
-}
-
-func equalUint32(a, b []uint32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // fitBatch fits encoders of s on the records (columns cols) and encodes

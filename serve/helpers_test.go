@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -164,20 +163,15 @@ func records(t testing.TB, spec string) (cols []string, rows [][][]byte) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var rec data.Record
-	for {
-		err := r.Next(&rec)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := data.ForEach(r, func(rec *data.Record) error {
 		row := make([][]byte, len(rec.Cols))
 		for i, c := range rec.Cols {
 			row[i] = bytes.Clone(c)
 		}
 		rows = append(rows, row)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	return r.Columns(), rows
 }
