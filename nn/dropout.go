@@ -63,7 +63,8 @@ func (d *Dropout) Rate() float64 { return d.rate }
 func (d *Dropout) SetTraining(training bool) { d.inference = !training }
 
 // Forward returns the n×Width batch x with a fresh mask applied in training,
-// or a copy of x at inference.
+// or x itself at inference: the identity needs no copy, and x, the
+// previous layer's output, stays unchanged until that layer's next Forward.
 func (d *Dropout) Forward(x []float32, n int) []float32 {
 	if n < 0 || n > d.maxBatch {
 		panic(fmt.Sprintf("nn: Dropout: batch %d outside [0, %d]", n, d.maxBatch))
@@ -76,8 +77,7 @@ func (d *Dropout) Forward(x []float32, n int) []float32 {
 	d.fwdTraining = !d.inference && d.rate > 0
 	x, y := x[:m], d.y[:m]
 	if !d.fwdTraining {
-		copy(y, x)
-		return y
+		return x
 	}
 	mask := d.mask[:m]
 	// Branch-free: a random keep/drop decision defeats the branch

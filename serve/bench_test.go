@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -24,6 +25,7 @@ import (
 // The serving benchmarks. Run them on one core:
 //
 //	go test ./serve -run '^$' -bench . -cpu 1 -benchtime 1x       (HTTP load: one bounded run each)
+//	go test ./serve -run '^$' -bench HTTP -cpu 1 -benchtime 1x -serve.load 30s   (longer runs: a steadier p99)
 //	go test ./serve -run '^$' -bench 'Score1Row|Rank100' -cpu 1   (in process)
 //
 // The DeepFM is Criteo-shaped: the 39 fields of synthetic:ctr, embedding
@@ -232,8 +234,9 @@ func BenchmarkDINRank100(b *testing.B) {
 	benchRank(b, s, "din", ctxVals, cands)
 }
 
-// loadTime is how long each HTTP load benchmark runs.
-var loadTime = 5 * time.Second
+// loadTime is how long each HTTP load benchmark runs: 5 s (1,000 requests
+// at 200/s) by default; longer runs give a steadier p99.
+var loadTime = flag.Duration("serve.load", 5*time.Second, "how long each HTTP load benchmark runs")
 
 // httpLoad serves s on a loopback port in this process (one core under
 // -cpu 1) and has a load generator in a child process send bodies (cycled)
