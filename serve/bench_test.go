@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // The serving benchmarks. Run them on one core:
@@ -442,10 +444,7 @@ func sleepUntil(t time.Time) {
 
 // preciseSleeps sets the calling thread's timer slack to 1 ns: by default
 // Linux may end a sleep up to 50 µs late to batch wake-ups.
-func preciseSleeps() {
-	const prSetTimerSlack = 29
-	syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 1, 0)
-}
+func preciseSleeps() { unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0) }
 
 // BenchmarkHTTPRank100At200RPS: DeepFM rank requests of 100 candidates at
 // a steady 200 requests per second over loopback.
