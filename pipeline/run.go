@@ -71,7 +71,9 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	if err != nil {
 		return nil, err
 	}
-	m, resolved, err := model.New(cfg.Model.Name, params, model.Env{Layout: model.NewLayout(p.Encoders), MaxBatch: tc.Batch, Seed: tc.Seed})
+	// The memory check counts what training holds besides the model.
+	training := &model.Training{Optimizer: tc.Optimizer, Parts: tc.Parts, Checkpoint: opts.Out != ""}
+	m, resolved, err := model.New(cfg.Model.Name, params, model.Env{Layout: model.NewLayout(p.Encoders), MaxBatch: tc.Batch, Seed: tc.Seed, Training: training})
 	if err != nil {
 		return nil, err
 	}

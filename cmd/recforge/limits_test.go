@@ -45,3 +45,38 @@ func TestConfigAliasBombRefused(t *testing.T) {
 		}
 	}
 }
+
+// A model too large for memory is refused before it is allocated, with
+// the estimate and the limit, instead of the runtime's fatal "out of
+// memory": hidden widths of 10⁵ and a huge embedding width.
+func TestTrainRefusesModelThatCannotFit(t *testing.T) {
+	t.Setenv("RECFORGE_MEMORY_LIMIT", "8GiB")
+	dir := t.TempDir()
+	for i, c := range []struct{ model, params, want string }{
+		{"deepfm", "hidden: [100000, 100000, 100000]", "needs an estimated 67"},
+		{"fm", "embedding_dim: 10000000", "needs an estimated"},
+	} {
+		cfg := filepath.Join(dir, fmt.Sprintf("c%d.yaml", i))
+		if err := os.WriteFile(cfg, []byte("model:\n  name: "+c.model+"\n  params: {"+c.params+"}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, fmt.Sprintf("run%d", i))
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		code, _, stderr := recforge(t, "train", "--data", "synthetic:ctr?rows=300&seed=1", "--config", cfg, "--out", out,
+			"--cache-dir", filepath.Join(dir, "cache"), "--quiet")
+		runtime.ReadMemStats(&after)
+		for _, want := range []string{"recforge train: model " + c.model + ": " + c.want, "to train at batch 1024", "optimizer state", "more than the 8.0 GiB available (RECFORGE_MEMORY_LIMIT=8GiB)"} {
+			if code != 1 || !strings.Contains(stderr, want) {
+				t.Errorf("%s {%s}: exit %d, stderr %q; want 1 and %q", c.model, c.params, code, stderr, want)
+			}
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 256<<20 {
+			t.Errorf("%s {%s}: the refused run allocated %d bytes", c.model, c.params, alloc)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s {%s}: the refused run created %s", c.model, c.params, out)
+		}
+	}
+}
