@@ -316,4 +316,3 @@ func TestNewRefusesWhatCannotFit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
