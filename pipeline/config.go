@@ -78,6 +78,9 @@ type ModelConfig struct {
 type DataConfig struct {
 	// SkipBad skips (and counts) malformed records instead of failing.
 	SkipBad bool `yaml:"skip_bad,omitempty" json:"skip_bad,omitempty"`
+	// MaxLineBytes bounds a line (or CSV record) of the data; longer ones
+	// are malformed. 0 means data.DefaultMaxLineBytes.
+	MaxLineBytes int `yaml:"max_line_bytes,omitempty" json:"max_line_bytes,omitempty"`
 	// Split is the train:valid:test ratio used when only training data is
 	// given (default 8:1:1).
 	Split []float64 `yaml:"split,omitempty" json:"split,omitempty"`
@@ -102,6 +105,9 @@ func LoadConfig(path string) (c Config, err error) {
 	c = DefaultConfig()
 	if err := yamlconf.Unmarshal(src, &c, yaml.DisallowUnknownField()); err != nil {
 		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	if c.Data.MaxLineBytes < 0 {
+		return c, fmt.Errorf("%s: data: max_line_bytes = %d, want ≥ 0 (0: the default)", path, c.Data.MaxLineBytes)
 	}
 	if c.Schema != nil {
 		if err := c.Schema.Validate(); err != nil {
