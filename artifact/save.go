@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/recforge/recforge/internal/atomicfile"
 	"github.com/recforge/recforge/nn"
 )
 
@@ -73,7 +74,7 @@ func save(dir string, m *Manifest, opt SaveOptions, weights func(io.Writer) erro
 	if parent == "" {
 		parent = "."
 	}
-	tmp, err := mkdirTemp(parent, "."+base+".tmp-")
+	tmp, err := mkdirTemp(parent, "."+base+tmpInfix)
 	if err != nil {
 		return fmt.Errorf("artifact: %w", err)
 	}
@@ -143,6 +144,18 @@ func swapIn(tmp, dir, parent, base string) error {
 	}
 	return nil
 }
+
+// Temps returns the temporary directories Save made for the artifact dir
+// that are still beside it: left by a process that died while saving
+// (kill -9), or being written by a live one — only the caller can tell
+// which.
+func Temps(dir string) ([]string, error) {
+	dir = filepath.Clean(dir)
+	return atomicfile.TempsIn(filepath.Dir(dir), "."+filepath.Base(dir)+tmpInfix)
+}
+
+// tmpInfix follows the artifact's name in its temporary directory's.
+const tmpInfix = ".tmp-"
 
 // mkdirTemp is os.MkdirTemp with the usual mode 0755 (less the umask)
 // instead of 0700: the temporary directory becomes the artifact, which is
