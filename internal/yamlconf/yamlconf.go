@@ -78,10 +78,13 @@ func Unmarshal(src []byte, v any, opts ...yaml.DecodeOption) (err error) {
 	if err != nil {
 		return errors.New(yaml.FormatError(err, false, true))
 	}
-	if n := Nodes(file); n > MaxNodes {
+	if n, aliased := nodes(file); n > MaxNodes {
 		found := fmt.Sprint(n)
 		if n == math.MaxInt64 {
 			found = "more than " + found
+		}
+		if !aliased {
+			return fmt.Errorf("the document holds %s values, more than the limit of %d a configuration may hold", found, MaxNodes)
 		}
 		return fmt.Errorf("the document holds %s values with its aliases (*name) expanded, more than the limit of %d: "+
 			"a configuration needs far fewer (an alias bomb?)", found, MaxNodes)
@@ -111,18 +114,25 @@ func isNull(body ast.Node) bool {
 // so the count takes time linear in the document however far the aliases
 // expand.
 func Nodes(f *ast.File) int64 {
+	n, _ := nodes(f)
+	return n
+}
+
+// nodes is Nodes, and whether f holds an alias.
+func nodes(f *ast.File) (int64, bool) {
 	c := counter{anchors: map[string]int64{}}
 	var n int64
 	for _, d := range f.Docs {
 		n = satAdd(n, c.size(d))
 	}
-	return n
+	return n, c.aliased
 }
 
 type counter struct {
 	// anchors holds the expanded size of each anchor defined so far; a
 	// later definition of the same name replaces it, as for the decoder.
 	anchors map[string]int64
+	aliased bool
 }
 
 func (c *counter) size(node ast.Node) int64 {
@@ -158,6 +168,7 @@ func (c *counter) size(node ast.Node) int64 {
 		}
 		return s
 	case *ast.AliasNode:
+		c.aliased = true
 		if n.Value == nil {
 			return 1
 		}

@@ -119,7 +119,7 @@ func TestUnmarshalSizeAndEmpty(t *testing.T) {
 	}
 	// Within the byte limit, too many values are refused as well.
 	many := []byte("k: [" + strings.Repeat("1,", MaxNodes) + "1]\n")
-	if err := Unmarshal(many, &v); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("holds %d values", MaxNodes+4)) {
+	if err := Unmarshal(many, &v); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("holds %d values, more than the limit of %d", MaxNodes+4, MaxNodes)) {
 		t.Fatalf("error %v for %d values", err, MaxNodes+4)
 	}
 	type T struct{ A, B int }
