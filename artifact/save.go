@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
+	"github.com/recforge/recforge/internal/atomicfile"
 	"github.com/recforge/recforge/nn"
 )
 
@@ -71,7 +74,7 @@ func save(dir string, m *Manifest, opt SaveOptions, weights func(io.Writer) erro
 	if parent == "" {
 		parent = "."
 	}
-	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
+	tmp, err := mkdirTemp(parent, "."+base+tmpInfix)
 	if err != nil {
 		return fmt.Errorf("artifact: %w", err)
 	}
@@ -140,6 +143,36 @@ func swapIn(tmp, dir, parent, base string) error {
 		return fmt.Errorf("artifact: saved, but removing the old artifact at %s: %w", backup, err)
 	}
 	return nil
+}
+
+// Temps returns the temporary directories Save made for the artifact dir
+// that are still beside it: left by a process that died while saving
+// (kill -9), or being written by a live one — only the caller can tell
+// which.
+func Temps(dir string) ([]string, error) {
+	dir = filepath.Clean(dir)
+	return atomicfile.TempsIn(filepath.Dir(dir), "."+filepath.Base(dir)+tmpInfix)
+}
+
+// tmpInfix follows the artifact's name in its temporary directory's.
+const tmpInfix = ".tmp-"
+
+// mkdirTemp is os.MkdirTemp with the usual mode 0755 (less the umask)
+// instead of 0700: the temporary directory becomes the artifact, which is
+// meant to be read by other accounts (a server running under its own), as
+// its 0644 files are.
+func mkdirTemp(parent, prefix string) (string, error) {
+	for range 10000 {
+		name := filepath.Join(parent, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		err := os.Mkdir(name, 0o755)
+		if err == nil {
+			return name, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("no free temporary name %s* in %s", prefix, parent)
 }
 
 // writeFileSync creates path, fills it with write, and syncs it.

@@ -1,5 +1,7 @@
 package data
 
+import "fmt"
+
 // DefaultMaxLineBytes bounds a line when ReadOptions.MaxLineBytes is 0:
 // large enough for the longest real rows (NCF negative lines, user
 // sequences of a few thousand items), small enough that a file without
@@ -29,4 +31,12 @@ func (o ReadOptions) maxLine() int {
 		return o.MaxLineBytes
 	}
 	return DefaultMaxLineBytes
+}
+
+// tooLong is the message of a line (or what stands for one, such as a
+// user's sequence) over the limit: what, "longer than" max bytes, and how
+// to raise the limit where the reader is used.
+func tooLong(what string, max int) string {
+	return fmt.Sprintf("%s longer than %d bytes (if it is genuine, raise the limit: --max-line-bytes or data: {max_line_bytes: N} "+
+		"in recforge's configuration, ReadOptions.MaxLineBytes in Go)", what, max)
 }

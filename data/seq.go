@@ -73,7 +73,7 @@ func (r *SeqReader) Next(rec *Record) error {
 		}
 		if len(r.items)+1+len(r.pendItems) > r.max {
 			perr := &ParseError{File: r.src.path, Line: r.pendLine, Column: 2, Field: "items",
-				Msg: fmt.Sprintf("user %s's sequence is longer than %d bytes (raise ReadOptions.MaxLineBytes if it is genuine)", r.user, r.max)}
+				Msg: tooLong(fmt.Sprintf("user %s's sequence is", r.user), r.max)}
 			if !r.skip(perr) {
 				return perr
 			}

@@ -70,7 +70,7 @@ func (s *lineSource) next() ([]byte, error) {
 				}
 			}
 			s.records++ // an over-long line is a (bad) record, not an empty file
-			return nil, &ParseError{File: s.path, Line: s.line, Msg: fmt.Sprintf("line longer than %d bytes (raise ReadOptions.MaxLineBytes if it is genuine)", s.max)}
+			return nil, &ParseError{File: s.path, Line: s.line, Msg: tooLong("line", s.max)}
 		}
 		if err != nil {
 			if err != io.EOF {
@@ -83,7 +83,7 @@ func (s *lineSource) next() ([]byte, error) {
 			if len(b) > s.max {
 				s.line++
 				s.records++
-				return nil, &ParseError{File: s.path, Line: s.line, Msg: fmt.Sprintf("line longer than %d bytes (raise ReadOptions.MaxLineBytes if it is genuine)", s.max)}
+				return nil, &ParseError{File: s.path, Line: s.line, Msg: tooLong("line", s.max)}
 			}
 		}
 		s.line++

@@ -176,7 +176,13 @@ func Build(spec string, enc *feature.Encoders, cachePath string, opts Options) (
 	if byRef {
 		layout = "layout=3 by-reference"
 	}
-	fp := cache.Fingerprint([]byte(spec), ident, encJSON, fmt.Appendf(nil, "skipbad=%v %s", opts.Read.SkipBad, layout))
+	read := fmt.Sprintf("skipbad=%v", opts.Read.SkipBad)
+	if n := opts.Read.MaxLineBytes; n > 0 && n != data.DefaultMaxLineBytes {
+		// Another line limit keeps other rows (under SkipBad); the
+		// default adds nothing, so that earlier caches stay valid.
+		read += fmt.Sprintf(" maxline=%d", n)
+	}
+	fp := cache.Fingerprint([]byte(spec), ident, encJSON, fmt.Appendf(nil, "%s %s", read, layout))
 	var skipped int64
 	c, rebuilt, err := cache.OpenOrBuild(cachePath, fp, columns(enc, byRef), func(w *cache.Writer) error {
 		var err error

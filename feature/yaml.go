@@ -2,26 +2,20 @@ package feature
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/recforge/recforge/internal/yamlconf"
 )
 
 // ParseSchema reads a YAML schema and validates it. Unknown keys are
 // errors, located by line and column, so that a typo never silently drops
-// an option.
-func ParseSchema(src []byte) (s *Schema, err error) {
-	// goccy/go-yaml v1.19.2 panics on some malformed input (a dangling tag
-	// such as "fields:\n  ! 0", found by FuzzParseSchema): report it as an
-	// error instead.
-	defer func() {
-		if r := recover(); r != nil {
-			s, err = nil, fmt.Errorf("schema: malformed YAML (the parser failed: %v)", r)
-		}
-	}()
-	s = new(Schema)
-	if err := yaml.UnmarshalWithOptions(src, s, yaml.DisallowUnknownField()); err != nil {
-		return nil, fmt.Errorf("schema: %s", yaml.FormatError(err, false, true))
+// an option. A document over yamlconf.MaxBytes, or whose aliases expand
+// past yamlconf.MaxNodes values, is refused before it is decoded.
+func ParseSchema(src []byte) (*Schema, error) {
+	s := new(Schema)
+	if err := yamlconf.Unmarshal(src, s, yaml.DisallowUnknownField()); err != nil {
+		return nil, fmt.Errorf("schema: %w", err)
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -31,7 +25,7 @@ func ParseSchema(src []byte) (s *Schema, err error) {
 
 // LoadSchema reads and validates the YAML schema in file path.
 func LoadSchema(path string) (*Schema, error) {
-	src, err := os.ReadFile(path)
+	src, err := yamlconf.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

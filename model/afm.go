@@ -67,6 +67,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewAFM(env, *cfg.(*AFMConfig))
 		},
+		Footprint: footprintAFM,
 	})
 }
 

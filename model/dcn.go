@@ -70,6 +70,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewDCN(env, *cfg.(*DCNConfig))
 		},
+		Footprint: footprintDCN,
 	})
 }
 

@@ -59,6 +59,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewDeepCrossing(env, *cfg.(*DeepCrossingConfig))
 		},
+		Footprint: footprintDeepCrossing,
 	})
 }
 

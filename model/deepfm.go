@@ -65,6 +65,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewDeepFM(env, *cfg.(*DeepFMConfig))
 		},
+		Footprint: footprintDeepFM,
 	})
 }
 

@@ -135,6 +135,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewDIEN(env, *cfg.(*DIENConfig))
 		},
+		Footprint: footprintDIEN,
 	})
 }
 

@@ -72,6 +72,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewDIN(env, *cfg.(*DINConfig))
 		},
+		Footprint: footprintDIN,
 	})
 }
 

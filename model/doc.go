@@ -8,4 +8,8 @@
 // the train package drives Forward/Backward and updates the parameters a
 // model lists in Parts; the feature package decides the input layout
 // (Layout).
+//
+// Each model also estimates its memory from its configuration
+// (Info.Footprint); New refuses a model that would not fit in the memory
+// available (Env.MemoryLimit, internal/memlimit) before allocating it.
 package model

@@ -43,6 +43,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewFM(env, *cfg.(*FMConfig))
 		},
+		Footprint: footprintFM,
 	})
 }
 

@@ -93,6 +93,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewFNN(env, *cfg.(*FNNConfig))
 		},
+		Footprint: footprintFNN,
 	})
 }
 

@@ -30,6 +30,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewLR(env, *cfg.(*LRConfig)), nil
 		},
+		Footprint: footprintLR,
 	})
 }
 

@@ -76,6 +76,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewNFM(env, *cfg.(*NFMConfig))
 		},
+		Footprint: footprintNFM,
 	})
 }
 

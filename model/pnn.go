@@ -127,6 +127,7 @@ func init() {
 			New: func(env Env, cfg any) (Model, error) {
 				return NewPNN(env, p, *cfg.(*PNNConfig))
 			},
+			Footprint: footprintPNN(p),
 		})
 	}
 }

@@ -20,6 +20,15 @@ type Env struct {
 	MaxBatch int
 	// Seed seeds the initialization and dropout.
 	Seed uint64
+	// Training, when set, says how the model will be trained: New then
+	// counts the optimizer state, the best epoch's copy and the checkpoint
+	// in the model's footprint.
+	Training *Training
+	// MemoryLimit bounds the model's estimated footprint (Footprint.Usage)
+	// in bytes: New refuses a model above it before allocating anything.
+	// 0 means memlimit's: the memory available, or RECFORGE_MEMORY_LIMIT;
+	// negative checks nothing.
+	MemoryLimit int64
 }
 
 // Rand returns the initialization generator of e's seed.
@@ -39,6 +48,10 @@ type Info struct {
 	Config func() any
 	// New builds the model from env and a config of Config's type.
 	New func(env Env, cfg any) (Model, error)
+	// Footprint estimates, without allocating, the memory New would take
+	// with the same arguments (see Footprint). It must not fail: for a
+	// configuration New refuses it may return anything.
+	Footprint func(env Env, cfg any) Footprint
 }
 
 var registry = map[string]Info{}
@@ -46,8 +59,8 @@ var registry = map[string]Info{}
 // Register adds a model; registering a name twice panics (a programming
 // error caught at init).
 func Register(info Info) {
-	if info.Name == "" || info.Config == nil || info.New == nil {
-		panic("model: Register needs a name, Config and New")
+	if info.Name == "" || info.Config == nil || info.New == nil || info.Footprint == nil {
+		panic("model: Register needs a name, Config, New and Footprint")
 	}
 	if _, dup := registry[info.Name]; dup {
 		panic("model: " + info.Name + " registered twice")
@@ -97,7 +110,9 @@ func ResolveConfig(name string, params []byte) (any, []byte, error) {
 
 // New builds model name with hyper-parameters params (JSON over the
 // defaults; see ResolveConfig) and returns it with the resolved
-// hyper-parameters.
+// hyper-parameters. A model whose estimated footprint exceeds
+// env.MemoryLimit is refused, with the estimate, before anything is
+// allocated.
 func New(name string, params []byte, env Env) (Model, []byte, error) {
 	cfg, resolved, err := ResolveConfig(name, params)
 	if err != nil {
@@ -105,6 +120,9 @@ func New(name string, params []byte, env Env) (Model, []byte, error) {
 	}
 	if env.MaxBatch < 1 {
 		return nil, nil, fmt.Errorf("model %s: max batch %d, want ≥ 1", name, env.MaxBatch)
+	}
+	if err := checkMemory(registry[name], env, cfg); err != nil {
+		return nil, nil, fmt.Errorf("model %s: %w", name, err)
 	}
 	m, err := registry[name].New(env, cfg)
 	if err != nil {

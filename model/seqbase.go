@@ -48,6 +48,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewSeqBase(env, *cfg.(*SeqBaseConfig))
 		},
+		Footprint: footprintSeqBase,
 	})
 }
 

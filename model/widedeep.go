@@ -98,6 +98,7 @@ func init() {
 		New: func(env Env, cfg any) (Model, error) {
 			return NewWideDeep(env, *cfg.(*WideDeepConfig))
 		},
+		Footprint: footprintWideDeep,
 	})
 }
 

@@ -3,13 +3,13 @@ package pipeline
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 
 	"github.com/goccy/go-yaml"
 
 	"github.com/recforge/recforge/feature"
+	"github.com/recforge/recforge/internal/yamlconf"
 	"github.com/recforge/recforge/optim"
 	"github.com/recforge/recforge/train"
 )
@@ -78,6 +78,9 @@ type ModelConfig struct {
 type DataConfig struct {
 	// SkipBad skips (and counts) malformed records instead of failing.
 	SkipBad bool `yaml:"skip_bad,omitempty" json:"skip_bad,omitempty"`
+	// MaxLineBytes bounds a line (or CSV record) of the data; longer ones
+	// are malformed. 0 means data.DefaultMaxLineBytes.
+	MaxLineBytes int `yaml:"max_line_bytes,omitempty" json:"max_line_bytes,omitempty"`
 	// Split is the train:valid:test ratio used when only training data is
 	// given (default 8:1:1).
 	Split []float64 `yaml:"split,omitempty" json:"split,omitempty"`
@@ -89,27 +92,22 @@ func DefaultConfig() Config {
 }
 
 // LoadConfig reads a configuration file over DefaultConfig. Unknown keys
-// are errors located by line and column.
+// are errors located by line and column; a file over yamlconf.MaxBytes, or
+// whose aliases expand past yamlconf.MaxNodes values, is refused before
+// it is decoded.
 func LoadConfig(path string) (c Config, err error) {
-	src, err := os.ReadFile(path)
+	src, err := yamlconf.ReadFile(path)
 	if err != nil {
 		return c, err
 	}
-	defer func() {
-		// goccy/go-yaml can panic on malformed input (see feature.ParseSchema).
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: malformed YAML (the parser failed: %v)", path, r)
-		}
-	}()
+	// An empty or comment-only document leaves the defaults: every section
+	// being optional, it means them.
 	c = DefaultConfig()
-	var doc map[string]any
-	if err := yaml.Unmarshal(src, &doc); err == nil && doc == nil {
-		// An empty or comment-only document would decode as null and zero
-		// the defaults; every section being optional, it means them.
-		return c, nil
+	if err := yamlconf.Unmarshal(src, &c, yaml.DisallowUnknownField()); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := yaml.UnmarshalWithOptions(src, &c, yaml.DisallowUnknownField()); err != nil {
-		return c, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, true))
+	if c.Data.MaxLineBytes < 0 {
+		return c, fmt.Errorf("%s: data: max_line_bytes = %d, want ≥ 0 (0: the default)", path, c.Data.MaxLineBytes)
 	}
 	if c.Schema != nil {
 		if err := c.Schema.Validate(); err != nil {

@@ -100,7 +100,7 @@ func Prepare(cfg *Config, in Inputs) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := dataset.Options{Read: data.ReadOptions{SkipBad: cfg.Data.SkipBad}}
+	opts := dataset.Options{Read: data.ReadOptions{SkipBad: cfg.Data.SkipBad, MaxLineBytes: cfg.Data.MaxLineBytes}}
 	ratios := cfg.Data.Split
 	switch {
 	case in.Valid != "" && in.Test != "":

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/recforge/recforge/artifact"
+	"github.com/recforge/recforge/internal/atomicfile"
+	"github.com/recforge/recforge/internal/dirlock"
 	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/plot"
@@ -71,14 +73,18 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	if err != nil {
 		return nil, err
 	}
-	m, resolved, err := model.New(cfg.Model.Name, params, model.Env{Layout: model.NewLayout(p.Encoders), MaxBatch: tc.Batch, Seed: tc.Seed})
+	// The memory check counts what training holds besides the model.
+	training := &model.Training{Optimizer: tc.Optimizer, Parts: tc.Parts, Checkpoint: opts.Out != ""}
+	m, resolved, err := model.New(cfg.Model.Name, params, model.Env{Layout: model.NewLayout(p.Encoders), MaxBatch: tc.Batch, Seed: tc.Seed, Training: training})
 	if err != nil {
 		return nil, err
 	}
 	if opts.Out != "" {
-		if err := prepareOut(opts.Out, opts.Resume, opts.Overwrite); err != nil {
+		release, err := prepareOut(opts.Out, opts.Resume, opts.Overwrite)
+		if err != nil {
 			return nil, err
 		}
+		defer release()
 	}
 	fingerprint, err := runFingerprint(cfg.Model.Name, resolved, tc, p.Fingerprint)
 	if err != nil {
@@ -105,11 +111,6 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 		}
 		if opts.OnEpoch != nil {
 			opts.OnEpoch(es)
-		}
-	}
-	if opts.Resume {
-		if _, err := os.Stat(topts.Checkpoint); err != nil {
-			return nil, fmt.Errorf("cannot resume: %w", err)
 		}
 	}
 	if pt, ok := m.(model.Pretrainer); ok && !opts.Resume {
@@ -169,29 +170,92 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 }
 
 // prepareOut makes sure writing a run into dir loses nothing the user did
-// not ask to replace.
-func prepareOut(dir string, resume, overwrite bool) error {
-	entries, err := os.ReadDir(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return os.MkdirAll(dir, 0o755)
-	case err != nil:
-		return err
-	case len(entries) == 0 || resume:
-		return nil
+// not ask to replace, and takes dir's lock (internal/dirlock) for the run;
+// release frees it. Holding the lock, no live process writes in dir, so
+// the temporaries an earlier run left there when it was killed (a
+// checkpoint, learning curves or an artifact being written) are removed.
+func prepareOut(dir string, resume, overwrite bool) (release func(), err error) {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		if resume {
+			return nil, fmt.Errorf("cannot resume: %s does not exist; train without --resume", dir)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
 	}
-	known := map[string]bool{ArtifactDir: true, CheckpointFile: true, LogFile: true, CurveFile: true}
-	for _, e := range entries {
-		if !known[e.Name()] {
-			return fmt.Errorf("output directory %s holds %s, which recforge did not write; choose another --out", dir, e.Name())
+	unlock, err := dirlock.Lock(dir)
+	if errors.Is(err, dirlock.ErrLocked) {
+		return nil, fmt.Errorf("output directory %s is in use by another recforge run; wait for it to end or choose another --out", dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
+	if dirlock.Supported {
+		if err := removeTemps(dir); err != nil {
+			return nil, err
 		}
 	}
-	if !overwrite {
-		return fmt.Errorf("output directory %s holds an earlier run; pass --resume to continue it or --overwrite to replace it", dir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{ArtifactDir: true, CheckpointFile: true, LogFile: true, CurveFile: true}
+	checkpointed := false
+	for _, e := range entries {
+		if !known[e.Name()] {
+			return nil, fmt.Errorf("output directory %s holds %s, which recforge did not write; choose another --out", dir, e.Name())
+		}
+		checkpointed = checkpointed || e.Name() == CheckpointFile
+	}
+	// A run killed before its first checkpoint leaves its log (and maybe
+	// an earlier run's artifact) but nothing to resume from.
+	killedEarly := fmt.Sprintf("%s holds a run killed before its first checkpoint: nothing to resume; rerun with --overwrite", dir)
+	switch {
+	case resume && len(entries) == 0:
+		return nil, fmt.Errorf("cannot resume: %s holds no run; train without --resume", dir)
+	case resume && !checkpointed:
+		return nil, fmt.Errorf("cannot resume: %s", killedEarly)
+	case resume || len(entries) == 0:
+		return unlock, nil
+	case !overwrite && !checkpointed:
+		return nil, fmt.Errorf("output directory %s", killedEarly)
+	case !overwrite:
+		return nil, fmt.Errorf("output directory %s holds an earlier run; pass --resume to continue it or --overwrite to replace it", dir)
 	}
 	for _, f := range []string{CheckpointFile, LogFile, CurveFile} {
 		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return unlock, nil
+}
+
+// removeTemps removes the temporaries of the files a run writes in dir:
+// the checkpoint's and the learning curves' (internal/atomicfile) and the
+// artifact's (artifact.Save). The caller holds dir's lock.
+func removeTemps(dir string) error {
+	var temps []string
+	for _, f := range []string{CheckpointFile, CurveFile} {
+		ts, err := atomicfile.Temps(filepath.Join(dir, f))
+		if err != nil {
 			return err
+		}
+		temps = append(temps, ts...)
+	}
+	ts, err := artifact.Temps(filepath.Join(dir, ArtifactDir))
+	if err != nil {
+		return err
+	}
+	for _, t := range append(temps, ts...) {
+		if err := os.RemoveAll(t); err != nil {
+			return fmt.Errorf("removing %s, left by a killed run: %w", t, err)
 		}
 	}
 	return nil

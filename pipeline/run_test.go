@@ -52,20 +52,20 @@ func TestPrepareOut(t *testing.T) {
 	root := t.TempDir()
 
 	absent := filepath.Join(root, "a", "b")
-	if err := prepareOut(absent, false, false); err != nil {
+	if err := prepareOutOnce(absent, false, false); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := os.Stat(absent); err != nil || !st.IsDir() {
 		t.Errorf("absent output directory not created: %v", err)
 	}
-	if err := prepareOut(absent, false, false); err != nil {
+	if err := prepareOutOnce(absent, false, false); err != nil {
 		t.Errorf("empty directory: %v", err)
 	}
 
 	foreign := filepath.Join(root, "foreign")
 	touch(t, foreign, LogFile, "notes.txt")
 	for _, o := range [][2]bool{{false, false}, {false, true}} {
-		err := prepareOut(foreign, o[0], o[1])
+		err := prepareOutOnce(foreign, o[0], o[1])
 		if err == nil || !strings.Contains(err.Error(), "notes.txt") {
 			t.Errorf("resume=%v overwrite=%v over a foreign file: %v, want an error naming notes.txt", o[0], o[1], err)
 		}
@@ -84,7 +84,7 @@ func TestPrepareOut(t *testing.T) {
 	slices.Sort(all)
 
 	d := earlier()
-	err := prepareOut(d, false, false)
+	err := prepareOutOnce(d, false, false)
 	if err == nil || !strings.Contains(err.Error(), "--resume") || !strings.Contains(err.Error(), "--overwrite") {
 		t.Errorf("earlier run without resume or overwrite: %v", err)
 	}
@@ -93,7 +93,7 @@ func TestPrepareOut(t *testing.T) {
 	}
 
 	d = earlier()
-	if err := prepareOut(d, true, false); err != nil {
+	if err := prepareOutOnce(d, true, false); err != nil {
 		t.Errorf("resume: %v", err)
 	}
 	if got := names(t, d); !slices.Equal(got, all) {
@@ -101,7 +101,7 @@ func TestPrepareOut(t *testing.T) {
 	}
 
 	d = earlier()
-	if err := prepareOut(d, false, true); err != nil {
+	if err := prepareOutOnce(d, false, true); err != nil {
 		t.Errorf("overwrite: %v", err)
 	}
 	if got := names(t, d); !slices.Equal(got, []string{ArtifactDir}) {
@@ -111,13 +111,22 @@ func TestPrepareOut(t *testing.T) {
 	// Overwrite of a run that left only some of its files.
 	d = earlier()
 	os.Remove(filepath.Join(d, CurveFile))
-	if err := prepareOut(d, false, true); err != nil {
+	if err := prepareOutOnce(d, false, true); err != nil {
 		t.Errorf("overwrite of a partial run: %v", err)
 	}
 
 	file := filepath.Join(root, "plain")
 	touch(t, root, "plain")
-	if err := prepareOut(file, false, false); err == nil {
+	if err := prepareOutOnce(file, false, false); err == nil {
 		t.Error("a file as output directory was accepted")
 	}
+}
+
+// prepareOutOnce is prepareOut releasing the lock at once.
+func prepareOutOnce(dir string, resume, overwrite bool) error {
+	release, err := prepareOut(dir, resume, overwrite)
+	if release != nil {
+		release()
+	}
+	return err
 }

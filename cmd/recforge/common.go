@@ -7,15 +7,35 @@ import (
 	"io"
 
 	"github.com/recforge/recforge/blas"
+	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/pipeline"
 )
+
+// readFlags are the flags of every command that reads data.
+type readFlags struct {
+	skipBad      bool
+	maxLineBytes int
+}
+
+func (r *readFlags) register(fs *flag.FlagSet, skipUsage string) {
+	fs.BoolVar(&r.skipBad, "skip-bad", false, skipUsage)
+	fs.IntVar(&r.maxLineBytes, "max-line-bytes", 0, fmt.Sprintf("longest line (or CSV record) a reader accepts, in `BYTES`; longer ones are malformed (default %d)", data.DefaultMaxLineBytes))
+}
+
+// options returns the reading options the flags set.
+func (r *readFlags) options() (data.ReadOptions, error) {
+	if r.maxLineBytes < 0 {
+		return data.ReadOptions{}, fmt.Errorf("--max-line-bytes %d, want ≥ 0 (0: the default %d)", r.maxLineBytes, data.DefaultMaxLineBytes)
+	}
+	return data.ReadOptions{SkipBad: r.skipBad, MaxLineBytes: r.maxLineBytes}, nil
+}
 
 // runFlags are the flags train and zoo share.
 type runFlags struct {
 	data, valid, test, config, cacheDir string
 	epochs, batch, threads              int
 	seed                                uint64
-	skipBad                             bool
+	read                                readFlags
 }
 
 func (r *runFlags) register(fs *flag.FlagSet) {
@@ -28,7 +48,7 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&r.batch, "batch", 0, "mini-batch size (default: the configuration's, else 1024)")
 	fs.IntVar(&r.threads, "threads", 1, "threads for matrix products (results are identical for any count)")
 	fs.Uint64Var(&r.seed, "seed", 0, "seed of the split, initialization and shuffling (default: the configuration's, else 1)")
-	fs.BoolVar(&r.skipBad, "skip-bad", false, "skip and count malformed records instead of failing")
+	r.read.register(fs, "skip and count malformed records instead of failing")
 }
 
 // load returns the configuration with the flags applied over it.
@@ -62,8 +82,15 @@ func (r *runFlags) load(fs *flag.FlagSet) (*pipeline.Config, error) {
 	if set["seed"] {
 		cfg.Train.Seed = r.seed
 	}
-	if r.skipBad {
+	ropts, err := r.read.options()
+	if err != nil {
+		return nil, err
+	}
+	if ropts.SkipBad {
 		cfg.Data.SkipBad = true
+	}
+	if set["max-line-bytes"] {
+		cfg.Data.MaxLineBytes = ropts.MaxLineBytes
 	}
 	if err := cfg.Train.Validate(); err != nil {
 		return nil, err

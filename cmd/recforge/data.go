@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/dataset"
 	"github.com/recforge/recforge/pipeline"
 )
@@ -32,7 +31,8 @@ func runData(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func runInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("data inspect", "data inspect SPEC [--max-rows N]", stderr)
 	maxRows := fs.Int("max-rows", 0, "read at most `N` rows (0: all)")
-	skipBad := fs.Bool("skip-bad", false, "skip and count malformed records instead of failing")
+	var rf readFlags
+	rf.register(fs, "skip and count malformed records instead of failing")
 	// Flags may come before or after SPEC.
 	var spec string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -53,7 +53,11 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	in, err := dataset.Inspect(spec, dataset.InspectOptions{MaxRows: *maxRows, Read: data.ReadOptions{SkipBad: *skipBad}})
+	ropts, err := rf.options()
+	if err != nil {
+		return err
+	}
+	in, err := dataset.Inspect(spec, dataset.InspectOptions{MaxRows: *maxRows, Read: ropts})
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/internal/atomicfile"
 	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/pipeline"
@@ -28,7 +27,11 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	rep, err := l.Evaluate(af.spec, data.ReadOptions{SkipBad: af.skipBad}, metric.ProtocolHoldout)
+	ropts, err := af.read.options()
+	if err != nil {
+		return err
+	}
+	rep, err := l.Evaluate(af.spec, ropts, metric.ProtocolHoldout)
 	if err != nil {
 		return err
 	}
@@ -68,7 +71,10 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	w := bufio.NewWriter(dst)
 	var buf []byte
 	rows := 0
-	ropts := data.ReadOptions{SkipBad: af.skipBad}
+	ropts, err := af.read.options()
+	if err != nil {
+		return err
+	}
 	var skipped int64
 	if *explain {
 		skipped, err = l.Explain(af.spec, ropts, func(ex []pipeline.Explanation) error {
@@ -131,14 +137,14 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 type artifactFlags struct {
 	dir, spec string
 	batch     int
-	skipBad   bool
+	read      readFlags
 }
 
 func (a *artifactFlags) register(fs *flag.FlagSet, dataUsage, skipUsage string) {
 	fs.StringVar(&a.dir, "artifact", "", "artifact `DIR` (a training run's DIR/model)")
 	fs.StringVar(&a.spec, "data", "", dataUsage)
 	fs.IntVar(&a.batch, "batch", 1024, "scoring batch size")
-	fs.BoolVar(&a.skipBad, "skip-bad", false, skipUsage)
+	a.read.register(fs, skipUsage)
 }
 
 // load checks the required flags and loads the artifact.

@@ -208,10 +208,14 @@ func TestKilledTrainingResumes(t *testing.T) {
 		t.Skip("the run finished its epochs before it could be killed")
 	}
 
+	// What the kill left being written, whether or not it struck while a
+	// checkpoint or the artifact was: the resumed run removes it.
+	leftTemps(t, out)
 	code, stdout, stderr = recforge(t, append(args, "--out", out, "--resume")...)
 	if code != 0 {
 		t.Fatalf("resumed run: exit %d: %s", code, stderr)
 	}
+	noTemps(t, out)
 	got := lastJSON(t, stdout)
 	if fmt.Sprint(got["metrics"]) != fmt.Sprint(want["metrics"]) || got["best_epoch"] != want["best_epoch"] {
 		t.Errorf("killed after %d epochs and resumed: %v (best %v); uninterrupted: %v (best %v)", done, got["metrics"], got["best_epoch"], want["metrics"], want["best_epoch"])

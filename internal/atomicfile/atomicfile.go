@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // File is a file being written in place of path; Commit publishes it,
@@ -82,4 +83,30 @@ func Write(path string, perm os.FileMode, write func(io.Writer) error) error {
 		return err
 	}
 	return f.Commit()
+}
+
+// Temps returns the temporary files Create made for path that are still
+// in its directory: left by a process that died between Create and Commit
+// or Abort (kill -9), or being written by a live one — only the caller can
+// tell which.
+func Temps(path string) ([]string, error) {
+	return TempsIn(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+}
+
+// TempsIn returns the entries of dir named prefix followed by the decimal
+// digits that os.CreateTemp and os.MkdirTemp put in place of a pattern's
+// "*": the temporaries made in dir with that prefix.
+func TempsIn(dir, prefix string) ([]string, error) {
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range es {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out, nil
 }

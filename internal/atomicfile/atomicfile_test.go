@@ -49,3 +49,29 @@ func TestWriteReplacesOrKeeps(t *testing.T) {
 		t.Fatalf("abort left %v", entries)
 	}
 }
+
+// Temps finds the temporaries Create makes for a path, and nothing else:
+// not the target, not another file's, not a name that only looks alike.
+func TestTemps(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "ckpt")
+	for _, n := range []string{"ckpt", ".ckpt.tmpx", ".ckpt.tmp", ".other.tmp123", ".ckpt.tmp12a"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := Create(target, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Temps(target)
+	if err != nil || len(got) != 1 || got[0] != f.Name() {
+		t.Fatalf("Temps = %v, %v; want [%s]", got, err, f.Name())
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Temps(target); err != nil || len(got) != 0 {
+		t.Fatalf("after Commit: Temps = %v, %v", got, err)
+	}
+}
