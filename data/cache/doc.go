@@ -7,7 +7,9 @@
 // values, for sequences). A versioned header carries a fingerprint of what
 // the cache was built from — the source files and the fitted encoders — and
 // OpenOrBuild rebuilds a cache whose fingerprint or format version no longer
-// matches. Files are written to a temporary name and renamed into place, so a
+// matches. The header and every column carry a CRC-32C, verified by Open:
+// a damaged file is refused, and OpenOrBuild rebuilds it rather than trust
+// it. Files are written to a temporary name and renamed into place, so a
 // crash never leaves a half-written cache behind a valid name.
 //
 // The package knows nothing of schemas or models: callers decide what the
