@@ -227,12 +227,14 @@ func FileIdentity(path string) ([]byte, error) {
 // checksum matches) with the given fingerprint and this format version;
 // otherwise it builds it anew with build, which writes the rows, and opens
 // the result. rebuilt says which happened. A failed build leaves any
-// previous file untouched.
+// previous file untouched. Either way, temporary files that killed builds
+// of path left behind are removed.
 func OpenOrBuild(path string, fingerprint [32]byte, cols []Column, build func(w *Writer) error) (c *Cache, rebuilt bool, err error) {
 	// Anything but an intact cache with this fingerprint — no file,
 	// another format version, a corrupt or foreign file — is rebuilt.
 	if c, err := Open(path); err == nil {
 		if c.Fingerprint() == fingerprint {
+			removeStale(path)
 			return c, false, nil
 		}
 		c.Close()

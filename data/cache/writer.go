@@ -34,7 +34,9 @@ type spill struct {
 }
 
 // Create starts a cache at path with the given fingerprint and columns.
-// Nothing appears at path until Close succeeds.
+// Nothing appears at path until Close succeeds. It first removes the
+// temporary files that killed builds of path left behind, never those of a
+// build still running.
 func Create(path string, fingerprint [32]byte, cols []Column) (*Writer, error) {
 	w := &Writer{path: path, fingerprint: fingerprint, cols: append([]Column(nil), cols...)}
 	seen := map[string]bool{}
@@ -44,6 +46,7 @@ func Create(path string, fingerprint [32]byte, cols []Column) (*Writer, error) {
 		}
 		seen[c.Name] = true
 	}
+	removeStale(path)
 	dir := filepath.Dir(path)
 	newSpill := func() (*spill, error) {
 		f, err := os.CreateTemp(dir, filepath.Base(path)+".*.col")
@@ -188,7 +191,7 @@ func (w *Writer) Close() error {
 		s.valuesAt, s.valuesLen = pos, w.spills[c].n
 		pos += s.valuesLen
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(w.path), filepath.Base(w.path)+".*.tmp")
+	tmp, err := createTemp(w.path)
 	if err != nil {
 		return err
 	}
