@@ -2,12 +2,14 @@ package dataset
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/data/cache"
 	"github.com/recforge/recforge/feature"
 )
@@ -242,5 +244,112 @@ func TestBuildLocatesBadSequences(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// winReader serves din.yaml's columns for a few users, each user's rows
+// consecutive with histories that are windows of the user's one behaviour
+// sequence (up to 4 latest items): a SeqWindower, so Build stores the
+// sequences by reference.
+type winReader struct {
+	i    int
+	rows [][][]byte
+	keys []int64
+	ends []int64
+}
+
+func newWinReader() *winReader {
+	r := &winReader{}
+	for u := range 5 {
+		var items, cats []string
+		for e := range 6 {
+			items = append(items, fmt.Sprintf("i%d", (u*3+e)%11))
+			cats = append(cats, fmt.Sprintf("c%d", (u+e)%4))
+			lo := max(0, len(items)-4)
+			r.rows = append(r.rows, [][]byte{
+				[]byte(fmt.Sprint(e % 2)), []byte(fmt.Sprintf("u%d", u)),
+				[]byte(strings.Join(items[lo:], "|")), []byte(strings.Join(cats[lo:], "|")),
+				[]byte(fmt.Sprintf("i%d", e)), []byte(fmt.Sprintf("c%d", e%3)), []byte("1.5"),
+			})
+			r.keys = append(r.keys, int64(u))
+			r.ends = append(r.ends, int64(e+1))
+		}
+	}
+	return r
+}
+
+func (r *winReader) Columns() []string {
+	return []string{"clk", "user_id", "hist_items", "hist_cats", "item", "cat", "price"}
+}
+
+func (r *winReader) Next(rec *data.Record) error {
+	if r.i == len(r.rows) {
+		return io.EOF
+	}
+	rec.File, rec.Line, rec.Cols = "windows", r.i+1, r.rows[r.i]
+	r.i++
+	return nil
+}
+
+func (r *winReader) Skipped() int64 { return 0 }
+func (r *winReader) Close() error   { return nil }
+
+func (r *winReader) SeqWindow(col int) (key, end int64, ok bool) {
+	if col != 2 && col != 3 {
+		return 0, 0, false
+	}
+	if r.i == 0 {
+		return 0, 0, true
+	}
+	return r.keys[r.i-1], r.ends[r.i-1], true
+}
+
+func init() {
+	data.Register("test-windows", func(string, data.ReadOptions) (data.Reader, error) { return newWinReader(), nil }, true)
+}
+
+// The pools of a cache stored by reference are checked too, and the error
+// names the row that added the bad id.
+func TestBuildLocatesBadPoolIDs(t *testing.T) {
+	schema, err := feature.LoadSchema("../feature/testdata/din.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := "test-windows:x"
+	enc, err := Fit(spec, schema, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "win.rfc")
+	d, _, err := Build(spec, enc, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.ByReference() {
+		t.Fatal("the sequences were stored densely")
+	}
+	off, err := d.c.Offsets("pool_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := off[13] // the first id row 13 added to the category pool
+	if off[14] == k {
+		t.Fatal("row 13 added nothing to the pool")
+	}
+	d.Close()
+	rewrite(t, path, func(col string, v []int32) {
+		if col == "pool_1" {
+			v[k] = int32(enc.Rows()) + 1
+		}
+	})
+	d, _, err = Build(spec, enc, path, Options{})
+	if err == nil {
+		d.Close()
+		t.Fatal("the cache opened")
+	}
+	for _, want := range []string{path, `column "pool_1", row 13`, fmt.Sprintf(`sequence "hist_cats" has id %d`, enc.Rows()+1)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
 	}
 }
