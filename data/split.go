@@ -109,7 +109,7 @@ type LOOSplit struct {
 // al., WWW'17). A user with a single interaction keeps it for training and
 // is not tested: holding it out would leave nothing to learn the user from.
 func LeaveOneOut(in Interactions, negatives int, seed uint64) (LOOSplit, error) {
-	if err := in.check(); err != nil {
+	if err := in.Check(); err != nil {
 		return LOOSplit{}, err
 	}
 	latest := make([]int32, in.NumUsers)
@@ -147,7 +147,10 @@ func LeaveOneOut(in Interactions, negatives int, seed uint64) (LOOSplit, error) 
 	return s, nil
 }
 
-func (in Interactions) check() error {
+// Check reports the first row whose user or item lies outside [0,
+// NumUsers) or [0, NumItems), or whose columns disagree in length: the
+// ids index the models' embedding tables.
+func (in Interactions) Check() error {
 	if len(in.Items) != len(in.Users) || (in.Times != nil && len(in.Times) != len(in.Users)) {
 		return fmt.Errorf("interactions: %d users, %d items, %d times: want one of each per row", len(in.Users), len(in.Items), len(in.Times))
 	}

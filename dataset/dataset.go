@@ -250,17 +250,17 @@ func encode(spec string, r data.Reader, enc *feature.Encoders, pools *poolSet, w
 	return skipped + r.Skipped(), nil
 }
 
-// view checks the cache's shape against the encoders and exposes its
-// columns.
+// view checks the cache's shape and ids against the encoders and exposes
+// its columns.
 func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 	want := columns(enc, byRef)
 	got := c.Columns()
 	if len(got) != len(want) {
-		return nil, fmt.Errorf("dataset: cache has %d columns, want %d", len(got), len(want))
+		return nil, fmt.Errorf("dataset: cache %s has %d columns, want %d", c.Path(), len(got), len(want))
 	}
 	for i := range want {
 		if got[i] != want[i] {
-			return nil, fmt.Errorf("dataset: cache column %d is %+v, want %+v", i, got[i], want[i])
+			return nil, fmt.Errorf("dataset: cache %s: column %d is %+v, want %+v", c.Path(), i, got[i], want[i])
 		}
 	}
 	d := &Dataset{Rows: c.Rows(), Slots: want[2].Width, NumSeq: want[5].Width, seqs: seqLayouts(enc), c: c}
@@ -284,6 +284,9 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 		if d.Seq, err = c.Int32("seq"); err != nil {
 			return nil, err
 		}
+		if err := d.checkIDs(enc); err != nil {
+			return nil, err
+		}
 		return d, nil
 	}
 	if d.SeqStart, err = c.Int64("seq_start"); err != nil {
@@ -297,6 +300,9 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 		d.Pools = append(d.Pools, p)
 	}
 	if err := d.checkRefs(); err != nil {
+		return nil, err
+	}
+	if err := d.checkIDs(enc); err != nil {
 		return nil, err
 	}
 	return d, nil

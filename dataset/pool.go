@@ -171,13 +171,13 @@ func (p *pool) add(key, end int64, win []int32) (start int64, added []int32, err
 func (d *Dataset) checkRefs() error {
 	ns := d.NumSeq
 	if len(d.SeqStart) != d.Rows*ns || len(d.SeqLens) != d.Rows*ns || len(d.Pools) != ns {
-		return fmt.Errorf("dataset: cache: %d window starts, %d lengths and %d pools for %d rows of %d sequences", len(d.SeqStart), len(d.SeqLens), len(d.Pools), d.Rows, ns)
+		return fmt.Errorf("dataset: cache %s: %d window starts, %d lengths and %d pools for %d rows of %d sequences", d.c.Path(), len(d.SeqStart), len(d.SeqLens), len(d.Pools), d.Rows, ns)
 	}
 	for r := range d.Rows {
 		for s := range ns {
 			st, n := d.SeqStart[r*ns+s], int64(d.SeqLens[r*ns+s])
 			if n < 0 || n > int64(d.seqs[s].max) || st < 0 || st+n > int64(len(d.Pools[s])) {
-				return fmt.Errorf("dataset: cache: row %d: sequence %d's window (start %d, length %d) is outside its pool of %d ids or longer than %d", r, s, st, n, len(d.Pools[s]), d.seqs[s].max)
+				return fmt.Errorf("dataset: cache %s: column %q, row %d: sequence %d's window (start %d, length %d) is outside its pool of %d ids or longer than %d", d.c.Path(), "seq_start", r, s, st, n, len(d.Pools[s]), d.seqs[s].max)
 			}
 		}
 	}

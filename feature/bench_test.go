@@ -117,3 +117,26 @@ func BenchmarkFitCriteoShaped(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkFirstOutside checks Criteo-shaped ids (39 slots) against their
+// ranges, as dataset.Build does for every cache it opens:
+//
+//	go test -run '^$' -bench FirstOutside -count 5 ./feature
+func BenchmarkFirstOutside(b *testing.B) {
+	const rows, slots = 600_000, 39
+	ranges := make([]IDRange, slots)
+	for j := range ranges {
+		ranges[j] = IDRange{Lo: int32(1 + j*10_000), N: 10_000}
+	}
+	ids := make([]int32, rows*slots)
+	for i := range ids {
+		r := ranges[i%slots]
+		ids[i] = r.Lo + int32((i*7919)%int(r.N))
+	}
+	b.SetBytes(int64(4 * len(ids)))
+	for b.Loop() {
+		if FirstOutside(ids, ranges) >= 0 {
+			b.Fatal("an id outside")
+		}
+	}
+}

@@ -31,7 +31,7 @@ func fuzzEncoders(t testing.TB) *Encoders {
 
 // FuzzEncode feeds arbitrary tab-separated bytes to Encode: it must never
 // panic, every error must name a field or the column count, and every
-// success must give ids inside the id space and finite values.
+// success must give each id inside its field's table and finite values.
 func FuzzEncode(f *testing.F) {
 	for _, s := range []string{
 		"1\t1.5\t7\ta\tx\tp|q|r|s\tp\tu1",
@@ -50,6 +50,7 @@ func FuzzEncode(f *testing.F) {
 		f.Fatal(err)
 	}
 	ex := e.NewExample()
+	slots, seqs := e.SlotRanges(), e.SeqRanges()
 	f.Fuzz(func(t *testing.T, line []byte) {
 		rec := bytes.Split(line, []byte{'\t'})
 		err := r.Encode(rec, ex)
@@ -69,15 +70,13 @@ func FuzzEncode(f *testing.F) {
 		if len(rec) != len(fuzzColumns) {
 			t.Fatalf("%d columns accepted", len(rec))
 		}
-		for i, id := range ex.IDs {
-			if id < 0 || int(id) >= e.Rows() {
-				t.Fatalf("slot %d id %d outside [0, %d)", i, id, e.Rows())
-			}
+		// Each id lies in its own field's table (or is padding): what
+		// the cache and batch checks hold data from outside to.
+		if k := FirstOutside(ex.IDs, slots); k >= 0 {
+			t.Fatalf("slot %d id %d outside %v", k, ex.IDs[k], slots[k])
 		}
-		for _, id := range ex.Seq {
-			if id < 0 || int(id) >= e.Rows() {
-				t.Fatalf("sequence id %d outside [0, %d)", id, e.Rows())
-			}
+		if k := FirstOutside(ex.Seq, seqs); k >= 0 {
+			t.Fatalf("sequence id %d at %d outside %v", ex.Seq[k], k, seqs[k])
 		}
 		for _, v := range ex.Values {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {

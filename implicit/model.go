@@ -156,6 +156,16 @@ func copyTable(dst, src *nn.Table) {
 	}
 }
 
+// configured is implemented by the package's models: Train checks that
+// the interactions' ids lie in the id space a model was built for, where
+// Forward would panic on them.
+type configured interface{ config() Config }
+
+func (m *MF) config() Config    { return m.cfg }
+func (m *GMF) config() Config   { return m.cfg }
+func (m *MLP) config() Config   { return m.cfg }
+func (m *NeuMF) config() Config { return m.cfg }
+
 // checkBatch panics on a batch the model was not built for: a programming
 // error, as in nn.
 func checkBatch(name string, users, items []int32, maxBatch int) int {

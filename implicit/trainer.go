@@ -36,14 +36,17 @@ type InstanceSampler struct {
 }
 
 // NewInstanceSampler returns the sampler of the given training rows of in
-// with negatives negatives per positive. It refuses a user with no item
-// left to sample.
+// with negatives negatives per positive. It refuses an id outside in's
+// NumUsers or NumItems, and a user with no item left to sample.
 func NewInstanceSampler(in data.Interactions, rows []int32, negatives int, seed uint64) (*InstanceSampler, error) {
 	if negatives < 0 {
 		return nil, fmt.Errorf("negatives = %d per positive, want ≥ 0", negatives)
 	}
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("no training rows")
+	}
+	if err := in.Check(); err != nil {
+		return nil, err
 	}
 	users := make([]int32, len(rows))
 	items := make([]int32, len(rows))
@@ -182,11 +185,17 @@ type EpochStats struct {
 // shuffled mini-batches. after, when not nil, is called after every epoch;
 // it returns true to stop early. Training is single-threaded unless blas
 // is told otherwise, and deterministic: the same model, rows and config
-// give the same weights bit for bit.
+// give the same weights bit for bit. Interactions with ids outside the
+// model's users and items are an error naming them, not a panic.
 func Train(ctx context.Context, m Model, in data.Interactions, rows []int32, cfg TrainConfig, after func(EpochStats) (stop bool, err error)) ([]EpochStats, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.check(m.MaxBatch()); err != nil {
 		return nil, fmt.Errorf("train %s: %w", m.Name(), err)
+	}
+	if c, ok := m.(configured); ok {
+		if mc := c.config(); in.NumUsers > mc.Users || in.NumItems > mc.Items {
+			return nil, fmt.Errorf("train %s: the interactions have %d users and %d items, the model was built for %d and %d", m.Name(), in.NumUsers, in.NumItems, mc.Users, mc.Items)
+		}
 	}
 	s, err := NewInstanceSampler(in, rows, cfg.Negatives, cfg.Seed)
 	if err != nil {

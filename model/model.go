@@ -29,6 +29,9 @@ type Model interface {
 	// Forward returns one output per row of b: a logit for a binary task,
 	// the prediction for regression. The slice is owned by the model and
 	// valid until the next Forward.
+	// It panics on a batch that does not fit the model's layout (ids
+	// outside their tables): check a batch built from data the caller does
+	// not control with Layout.CheckBatch.
 	Forward(b *Batch) []float32
 	// Backward takes the loss gradient with respect to the outputs of the
 	// latest Forward and accumulates every parameter's gradient. It may

@@ -7,8 +7,13 @@
 // values, for sequences). A versioned header carries a fingerprint of what
 // the cache was built from — the source files and the fitted encoders — and
 // OpenOrBuild rebuilds a cache whose fingerprint or format version no longer
-// matches. Files are written to a temporary name and renamed into place, so a
-// crash never leaves a half-written cache behind a valid name.
+// matches. The header and every column carry a CRC-32C, verified by Open:
+// a damaged file is refused, and OpenOrBuild rebuilds it rather than trust
+// it. Files are written to a temporary name and renamed into place, so a
+// crash never leaves a half-written cache behind a valid name; the
+// temporary files of a build that was killed are removed by the next build
+// of the same cache, while those of a build still running are told apart by
+// the lock their writer holds.
 //
 // The package knows nothing of schemas or models: callers decide what the
 // columns mean.

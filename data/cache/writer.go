@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -33,7 +34,9 @@ type spill struct {
 }
 
 // Create starts a cache at path with the given fingerprint and columns.
-// Nothing appears at path until Close succeeds.
+// Nothing appears at path until Close succeeds. It first removes the
+// temporary files that killed builds of path left behind, never those of a
+// build still running.
 func Create(path string, fingerprint [32]byte, cols []Column) (*Writer, error) {
 	w := &Writer{path: path, fingerprint: fingerprint, cols: append([]Column(nil), cols...)}
 	seen := map[string]bool{}
@@ -43,6 +46,7 @@ func Create(path string, fingerprint [32]byte, cols []Column) (*Writer, error) {
 		}
 		seen[c.Name] = true
 	}
+	removeStale(path)
 	dir := filepath.Dir(path)
 	newSpill := func() (*spill, error) {
 		f, err := os.CreateTemp(dir, filepath.Base(path)+".*.col")
@@ -187,7 +191,7 @@ func (w *Writer) Close() error {
 		s.valuesAt, s.valuesLen = pos, w.spills[c].n
 		pos += s.valuesLen
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(w.path), filepath.Base(w.path)+".*.tmp")
+	tmp, err := createTemp(w.path)
 	if err != nil {
 		return err
 	}
@@ -206,40 +210,50 @@ func (w *Writer) Close() error {
 		return err
 	}
 	pad := func(at int64) error { return put(make([]byte, at-written)) }
-	copySpill := func(s *spill) error {
+	// copySpill appends a spill file's bytes to the output and to the
+	// checksum sum.
+	copySpill := func(s *spill, sum *uint32) error {
 		if err := s.w.Flush(); err != nil {
 			return err
 		}
 		if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
-		n, err := io.Copy(out, s.f)
+		n, err := io.Copy(io.MultiWriter(out, crcWriter{sum}), s.f)
 		written += n
 		return err
 	}
+	// The header goes first with its checksums still zero, and again once
+	// the sections are written and summed: its size does not change.
 	if err := put(h.marshal()); err != nil {
 		return err
 	}
-	for c, s := range h.sections {
+	for c := range h.sections {
+		s := &h.sections[c]
 		if o := w.offs[c]; o != nil {
 			if err := pad(s.offsetsAt); err != nil {
 				return err
 			}
-			if err := put(make([]byte, 8)); err != nil {
+			zero := make([]byte, 8)
+			s.offsetsCRC = crc32.Update(0, castagnoli, zero)
+			if err := put(zero); err != nil {
 				return err
 			}
-			if err := copySpill(o); err != nil {
+			if err := copySpill(o, &s.offsetsCRC); err != nil {
 				return err
 			}
 		}
 		if err := pad(s.valuesAt); err != nil {
 			return err
 		}
-		if err := copySpill(w.spills[c]); err != nil {
+		if err := copySpill(w.spills[c], &s.valuesCRC); err != nil {
 			return err
 		}
 	}
 	if err := out.Flush(); err != nil {
+		return err
+	}
+	if _, err := tmp.WriteAt(h.marshal(), 0); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
@@ -253,6 +267,14 @@ func (w *Writer) Close() error {
 	}
 	ok = true
 	return nil
+}
+
+// crcWriter adds what is written to a running CRC-32C.
+type crcWriter struct{ sum *uint32 }
+
+func (c crcWriter) Write(b []byte) (int, error) {
+	*c.sum = crc32.Update(*c.sum, castagnoli, b)
+	return len(b), nil
 }
 
 // Abort discards the cache being written. It is safe to call after Close.
