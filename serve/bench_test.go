@@ -28,7 +28,7 @@ import (
 //
 //	go test ./serve -run '^$' -bench . -cpu 1 -benchtime 1x       (HTTP load: one bounded run each)
 //	go test ./serve -run '^$' -bench HTTP -cpu 1 -benchtime 1x -serve.load 30s   (longer runs: a steadier p99)
-//	go test ./serve -run '^$' -bench 'Score1Row|Rank100' -cpu 1   (in process)
+//	go test ./serve -run '^$' -bench 'Score1Row|Rank100|Handler' -cpu 1   (in process)
 //
 // The DeepFM is Criteo-shaped: the 39 fields of synthetic:ctr, embedding
 // 10, MLP 400-400-400 (the defaults), trained one epoch; DIN has the
@@ -500,4 +500,49 @@ func BenchmarkHTTPDINRank100At200RPS(b *testing.B) {
 		bodies = append(bodies, body)
 	}
 	httpLoad(b, s, "/v1/models/din:rank", bodies, 200)
+}
+
+// discardResponse is a reusable ResponseWriter that drops the body, so
+// that the handler benchmarks count the server's allocations, not the
+// recorder's.
+type discardResponse struct {
+	h    http.Header
+	code int
+}
+
+func (d *discardResponse) Header() http.Header         { return d.h }
+func (d *discardResponse) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardResponse) WriteHeader(code int)        { d.code = code }
+
+// BenchmarkHandlerPredict1Row sends DeepFM predict requests of one row
+// through the handler in process (routing, the concurrency limit, reading
+// the pooled body, parsing, scoring, writing), with one request value
+// reused, so that the allocations reported are the handler's.
+func BenchmarkHandlerPredict1Row(b *testing.B) {
+	s := benchServer(b)
+	cols, recs := records(b, "synthetic:ctr?rows=50&seed=11")
+	body, _ := json.Marshal(map[string]any{"rows": []any{rowObject(cols, recs[0], nil)}})
+	h := s.Handler()
+	rd := bytes.NewReader(body)
+	req, err := http.NewRequest(http.MethodPost, "/v1/models/deepfm:predict", io.NopCloser(rd))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.ContentLength = int64(len(body))
+	w := &discardResponse{h: http.Header{}}
+	ds := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		t := time.Now()
+		rd.Reset(body)
+		w.code = 200
+		h.ServeHTTP(w, req)
+		if w.code != 200 {
+			b.Fatalf("status %d", w.code)
+		}
+		ds = append(ds, time.Since(t))
+	}
+	b.StopTimer()
+	percentiles(b, ds)
 }
