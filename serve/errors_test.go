@@ -100,7 +100,7 @@ func TestBadInput(t *testing.T) {
 		{"infer sequence type", "/v2/models/din/infer", `{"inputs": [{"name": "hist_item", "shape": [1], "datatype": "INT64", "data": [3]}]}`, 400, CodeInvalidValue, "inputs[0].datatype", "is a sequence: expected BYTES"},
 		{"infer no inputs", "/v2/models/deepfm/infer", `{"inputs": []}`, 400, CodeMissingValue, "inputs", "at least one input"},
 		{"infer too many", "/v2/models/deepfm/infer", `{"inputs": [{"name": "C1", "shape": [6], "datatype": "BYTES", "data": ["a","a","a","a","a","a"]}]}`, 413, CodeTooManyRows, "inputs", "more than 5"},
-		{"infer version", "/v2/models/deepfm/versions/000000000000/infer", `{"inputs": [{"name": "C1", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 404, CodeUnknownModel, "", "not 000000000000"},
+		{"infer version", "/v2/models/deepfm/versions/000000000000/infer", `{"inputs": [{"name": "C1", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 404, CodeUnknownModel, "version", "not 000000000000"},
 	} {
 		code, out, _ := post(t, h, c.path, c.body)
 		if _, isString := out["error"].(string); isString != strings.HasPrefix(c.path, "/v2/") {

@@ -122,6 +122,8 @@ type request struct {
 	in       *inputs
 	maxRows  int
 	colInput []int // KServe: the input index of each column, -1 if absent
+	// reserved is the body budget this request holds (see readBody).
+	reserved int64
 }
 
 // reset prepares r for a request to a model with these inputs.
