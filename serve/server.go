@@ -203,7 +203,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/v2/models/{name}/versions/{version}/infer", s.infer)
 	mux.Handle("/metrics", s.metrics.handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no endpoint " + r.URL.Path +
+		writeError(w, r, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no endpoint " + clip(r.URL.Path) +
 			"; try POST /v1/models/{name}:predict, POST /v1/models/{name}:rank, /v2/… (KServe) or GET /metrics"})
 	})
 	return mux
@@ -220,7 +220,7 @@ func (s *Server) v1(w http.ResponseWriter, r *http.Request) {
 		s.scoring(w, r, "rank", name, "", s.rank)
 	default:
 		writeError(w, r, &Error{Status: http.StatusNotFound, Code: CodeNotFound,
-			Message: "no endpoint " + r.URL.Path + "; expected /v1/models/{name}:predict or /v1/models/{name}:rank"})
+			Message: "no endpoint " + clip(r.URL.Path) + "; expected /v1/models/{name}:predict or /v1/models/{name}:rank"})
 	}
 }
 
@@ -256,7 +256,7 @@ func (s *Server) scoring(w http.ResponseWriter, r *http.Request, endpoint, name,
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		fail(&Error{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: r.Method + " " + r.URL.Path + ": use POST"})
+		fail(&Error{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: clip(r.Method) + " " + clip(r.URL.Path) + ": use POST"})
 		return
 	}
 	e := s.entry(name)
@@ -290,7 +290,7 @@ func (s *Server) scoring(w http.ResponseWriter, r *http.Request, endpoint, name,
 	v := e.cur.Load() // once: the whole request uses this version
 	if wantVersion != "" && wantVersion != v.id {
 		fail(&Error{Status: http.StatusNotFound, Code: CodeUnknownModel, Field: "version",
-			Message: fmt.Sprintf("model %s serves version %s, not %s", name, v.id, wantVersion)})
+			Message: fmt.Sprintf("model %s serves version %s, not %s", name, v.id, clip(wantVersion))})
 		return
 	}
 	req.reset(v.in, s.opts.MaxCandidates)
@@ -335,7 +335,7 @@ func (s *Server) putRequest(req *request) {
 }
 
 func unknownModel(name string) *Error {
-	return &Error{Status: http.StatusNotFound, Code: CodeUnknownModel, Field: "name", Message: fmt.Sprintf("no model %q is served", name)}
+	return &Error{Status: http.StatusNotFound, Code: CodeUnknownModel, Field: "name", Message: fmt.Sprintf("no model %q is served", clip(name))}
 }
 
 // bodyChunk is the first buffer of a body whose length is not known, or
