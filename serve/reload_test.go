@@ -3,19 +3,25 @@ package serve
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/recforge/recforge/artifact"
 )
 
 // copyArtifact copies the artifact in src into dst, replacing it the way
@@ -184,5 +190,96 @@ func TestWatchReloads(t *testing.T) {
 			t.Fatal("watch did not pick up the new artifact")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// poisonWeights sets every weight of the artifact in dir to v, keeping the
+// file well-formed: what a diverged or corrupted model looks like.
+func poisonWeights(t *testing.T, dir string, v float32) {
+	t.Helper()
+	path := filepath.Join(dir, artifact.WeightsFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := artifact.ReadSafetensors(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range f.Tensors { // Data aliases b
+		for i := 0; i < len(tn.Data); i += 4 {
+			binary.LittleEndian.PutUint32(tn.Data[i:], math.Float32bits(v))
+		}
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A reload to well-formed weights holding NaN or infinities fails, naming
+// the tensor: the old version keeps answering (and the server ready), and
+// the failure is logged and counted. Such an artifact is not served at all.
+func TestReloadRefusesNonFiniteWeights(t *testing.T) {
+	dirs := artifactDirs(t)
+	served := filepath.Join(t.TempDir(), "model")
+	copyArtifact(t, dirs["deepfm"], served)
+	var log syncBuffer
+	s, err := New(Options{Replicas: 1, MaxCandidates: 8, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddModel("m", served); err != nil {
+		t.Fatal(err)
+	}
+	h := s.Handler()
+	before := s.Models()["m"]
+	const body = `{"rows": [{"C1": "a", "I1": 3}]}`
+	_, out, _ := post(t, h, "/v1/models/m:predict", body)
+	want := floats(t, out["scores"])
+	for i, v := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
+		copyArtifact(t, dirs["deepfm1"], served)
+		poisonWeights(t, served, v)
+		err := s.Reload("m")
+		if err == nil || !strings.Contains(err.Error(), "tensor \"") || !strings.Contains(err.Error(), "element [0") ||
+			!strings.Contains(err.Error(), fmt.Sprint(v)) || !strings.Contains(err.Error(), "must be finite") {
+			t.Errorf("reload to weights of %v: %v", v, err)
+		}
+		if got := s.Models()["m"]; got != before {
+			t.Errorf("after a reload to weights of %v serving %s, want %s", v, got, before)
+		}
+		code, out, _ := post(t, h, "/v1/models/m:predict", body)
+		if code != 200 || out["version"] != before || !slices.Equal(floats(t, out["scores"]), want) {
+			t.Errorf("predict after a reload to weights of %v: %d %v", v, code, out)
+		}
+		if code, out := get(t, h, "/v2/health/ready"); code != 200 {
+			t.Errorf("ready after a failed reload: %d %v", code, out)
+		}
+		if n := testutil.ToFloat64(s.metrics.reloads.WithLabelValues("m", "error")); n != float64(i+1) {
+			t.Errorf("%v failed reloads counted, want %d", n, i+1)
+		}
+	}
+	if l := log.String(); strings.Count(l, "reload failed; the old version keeps serving") != 2 || !strings.Contains(l, "must be finite") {
+		t.Errorf("log:\n%s", l)
+	}
+	if err := s.AddModel("n", served); err == nil || !strings.Contains(err.Error(), "must be finite") {
+		t.Errorf("adding a model of infinite weights: %v", err)
 	}
 }
