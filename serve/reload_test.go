@@ -283,3 +283,38 @@ func TestReloadRefusesNonFiniteWeights(t *testing.T) {
 		t.Errorf("adding a model of infinite weights: %v", err)
 	}
 }
+
+// Finite weights that overflow the model's float32 arithmetic (here every
+// weight 3e38) load, but no NaN or infinite score is handed on: the HTTP
+// endpoints answer 500 and the in-process API an error.
+func TestOverflowingScoresRefused(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "model")
+	copyArtifact(t, artifactDirs(t)["deepfm"], dir)
+	poisonWeights(t, dir, 3e38)
+	s, err := New(Options{Replicas: 1, MaxCandidates: 8, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddModel("m", dir); err != nil {
+		t.Fatal(err)
+	}
+	h := s.Handler()
+	for _, c := range []struct{ path, body string }{
+		{"/v1/models/m:predict", `{"rows": [{"C1": "a", "I1": 3}]}`},
+		{"/v1/models/m:rank", `{"candidates": [{"C1": "a", "I1": 3}]}`},
+		{"/v2/models/m/infer", `{"inputs": [{"name": "C1", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`},
+	} {
+		code, out, _ := post(t, h, c.path, c.body)
+		checkError(t, c.path, code, out, 500, CodeInternal, "", "non-finite score")
+	}
+	cols, _ := s.Columns("m")
+	row := make([][]byte, len(cols))
+	row[0] = []byte("3")
+	scores := make([]float32, 1)
+	if _, err := s.Score(context.Background(), "m", [][][]byte{row}, scores); err == nil || !strings.Contains(err.Error(), "non-finite score") {
+		t.Errorf("Score: %v, scores %v", err, scores)
+	}
+	if _, _, err := s.Rank(context.Background(), "m", nil, [][][]byte{row}, scores, nil); err == nil || !strings.Contains(err.Error(), "non-finite score") {
+		t.Errorf("Rank: %v, scores %v", err, scores)
+	}
+}
