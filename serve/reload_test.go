@@ -26,22 +26,30 @@ import (
 
 // copyArtifact copies the artifact in src into dst, replacing it the way
 // artifact.Save does: written beside it, then renamed into place.
-func copyArtifact(t *testing.T, src, dst string) {
+func copyArtifact(t testing.TB, src, dst string) {
 	t.Helper()
+	if err := replaceArtifact(src, dst); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// replaceArtifact is copyArtifact returning its error, for goroutines
+// other than the test's.
+func replaceArtifact(src, dst string) error {
 	tmp := dst + ".tmp"
 	if err := os.CopyFS(tmp, os.DirFS(src)); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	old := dst + ".old"
 	if _, err := os.Stat(dst); err == nil {
 		if err := os.Rename(dst, old); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
 	if err := os.Rename(tmp, dst); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	os.RemoveAll(old)
+	return os.RemoveAll(old)
 }
 
 // Hot reload under concurrent load: requests never fail, and each
@@ -195,20 +203,27 @@ func TestWatchReloads(t *testing.T) {
 
 // poisonWeights sets every weight of the artifact in dir to v, keeping the
 // file well-formed: what a diverged or corrupted model looks like.
-func poisonWeights(t *testing.T, dir string, v float32) {
+func poisonWeights(t testing.TB, dir string, v float32) {
+	t.Helper()
+	mapWeights(t, dir, func(float32) float32 { return v })
+}
+
+// mapWeights replaces every weight w of the artifact in dir by f(w).
+func mapWeights(t testing.TB, dir string, f func(float32) float32) {
 	t.Helper()
 	path := filepath.Join(dir, artifact.WeightsFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := artifact.ReadSafetensors(b)
+	st, err := artifact.ReadSafetensors(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tn := range f.Tensors { // Data aliases b
+	for _, tn := range st.Tensors { // Data aliases b
 		for i := 0; i < len(tn.Data); i += 4 {
-			binary.LittleEndian.PutUint32(tn.Data[i:], math.Float32bits(v))
+			w := math.Float32frombits(binary.LittleEndian.Uint32(tn.Data[i:]))
+			binary.LittleEndian.PutUint32(tn.Data[i:], math.Float32bits(f(w)))
 		}
 	}
 	if err := os.WriteFile(path, b, 0o644); err != nil {
