@@ -369,7 +369,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, req *request) 
 		if !s.reserveBody(req, cap(buf)) {
 			req.body = buf
 			return &Error{Status: http.StatusServiceUnavailable, Code: CodeOverloaded,
-				Message: fmt.Sprintf("request bodies being handled hold %d bytes, the server's limit (--max-concurrent × --max-body); retry later", s.bodyBudget)}
+				Message: fmt.Sprintf("the request bodies being handled would hold over %d bytes, the server's limit (--max-concurrent × --max-body); retry later", s.bodyBudget)}
 		}
 		n, err := body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
