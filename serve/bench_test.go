@@ -815,6 +815,8 @@ func BenchmarkSoak(b *testing.B) {
 	series("heap (MB)", func(x sample) string { return strconv.FormatFloat(x.heapMB, 'f', 1, 64) })
 	series("goroutines", func(x sample) string { return strconv.Itoa(x.goroutines) })
 	percentiles(b, res.Latency)
+	slices.Sort(res.Late)
+	b.ReportMetric(float64(res.Late[len(res.Late)*99/100].Nanoseconds())/1e3, "send-late-p99-µs")
 	b.ReportMetric(float64(res.Errors+res.SlowFailed), "failed")
 	b.ReportMetric(float64(res.Failures["503"]), "503s")
 	b.ReportMetric(float64(rs.ok+rs.refused), "reloads")
