@@ -61,9 +61,10 @@ func WriteWeights(w io.Writer, params []*nn.Param, tables []*nn.Table, metadata 
 
 // LoadWeights copies the tensors of f into params and tables, matched by
 // name. Every param and table must have a tensor of dtype F32 and exactly
-// its shape ([Rows, Dim] for a table), and every tensor in f must be
-// claimed; otherwise nothing is modified and the error names the tensor.
-// Table optimizer state is left as it is.
+// its shape ([Rows, Dim] for a table) holding finite values only, and
+// every tensor in f must be claimed; otherwise nothing is modified and the
+// error names the tensor (and the first NaN or infinite element). Table
+// optimizer state is left as it is.
 func LoadWeights(f *File, params []*nn.Param, tables []*nn.Table) error {
 	if f == nil {
 		return fmt.Errorf("artifact: nil weights file")
@@ -88,7 +89,10 @@ func LoadWeights(f *File, params []*nn.Param, tables []*nn.Table) error {
 		if !slices.Equal(t.Shape, shape) {
 			return Tensor{}, fmt.Errorf("artifact: tensor %q has shape %v in the weights, %v in the model", name, t.Shape, shape)
 		}
-		return t, t.Validate()
+		if err := t.Validate(); err != nil {
+			return Tensor{}, err
+		}
+		return t, checkFinite(t)
 	}
 	// Check everything before copying anything.
 	pt := make([]Tensor, len(params))
@@ -132,6 +136,30 @@ func LoadWeights(f *File, params []*nn.Param, tables []*nn.Table) error {
 		for r := range tb.Rows {
 			readF32(tb.Data[r*tb.Stride:r*tb.Stride+tb.Dim], tt[i].Data[r*row:(r+1)*row])
 		}
+	}
+	return nil
+}
+
+// checkFinite refuses an F32 tensor holding a NaN or an infinity, naming
+// the first: a model with one scores NaN for every row that reaches it,
+// and training stops before saving one, so such weights are corrupt.
+func checkFinite(t Tensor) error {
+	for i := 0; i+4 <= len(t.Data); i += 4 {
+		bits := binary.LittleEndian.Uint32(t.Data[i:])
+		if bits&0x7f800000 != 0x7f800000 { // exponent not all ones: finite
+			continue
+		}
+		where := "its value"
+		if len(t.Shape) > 0 {
+			k, idx := i/4, make([]int, len(t.Shape))
+			for d := len(t.Shape) - 1; d >= 0; d-- {
+				idx[d] = k % t.Shape[d]
+				k /= t.Shape[d]
+			}
+			where = fmt.Sprintf("element %v (flat index %d of %d)", idx, i/4, len(t.Data)/4)
+		}
+		return fmt.Errorf("artifact: tensor %q: %s is %v; weights must be finite (the model that saved them had diverged, or the file is corrupt)",
+			t.Name, where, math.Float32frombits(bits))
 	}
 	return nil
 }

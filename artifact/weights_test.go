@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -130,5 +131,52 @@ func TestWriteWeightsRejects(t *testing.T) {
 	ps, ts = model(1)
 	if err := WriteWeights(&buf, append(ps, nn.NewParam("emb", 1)), ts, nil); err == nil || !strings.Contains(err.Error(), "duplicate") {
 		t.Errorf("duplicate name: got %v", err)
+	}
+}
+
+// Weights holding a NaN or an infinity are refused, the error naming the
+// tensor, the first bad element and its value, and nothing is loaded.
+func TestLoadWeightsRefusesNonFinite(t *testing.T) {
+	for _, c := range []struct {
+		what   string
+		set    func(ps []*nn.Param, ts []*nn.Table)
+		want   []string
+		tensor string
+	}{
+		{"NaN in a param", func(ps []*nn.Param, _ []*nn.Table) {
+			ps[0].W[1*4+2] = float32(math.NaN())
+			ps[0].W[2*4+3] = float32(math.Inf(1)) // after the first: not the one named
+		}, []string{`tensor "mlp.0.w"`, "element [1 2] (flat index 6 of 12) is NaN", "must be finite"}, "mlp.0.w"},
+		{"+Inf in a table", func(_ []*nn.Param, ts []*nn.Table) {
+			ts[0].Row(4)[1] = float32(math.Inf(1))
+		}, []string{`tensor "emb"`, "element [4 1] (flat index 13 of 15) is +Inf"}, "emb"},
+		{"-Inf in a scalar", func(ps []*nn.Param, _ []*nn.Table) {
+			ps[2].W[0] = float32(math.Inf(-1))
+		}, []string{`tensor "bias"`, "its value is -Inf"}, "bias"},
+	} {
+		ps, ts := model(1)
+		c.set(ps, ts)
+		f := weightsFile(t, ps, ts)
+		p2, t2 := model(0)
+		err := LoadWeights(f, p2, t2)
+		if err == nil {
+			t.Errorf("%s: loaded", c.what)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q lacks %q", c.what, err, w)
+			}
+		}
+		for _, p := range p2 {
+			if slices.ContainsFunc(p.W, func(x float32) bool { return x != 0 }) {
+				t.Errorf("%s: a failed load modified %s", c.what, p.Name)
+			}
+		}
+		for _, tb := range t2 {
+			if slices.ContainsFunc(tb.Data, func(x float32) bool { return x != 0 }) {
+				t.Errorf("%s: a failed load modified %s", c.what, tb.Name)
+			}
+		}
 	}
 }

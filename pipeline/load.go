@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/recforge/recforge/artifact"
 	"github.com/recforge/recforge/data"
@@ -59,7 +60,10 @@ func Load(dir string, batch int) (*Loaded, error) {
 // calls emit with each batch's scores (probabilities for a binary task),
 // labels (nil when the source has no label column) and group keys, in
 // record order. Records the encoders reject are errors located by file and
-// line, or are skipped under opts.SkipBad.
+// line, or are skipped under opts.SkipBad. A NaN or infinite score is an
+// error located at its record, whatever opts.SkipBad says: Load refuses
+// non-finite weights, so it comes from an input value beyond the model's
+// float32 arithmetic, and no score is better than a silent NaN.
 func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, labels []float32, groups []int64) error) (skipped int64, err error) {
 	r, err := data.Open(spec, opts)
 	if err != nil {
@@ -80,6 +84,13 @@ func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, lab
 	b := &model.Batch{IDs: make([]int32, n*f), Values: make([]float32, n*f), Seq: make([]int32, n*q),
 		SeqLens: make([]int32, n*ns), Label: make([]float32, n), Group: make([]int64, n)}
 	scores := make([]float32, n)
+	// Where each row of the batch came from, to name a row the model
+	// cannot score.
+	type place struct {
+		file string
+		line int
+	}
+	at := make([]place, n)
 	flush := func() error {
 		if b.N == 0 {
 			return nil
@@ -88,6 +99,10 @@ func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, lab
 		out := l.Model.Forward(&model.Batch{N: k, IDs: b.IDs[:k*f], Values: b.Values[:k*f], Seq: b.Seq[:k*q], SeqLens: b.SeqLens[:k*ns]})
 		for i, z := range out {
 			scores[i] = l.Task.Score(z)
+			if x := float64(scores[i]); math.IsNaN(x) || math.IsInf(x, 0) {
+				return &data.ParseError{File: at[i].file, Line: at[i].line,
+					Msg: fmt.Sprintf("the model scores this record %v: an input value is beyond its float32 arithmetic", scores[i])}
+			}
 		}
 		var labels []float32
 		if labeled {
@@ -118,6 +133,7 @@ func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, lab
 		copy(b.Seq[i*q:], ex.Seq)
 		copy(b.SeqLens[i*ns:], ex.SeqLens)
 		b.Label[i], b.Group[i] = ex.Label, int64(ex.Group)
+		at[i] = place{rec.File, rec.Line}
 		if b.N++; b.N == n {
 			if err := flush(); err != nil {
 				return skipped, err

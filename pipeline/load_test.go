@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/recforge/recforge/artifact"
 	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/train"
 )
 
@@ -128,5 +130,61 @@ func TestLoadRejectsBogusTask(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "nothing"), 64); err == nil {
 		t.Error("a missing artifact loaded")
+	}
+}
+
+// nanAt is a model whose score of one row of one batch is NaN (as an input
+// overflowing the model's arithmetic makes it).
+type nanAt struct {
+	model.Model
+	batch, row, calls int
+}
+
+func (m *nanAt) Forward(b *model.Batch) []float32 {
+	out := m.Model.Forward(b)
+	if m.calls++; m.calls == m.batch+1 {
+		out[m.row] = float32(math.NaN())
+	}
+	return out
+}
+
+// Score never hands a NaN on: it fails at the record the model scored
+// NaN, named by file and line, with or without SkipBad, and emits none of
+// that batch.
+func TestScoreRefusesNonFiniteScores(t *testing.T) {
+	const spec = "synthetic:ctr?rows=3000&seed=4&max_vocab=50"
+	_, o := trainedArtifact(t, spec)
+	// The record the model will score NaN: batch 2 (of 100 rows), row 3.
+	r, err := data.Open(spec, data.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec data.Record
+	for range 2*100 + 3 + 1 {
+		if err := r.Next(&rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Close()
+	want := fmt.Sprintf("%s:%d: the model scores this record NaN", rec.File, rec.Line)
+	for _, skip := range []bool{false, true} {
+		l, err := Load(o.Artifact, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Model = &nanAt{Model: l.Model, batch: 2, row: 3}
+		emitted := 0
+		_, err = l.Score(spec, data.ReadOptions{SkipBad: skip}, func(s, _ []float32, _ []int64) error {
+			for _, x := range s {
+				if math.IsNaN(float64(x)) {
+					t.Errorf("skip %v: a NaN score emitted", skip)
+				}
+			}
+			emitted += len(s)
+			return nil
+		})
+		if err == nil || !strings.Contains(err.Error(), want) || emitted != 200 {
+			t.Errorf("skip %v: %d scores emitted, error %v; want 200 and %q", skip, emitted, err, want)
+		}
 	}
 }

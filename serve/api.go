@@ -89,6 +89,9 @@ func (s *Server) score(ctx context.Context, name, what string, context [][]byte,
 	for src.base = 0; src.base < len(rows); src.base += v.maxBatch {
 		src.n = min(v.maxBatch, len(rows)-src.base)
 		out, err := v.score(rep, src)
+		if err == nil && !finite(out) {
+			err = fmt.Errorf("model %s version %s produced a non-finite score", v.name, v.id)
+		}
 		if err != nil {
 			return "", err
 		}

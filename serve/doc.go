@@ -22,6 +22,13 @@
 // values map to the out-of-vocabulary ids training assigned them. The label
 // and group columns may be sent and are ignored.
 //
+// A request's body is read before the request takes one of the
+// MaxConcurrent slots, so that slow clients hold none. /v2/health/ready
+// answers 503 with a reason when the server cannot score: no model loaded,
+// shutting down, or every slot held for a second with none freed. Weights
+// holding NaN or infinities are refused at load (by package artifact), and
+// a NaN or infinite score is never returned.
+//
 // Each model's loaded version holds a pool of replicas that share the
 // weights and own their scratch buffers, so requests score in parallel
 // without copying a table per core. Reload swaps the version atomically: a

@@ -3,6 +3,7 @@ package serve
 import (
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 )
 
 // Error codes of the API's error responses.
@@ -52,4 +53,22 @@ func badRequest(code, field, format string, args ...any) *Error {
 
 func errorf(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// clipLen is the most bytes of a client's text (a key, a name, a path) an
+// error message repeats, as feature.ValueError does for values: a huge key
+// must not make a huge reply or log line.
+const clipLen = 64
+
+// clip returns s cut to clipLen bytes at a character boundary, with "..."
+// when it was cut.
+func clip[T string | []byte](s T) string {
+	if len(s) <= clipLen {
+		return string(s)
+	}
+	n := clipLen
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return string(s[:n]) + "..."
 }

@@ -99,8 +99,9 @@ func TestBadInput(t *testing.T) {
 		{"infer output", "/v2/models/deepfm/infer", `{"inputs": [{"name": "C1", "shape": [1], "datatype": "BYTES", "data": ["a"]}], "outputs": [{"name": "prob"}]}`, 400, CodeUnknownField, "outputs[0].name", `"score"`},
 		{"infer sequence type", "/v2/models/din/infer", `{"inputs": [{"name": "hist_item", "shape": [1], "datatype": "INT64", "data": [3]}]}`, 400, CodeInvalidValue, "inputs[0].datatype", "is a sequence: expected BYTES"},
 		{"infer no inputs", "/v2/models/deepfm/infer", `{"inputs": []}`, 400, CodeMissingValue, "inputs", "at least one input"},
-		{"infer too many", "/v2/models/deepfm/infer", `{"inputs": [{"name": "C1", "shape": [6], "datatype": "BYTES", "data": ["a","a","a","a","a","a"]}]}`, 413, CodeTooManyRows, "inputs", "more than 5"},
-		{"infer version", "/v2/models/deepfm/versions/000000000000/infer", `{"inputs": [{"name": "C1", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 404, CodeUnknownModel, "", "not 000000000000"},
+		{"infer too many", "/v2/models/deepfm/infer", `{"inputs": [{"name": "I1", "shape": [1], "datatype": "INT64", "data": [1]}, {"name": "C1", "shape": [6], "datatype": "BYTES", "data": ["a","a","a","a","a","a"]}]}`, 400, CodeInvalidValue, "inputs[1].shape", "6 rows where inputs[0] has 1"},
+		{"infer one input too long", "/v2/models/deepfm/infer", `{"inputs": [{"name": "C1", "shape": [6, 1], "datatype": "BYTES", "data": ["a","a","a","a","a","a"]}]}`, 413, CodeTooManyRows, "inputs[0].shape", "6 rows (shape [6 1]), more than the server's limit of 5 rows per request (--max-candidates)"},
+		{"infer version", "/v2/models/deepfm/versions/000000000000/infer", `{"inputs": [{"name": "C1", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 404, CodeUnknownModel, "version", "not 000000000000"},
 	} {
 		code, out, _ := post(t, h, c.path, c.body)
 		if _, isString := out["error"].(string); isString != strings.HasPrefix(c.path, "/v2/") {
@@ -181,5 +182,53 @@ func TestOverloadAndPanic(t *testing.T) {
 	s.hook = nil
 	if code, out, _ := post(t, h, "/v1/models/lr:predict", body); code != 200 {
 		t.Errorf("after the panic: %d %v", code, out)
+	}
+}
+
+// A client's text echoed in an error (a key, a column or input name, a
+// number, a path) is cut to 64 bytes, as values are: a 1 MB key gets a
+// short reply, not a 1 MB one.
+func TestErrorsClipEchoedText(t *testing.T) {
+	s := newTestServer(t, Options{MaxBody: 4 << 20}, "deepfm")
+	h := s.Handler()
+	huge := strings.Repeat("k", 1<<20)
+	digits := strings.Repeat("9", 1<<20)
+	clipped := strings.Repeat("k", 64) + "..."
+	input := func(fields string) string {
+		return `{"inputs": [{"name": "C1", "shape": [1], "datatype": "BYTES", "data": ["a"]` + fields + `}]}`
+	}
+	for _, c := range []struct {
+		what, method, path, body string
+		status                   int
+		want                     string // in the reply
+	}{
+		{"predict key", "POST", "/v1/models/deepfm:predict", `{"` + huge + `": 1}`, 400, clipped},
+		{"predict column", "POST", "/v1/models/deepfm:predict", `{"rows": [{"` + huge + `": 1}]}`, 400, "rows[0]." + clipped},
+		{"rank key", "POST", "/v1/models/deepfm:rank", `{"` + huge + `": 1}`, 400, clipped},
+		{"rank context column", "POST", "/v1/models/deepfm:rank", `{"context": {"` + huge + `": 1}}`, 400, "context." + clipped},
+		{"rank top_k", "POST", "/v1/models/deepfm:rank", `{"top_k": ` + digits + `}`, 400, strings.Repeat("9", 64) + "..."},
+		{"infer key", "POST", "/v2/models/deepfm/infer", `{"` + huge + `": 1}`, 400, clipped},
+		{"infer input name", "POST", "/v2/models/deepfm/infer", `{"inputs": [{"name": "` + huge + `"}]}`, 400, clipped},
+		{"infer tensor key", "POST", "/v2/models/deepfm/infer", input(`, "` + huge + `": 1`), 400, "inputs[0]." + clipped},
+		{"infer datatype", "POST", "/v2/models/deepfm/infer", `{"inputs": [{"datatype": "` + huge + `"}]}`, 400, clipped},
+		{"infer shape", "POST", "/v2/models/deepfm/infer", `{"inputs": [{"name": "C1", "datatype": "BYTES", "data": ["a"], "shape": [1` + strings.Repeat(",1", 1<<18) + `]}]}`, 400, "[1 1 1"},
+		{"infer shape number", "POST", "/v2/models/deepfm/infer", `{"inputs": [{"shape": [` + digits + `]}]}`, 400, strings.Repeat("9", 64) + "..."},
+		{"infer integer", "POST", "/v2/models/deepfm/infer", `{"inputs": [{"name": "I1", "shape": [1], "datatype": "INT64", "data": [1.` + digits + `]}]}`, 400, "1." + strings.Repeat("9", 62) + "..."},
+		{"infer output", "POST", "/v2/models/deepfm/infer", `{"outputs": [{"name": "` + huge + `"}]}`, 400, clipped},
+		{"infer output key", "POST", "/v2/models/deepfm/infer", `{"outputs": [{"` + huge + `": 1}]}`, 400, "outputs[0]." + clipped},
+		{"model name", "POST", "/v1/models/" + huge + ":predict", `{}`, 404, clipped},
+		{"v2 model name", "GET", "/v2/models/" + huge, ``, 404, clipped},
+		{"infer version", "POST", "/v2/models/deepfm/versions/" + huge + "/infer", input(""), 404, clipped},
+		{"endpoint", "GET", "/nothing/" + huge, ``, 404, "/nothing/" + strings.Repeat("k", 55) + "..."},
+		{"verb", "POST", "/v1/models/deepfm:" + huge, `{}`, 404, "/v1/models/deepfm:" + strings.Repeat("k", 46) + "..."},
+		{"method", strings.ToUpper(huge), "/v1/models/deepfm:predict", `{}`, 405, strings.ToUpper(clipped) + " /v1/models/deepfm:predict: use POST"},
+		{"GET method", strings.ToUpper(huge), "/v2/models/deepfm", ``, 405, strings.ToUpper(clipped) + " /v2/models/deepfm: use GET"},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, strings.NewReader(c.body)))
+		reply := rec.Body.String()
+		if rec.Code != c.status || len(reply) > 1024 || !strings.Contains(reply, c.want) {
+			t.Errorf("%s: %d, %d-byte reply %.300q; want %d, under 1 KB, holding %q", c.what, rec.Code, len(reply), reply, c.status, c.want)
+		}
 	}
 }

@@ -86,7 +86,7 @@ func allowGet(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	w.Header().Set("Allow", "GET")
-	writeError(w, r, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: r.Method + " " + r.URL.Path + ": use GET"})
+	writeError(w, r, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: clip(r.Method) + " " + clip(r.URL.Path) + ": use GET"})
 	return false
 }
 
@@ -101,7 +101,7 @@ func (s *Server) lookupVersion(r *http.Request) (*version, *Error) {
 	v := e.cur.Load()
 	if want := r.PathValue("version"); want != "" && want != v.id {
 		return nil, &Error{Status: http.StatusNotFound, Code: CodeUnknownModel, Field: "version",
-			Message: fmt.Sprintf("model %s serves version %s, not %s", name, v.id, want)}
+			Message: fmt.Sprintf("model %s serves version %s, not %s", name, v.id, clip(want))}
 	}
 	return v, nil
 }
@@ -198,7 +198,7 @@ func (r *request) parseInfer() *Error {
 			}
 			return s.array(func(i int) *Error { return r.scanOutput(s, i) })
 		}
-		return badRequest(CodeUnknownField, string(key), "unknown key; an inference request has id, parameters, inputs and outputs")
+		return badRequest(CodeUnknownField, clip(key), "unknown key; an inference request has id, parameters, inputs and outputs")
 	})
 	if err == nil {
 		err = s.end()
@@ -215,7 +215,10 @@ func (r *request) parseInfer() *Error {
 		if n < 0 {
 			n = rows
 			if n > r.maxRows {
-				return r.tooMany()
+				// The limit is on rows: the elements of one input, not
+				// the number of inputs.
+				return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeTooManyRows, Field: "inputs[" + itoa(i) + "].shape",
+					Message: fmt.Sprintf("%d rows (shape %v), more than the server's limit of %d rows per request (--max-candidates)", n, in.shape, r.maxRows)}
 			}
 			r.n = n
 			for range n * r.ncols {
@@ -258,7 +261,7 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 		case "parameters":
 			seen = &seenParams
 		default:
-			return badRequest(CodeUnknownField, path+"."+k, "unknown key; an input tensor has name, shape, datatype, parameters and data")
+			return badRequest(CodeUnknownField, path+"."+clip(k), "unknown key; an input tensor has name, shape, datatype, parameters and data")
 		}
 		if *seen {
 			return badRequest(CodeDuplicateField, path+"."+k, "%s given twice", k)
@@ -281,7 +284,7 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 			}
 			col, ok := r.in.index[string(name)]
 			if !ok {
-				return badRequest(CodeUnknownField, path+".name", "unknown input %q; this model reads %s", name, r.in.names())
+				return badRequest(CodeUnknownField, path+".name", "unknown input %q; this model reads %s", clip(name), r.in.names())
 			}
 			if col >= 0 && r.colInput[col] >= 0 {
 				return badRequest(CodeDuplicateField, path+".name", "input %q given twice (also inputs[%d])", name, r.colInput[col])
@@ -300,7 +303,7 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 			}
 			dt := string(s.b[start:end])
 			if _, ok := kserveDatatypes[dt]; !ok {
-				return badRequest(CodeInvalidValue, path+".datatype", "datatype %q: expected BYTES, FP16/32/64, INT8/16/32/64 or UINT8/16/32/64", dt)
+				return badRequest(CodeInvalidValue, path+".datatype", "datatype %q: expected BYTES, FP16/32/64, INT8/16/32/64 or UINT8/16/32/64", clip(dt))
 			}
 			in.datatype = dt
 		case "shape":
@@ -318,7 +321,7 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 				}
 				d, ok := smallInt(s.b[start:end])
 				if !ok {
-					return badRequest(CodeInvalidValue, path+".shape["+itoa(j)+"]", "expected a non-negative integer, found %s", s.b[start:end])
+					return badRequest(CodeInvalidValue, path+".shape["+itoa(j)+"]", "expected a non-negative integer, found %s", clip(s.b[start:end]))
 				}
 				in.shape = append(in.shape, d)
 				return nil
@@ -352,7 +355,7 @@ func (r *request) scanInput(s *scanner, i int) (kserveInput, *Error) {
 		}
 	}
 	if len(in.shape) == 0 || len(in.shape) > 2 || (len(in.shape) == 2 && in.shape[1] != 1) || in.shape[0] == 0 {
-		return in, badRequest(CodeInvalidValue, path+".shape", "shape %v: expected [N] or [N, 1] with N ≥ 1, one element per row", in.shape)
+		return in, badRequest(CodeInvalidValue, path+".shape", "shape %s: expected [N] or [N, 1] with N ≥ 1, one element per row", clip(fmt.Sprint(in.shape)))
 	}
 	if in.col >= 0 && r.in.cols[in.col].Sequence && in.datatype != "BYTES" {
 		return in, badRequest(CodeInvalidValue, path+".datatype", "input %s is a sequence: expected BYTES, each element the values joined with %q",
@@ -379,14 +382,14 @@ func (r *request) scanOutput(s *scanner, i int) *Error {
 				return err
 			}
 			if string(s.b[start:end]) != "score" {
-				return badRequest(CodeUnknownField, path+".name", "unknown output %q; the model's one output is \"score\"", s.b[start:end])
+				return badRequest(CodeUnknownField, path+".name", "unknown output %q; the model's one output is \"score\"", clip(s.b[start:end]))
 			}
 			named = true
 			return nil
 		case "parameters":
 			return s.skip(0)
 		}
-		return badRequest(CodeUnknownField, path+"."+string(key), "unknown key; a requested output has name and parameters")
+		return badRequest(CodeUnknownField, path+"."+clip(key), "unknown key; a requested output has name and parameters")
 	})
 	if err == nil && !named {
 		err = badRequest(CodeMissingValue, path+".name", "a requested output needs a name")
@@ -427,10 +430,10 @@ func (r *request) inputData(in kserveInput, i int) *Error {
 				}
 				lit := s.b[start:end]
 				if dt.integer && strings.ContainsAny(string(lit), ".eE") {
-					return badRequest(CodeInvalidValue, epath, "expected an integer for datatype %s, found %s", in.datatype, lit)
+					return badRequest(CodeInvalidValue, epath, "expected an integer for datatype %s, found %s", in.datatype, clip(lit))
 				}
 				if dt.unsigned && lit[0] == '-' {
-					return badRequest(CodeInvalidValue, epath, "expected a non-negative integer for datatype %s, found %s", in.datatype, lit)
+					return badRequest(CodeInvalidValue, epath, "expected a non-negative integer for datatype %s, found %s", in.datatype, clip(lit))
 				}
 				sp = bodySpan(start, end)
 			default:

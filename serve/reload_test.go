@@ -3,39 +3,53 @@ package serve
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/recforge/recforge/artifact"
 )
 
 // copyArtifact copies the artifact in src into dst, replacing it the way
 // artifact.Save does: written beside it, then renamed into place.
-func copyArtifact(t *testing.T, src, dst string) {
+func copyArtifact(t testing.TB, src, dst string) {
 	t.Helper()
+	if err := replaceArtifact(src, dst); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// replaceArtifact is copyArtifact returning its error, for goroutines
+// other than the test's.
+func replaceArtifact(src, dst string) error {
 	tmp := dst + ".tmp"
 	if err := os.CopyFS(tmp, os.DirFS(src)); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	old := dst + ".old"
 	if _, err := os.Stat(dst); err == nil {
 		if err := os.Rename(dst, old); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
 	if err := os.Rename(tmp, dst); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	os.RemoveAll(old)
+	return os.RemoveAll(old)
 }
 
 // Hot reload under concurrent load: requests never fail, and each
@@ -184,5 +198,138 @@ func TestWatchReloads(t *testing.T) {
 			t.Fatal("watch did not pick up the new artifact")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// poisonWeights sets every weight of the artifact in dir to v, keeping the
+// file well-formed: what a diverged or corrupted model looks like.
+func poisonWeights(t testing.TB, dir string, v float32) {
+	t.Helper()
+	mapWeights(t, dir, func(float32) float32 { return v })
+}
+
+// mapWeights replaces every weight w of the artifact in dir by f(w).
+func mapWeights(t testing.TB, dir string, f func(float32) float32) {
+	t.Helper()
+	path := filepath.Join(dir, artifact.WeightsFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := artifact.ReadSafetensors(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range st.Tensors { // Data aliases b
+		for i := 0; i < len(tn.Data); i += 4 {
+			w := math.Float32frombits(binary.LittleEndian.Uint32(tn.Data[i:]))
+			binary.LittleEndian.PutUint32(tn.Data[i:], math.Float32bits(f(w)))
+		}
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A reload to well-formed weights holding NaN or infinities fails, naming
+// the tensor: the old version keeps answering (and the server ready), and
+// the failure is logged and counted. Such an artifact is not served at all.
+func TestReloadRefusesNonFiniteWeights(t *testing.T) {
+	dirs := artifactDirs(t)
+	served := filepath.Join(t.TempDir(), "model")
+	copyArtifact(t, dirs["deepfm"], served)
+	var log syncBuffer
+	s, err := New(Options{Replicas: 1, MaxCandidates: 8, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddModel("m", served); err != nil {
+		t.Fatal(err)
+	}
+	h := s.Handler()
+	before := s.Models()["m"]
+	const body = `{"rows": [{"C1": "a", "I1": 3}]}`
+	_, out, _ := post(t, h, "/v1/models/m:predict", body)
+	want := floats(t, out["scores"])
+	for i, v := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
+		copyArtifact(t, dirs["deepfm1"], served)
+		poisonWeights(t, served, v)
+		err := s.Reload("m")
+		if err == nil || !strings.Contains(err.Error(), "tensor \"") || !strings.Contains(err.Error(), "element [0") ||
+			!strings.Contains(err.Error(), fmt.Sprint(v)) || !strings.Contains(err.Error(), "must be finite") {
+			t.Errorf("reload to weights of %v: %v", v, err)
+		}
+		if got := s.Models()["m"]; got != before {
+			t.Errorf("after a reload to weights of %v serving %s, want %s", v, got, before)
+		}
+		code, out, _ := post(t, h, "/v1/models/m:predict", body)
+		if code != 200 || out["version"] != before || !slices.Equal(floats(t, out["scores"]), want) {
+			t.Errorf("predict after a reload to weights of %v: %d %v", v, code, out)
+		}
+		if code, out := get(t, h, "/v2/health/ready"); code != 200 {
+			t.Errorf("ready after a failed reload: %d %v", code, out)
+		}
+		if n := testutil.ToFloat64(s.metrics.reloads.WithLabelValues("m", "error")); n != float64(i+1) {
+			t.Errorf("%v failed reloads counted, want %d", n, i+1)
+		}
+	}
+	if l := log.String(); strings.Count(l, "reload failed; the old version keeps serving") != 2 || !strings.Contains(l, "must be finite") {
+		t.Errorf("log:\n%s", l)
+	}
+	if err := s.AddModel("n", served); err == nil || !strings.Contains(err.Error(), "must be finite") {
+		t.Errorf("adding a model of infinite weights: %v", err)
+	}
+}
+
+// Finite weights that overflow the model's float32 arithmetic (here every
+// weight 3e38) load, but no NaN or infinite score is handed on: the HTTP
+// endpoints answer 500 and the in-process API an error.
+func TestOverflowingScoresRefused(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "model")
+	copyArtifact(t, artifactDirs(t)["deepfm"], dir)
+	poisonWeights(t, dir, 3e38)
+	s, err := New(Options{Replicas: 1, MaxCandidates: 8, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddModel("m", dir); err != nil {
+		t.Fatal(err)
+	}
+	h := s.Handler()
+	for _, c := range []struct{ path, body string }{
+		{"/v1/models/m:predict", `{"rows": [{"C1": "a", "I1": 3}]}`},
+		{"/v1/models/m:rank", `{"candidates": [{"C1": "a", "I1": 3}]}`},
+		{"/v2/models/m/infer", `{"inputs": [{"name": "C1", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`},
+	} {
+		code, out, _ := post(t, h, c.path, c.body)
+		checkError(t, c.path, code, out, 500, CodeInternal, "", "non-finite score")
+	}
+	cols, _ := s.Columns("m")
+	row := make([][]byte, len(cols))
+	row[0] = []byte("3")
+	scores := make([]float32, 1)
+	if _, err := s.Score(context.Background(), "m", [][][]byte{row}, scores); err == nil || !strings.Contains(err.Error(), "non-finite score") {
+		t.Errorf("Score: %v, scores %v", err, scores)
+	}
+	if _, _, err := s.Rank(context.Background(), "m", nil, [][][]byte{row}, scores, nil); err == nil || !strings.Contains(err.Error(), "non-finite score") {
+		t.Errorf("Rank: %v, scores %v", err, scores)
 	}
 }

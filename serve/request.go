@@ -122,6 +122,8 @@ type request struct {
 	in       *inputs
 	maxRows  int
 	colInput []int // KServe: the input index of each column, -1 if absent
+	// reserved is the body budget this request holds (see readBody).
+	reserved int64
 }
 
 // reset prepares r for a request to a model with these inputs.
@@ -188,7 +190,7 @@ func (r *request) rowPath(i int) string {
 	return r.what + "[" + itoa(i) + "]"
 }
 
-// tooMany is the error for a request over the row cap.
+// tooMany is the error for a predict or rank request over the row cap.
 func (r *request) tooMany() *Error {
 	return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeTooManyRows, Field: r.what,
 		Message: fmt.Sprintf("more than %d %s; the server's limit is --max-candidates %d", r.maxRows, r.what, r.maxRows)}
@@ -200,7 +202,7 @@ func (r *request) parsePredict() *Error {
 	seen := false
 	err := s.object(&r.keybuf, func(key []byte) *Error {
 		if string(key) != "rows" {
-			return badRequest(CodeUnknownField, string(key), "unknown key; a predict request is {\"rows\": [{column: value, …}, …]}")
+			return badRequest(CodeUnknownField, clip(key), "unknown key; a predict request is {\"rows\": [{column: value, …}, …]}")
 		}
 		if seen {
 			return badRequest(CodeDuplicateField, "rows", "rows given twice")
@@ -268,7 +270,7 @@ func (r *request) parseRank() *Error {
 			}
 			k, ok := smallInt(s.b[start:end])
 			if !ok {
-				return badRequest(CodeInvalidValue, "top_k", "expected a non-negative integer (0 for every candidate), found %s", s.b[start:end])
+				return badRequest(CodeInvalidValue, "top_k", "expected a non-negative integer (0 for every candidate), found %s", clip(s.b[start:end]))
 			}
 			r.topK = k
 			return nil
@@ -286,7 +288,7 @@ func (r *request) parseRank() *Error {
 			}
 			return s.typeError("attention", "expected true or false, found %s", kindOf(s.peek()))
 		}
-		return badRequest(CodeUnknownField, string(key), "unknown key; a rank request is {\"context\": {…}, \"candidates\": [{…}, …], \"top_k\": N, \"attention\": true}")
+		return badRequest(CodeUnknownField, clip(key), "unknown key; a rank request is {\"context\": {…}, \"candidates\": [{…}, …], \"top_k\": N, \"attention\": true}")
 	})
 	if err == nil {
 		err = s.end()
@@ -351,14 +353,14 @@ func (r *request) parseRow(s *scanner, row int, dst []span) *Error {
 	return s.object(&r.keybuf, func(key []byte) *Error {
 		k, ok := r.in.index[string(key)]
 		if !ok {
-			return badRequest(CodeUnknownField, r.rowPath(row)+"."+string(key),
+			return badRequest(CodeUnknownField, r.rowPath(row)+"."+clip(key),
 				"unknown column; this model reads %s", r.in.names())
 		}
 		if k < 0 { // the label or group column: accepted, ignored
 			return s.skip(0)
 		}
 		if dst[k].src != srcAbsent {
-			return badRequest(CodeDuplicateField, r.rowPath(row)+"."+string(key), "column given twice")
+			return badRequest(CodeDuplicateField, r.rowPath(row)+"."+clip(key), "column given twice")
 		}
 		sp, err := r.value(s, k, func() string { return r.rowPath(row) + "." + r.in.cols[k].Name })
 		dst[k] = sp

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,21 +21,27 @@ import (
 // Options configure a Server. Zero values take the documented defaults.
 type Options struct {
 	// MaxBody is the largest request body in bytes (default 8 MiB); a
-	// larger one is answered 413.
+	// larger one is answered 413. Bodies are read whole before a request
+	// takes a concurrency slot, so that a client sending its body slowly
+	// holds no slot; the bodies buffered at once, across requests, are
+	// bounded by MaxConcurrent × MaxBody bytes, counted as they arrive
+	// (a request that would exceed it is answered 503 with Retry-After).
 	MaxBody int64
 	// MaxCandidates caps the rows of a predict or infer request and the
 	// candidates of a rank request (default 1000); more are answered 413.
 	// It is also every replica's batch size.
 	MaxCandidates int
-	// MaxConcurrent caps the scoring requests handled at once (default
-	// 64); one more is answered 503 with Retry-After at once, not queued.
+	// MaxConcurrent caps the scoring requests handled at once once their
+	// body is read (default 64); one more is answered 503 with
+	// Retry-After at once, not queued.
 	MaxConcurrent int
 	// Replicas is the number of model replicas per loaded version, the
 	// requests that run Forward in parallel (default GOMAXPROCS).
 	Replicas int
 	// ReadTimeout, WriteTimeout and IdleTimeout are the HTTP server's
-	// (defaults 10 s, 10 s, 120 s); DrainTimeout bounds how long shutdown
-	// waits for in-flight requests (default 10 s).
+	// (defaults 10 s, 10 s, 120 s): ReadTimeout bounds the reading of a
+	// request's header and body together. DrainTimeout bounds how long
+	// shutdown waits for in-flight requests (default 10 s).
 	ReadTimeout, WriteTimeout, IdleTimeout, DrainTimeout time.Duration
 	// Logger receives reloads, errors and recovered panics (default: the
 	// slog default logger).
@@ -71,6 +79,8 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("serve: max candidates %d, want ≥ 1", o.MaxCandidates)
 	case o.MaxConcurrent < 1:
 		return fmt.Errorf("serve: max concurrent %d, want ≥ 1", o.MaxConcurrent)
+	case o.MaxBody > math.MaxInt64/int64(o.MaxConcurrent):
+		return fmt.Errorf("serve: max body %d × max concurrent %d overflows", o.MaxBody, o.MaxConcurrent)
 	case o.Replicas < 1:
 		return fmt.Errorf("serve: replicas %d, want ≥ 1", o.Replicas)
 	case o.ReadTimeout < 0 || o.WriteTimeout < 0 || o.IdleTimeout < 0 || o.DrainTimeout < 0:
@@ -85,11 +95,22 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	// models is copied on write: requests read it without locking.
-	models   atomic.Pointer[map[string]*entry]
-	addMu    sync.Mutex
-	sem      chan struct{}
-	draining atomic.Bool
-	reqs     sync.Pool
+	models atomic.Pointer[map[string]*entry]
+	addMu  sync.Mutex
+	sem    chan struct{}
+	// slotsChanged is when a concurrency slot was last taken or given back
+	// (unix nanoseconds; New's time at first): when every slot is held,
+	// they have been since then. For readiness.
+	slotsChanged atomic.Int64
+	// saturatedAfter is how long every slot must stay held, none given
+	// back, for the server to report not ready (see ready).
+	saturatedAfter time.Duration
+	// bodyBytes is the capacity of the body buffers that requests hold,
+	// counted against bodyBudget (MaxConcurrent × MaxBody).
+	bodyBytes  atomic.Int64
+	bodyBudget int64
+	draining   atomic.Bool
+	reqs       sync.Pool
 	// hook, when set (by tests), runs inside every scoring handler once
 	// the request holds its concurrency slot.
 	hook func(endpoint string)
@@ -107,7 +128,9 @@ func New(opts Options) (*Server, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: opts.Logger, metrics: newMetrics(), sem: make(chan struct{}, opts.MaxConcurrent)}
+	s := &Server{opts: opts, log: opts.Logger, metrics: newMetrics(), sem: make(chan struct{}, opts.MaxConcurrent),
+		saturatedAfter: time.Second, bodyBudget: int64(opts.MaxConcurrent) * opts.MaxBody}
+	s.slotsChanged.Store(time.Now().UnixNano())
 	s.models.Store(&map[string]*entry{})
 	s.reqs.New = func() any { return new(request) }
 	return s, nil
@@ -180,7 +203,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/v2/models/{name}/versions/{version}/infer", s.infer)
 	mux.Handle("/metrics", s.metrics.handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no endpoint " + r.URL.Path +
+		writeError(w, r, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no endpoint " + clip(r.URL.Path) +
 			"; try POST /v1/models/{name}:predict, POST /v1/models/{name}:rank, /v2/… (KServe) or GET /metrics"})
 	})
 	return mux
@@ -197,7 +220,7 @@ func (s *Server) v1(w http.ResponseWriter, r *http.Request) {
 		s.scoring(w, r, "rank", name, "", s.rank)
 	default:
 		writeError(w, r, &Error{Status: http.StatusNotFound, Code: CodeNotFound,
-			Message: "no endpoint " + r.URL.Path + "; expected /v1/models/{name}:predict or /v1/models/{name}:rank"})
+			Message: "no endpoint " + clip(r.URL.Path) + "; expected /v1/models/{name}:predict or /v1/models/{name}:rank"})
 	}
 }
 
@@ -205,8 +228,11 @@ func (s *Server) v1(w http.ResponseWriter, r *http.Request) {
 // req.out and returns an error response instead on failure.
 type handlerFunc func(ctx context.Context, v *version, req *request) (rows int, err error)
 
-// scoring runs one scoring request: the model lookup, the concurrency
-// limit, the body, the metrics and the recovery of panics around h.
+// scoring runs one scoring request: the model lookup, the body, the
+// concurrency limit, the metrics and the recovery of panics around h. The
+// body is read before the request takes a slot: a client that sends it
+// slowly ties up its own connection and buffer, never a slot that a
+// complete request could score in.
 func (s *Server) scoring(w http.ResponseWriter, r *http.Request, endpoint, name, wantVersion string, h handlerFunc) {
 	start := time.Now()
 	s.metrics.inFlight.Inc()
@@ -230,7 +256,7 @@ func (s *Server) scoring(w http.ResponseWriter, r *http.Request, endpoint, name,
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		fail(&Error{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: r.Method + " " + r.URL.Path + ": use POST"})
+		fail(&Error{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: clip(r.Method) + " " + clip(r.URL.Path) + ": use POST"})
 		return
 	}
 	e := s.entry(name)
@@ -239,9 +265,22 @@ func (s *Server) scoring(w http.ResponseWriter, r *http.Request, endpoint, name,
 		return
 	}
 	label = name
+	req := s.reqs.Get().(*request)
+	defer s.putRequest(req)
+	if err := s.readBody(w, r, req); err != nil {
+		if err.Status == http.StatusServiceUnavailable {
+			// Over the body budget, partway through the body: close the
+			// connection rather than wait for the rest of it.
+			w.Header().Set("Retry-After", "1")
+			w.Header().Set("Connection", "close")
+		}
+		fail(err)
+		return
+	}
 	select {
 	case s.sem <- struct{}{}:
-		defer func() { <-s.sem }()
+		s.slotsChanged.Store(time.Now().UnixNano())
+		defer s.releaseSlot()
 	default:
 		w.Header().Set("Retry-After", "1")
 		fail(&Error{Status: http.StatusServiceUnavailable, Code: CodeOverloaded,
@@ -250,17 +289,11 @@ func (s *Server) scoring(w http.ResponseWriter, r *http.Request, endpoint, name,
 	}
 	v := e.cur.Load() // once: the whole request uses this version
 	if wantVersion != "" && wantVersion != v.id {
-		fail(&Error{Status: http.StatusNotFound, Code: CodeUnknownModel,
-			Message: fmt.Sprintf("model %s serves version %s, not %s", name, v.id, wantVersion)})
+		fail(&Error{Status: http.StatusNotFound, Code: CodeUnknownModel, Field: "version",
+			Message: fmt.Sprintf("model %s serves version %s, not %s", name, v.id, clip(wantVersion))})
 		return
 	}
-	req := s.reqs.Get().(*request)
-	defer s.putRequest(req)
 	req.reset(v.in, s.opts.MaxCandidates)
-	if err := s.readBody(w, r, req); err != nil {
-		fail(err)
-		return
-	}
 	if s.hook != nil {
 		s.hook(endpoint)
 	}
@@ -283,8 +316,17 @@ func (s *Server) scoring(w http.ResponseWriter, r *http.Request, endpoint, name,
 	w.Write(req.out)
 }
 
-// putRequest returns req to the pool unless its buffers grew large.
+// releaseSlot gives a concurrency slot back and notes when, for ready.
+func (s *Server) releaseSlot() {
+	<-s.sem
+	s.slotsChanged.Store(time.Now().UnixNano())
+}
+
+// putRequest gives back req's share of the body budget and returns req
+// to the pool unless its buffers grew large.
 func (s *Server) putRequest(req *request) {
+	s.bodyBytes.Add(-req.reserved)
+	req.reserved = 0
 	if cap(req.body) > 4<<20 || cap(req.arena) > 4<<20 {
 		return
 	}
@@ -293,25 +335,41 @@ func (s *Server) putRequest(req *request) {
 }
 
 func unknownModel(name string) *Error {
-	return &Error{Status: http.StatusNotFound, Code: CodeUnknownModel, Field: "name", Message: fmt.Sprintf("no model %q is served", name)}
+	return &Error{Status: http.StatusNotFound, Code: CodeUnknownModel, Field: "name", Message: fmt.Sprintf("no model %q is served", clip(name))}
 }
 
-// readBody reads the body into req.body, refusing more than MaxBody bytes.
+// bodyChunk is the first buffer of a body whose length is not known, or
+// is longer: the buffer then doubles as bytes arrive, so that a client
+// announcing a large body and sending it slowly makes the server hold
+// about what it sent, not what it announced.
+const bodyChunk = 4 << 10
+
+// readBody reads the body into req.body, refusing more than MaxBody bytes
+// (413) and more than the server's body budget (503), into which the
+// request's buffer is counted as it grows (reserved until putRequest).
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, req *request) *Error {
-	max := s.opts.MaxBody
+	maxBody := s.opts.MaxBody
 	tooLarge := &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge,
-		Message: fmt.Sprintf("request body over %d bytes, the server's limit (--max-body)", max)}
-	if r.ContentLength > max {
+		Message: fmt.Sprintf("request body over %d bytes, the server's limit (--max-body)", maxBody)}
+	if r.ContentLength > maxBody {
 		return tooLarge
 	}
-	body := http.MaxBytesReader(w, r.Body, max)
-	buf := req.body[:0]
-	if r.ContentLength > 0 && int64(cap(buf)) < r.ContentLength+1 {
-		buf = make([]byte, 0, r.ContentLength+1)
+	// The buffer holds one byte beyond the body, so that the read meeting
+	// its end has room: at most MaxBody+1, where MaxBytesReader stops.
+	limit := int(maxBody) + 1
+	if r.ContentLength >= 0 {
+		limit = int(r.ContentLength) + 1
 	}
+	body := http.MaxBytesReader(w, r.Body, maxBody)
+	buf := req.body[:0]
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			buf = slices.Grow(buf, max(1, min(max(cap(buf), bodyChunk), limit-len(buf))))
+		}
+		if !s.reserveBody(req, cap(buf)) {
+			req.body = buf
+			return &Error{Status: http.StatusServiceUnavailable, Code: CodeOverloaded,
+				Message: fmt.Sprintf("the request bodies being handled would hold over %d bytes, the server's limit (--max-concurrent × --max-body); retry later", s.bodyBudget)}
 		}
 		n, err := body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -329,6 +387,22 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, req *request) 
 	}
 	req.body = buf
 	return nil
+}
+
+// reserveBody counts req's body buffer of capacity n against the body
+// budget, reporting false (and reserving nothing more) when it would
+// exceed it.
+func (s *Server) reserveBody(req *request, n int) bool {
+	d := int64(n) - req.reserved
+	if d <= 0 {
+		return true
+	}
+	if s.bodyBytes.Add(d) > s.bodyBudget {
+		s.bodyBytes.Add(-d)
+		return false
+	}
+	req.reserved += d
+	return true
 }
 
 // writeError writes e as JSON with its status. Under /v2 (KServe) the body
@@ -368,15 +442,42 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"live": true})
 }
 
-// ready answers the KServe readiness probe: models are loaded and the
-// server is not draining.
+// ready answers the KServe readiness probe: 200 when the server can score
+// a request now, 503 with the reason when it cannot, that is when
+//   - no model is loaded,
+//   - it is draining (shutting down), or
+//   - it is saturated: every concurrency slot has been held for
+//     saturatedAfter (1 s) with none given back, so that every scoring
+//     request is refused 503, and has been for longer than a request
+//     takes (milliseconds); a momentary full house does not count.
+//
+// A model whose last reload failed still serves its previous version, so
+// it leaves the server ready; the failure is logged and counted in
+// recforge_serve_reloads_total{result="error"}.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	ok := len(*s.models.Load()) > 0 && !s.draining.Load()
-	status := http.StatusOK
-	if !ok {
-		status = http.StatusServiceUnavailable
+	reason := s.notReady()
+	if reason == "" {
+		writeJSON(w, http.StatusOK, map[string]any{"ready": true})
+		return
 	}
-	writeJSON(w, status, map[string]any{"ready": ok})
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ready": false, "reason": reason})
+}
+
+// notReady says why the server cannot score now, or "" when it can (see
+// ready).
+func (s *Server) notReady() string {
+	switch {
+	case len(*s.models.Load()) == 0:
+		return "no model is loaded"
+	case s.draining.Load():
+		return "shutting down"
+	}
+	if len(s.sem) == cap(s.sem) {
+		if held := time.Since(time.Unix(0, s.slotsChanged.Load())); held >= s.saturatedAfter {
+			return fmt.Sprintf("all %d concurrency slots (--max-concurrent) held, none freed for %v", cap(s.sem), held.Round(time.Millisecond))
+		}
+	}
+	return ""
 }
 
 // Run listens on addr and serves until ctx ends, then shuts down

@@ -1,7 +1,10 @@
 package serve
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -13,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/recforge/recforge/feature"
 	"github.com/recforge/recforge/model"
@@ -234,4 +239,266 @@ func randomBatch(lay model.Layout, n int, rng *rand.Rand) *model.Batch {
 		}
 	}
 	return b
+}
+
+// serveLoopback serves s on a loopback port until the test ends and
+// returns its address.
+func serveLoopback(t *testing.T, s *Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-served
+	})
+	return ln.Addr().String()
+}
+
+// rawPost is a POST written by hand on its own connection, so that a test
+// can send its body as slowly as it likes.
+type rawPost struct {
+	c net.Conn
+	r *bufio.Reader
+}
+
+// startPost opens a connection and writes the header of a POST to path
+// announcing a body of n bytes.
+func startPost(t *testing.T, addr, path string, n int) *rawPost {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", path, addr, n)
+	return &rawPost{c: c, r: bufio.NewReader(c)}
+}
+
+// response reads the response: its status and body.
+func (p *rawPost) response() (int, string, error) {
+	p.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(p.r, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(b), err
+}
+
+// waitInFlight waits until n scoring requests are being handled, failing
+// the test after 10 s.
+func waitInFlight(t *testing.T, s *Server, n int) {
+	t.Helper()
+	if !inFlightWithin(s, n, 10*time.Second) {
+		t.Fatalf("%v requests in flight after 10 s, want %d", testutil.ToFloat64(s.metrics.inFlight), n)
+	}
+}
+
+// inFlightWithin waits up to d until n scoring requests are being handled
+// and reports whether they were.
+func inFlightWithin(s *Server, n int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for testutil.ToFloat64(s.metrics.inFlight) < float64(n) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return true
+}
+
+// Clients sending their bodies a byte at a time, four times as many as
+// there are concurrency slots, do not make well-formed requests fail: a
+// body is read before its request takes a slot. Once complete, the slow
+// requests are answered too, and the server stays ready throughout.
+func TestSlowBodiesDoNotStarveScoring(t *testing.T) {
+	s := newTestServer(t, Options{MaxConcurrent: 4, ReadTimeout: 30 * time.Second}, "lr")
+	addr := serveLoopback(t, s)
+	body := []byte(`{"rows": [{"C1": "a", "I1": 3}]}`)
+	const slow = 16
+	finish := make(chan struct{})
+	results := make(chan string, slow)
+	for range slow {
+		p := startPost(t, addr, "/v1/models/lr:predict", len(body))
+		go func() {
+			for i := range len(body) - 1 {
+				if _, err := p.c.Write(body[i : i+1]); err != nil {
+					results <- err.Error()
+					return
+				}
+				select {
+				case <-finish:
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+			<-finish
+			p.c.Write(body[len(body)-1:])
+			code, out, err := p.response()
+			if err != nil || code != 200 {
+				results <- fmt.Sprintf("slow client: %d %s %v", code, out, err)
+				return
+			}
+			results <- ""
+		}()
+	}
+	// Every slow request is in its handler, reading its body (a server
+	// that refuses some at once, as one taking slots before bodies does,
+	// gets 3 s, then the requests below show it).
+	if !inFlightWithin(s, slow, 3*time.Second) {
+		t.Errorf("%v of %d slow requests in flight", testutil.ToFloat64(s.metrics.inFlight), slow)
+	}
+	url := "http://" + addr
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Post(url+"/v1/models/lr:predict", "application/json", bytes.NewReader(body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(b), `"scores":[`) {
+				t.Errorf("predict beside %d slow clients: %d %s", slow, resp.StatusCode, b)
+			}
+		}()
+	}
+	wg.Wait()
+	if resp, err := http.Get(url + "/v2/health/ready"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("ready beside slow clients: %v %v", resp, err)
+	}
+	close(finish)
+	for range slow {
+		if msg := <-results; msg != "" {
+			t.Error(msg)
+		}
+	}
+}
+
+// Request bodies count against MaxConcurrent × MaxBody bytes as they
+// arrive, not as announced: clients announcing large bodies and sending a
+// few bytes leave room for others, a body that grows past the budget is
+// refused 503 with Retry-After, and every request gives its share back.
+func TestBodyBudget(t *testing.T) {
+	const maxBody = 16 << 10 // the budget: MaxConcurrent 2 × 16 KiB
+	s := newTestServer(t, Options{MaxConcurrent: 2, MaxBody: maxBody, ReadTimeout: 30 * time.Second}, "lr")
+	addr := serveLoopback(t, s)
+	const path = "/v1/models/lr:predict"
+	small := `{"rows": [{"C1": "a"}]}`
+	big := []byte(small + strings.Repeat(" ", 16000-len(small)))
+	// Three clients announce 16,000 bytes each (48,000 in all) and send 10.
+	var slow []*rawPost
+	for range 3 {
+		p := startPost(t, addr, path, len(big))
+		p.c.Write(big[:10])
+		slow = append(slow, p)
+	}
+	waitInFlight(t, s, 3)
+	code, out, _ := post(t, s.Handler(), path, small)
+	if code != 200 {
+		t.Fatalf("a small request beside three announced large bodies: %d %v", code, out)
+	}
+	// A fourth sends all but a byte, a fifth 9,000 bytes: together more
+	// than the budget.
+	d := startPost(t, addr, path, len(big))
+	d.c.Write(big[:len(big)-1])
+	waitInFlight(t, s, 4)
+	for deadline := time.Now().Add(10 * time.Second); s.bodyBytes.Load() < 3*bodyChunk+int64(len(big)-1); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server holds %d body bytes, not yet the fourth body", s.bodyBytes.Load())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	e := startPost(t, addr, path, len(big))
+	e.c.Write(big[:9000])
+	code, msg, err := e.response()
+	if err != nil || code != 503 || !strings.Contains(msg, CodeOverloaded) || !strings.Contains(msg, "--max-body") {
+		t.Errorf("a body past the budget: %d %s %v", code, msg, err)
+	}
+	for _, p := range append([]*rawPost{d}, slow...) {
+		if p == d {
+			p.c.Write(big[len(big)-1:])
+		} else {
+			p.c.Write(big[10:])
+		}
+		if code, msg, err := p.response(); err != nil || code != 200 {
+			t.Errorf("a large body, complete: %d %s %v", code, msg, err)
+		}
+	}
+	if code, out, _ := post(t, s.Handler(), path, small); code != 200 {
+		t.Errorf("after the large bodies: %d %v", code, out)
+	}
+	if n := s.bodyBytes.Load(); n != 0 {
+		t.Errorf("%d body bytes still reserved after every request ended", n)
+	}
+}
+
+// Readiness turns 503 when the server cannot score: no model loaded, or
+// every concurrency slot held with none freed for saturatedAfter (every
+// scoring request refused); a momentary full house, even after an idle
+// spell, is still ready.
+func TestReadyReflectsSaturation(t *testing.T) {
+	empty, err := New(Options{Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out := get(t, empty.Handler(), "/v2/health/ready"); code != 503 || out["ready"] != false || out["reason"] != "no model is loaded" {
+		t.Errorf("ready without models: %d %v", code, out)
+	}
+
+	s := newTestServer(t, Options{MaxConcurrent: 2}, "lr")
+	const window = 300 * time.Millisecond
+	s.saturatedAfter = window
+	h := s.Handler()
+	const body = `{"rows": [{"C1": "a"}]}`
+	fill := func() (release func()) {
+		entered, hold := make(chan struct{}), make(chan struct{})
+		s.hook = func(string) {
+			entered <- struct{}{}
+			<-hold
+		}
+		codes := make(chan int, 2)
+		for range 2 {
+			go func() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/models/lr:predict", strings.NewReader(body)))
+				codes <- rec.Code
+			}()
+		}
+		<-entered
+		<-entered
+		return func() {
+			close(hold)
+			for range 2 {
+				if c := <-codes; c != 200 {
+					t.Errorf("a request holding a slot ended %d", c)
+				}
+			}
+			s.hook = nil
+		}
+	}
+	time.Sleep(2 * window) // idle: no slot changed for a while
+	release := fill()
+	if code, out := get(t, h, "/v2/health/ready"); code != 200 {
+		t.Errorf("ready just after the slots filled: %d %v", code, out)
+	}
+	code, out, _ := post(t, h, "/v1/models/lr:predict", body)
+	checkError(t, "a request while every slot is held", code, out, 503, CodeOverloaded, "", "--max-concurrent")
+	time.Sleep(window + 50*time.Millisecond)
+	code, out = get(t, h, "/v2/health/ready")
+	if reason, _ := out["reason"].(string); code != 503 || out["ready"] != false || !strings.Contains(reason, "all 2 concurrency slots (--max-concurrent) held") {
+		t.Errorf("ready with every slot held for %v: %d %v", window, code, out)
+	}
+	release()
+	if code, out := get(t, h, "/v2/health/ready"); code != 200 || out["ready"] != true {
+		t.Errorf("ready once the slots are free: %d %v", code, out)
+	}
 }
