@@ -150,6 +150,38 @@ func TestAtKHand(t *testing.T) {
 	}
 }
 
+func TestAtKMoreRelevantThanK(t *testing.T) {
+	// With R relevant items and R > K the ideal top-K list holds only K of
+	// them, so IDCG@K sums min(R, K) terms, and recall divides by all R.
+	//
+	// Relevant at ranks 2, 3, 5, 8 (R = 4); K = 3. Hits: ranks 2 and 3.
+	//   DCG@3  = 1/log2(3) + 1/log2(4)          = 0.6309298 + 0.5       = 1.1309298
+	//   IDCG@3 = 1/log2(2) + 1/log2(3) + 1/log2(4) = 1 + 0.6309298 + 0.5 = 2.1309298
+	//   NDCG@3 = 1.1309298 / 2.1309298 = 0.5307213
+	// (an IDCG over all 4 relevant items would add 1/log2(5) = 0.4306766 and
+	// give 0.4414924.)
+	//   Recall@3 = 2/4 (not 2/min(4, 3) = 2/3); Precision@3 = 2/3; MRR = 1/2.
+	m, err := AtK([]int{2, 3, 5, 8}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wantNDCG = 0.5307212739772434
+	if m.HR != 1 || !near(m.NDCG, wantNDCG, 1e-12) || m.MRR != 0.5 || m.Recall != 0.5 || !near(m.Precision, 2.0/3, 1e-15) {
+		t.Errorf("AtK([2 3 5 8], 3) = %+v; want HR 1, NDCG %v, MRR 0.5, Recall 0.5, Precision 2/3", m, wantNDCG)
+	}
+
+	// The top K all relevant, more relevant items below: the list is ideal
+	// at K, so NDCG@K is exactly 1 (1.5+1/log2 3 over itself), while
+	// recall is 3/5.
+	m, err = AtK([]int{1, 2, 3, 4, 5}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.NDCG != 1 || m.Recall != 0.6 || m.Precision != 1 || m.HR != 1 || m.MRR != 1 {
+		t.Errorf("AtK([1..5], 3) = %+v; want NDCG 1, Recall 0.6, Precision 1", m)
+	}
+}
+
 func TestAtKBadInput(t *testing.T) {
 	cases := []struct {
 		ranks []int

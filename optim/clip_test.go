@@ -83,3 +83,41 @@ func TestClipNormScalesGlobalNormToThreshold(t *testing.T) {
 		t.Fatalf("norm of the update = %.9g, want 2.5", n)
 	}
 }
+
+// Norm clipping scales the loss gradient only: L2's λ·w is added after it
+// (for dense parameters and table rows alike), and GradNorm is measured
+// before regularization.
+func TestRegularizationAddedAfterClipping(t *testing.T) {
+	// SGD at lr = 1, ClipNorm = 1, λ = 0.5.
+	// Dense w = 2, g = 3; table row 1 w = 2, g = −4: ‖[3, −4]‖ = 5, scale 0.2.
+	//   dense: g = 0.2·3 + 0.5·2 = 1.6,   w = 2 − 1.6 = 0.4
+	//   row 1: g = 0.2·(−4) + 0.5·2 = 0.2, w = 2 − 0.2 = 1.8
+	// (scaling λ·w too would give 0.2·(3 + 1) = 0.8 → 1.2 and
+	// 0.2·(−4 + 1) = −0.6 → 2.6.)
+	p := nn.NewParam("p", 1)
+	p.W[0] = 2
+	tab := nn.NewTable("emb", 2, 1, true)
+	tab.Data[1] = 2
+	dense := NewGroup("dense", SGD{}, 1).AddParams(p)
+	dense.L2 = 0.5
+	o := New(dense, NewGroup("sparse", SGD{}, 1).AddTable(tab, TableReg{Kind: RegBatch, L2: 0.5}))
+	o.ClipNorm = 1
+	p.G[0] = 3
+	tab.GradRow(1)[0] = -4
+	o.Step()
+	if o.GradNorm() != 5 {
+		t.Errorf("GradNorm = %v, want 5 (before regularization)", o.GradNorm())
+	}
+	expectClose(t, "dense", p.W, []float64{0.4}, 0, 1e-6)
+	expectClose(t, "row 1", tab.Row(1), []float64{1.8}, 0, 1e-6)
+}
+
+// ClipValue clamps both signs at the limit, whatever the component's size.
+func TestClipValueClampsBothSides(t *testing.T) {
+	p := nn.NewParam("p", 6)
+	o := New(NewGroup("g", SGD{}, 1).AddParams(p))
+	o.ClipValue = 1
+	copy(p.G, []float32{1.5, -1.5, 0.5, -0.5, 1, -1})
+	o.Step()
+	expectClose(t, "w", p.W, []float64{-1, 1, -0.5, 0.5, -1, 1}, 0, 0)
+}

@@ -41,6 +41,27 @@ func TestDecoupledDecayByHand(t *testing.T) {
 	}
 }
 
+// Decoupled decay shrinks by the learning rate of the step, schedule
+// applied (as PyTorch's AdamW does with its scheduled lr), not by the base
+// rate.
+func TestDecoupledDecayFollowsSchedule(t *testing.T) {
+	// SGD, base lr = 0.2, warmup over 4 steps: step 1 runs at 0.2·1/4 = 0.05.
+	// λ = 0.5, w = 2, g = 0.1: w = 2·(1 − 0.05·0.5) − 0.05·0.1 = 1.95 − 0.005 = 1.945
+	// (the base rate would give 2·(1 − 0.2·0.5) − 0.005 = 1.795).
+	// Step 2 runs at 0.1 with g = 0: w = 1.945·(1 − 0.1·0.5) = 1.84775.
+	p := nn.NewParam("p", 1)
+	p.W[0] = 2
+	g := NewGroup("g", SGD{}, 0.2).AddParams(p)
+	g.L2, g.DecoupledDecay = 0.5, true
+	g.Schedule = Warmup{Steps: 4}
+	o := New(g)
+	p.G[0] = 0.1
+	o.Step()
+	expectClose(t, "w after step 1", p.W, []float64{1.945}, 0, 1e-7)
+	o.Step()
+	expectClose(t, "w after step 2", p.W, []float64{1.84775}, 0, 1e-7)
+}
+
 // tableAfterOneStep sets up a 5×2 table, touches rows 1, 3 and 4 with the
 // given gradients, takes one SGD step at lr = 0.1 and returns the table.
 func tableAfterOneStep(reg TableReg) *nn.Table {
