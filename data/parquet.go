@@ -36,6 +36,7 @@ type ParquetReader struct {
 	cols      [][]byte
 	text      [][]byte // per column, the backing bytes of cols
 	flags     []bool   // per column, true until the row's first value
+	err       error    // the *ReadError that ended the file, returned for good
 }
 
 // OpenParquet opens a Parquet file for reading.
@@ -77,6 +78,9 @@ func (r *ParquetReader) Skipped() int64 { return 0 }
 // Next fills rec with the next row; it returns io.EOF after the last one.
 func (r *ParquetReader) Next(rec *Record) error {
 	for len(r.pending) == 0 {
+		if r.err != nil {
+			return r.err
+		}
 		// A group is closed only once its rows are consumed: their values
 		// may point into its pages.
 		if r.rows != nil && r.groupDone {
@@ -93,7 +97,10 @@ func (r *ParquetReader) Next(rec *Record) error {
 		n, err := r.rows.ReadRows(r.buf)
 		r.pending = r.buf[:n]
 		if err != nil && !errors.Is(err, io.EOF) {
-			return &ParseError{File: r.path, Line: r.line + 1, Msg: "reading Parquet rows: " + err.Error()}
+			// A page that cannot be decoded is a broken file, not a
+			// malformed row: it ends the file once the rows read before
+			// it are served, rather than skipping or repeating rows.
+			r.err = &ReadError{File: r.path, Line: r.line + n + 1, Msg: "reading Parquet rows", Err: err}
 		}
 		r.groupDone = n == 0 || err != nil
 	}
