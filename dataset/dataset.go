@@ -216,7 +216,9 @@ func encode(spec string, r data.Reader, enc *feature.Encoders, pools *poolSet, w
 			return 0, err
 		}
 		if err := re.Encode(rec.Cols, ex); err != nil {
-			if opts.Read.SkipBad {
+			// Only a malformed value is a bad row to skip: any other
+			// error would fail every row alike.
+			if ve := (*feature.ValueError)(nil); opts.Read.SkipBad && errors.As(err, &ve) {
 				skipped++
 				continue
 			}

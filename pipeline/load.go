@@ -106,7 +106,9 @@ func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, lab
 			return skipped, err
 		}
 		if err := re.Encode(rec.Cols, ex); err != nil {
-			if opts.SkipBad {
+			// Only a malformed value is a bad row to skip: any other
+			// error would fail every row alike.
+			if ve := (*feature.ValueError)(nil); opts.SkipBad && errors.As(err, &ve) {
 				skipped++
 				continue
 			}
