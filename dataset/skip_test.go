@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"io"
 	"path/filepath"
 	"strings"
@@ -37,11 +38,11 @@ func TestBuildSkipsOnlyBadValues(t *testing.T) {
 	src := filepath.Join(dir, "train.tsv")
 	writeCTR(t, src, 200)
 	opts := Options{Read: data.ReadOptions{SkipBad: true}}
-	enc, err := Fit("criteo:"+src, criteoSchema(t), opts)
+	enc, err := Fit(context.Background(), "criteo:"+src, criteoSchema(t), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _, err := Build("test-short-rows:x", enc, filepath.Join(dir, "c"), opts)
+	d, _, err := Build(context.Background(), "test-short-rows:x", enc, filepath.Join(dir, "c"), opts)
 	if err == nil {
 		d.Close()
 		t.Fatalf("built %d rows with %d skipped, want an error", d.Rows, d.Skipped)

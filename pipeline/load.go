@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,8 +60,9 @@ func Load(dir string, batch int) (*Loaded, error) {
 // calls emit with each batch's scores (probabilities for a binary task),
 // labels (nil when the source has no label column) and group keys, in
 // record order. Records the encoders reject are errors located by file and
-// line, or are skipped under opts.SkipBad.
-func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, labels []float32, groups []int64) error) (skipped int64, err error) {
+// line, or are skipped under opts.SkipBad. Cancelling ctx stops the
+// scoring with an error wrapping ctx's.
+func (l *Loaded) Score(ctx context.Context, spec string, opts data.ReadOptions, emit func(scores, labels []float32, groups []int64) error) (skipped int64, err error) {
 	r, err := data.Open(spec, opts)
 	if err != nil {
 		return 0, err
@@ -97,7 +99,11 @@ func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, lab
 		return emit(scores[:k], labels, b.Group[:k])
 	}
 	var rec data.Record
-	for {
+	for read := int64(0); ; read++ {
+		// A look at ctx costs tens of nanoseconds, a record microseconds.
+		if read%4096 == 0 && ctx.Err() != nil {
+			return skipped, fmt.Errorf("scoring %s: stopped after %d records: %w", spec, read, ctx.Err())
+		}
 		err := r.Next(&rec)
 		if errors.Is(err, io.EOF) {
 			break
@@ -133,15 +139,15 @@ func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, lab
 }
 
 // Evaluate scores every record of spec and reports the metrics of the
-// artifact's task under protocol.
-func (l *Loaded) Evaluate(spec string, opts data.ReadOptions, protocol string) (*metric.Report, error) {
+// artifact's task under protocol; cancelling ctx stops it as it does Score.
+func (l *Loaded) Evaluate(ctx context.Context, spec string, opts data.ReadOptions, protocol string) (*metric.Report, error) {
 	var scores, labels []float32
 	var groups []int64
 	grouped := false
 	for _, f := range l.Encoders.Schema().Fields {
 		grouped = grouped || f.Type == feature.Group
 	}
-	_, err := l.Score(spec, opts, func(s, y []float32, g []int64) error {
+	_, err := l.Score(ctx, spec, opts, func(s, y []float32, g []int64) error {
 		if y == nil {
 			return fmt.Errorf("%s has no label column: evaluation needs labels (use predict to score unlabeled rows)", spec)
 		}
