@@ -1,6 +1,7 @@
 package data
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +51,10 @@ func OpenParquet(path string) (*ParquetReader, error) {
 		f.Close()
 		return nil, err
 	}
+	if err := checkParquetFooter(f, st.Size()); err != nil {
+		f.Close()
+		return nil, &ParseError{File: path, Msg: "expected a Parquet file: " + err.Error()}
+	}
 	pf, err := parquet.OpenFile(f, st.Size())
 	if err != nil {
 		f.Close()
@@ -67,6 +72,25 @@ func OpenParquet(path string) (*ParquetReader, error) {
 		text: make([][]byte, len(columns)),
 	}
 	return r, nil
+}
+
+// checkParquetFooter checks the footer length a Parquet file states in
+// its last 8 bytes against the file's size: parquet-go allocates that many
+// bytes before reading them, so a corrupt length (up to 4 GiB) in a tiny
+// file would exhaust memory.
+func checkParquetFooter(f io.ReaderAt, size int64) error {
+	const trailer = 8 // footer length (4 bytes, little-endian) and magic
+	if size < 4+trailer {
+		return fmt.Errorf("%d bytes is too short for a Parquet file", size)
+	}
+	var b [trailer]byte
+	if _, err := f.ReadAt(b[:], size-trailer); err != nil {
+		return err
+	}
+	if n := int64(binary.LittleEndian.Uint32(b[:4])); n > size-4-trailer {
+		return fmt.Errorf("the footer claims %d bytes in a file of %d", n, size)
+	}
+	return nil
 }
 
 // Columns names the leaf columns, in schema order.
