@@ -40,13 +40,13 @@ func init() {
 func build(t *testing.T, reader, spec string, schema *feature.Schema) map[string]*dataset.Dataset {
 	t.Helper()
 	dir := t.TempDir()
-	enc, err := dataset.Fit(reader+":"+spec+"&part=train", schema, dataset.Options{})
+	enc, err := dataset.Fit(context.Background(), reader+":"+spec+"&part=train", schema, dataset.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]*dataset.Dataset{}
 	for _, part := range []string{"train", "valid", "test"} {
-		d, _, err := dataset.Build(reader+":"+spec+"&part="+part, enc, filepath.Join(dir, part+".rfc"), dataset.Options{})
+		d, _, err := dataset.Build(context.Background(), reader+":"+spec+"&part="+part, enc, filepath.Join(dir, part+".rfc"), dataset.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +239,7 @@ func TestFitByReferenceEqualsDense(t *testing.T) {
 	var losses [2][]float64
 	for k, reader := range []string{"behavior", "behavior-dense"} {
 		sets := build(t, reader, spec, schema)
-		enc, err := dataset.Fit(reader+":"+spec+"&part=train", schema, dataset.Options{})
+		enc, err := dataset.Fit(context.Background(), reader+":"+spec+"&part=train", schema, dataset.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +256,9 @@ func TestFitByReferenceEqualsDense(t *testing.T) {
 		for _, e := range res.Epochs {
 			losses[k] = append(losses[k], e.TrainLoss, e.Valid["auc"])
 		}
-		preds[k] = train.Predict(m, train.Data{Set: sets["test"]}, res.Task, cfg.Batch)
+		if preds[k], err = train.Predict(context.Background(), m, train.Data{Set: sets["test"]}, res.Task, cfg.Batch); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if !slices.Equal(losses[0], losses[1]) || !slices.Equal(preds[0], preds[1]) || len(preds[0]) == 0 {
 		t.Fatalf("by reference: losses %v, dense %v; predictions equal: %v", losses[0], losses[1], slices.Equal(preds[0], preds[1]))

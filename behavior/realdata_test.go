@@ -2,6 +2,7 @@ package behavior
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -157,11 +158,11 @@ func TestRealFixtures(t *testing.T) {
 		if err != nil || !ok {
 			t.Fatalf("%s: no built-in schema: %v", spec, err)
 		}
-		enc, err := dataset.Fit(spec, schema, dataset.Options{})
+		enc, err := dataset.Fit(context.Background(), spec, schema, dataset.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, _, err := dataset.Build(spec, enc, filepath.Join(t.TempDir(), "c.rfc"), dataset.Options{})
+		d, _, err := dataset.Build(context.Background(), spec, enc, filepath.Join(t.TempDir(), "c.rfc"), dataset.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,5 +9,7 @@
 // and item side tables it joins in memory): they stream line by line, read gzip
 // transparently, and report malformed input as a *ParseError naming the file,
 // line, column and what was expected — or, when asked, skip such rows and
-// count them.
+// count them. A file that cannot be read on (a corrupt or truncated gzip
+// stream) is no bad row: it ends the source with a *ReadError naming the
+// file and the line where it broke, skipping or not.
 package data

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"io"
 	"os"
@@ -13,9 +14,8 @@ import (
 )
 
 // fuzzRead reads data as a file named name with the given reader, with and
-// without skipping bad rows. Every failure must be a *ParseError, never a
-// panic, and every record returned must pass check (which returns what is
-// wrong with it, or "").
+// without skipping bad rows, and checks the invariants of every reader
+// (see checkReader); check returns what is wrong with a record, or "".
 // The file is rewritten in dir, the fuzz target's directory, rather than in
 // a fresh one per input: creating directories would dominate the run.
 func fuzzRead(t *testing.T, dir, reader, name string, data []byte, opts ReadOptions, check func(cols [][]byte) string) {
@@ -23,35 +23,99 @@ func fuzzRead(t *testing.T, dir, reader, name string, data []byte, opts ReadOpti
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	open := func(path string, o ReadOptions) (Reader, error) { return Open(reader+":"+path, o) }
+	checkReader(t, dir, p, textLines(data), open, opts, check)
+}
+
+// textLines is the number of lines in a text file's content, gunzipped
+// first when it is gzip (as much of it as decompresses, at most 16 MiB).
+func textLines(data []byte) int {
+	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		if zr, err := gzip.NewReader(bytes.NewReader(data)); err == nil {
+			data, _ = io.ReadAll(io.LimitReader(zr, 16<<20))
+		}
+	}
+	return bytes.Count(data, []byte{'\n'}) + 1
+}
+
+// checkReader opens path with open, with and without SkipBad, reads it to
+// the end and checks what every reader promises:
+//   - no panic;
+//   - every error is located: a *ParseError or a *ReadError naming a file
+//     in dir and a line no further than the file's lines (0 for the file
+//     as a whole);
+//   - skipping bad rows, no row error comes back, and the reader ends:
+//     at most lines+2 calls to Next, however many rows it skips;
+//   - a *ReadError is sticky: the next call returns it again; io.EOF too;
+//   - records lie in path, on increasing lines, with the declared number
+//     of columns (sparse readers aside), and pass check;
+//   - nothing is skipped without SkipBad.
+func checkReader(t *testing.T, dir, path string, lines int, open func(string, ReadOptions) (Reader, error), opts ReadOptions, check func(cols [][]byte) string) {
+	located := func(err error) {
+		t.Helper()
+		var pe *ParseError
+		var re *ReadError
+		switch {
+		case errors.As(err, &pe):
+			if filepath.Dir(pe.File) != dir || pe.Line < 0 || pe.Line > lines {
+				t.Fatalf("error %q located at %s:%d, outside the %d lines of a file in %s", err, pe.File, pe.Line, lines, dir)
+			}
+		case errors.As(err, &re):
+			if filepath.Dir(re.File) != dir || re.Line < 1 || re.Line > lines+1 {
+				t.Fatalf("read error %q located at %s:%d, outside the %d lines of a file in %s", err, re.File, re.Line, lines, dir)
+			}
+		default:
+			t.Fatalf("%v (%T) is neither a *ParseError nor a *ReadError", err, err)
+		}
+	}
 	for _, skip := range []bool{false, true} {
 		opts.SkipBad = skip
-		r, err := Open(reader+":"+p, opts)
+		r, err := open(path, opts)
 		if err != nil {
-			var pe *ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("open: %v is not a *ParseError", err)
-			}
+			located(err)
 			continue
 		}
+		_, sparse := r.(SparseSource)
+		ncols := len(r.Columns())
 		var rec Record
-		for {
+		prev := 0
+		for calls := 1; ; calls++ {
+			if calls > lines+2 {
+				t.Fatalf("skip=%v: %d calls to Next on %d lines and no end: the reader loops", skip, calls, lines)
+			}
 			err := r.Next(&rec)
 			if errors.Is(err, io.EOF) {
+				if err := r.Next(&rec); !errors.Is(err, io.EOF) {
+					t.Fatalf("after io.EOF, Next returned %v", err)
+				}
 				break
 			}
 			if err != nil {
+				located(err)
 				var pe *ParseError
-				if !errors.As(err, &pe) {
-					t.Fatalf("%v is not a *ParseError", err)
-				}
-				if skip && pe.Line > 0 {
+				if skip && errors.As(err, &pe) && pe.Line > 0 {
 					t.Fatalf("skipping bad rows, a row error came back: %v", err)
 				}
+				if re := (*ReadError)(nil); errors.As(err, &re) {
+					if err2 := r.Next(&rec); err2 != err {
+						t.Fatalf("after the read error %v, Next returned %v", err, err2)
+					}
+				}
 				break
+			}
+			if rec.File != path || rec.Line <= prev || rec.Line > lines {
+				t.Fatalf("record located at %s:%d after line %d, want a later line of the %d of %s", rec.File, rec.Line, prev, lines, path)
+			}
+			prev = rec.Line
+			if !sparse && len(rec.Cols) != ncols {
+				t.Fatalf("line %d: %d columns, the reader declares %d", rec.Line, len(rec.Cols), ncols)
 			}
 			if msg := check(rec.Cols); msg != "" {
 				t.Fatalf("line %d: record %q accepted: %s", rec.Line, rec.Cols, msg)
 			}
+		}
+		if !skip && r.Skipped() != 0 {
+			t.Fatalf("%d rows skipped without SkipBad", r.Skipped())
 		}
 		r.Close()
 	}

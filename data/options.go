@@ -12,7 +12,9 @@ const DefaultMaxLineBytes = 1 << 20
 type ReadOptions struct {
 	// SkipBad skips malformed rows instead of failing, counting them in
 	// the reader's Skipped. File-level problems (an empty file, a bad
-	// header, an unreadable gzip stream) still fail.
+	// header) still fail, and so does a stream that breaks anywhere (a
+	// corrupt or truncated gzip file: a *ReadError), since nothing after
+	// the break can be read.
 	SkipBad bool
 	// MaxLineBytes bounds the length of a line (or of a CSV record whose
 	// quoted fields span lines); longer ones are malformed. 0 means

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +37,7 @@ type ParquetReader struct {
 	cols      [][]byte
 	text      [][]byte // per column, the backing bytes of cols
 	flags     []bool   // per column, true until the row's first value
+	err       error    // the *ReadError that ended the file, returned for good
 }
 
 // OpenParquet opens a Parquet file for reading.
@@ -48,6 +50,10 @@ func OpenParquet(path string) (*ParquetReader, error) {
 	if err != nil {
 		f.Close()
 		return nil, err
+	}
+	if err := checkParquetFooter(f, st.Size()); err != nil {
+		f.Close()
+		return nil, &ParseError{File: path, Msg: "expected a Parquet file: " + err.Error()}
 	}
 	pf, err := parquet.OpenFile(f, st.Size())
 	if err != nil {
@@ -68,6 +74,25 @@ func OpenParquet(path string) (*ParquetReader, error) {
 	return r, nil
 }
 
+// checkParquetFooter checks the footer length a Parquet file states in
+// its last 8 bytes against the file's size: parquet-go allocates that many
+// bytes before reading them, so a corrupt length (up to 4 GiB) in a tiny
+// file would exhaust memory.
+func checkParquetFooter(f io.ReaderAt, size int64) error {
+	const trailer = 8 // footer length (4 bytes, little-endian) and magic
+	if size < 4+trailer {
+		return fmt.Errorf("%d bytes is too short for a Parquet file", size)
+	}
+	var b [trailer]byte
+	if _, err := f.ReadAt(b[:], size-trailer); err != nil {
+		return err
+	}
+	if n := int64(binary.LittleEndian.Uint32(b[:4])); n > size-4-trailer {
+		return fmt.Errorf("the footer claims %d bytes in a file of %d", n, size)
+	}
+	return nil
+}
+
 // Columns names the leaf columns, in schema order.
 func (r *ParquetReader) Columns() []string { return r.columns }
 
@@ -77,6 +102,9 @@ func (r *ParquetReader) Skipped() int64 { return 0 }
 // Next fills rec with the next row; it returns io.EOF after the last one.
 func (r *ParquetReader) Next(rec *Record) error {
 	for len(r.pending) == 0 {
+		if r.err != nil {
+			return r.err
+		}
 		// A group is closed only once its rows are consumed: their values
 		// may point into its pages.
 		if r.rows != nil && r.groupDone {
@@ -93,7 +121,10 @@ func (r *ParquetReader) Next(rec *Record) error {
 		n, err := r.rows.ReadRows(r.buf)
 		r.pending = r.buf[:n]
 		if err != nil && !errors.Is(err, io.EOF) {
-			return &ParseError{File: r.path, Line: r.line + 1, Msg: "reading Parquet rows: " + err.Error()}
+			// A page that cannot be decoded is a broken file, not a
+			// malformed row: it ends the file once the rows read before
+			// it are served, rather than skipping or repeating rows.
+			r.err = &ReadError{File: r.path, Line: r.line + n + 1, Msg: "reading Parquet rows", Err: err}
 		}
 		r.groupDone = n == 0 || err != nil
 	}

@@ -1,10 +1,12 @@
 package data
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -108,5 +110,28 @@ func TestParquetReaderRowGroups(t *testing.T) {
 	}
 	if err := r.Next(&rec); !errors.Is(err, io.EOF) {
 		t.Fatalf("after 200 rows: %v, want io.EOF", err)
+	}
+}
+
+// A Parquet file whose trailer claims a footer longer than the file is
+// refused before anything is allocated: parquet-go would allocate the
+// claimed length, up to 4 GiB, for a file of a few hundred bytes.
+func TestParquetFooterLengthChecked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rows.parquet")
+	if err := parquet.WriteFile(path, []parquetRow{{Label: 1, User: 42, Item: "a7"}}); err != nil {
+		t.Fatal(err)
+	}
+	b := readFile(t, path)
+	binary.LittleEndian.PutUint32(b[len(b)-8:], 0xdbdbdbdb)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := OpenParquet(path)
+	runtime.ReadMemStats(&after)
+	wantParseError(t, err, path, 0, 0, "the footer claims 3688618971 bytes in a file of")
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("opening the file allocated %d bytes", n)
 	}
 }

@@ -22,8 +22,10 @@ type Reader interface {
 	// Columns names the columns of every record, in order.
 	Columns() []string
 	// Next fills rec with the next record. It returns io.EOF after the
-	// last record, and a *ParseError for a malformed one unless the
-	// reader skips bad rows.
+	// last record, a *ParseError for a malformed one unless the reader
+	// skips bad rows, and a *ReadError when the source's bytes cannot be
+	// read on (a corrupt or truncated gzip stream): that one ends the
+	// source whatever ReadOptions.SkipBad says.
 	Next(rec *Record) error
 	// Skipped is the number of malformed rows skipped so far.
 	Skipped() int64
@@ -56,6 +58,26 @@ func (e *ParseError) Error() string {
 	}
 	return fmt.Sprintf("%s: %s", loc, e.Msg)
 }
+
+// ReadError is a failure to read a source's bytes — a corrupt or truncated
+// gzip stream, an I/O error — rather than a malformed row. Nothing after it
+// can be read, so it is never skipped as a bad row (ReadOptions.SkipBad):
+// it ends the source, and a reader returns it again if called again.
+type ReadError struct {
+	File string
+	Line int    // 1-based: the line being read when the stream broke
+	Msg  string // what broke, e.g. "the gzip stream is corrupt or truncated"
+	Err  error  // the underlying error (io.ErrUnexpectedEOF, gzip.ErrChecksum…)
+}
+
+// Error formats the location, what broke and why, e.g.
+// `day_0.gz:5120: the gzip stream is corrupt or truncated: unexpected EOF`.
+func (e *ReadError) Error() string {
+	return fmt.Sprintf("%s:%d: %s: %v", e.File, e.Line, e.Msg, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *ReadError) Unwrap() error { return e.Err }
 
 // ForEach calls fn for every record of r, in order, reusing one Record,
 // until io.EOF (nil), a read error, or an error from fn (returned as is).

@@ -16,8 +16,9 @@ type skipper struct {
 func (s *skipper) Skipped() int64 { return s.skipped }
 
 // skip reports whether err is a malformed row (a ParseError located on a
-// line) to skip, counting it. File-level errors and the end of input are
-// never skipped.
+// line) to skip, counting it. File-level errors, a broken stream (a
+// *ReadError, which is no ParseError) and the end of input are never
+// skipped.
 func (s *skipper) skip(err error) bool {
 	var pe *ParseError
 	if s.skipBad && err != io.EOF && errors.As(err, &pe) && pe.Line > 0 {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"fmt"
 	"io"
 	"os"
 )
@@ -21,6 +20,10 @@ type lineSource struct {
 	line    int  // number of the line last returned
 	records int  // data lines returned (non-blank)
 	eof     bool // the underlying stream is exhausted
+	// err is the *ReadError that broke the stream: once set, next returns
+	// it for good rather than reading on (a gzip reader would return the
+	// same error forever, and a reader skipping bad rows would spin).
+	err error
 	// keepBlank returns blank lines too: inside a quoted CSV field they
 	// are data.
 	keepBlank bool
@@ -55,6 +58,9 @@ func openSource(path string, opts ReadOptions) (*lineSource, error) {
 // io.EOF, or a *ParseError when the file had no data line at all.
 func (s *lineSource) next() ([]byte, error) {
 	for {
+		if s.err != nil {
+			return nil, s.err
+		}
 		if s.eof {
 			if s.records == 0 {
 				return nil, &ParseError{File: s.path, Msg: "empty file: expected at least one record"}
@@ -115,11 +121,15 @@ func (s *lineSource) discardLine() error {
 	}
 }
 
+// readError records err, a failure of the stream below the lines, as the
+// source's final *ReadError, located on the line being read.
 func (s *lineSource) readError(err error) error {
+	msg := "reading the file failed"
 	if s.gz != nil {
-		return &ParseError{File: s.path, Line: s.line + 1, Msg: "reading gzip stream: " + err.Error()}
+		msg = "the gzip stream is corrupt or truncated"
 	}
-	return fmt.Errorf("%s: %w", s.path, err)
+	s.err = &ReadError{File: s.path, Line: s.line + 1, Msg: msg, Err: err}
+	return s.err
 }
 
 func (s *lineSource) close() error {

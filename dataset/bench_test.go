@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -71,7 +72,7 @@ func benchPipeline(b *testing.B, vocab, n int) {
 		os.Remove(filepath.Join(dir, "c"))
 		b.StartTimer()
 		start := b.Elapsed()
-		enc, err := Fit(spec, schema, Options{})
+		enc, err := Fit(context.Background(), spec, schema, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -84,7 +85,7 @@ func benchPipeline(b *testing.B, vocab, n int) {
 		}
 		readEncSec += (b.Elapsed() - mid).Seconds()
 		mid = b.Elapsed()
-		d, _, err := Build(spec, enc, filepath.Join(dir, "c"), Options{})
+		d, _, err := Build(context.Background(), spec, enc, filepath.Join(dir, "c"), Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -26,12 +26,12 @@ func TestBuildRebuildsCorruptCache(t *testing.T) {
 	src := filepath.Join(dir, "train.tsv")
 	writeCTR(t, src, 3000)
 	spec := "criteo:" + src
-	enc, err := Fit(spec, criteoSchema(t), Options{})
+	enc, err := Fit(t.Context(), spec, criteoSchema(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "train.rfc")
-	d, _, err := Build(spec, enc, path, Options{})
+	d, _, err := Build(t.Context(), spec, enc, path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestBuildRebuildsCorruptCache(t *testing.T) {
 		if err := os.WriteFile(path, bad, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		d, rebuilt, err := Build(spec, enc, path, Options{})
+		d, rebuilt, err := Build(t.Context(), spec, enc, path, Options{})
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
@@ -138,7 +138,7 @@ func TestBuildLocatesOutOfRangeIDs(t *testing.T) {
 	src := filepath.Join(dir, "train.tsv")
 	writeCTR(t, src, 300)
 	spec := "criteo:" + src
-	enc, err := Fit(spec, criteoSchema(t), Options{})
+	enc, err := Fit(t.Context(), spec, criteoSchema(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestBuildLocatesOutOfRangeIDs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "train.rfc")
-			d, _, err := Build(spec, enc, path, Options{})
+			d, _, err := Build(t.Context(), spec, enc, path, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func TestBuildLocatesOutOfRangeIDs(t *testing.T) {
 					v[157*len(slots)+20] = tc.id
 				}
 			})
-			d, rebuilt, err := Build(spec, enc, path, Options{})
+			d, rebuilt, err := Build(t.Context(), spec, enc, path, Options{})
 			if err == nil {
 				d.Close()
 				t.Fatalf("a cache with id %d in field %q opened (rebuilt=%v)", tc.id, slots[20], rebuilt)
@@ -203,7 +203,7 @@ func TestBuildLocatesBadSequences(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := "tsv:" + src
-	enc, err := Fit(spec, schema, Options{})
+	enc, err := Fit(t.Context(), spec, schema, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestBuildLocatesBadSequences(t *testing.T) {
 	} {
 		t.Run(tc.col, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "din.rfc")
-			d, _, err := Build(spec, enc, path, Options{})
+			d, _, err := Build(t.Context(), spec, enc, path, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,7 +233,7 @@ func TestBuildLocatesBadSequences(t *testing.T) {
 					v[k] = tc.v
 				}
 			})
-			d, _, err = Build(spec, enc, path, Options{})
+			d, _, err = Build(t.Context(), spec, enc, path, Options{})
 			if err == nil {
 				d.Close()
 				t.Fatal("the cache opened")
@@ -316,12 +316,12 @@ func TestBuildLocatesBadPoolIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := "test-windows:x"
-	enc, err := Fit(spec, schema, Options{})
+	enc, err := Fit(t.Context(), spec, schema, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "win.rfc")
-	d, _, err := Build(spec, enc, path, Options{})
+	d, _, err := Build(t.Context(), spec, enc, path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func TestBuildLocatesBadPoolIDs(t *testing.T) {
 			v[k] = int32(enc.Rows()) + 1
 		}
 	})
-	d, _, err = Build(spec, enc, path, Options{})
+	d, _, err = Build(t.Context(), spec, enc, path, Options{})
 	if err == nil {
 		d.Close()
 		t.Fatal("the cache opened")

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,12 +25,18 @@ type Options struct {
 	Keep func(ordinal int64) bool
 }
 
+// checkEvery is how many records the loops over a source read between two
+// looks at their context: a look costs tens of nanoseconds, a record about
+// a microsecond, and a few thousand records take well under a second.
+const checkEvery = 4096
+
 // Fit streams the source named by spec ("READER:PATH", see data.Open) once
 // and fits the schema's encoders. Memory grows with the number of distinct
 // values, never with the number of rows. Rows the reader finds malformed are
 // skipped under Read.SkipBad, but a value the encoders reject stops the fit
-// even then: that record would already be half counted.
-func Fit(spec string, schema *feature.Schema, opts Options) (*feature.Encoders, error) {
+// even then: that record would already be half counted. Cancelling ctx stops
+// the fit with an error wrapping ctx's.
+func Fit(ctx context.Context, spec string, schema *feature.Schema, opts Options) (*feature.Encoders, error) {
 	r, err := data.Open(spec, opts.Read)
 	if err != nil {
 		return nil, err
@@ -41,6 +48,9 @@ func Fit(spec string, schema *feature.Schema, opts Options) (*feature.Encoders, 
 	}
 	var rec data.Record
 	for ordinal := int64(0); ; ordinal++ {
+		if ordinal%checkEvery == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("dataset: fitting the encoders on %s: stopped after %d records: %w", spec, ordinal, ctx.Err())
+		}
 		err := r.Next(&rec)
 		if errors.Is(err, io.EOF) {
 			break
@@ -139,8 +149,9 @@ func columns(enc *feature.Encoders, byRef bool) []cache.Column {
 // from the same source file (path, size, modification time) with the same
 // encoders; otherwise it is rebuilt. rebuilt says which happened. A source
 // whose reader is a SeqWindower is stored by reference (see
-// BuildsByReference); any other densely.
-func Build(spec string, enc *feature.Encoders, cachePath string, opts Options) (d *Dataset, rebuilt bool, err error) {
+// BuildsByReference); any other densely. Cancelling ctx stops the encoding
+// with an error wrapping ctx's, leaving no cache behind.
+func Build(ctx context.Context, spec string, enc *feature.Encoders, cachePath string, opts Options) (d *Dataset, rebuilt bool, err error) {
 	// A generated source is a pure function of its spec; files are
 	// identified by path, size and modification time.
 	files, err := data.SourceFiles(spec)
@@ -186,7 +197,7 @@ func Build(spec string, enc *feature.Encoders, cachePath string, opts Options) (
 	var skipped int64
 	c, rebuilt, err := cache.OpenOrBuild(cachePath, fp, columns(enc, byRef), func(w *cache.Writer) error {
 		var err error
-		skipped, err = encode(spec, r, enc, pools, w, opts)
+		skipped, err = encode(ctx, spec, r, enc, pools, w, opts)
 		return err
 	})
 	if err != nil {
@@ -203,7 +214,7 @@ func Build(spec string, enc *feature.Encoders, cachePath string, opts Options) (
 
 // encode streams the source r through the encoders into w, with the
 // sequences by reference when pools is not nil.
-func encode(spec string, r data.Reader, enc *feature.Encoders, pools *poolSet, w *cache.Writer, opts Options) (skipped int64, err error) {
+func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encoders, pools *poolSet, w *cache.Writer, opts Options) (skipped int64, err error) {
 	re, err := enc.Bind(r.Columns())
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", spec, err)
@@ -214,6 +225,9 @@ func encode(spec string, r data.Reader, enc *feature.Encoders, pools *poolSet, w
 	label := []float32{0}
 	ord := []int64{0}
 	for ordinal := int64(0); ; ordinal++ {
+		if ordinal%checkEvery == 0 && ctx.Err() != nil {
+			return 0, fmt.Errorf("dataset: encoding %s: stopped after %d records: %w", spec, ordinal, ctx.Err())
+		}
 		err := r.Next(&rec)
 		if errors.Is(err, io.EOF) {
 			break
@@ -222,7 +236,9 @@ func encode(spec string, r data.Reader, enc *feature.Encoders, pools *poolSet, w
 			return 0, err
 		}
 		if err := re.Encode(rec.Cols, ex); err != nil {
-			if opts.Read.SkipBad {
+			// Only a malformed value is a bad row to skip: any other
+			// error would fail every row alike.
+			if ve := (*feature.ValueError)(nil); opts.Read.SkipBad && errors.As(err, &ve) {
 				skipped++
 				continue
 			}

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -58,12 +59,12 @@ func TestFitBuildReuse(t *testing.T) {
 	src := filepath.Join(dir, "train.tsv")
 	labels := writeCTR(t, src, 3000)
 	spec := "criteo:" + src
-	enc, err := Fit(spec, criteoSchema(t), Options{})
+	enc, err := Fit(context.Background(), spec, criteoSchema(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cachePath := filepath.Join(dir, "train.cache")
-	d, rebuilt, err := Build(spec, enc, cachePath, Options{})
+	d, rebuilt, err := Build(context.Background(), spec, enc, cachePath, Options{})
 	if err != nil || !rebuilt {
 		t.Fatalf("first build: rebuilt=%v err=%v", rebuilt, err)
 	}
@@ -99,7 +100,7 @@ func TestFitBuildReuse(t *testing.T) {
 	r.Close()
 	d.Close()
 
-	d, rebuilt, err = Build(spec, enc, cachePath, Options{})
+	d, rebuilt, err = Build(context.Background(), spec, enc, cachePath, Options{})
 	if err != nil || rebuilt {
 		t.Fatalf("unchanged source: rebuilt=%v err=%v", rebuilt, err)
 	}
@@ -107,7 +108,7 @@ func TestFitBuildReuse(t *testing.T) {
 	// A rewritten source is stale.
 	later := time.Now().Add(time.Minute)
 	os.Chtimes(src, later, later)
-	d, rebuilt, err = Build(spec, enc, cachePath, Options{})
+	d, rebuilt, err = Build(context.Background(), spec, enc, cachePath, Options{})
 	if err != nil || !rebuilt {
 		t.Fatalf("touched source: rebuilt=%v err=%v", rebuilt, err)
 	}
@@ -125,16 +126,16 @@ func TestBadValueIsLocated(t *testing.T) {
 	lines[6] = strings.Join(cols, "\t")
 	os.WriteFile(src, []byte(strings.Join(lines, "\n")), 0o644)
 
-	_, err := Fit("criteo:"+src, criteoSchema(t), Options{})
+	_, err := Fit(context.Background(), "criteo:"+src, criteoSchema(t), Options{})
 	var pe *data.ParseError
 	if !errors.As(err, &pe) || pe.Line != 7 || pe.Column != 4 || pe.File != src {
 		t.Fatalf("bad I3 on line 7: %v, want a ParseError at %s:7 column 4", err, src)
 	}
-	enc, err := Fit("criteo:"+src, criteoSchema(t), Options{Read: data.ReadOptions{SkipBad: true}})
+	enc, err := Fit(context.Background(), "criteo:"+src, criteoSchema(t), Options{Read: data.ReadOptions{SkipBad: true}})
 	if err != nil {
 		t.Fatalf("fit skipping bad rows: %v", err)
 	}
-	d, _, err := Build("criteo:"+src, enc, filepath.Join(dir, "c"), Options{Read: data.ReadOptions{SkipBad: true}})
+	d, _, err := Build(context.Background(), "criteo:"+src, enc, filepath.Join(dir, "c"), Options{Read: data.ReadOptions{SkipBad: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

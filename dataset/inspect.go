@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -164,8 +165,9 @@ var labelNames = []string{"label", "click", "clicked", "y", "target", "rating"}
 // rows) and describes it. Memory is bounded by MaxDistinct values per
 // column, whatever the number of rows. The schema is the reader's built-in
 // one when it has one (see DefaultSchema), else a guess (see GuessSchema);
-// sparse sources get none yet.
-func Inspect(spec string, opts InspectOptions) (*Inspection, error) {
+// sparse sources get none yet. Cancelling ctx stops the read with an error
+// wrapping ctx's.
+func Inspect(ctx context.Context, spec string, opts InspectOptions) (*Inspection, error) {
 	if opts.MaxDistinct <= 0 {
 		opts.MaxDistinct = DefaultMaxDistinct
 	}
@@ -187,7 +189,7 @@ func Inspect(spec string, opts InspectOptions) (*Inspection, error) {
 		if f, ok := r.(interface{ FFM() bool }); ok {
 			ffm = f.FFM()
 		}
-		if err := inspectSparse(r, ffm, opts, ins); err != nil {
+		if err := inspectSparse(ctx, r, ffm, opts, ins); err != nil {
 			return nil, err
 		}
 		ins.Notes = append(ins.Notes, "schema guessing for sparse (libFM/libSVM/libFFM) sources is not supported yet")
@@ -210,7 +212,7 @@ func Inspect(spec string, opts InspectOptions) (*Inspection, error) {
 	} else {
 		labelCol = findLabel(cols)
 	}
-	if err := inspectDense(r, labelCol, labelField, opts, ins); err != nil {
+	if err := inspectDense(ctx, r, labelCol, labelField, opts, ins); err != nil {
 		return nil, err
 	}
 	if hasBuiltin {
@@ -243,9 +245,12 @@ func findLabel(cols []string) int {
 
 // readRecords calls fn on each record of r, up to opts.MaxRows, and fills
 // ins.Rows, ins.Skipped and ins.Truncated.
-func readRecords(r data.Reader, opts InspectOptions, ins *Inspection, fn func(rec *data.Record) error) error {
+func readRecords(ctx context.Context, r data.Reader, opts InspectOptions, ins *Inspection, fn func(rec *data.Record) error) error {
 	var rec data.Record
 	for {
+		if ins.Rows%checkEvery == 0 && ctx.Err() != nil {
+			return fmt.Errorf("dataset: inspecting %s: stopped after %d rows: %w", ins.Spec, ins.Rows, ctx.Err())
+		}
 		if opts.MaxRows > 0 && ins.Rows == int64(opts.MaxRows) {
 			// One more read tells whether the limit cut the source short;
 			// a malformed row past it counts as more data, and rows it
@@ -272,14 +277,14 @@ func readRecords(r data.Reader, opts InspectOptions, ins *Inspection, fn func(re
 }
 
 // inspectDense fills ins from a reader of named columns.
-func inspectDense(r data.Reader, labelCol int, labelField *feature.Field, opts InspectOptions, ins *Inspection) error {
+func inspectDense(ctx context.Context, r data.Reader, labelCol int, labelField *feature.Field, opts InspectOptions, ins *Inspection) error {
 	names := r.Columns()
 	trackers := make([]*tracker, len(names))
 	for i := range trackers {
 		trackers[i] = newTracker(opts.MaxDistinct)
 	}
 	lab := labelTracker{field: labelField}
-	err := readRecords(r, opts, ins, func(rec *data.Record) error {
+	err := readRecords(ctx, r, opts, ins, func(rec *data.Record) error {
 		if len(rec.Cols) != len(names) {
 			return &data.ParseError{File: rec.File, Line: rec.Line,
 				Msg: fmt.Sprintf("record has %d columns, the reader names %d", len(rec.Cols), len(names))}
@@ -307,12 +312,12 @@ func inspectDense(r data.Reader, labelCol int, labelField *feature.Field, opts I
 
 // inspectSparse fills ins from a sparse reader: Cols[0] is the label and
 // Cols[1:] the feature tokens, already checked by the reader.
-func inspectSparse(r data.Reader, ffm bool, opts InspectOptions, ins *Inspection) error {
+func inspectSparse(ctx context.Context, r data.Reader, ffm bool, opts InspectOptions, ins *Inspection) error {
 	st := &SparseStats{FFM: ffm, TokensMin: math.MaxInt, IndexMin: math.MaxInt64, FieldMin: math.MaxInt64, FieldMax: -1, IndexMax: -1}
 	var lab labelTracker
 	seen := make(map[int64]struct{})
 	var tokens int64
-	err := readRecords(r, opts, ins, func(rec *data.Record) error {
+	err := readRecords(ctx, r, opts, ins, func(rec *data.Record) error {
 		lab.observe(rec.Cols[0])
 		n := len(rec.Cols) - 1
 		st.TokensMin, st.TokensMax = min(st.TokensMin, n), max(st.TokensMax, n)

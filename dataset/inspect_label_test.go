@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,7 @@ func TestInspectAppliesLabelOptions(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("%d, Private, 77516, Bachelors, 13, Never-married, Adm-clerical, Not-in-family, White, Male, 0, 0, 40, United-States, %s", 20+i, label))
 	}
 	path := writeFile(t, filepath.Join(dir, "adult.data"), strings.Join(lines, "\n")+"\n")
-	ins, err := Inspect("adult:"+path, InspectOptions{})
+	ins, err := Inspect(context.Background(), "adult:"+path, InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

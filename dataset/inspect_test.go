@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -77,7 +78,7 @@ func insNear(a, b float64) bool { return math.Abs(a-b) <= 1e-12*max(1, math.Abs(
 func TestInspectCSV(t *testing.T) {
 	path := mixedCSV(t)
 	spec := "csv:" + path
-	ins, err := Inspect(spec, InspectOptions{})
+	ins, err := Inspect(context.Background(), spec, InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestInspectCSV(t *testing.T) {
 		}
 	}
 	// The guess fits the file it came from.
-	enc, err := Fit(spec, ins.Schema, Options{})
+	enc, err := Fit(context.Background(), spec, ins.Schema, Options{})
 	if err != nil {
 		t.Fatalf("fitting the guessed schema: %v", err)
 	}
@@ -151,7 +152,7 @@ func TestInspectCSV(t *testing.T) {
 }
 
 func TestInspectReportAndJSON(t *testing.T) {
-	ins, err := Inspect("csv:"+mixedCSV(t), InspectOptions{})
+	ins, err := Inspect(context.Background(), "csv:"+mixedCSV(t), InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,10 +227,10 @@ func TestInspectBuiltin(t *testing.T) {
 	}
 	lines = append(lines, avazuRow("bad", 2, "0")) // click must be 0 or 1
 	spec := "avazu:" + insFile(t, "train.csv", lines)
-	if _, err := Inspect(spec, InspectOptions{}); err == nil {
+	if _, err := Inspect(context.Background(), spec, InspectOptions{}); err == nil {
 		t.Fatal("a malformed row without SkipBad: no error")
 	}
-	ins, err := Inspect(spec, InspectOptions{Read: data.ReadOptions{SkipBad: true}})
+	ins, err := Inspect(context.Background(), spec, InspectOptions{Read: data.ReadOptions{SkipBad: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestInspectBuiltin(t *testing.T) {
 
 // A generated source has a built-in schema too.
 func TestInspectSynthetic(t *testing.T) {
-	ins, err := Inspect("synthetic:ctr?rows=500&seed=4", InspectOptions{})
+	ins, err := Inspect(context.Background(), "synthetic:ctr?rows=500&seed=4", InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +297,7 @@ func TestInspectMaxRows(t *testing.T) {
 		truncated bool
 		minCount  int
 	}{{0, 1500, false, 2}, {1500, 1500, false, 2}, {1499, 1499, true, 2}, {999, 999, true, 1}, {1000, 1000, true, 2}} {
-		ins, err := Inspect(spec, InspectOptions{MaxRows: tc.max})
+		ins, err := Inspect(context.Background(), spec, InspectOptions{MaxRows: tc.max})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -321,7 +322,7 @@ func TestInspectDistinctCap(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("w%02d,0", i%50)) // w00…w49, four times each
 	}
 	spec := "csv:" + insFile(t, "cap.csv", lines)
-	ins, err := Inspect(spec, InspectOptions{MaxDistinct: 10, TopValues: 2})
+	ins, err := Inspect(context.Background(), spec, InspectOptions{MaxDistinct: 10, TopValues: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +342,7 @@ func TestInspectDistinctCap(t *testing.T) {
 		t.Fatalf("report does not show the cap:\n%s", buf.String())
 	}
 	// Without the cap every value counts.
-	ins, err = Inspect(spec, InspectOptions{})
+	ins, err = Inspect(context.Background(), spec, InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +354,7 @@ func TestInspectDistinctCap(t *testing.T) {
 	for i := range 150 {
 		lines = append(lines, fmt.Sprintf("w%d,0", i))
 	}
-	ins, err = Inspect("csv:"+insFile(t, "ids.csv", lines), InspectOptions{MaxDistinct: 140})
+	ins, err = Inspect(context.Background(), "csv:"+insFile(t, "ids.csv", lines), InspectOptions{MaxDistinct: 140})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +367,7 @@ func TestInspectDistinctCap(t *testing.T) {
 // regression target, a ±1 label is binary, and only plain decimals are
 // numbers.
 func TestInspectLabelsAndNumbers(t *testing.T) {
-	ins, err := Inspect("csv:"+insFile(t, "yn.csv", []string{"Target,x", "yes,1", "no,2", "yes,3"}), InspectOptions{})
+	ins, err := Inspect(context.Background(), "csv:"+insFile(t, "yn.csv", []string{"Target,x", "yes,1", "no,2", "yes,3"}), InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +378,7 @@ func TestInspectLabelsAndNumbers(t *testing.T) {
 		t.Fatalf("schema %+v, notes %q", ins.Schema, ins.Notes)
 	}
 
-	ins, err = Inspect("csv:"+insFile(t, "r.csv", []string{"rating,y", "4,1", "5,1", "3,1", ",1"}), InspectOptions{})
+	ins, err = Inspect(context.Background(), "csv:"+insFile(t, "r.csv", []string{"rating,y", "4,1", "5,1", "3,1", ",1"}), InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,14 +390,14 @@ func TestInspectLabelsAndNumbers(t *testing.T) {
 		t.Fatalf("notes %q", ins.Notes)
 	}
 
-	ins, err = Inspect("csv:"+insFile(t, "pm.csv", []string{"y", "-1", "1", "-1", "-1.0"}), InspectOptions{})
+	ins, err = Inspect(context.Background(), "csv:"+insFile(t, "pm.csv", []string{"y", "-1", "1", "-1", "-1.0"}), InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if l := ins.Label; !l.Binary || l.Positives != 1 || l.PositiveRate != 0.25 || l.Mean != -0.5 {
 		t.Fatalf("±1 label %+v", l)
 	}
-	ins, err = Inspect("csv:"+insFile(t, "mix.csv", []string{"y", "-1", "1", "0"}), InspectOptions{})
+	ins, err = Inspect(context.Background(), "csv:"+insFile(t, "mix.csv", []string{"y", "-1", "1", "0"}), InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +415,7 @@ func TestInspectLabelsAndNumbers(t *testing.T) {
 		}
 	}
 	// A column of codes with digit separators is text, hence categorical.
-	ins, err = Inspect("csv:"+insFile(t, "pid.csv", []string{"pid", "430548_1007", "430539_1007"}), InspectOptions{})
+	ins, err = Inspect(context.Background(), "csv:"+insFile(t, "pid.csv", []string{"pid", "430548_1007", "430539_1007"}), InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,7 +426,7 @@ func TestInspectLabelsAndNumbers(t *testing.T) {
 
 func TestInspectSparse(t *testing.T) {
 	path := insFile(t, "a.libfm", []string{"1 3:1 7:0.5", "0 2:1", "1 3:1  9:1 12:2", "0 5:1 3:1"})
-	ins, err := Inspect("libfm:"+path, InspectOptions{})
+	ins, err := Inspect(context.Background(), "libfm:"+path, InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +441,7 @@ func TestInspectSparse(t *testing.T) {
 	if ins.Schema != nil || !insNote(ins, "not supported yet") {
 		t.Fatalf("schema %+v, notes %q", ins.Schema, ins.Notes)
 	}
-	ins, err = Inspect("libfm:"+path, InspectOptions{MaxDistinct: 3})
+	ins, err = Inspect(context.Background(), "libfm:"+path, InspectOptions{MaxDistinct: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +450,7 @@ func TestInspectSparse(t *testing.T) {
 	}
 
 	path = insFile(t, "a.ffm", []string{"-1 0:3:1 4:17:1", "1 2:5:1", "-1"})
-	ins, err = Inspect("libffm:"+path, InspectOptions{})
+	ins, err = Inspect(context.Background(), "libffm:"+path, InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,14 +529,14 @@ func TestInspectBadSpec(t *testing.T) {
 		{"csv:" + filepath.Join(t.TempDir(), "absent.csv"), "absent.csv"},
 		{"avazu:" + filepath.Join(t.TempDir(), "absent.csv"), "absent.csv"},
 	} {
-		_, err := Inspect(tc.spec, InspectOptions{})
+		_, err := Inspect(context.Background(), tc.spec, InspectOptions{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Inspect(%q): error %v, want one containing %q", tc.spec, err, tc.want)
 		}
 	}
 	// A file with a malformed row stops the inspection, located.
 	path := insFile(t, "ragged.csv", []string{"a,b", "1,2", "3"})
-	if _, err := Inspect("csv:"+path, InspectOptions{}); err == nil || !strings.Contains(err.Error(), "ragged.csv:3") {
+	if _, err := Inspect(context.Background(), "csv:"+path, InspectOptions{}); err == nil || !strings.Contains(err.Error(), "ragged.csv:3") {
 		t.Errorf("ragged CSV: error %v", err)
 	}
 }
@@ -546,7 +547,7 @@ func TestInspectRealData(t *testing.T) {
 	root := shareddata.Dir(t)
 	// criteo-8k's README: 7,200 rows, 1,549 clicks; 147 distinct C1
 	// values; I1 missing in 3,247 rows.
-	ins, err := Inspect("criteo:"+root+"/criteo-8k/train.csv", InspectOptions{})
+	ins, err := Inspect(context.Background(), "criteo:"+root+"/criteo-8k/train.csv", InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -555,7 +556,7 @@ func TestInspectRealData(t *testing.T) {
 	}
 	// frappe's README: 28,860 test rows, 9,536 positive, 10 features a
 	// row, indices within 0..5377.
-	ins, err = Inspect("libfm:"+root+"/frappe-nfm/frappe.test.libfm", InspectOptions{})
+	ins, err = Inspect(context.Background(), "libfm:"+root+"/frappe-nfm/frappe.test.libfm", InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,14 +565,14 @@ func TestInspectRealData(t *testing.T) {
 	}
 	// The guessed schema of a generic CSV fits it.
 	spec := "csv:" + root + "/fixtures/deepctr/criteo_sample.txt"
-	ins, err = Inspect(spec, InspectOptions{})
+	ins, err = Inspect(context.Background(), spec, InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ins.SchemaKind != SchemaGuessed || ins.Label == nil || ins.Label.Column != "label" {
 		t.Fatalf("criteo sample: %s schema, label %+v", ins.SchemaKind, ins.Label)
 	}
-	if _, err := Fit(spec, ins.Schema, Options{}); err != nil {
+	if _, err := Fit(context.Background(), spec, ins.Schema, Options{}); err != nil {
 		t.Fatalf("fitting the guessed schema of %s: %v", spec, err)
 	}
 }

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 )
@@ -10,12 +11,12 @@ import (
 func TestFitKeepAndGeneratedSource(t *testing.T) {
 	s := criteoSchema(t)
 	const spec = "synthetic:ctr?rows=400&seed=5"
-	all, err := Fit(spec, s, Options{})
+	all, err := Fit(context.Background(), spec, s, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var seen []int64
-	half, err := Fit(spec, s, Options{Keep: func(i int64) bool { seen = append(seen, i); return i%2 == 0 }})
+	half, err := Fit(context.Background(), spec, s, Options{Keep: func(i int64) bool { seen = append(seen, i); return i%2 == 0 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +26,7 @@ func TestFitKeepAndGeneratedSource(t *testing.T) {
 	if half.Rows() >= all.Rows() {
 		t.Errorf("fitted on half the records: %d ids, on all: %d", half.Rows(), all.Rows())
 	}
-	d, rebuilt, err := Build(spec, half, filepath.Join(t.TempDir(), "c"), Options{})
+	d, rebuilt, err := Build(context.Background(), spec, half, filepath.Join(t.TempDir(), "c"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -32,7 +33,7 @@ func fitBuild(t *testing.T, spec string, specs ...string) (*feature.Encoders, []
 	if err != nil || !ok {
 		t.Fatalf("%s: built-in schema: ok %v, %v", spec, ok, err)
 	}
-	enc, err := Fit(spec, s, Options{})
+	enc, err := Fit(context.Background(), spec, s, Options{})
 	if err != nil {
 		t.Fatalf("%s: %v", spec, err)
 	}
@@ -41,7 +42,7 @@ func fitBuild(t *testing.T, spec string, specs ...string) (*feature.Encoders, []
 	}
 	var out []*Dataset
 	for i, sp := range specs {
-		d, _, err := Build(sp, enc, filepath.Join(t.TempDir(), fmt.Sprintf("%d.cache", i)), Options{})
+		d, _, err := Build(context.Background(), sp, enc, filepath.Join(t.TempDir(), fmt.Sprintf("%d.cache", i)), Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", sp, err)
 		}
@@ -175,11 +176,11 @@ func TestDefaultSchemaLibFMFieldsFits(t *testing.T) {
 	train := writeFile(t, filepath.Join(dir, "train.libfm"), "1 3:1 10:1\n")
 	test := writeFile(t, filepath.Join(dir, "narrow.libfm"), "1 3:1\n")
 	s, _, _ := DefaultSchema("libfm-fields:" + train)
-	enc, err := Fit("libfm-fields:"+train, s, Options{})
+	enc, err := Fit(context.Background(), "libfm-fields:"+train, s, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = Build("libfm-fields:"+test, enc, filepath.Join(dir, "n.cache"), Options{})
+	_, _, err = Build(context.Background(), "libfm-fields:"+test, enc, filepath.Join(dir, "n.cache"), Options{})
 	if err == nil || !strings.Contains(err.Error(), `field "f2" reads column "f2", which is not among the columns [label f1]`) {
 		t.Errorf("a narrower test file: %v; want an error naming the missing column f2", err)
 	}

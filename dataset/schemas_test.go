@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -139,11 +140,11 @@ func TestDefaultSchemaFits(t *testing.T) {
 	t.Run("synthetic", func(t *testing.T) {
 		const spec = "synthetic:ctr?rows=300&seed=2"
 		s, _, _ := DefaultSchema(spec)
-		enc, err := Fit(spec, s, Options{})
+		enc, err := Fit(context.Background(), spec, s, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, _, err := Build(spec, enc, filepath.Join(dir, "syn.cache"), Options{})
+		d, _, err := Build(context.Background(), spec, enc, filepath.Join(dir, "syn.cache"), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,11 +170,11 @@ func TestDefaultSchemaFits(t *testing.T) {
 		os.WriteFile(pa, []byte(strings.Join(a, "\n")+"\n"), 0o644)
 		os.WriteFile(pb, []byte(strings.Join(b, "\n")+"\n"), 0o644)
 		s, _, _ := DefaultSchema("avazu:" + pa)
-		encA, err := Fit("avazu:"+pa, s, Options{})
+		encA, err := Fit(context.Background(), "avazu:"+pa, s, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		encB, err := Fit("avazu:"+pb, s, Options{})
+		encB, err := Fit(context.Background(), "avazu:"+pb, s, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +187,7 @@ func TestDefaultSchemaFits(t *testing.T) {
 		if v := encA.Vocab("site_id"); v == nil || v.Len() != 3 {
 			t.Fatalf("site_id vocabulary %+v", v)
 		}
-		d, _, err := Build("avazu:"+pa, encA, filepath.Join(dir, "a.cache"), Options{})
+		d, _, err := Build(context.Background(), "avazu:"+pa, encA, filepath.Join(dir, "a.cache"), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +211,7 @@ func TestDefaultSchemaFits(t *testing.T) {
 		if err != nil || !ok {
 			t.Fatalf("ok %v, err %v", ok, err)
 		}
-		enc, err := Fit(spec, s, Options{})
+		enc, err := Fit(context.Background(), spec, s, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +219,7 @@ func TestDefaultSchemaFits(t *testing.T) {
 		if enc.Vocab("user").Len() != 4 || enc.Vocab("item").Len() != 7 {
 			t.Fatalf("vocabularies: %d users, %d items; want 4, 7", enc.Vocab("user").Len(), enc.Vocab("item").Len())
 		}
-		d, _, err := Build(spec, enc, filepath.Join(dir, "ml.cache"), Options{})
+		d, _, err := Build(context.Background(), spec, enc, filepath.Join(dir, "ml.cache"), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +247,7 @@ func TestDefaultSchemaRealData(t *testing.T) {
 		if err != nil || !ok {
 			t.Fatalf("%s: ok %v, err %v", tc.spec, ok, err)
 		}
-		enc, err := Fit(tc.spec, s, Options{})
+		enc, err := Fit(context.Background(), tc.spec, s, Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", tc.spec, err)
 		}
@@ -257,7 +258,7 @@ func TestDefaultSchemaRealData(t *testing.T) {
 	// ml-100k's README: 943 users; u1.base rates 1650 of the 1682 items
 	// (cut -f2 u1.base | sort -u | wc -l).
 	s, _, _ := DefaultSchema("movielens:" + root + "/ml-100k/u1.base")
-	enc, err := Fit("movielens:"+root+"/ml-100k/u1.base", s, Options{})
+	enc, err := Fit(context.Background(), "movielens:"+root+"/ml-100k/u1.base", s, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -213,6 +213,10 @@ func Train(ctx context.Context, m Model, in data.Interactions, rows []int32, cfg
 		var sum float64
 		n := len(inst.Users)
 		for lo := 0; lo < n; lo += cfg.Batch {
+			// An epoch takes seconds: stop within one batch of a cancel.
+			if err := ctx.Err(); err != nil {
+				return stats, fmt.Errorf("train %s: epoch %d: stopped after %d of %d instances: %w", m.Name(), e+1, lo, n, err)
+			}
 			hi := min(lo+cfg.Batch, n)
 			logits := m.Forward(inst.Users[lo:hi], inst.Items[lo:hi])
 			loss := nn.SigmoidLogLoss(dlogit[:hi-lo], logits, inst.Labels[lo:hi], nil)

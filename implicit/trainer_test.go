@@ -2,6 +2,7 @@ package implicit
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -210,5 +211,38 @@ func TestSyntheticBeatsItemPop(t *testing.T) {
 		if !(rep.Metrics["hr@10"] > pop.Metrics["hr@10"]+0.3) {
 			t.Errorf("%s HR@10 %.3f, ItemPop %.3f: want a clear margin", name, rep.Metrics["hr@10"], pop.Metrics["hr@10"])
 		}
+	}
+}
+
+// cancelOnForward cancels a context on its model's n-th Forward and counts
+// the Forwards after it.
+type cancelOnForward struct {
+	Model
+	n, calls int
+	cancel   func()
+}
+
+func (c *cancelOnForward) Forward(users, items []int32) []float32 {
+	c.calls++
+	if c.calls == c.n {
+		c.cancel()
+	}
+	return c.Model.Forward(users, items)
+}
+
+// Training stops within a batch of a cancel, mid-epoch, with an error
+// wrapping context.Canceled, rather than at the end of the epoch.
+func TestTrainStopsMidEpoch(t *testing.T) {
+	in := tinyInteractions()
+	m, err := NewNeuMF(Config{Users: 4, Items: 12, Factors: 4, MaxBatch: 2, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := &cancelOnForward{Model: m, n: 3, cancel: cancel}
+	st, err := Train(ctx, c, in, allRows(in), TrainConfig{Epochs: 5, Batch: 2, LR: 0.01, Seed: 5}, nil)
+	if !errors.Is(err, context.Canceled) || len(st) != 0 || c.calls != 3 {
+		t.Fatalf("%d epochs, %d batches, error %v; want the cancel in the third batch of the first epoch", len(st), c.calls, err)
 	}
 }

@@ -80,7 +80,7 @@ func Demo(ctx context.Context, opt DemoOptions) (*Leaderboard, *Prepared, error)
 	// Cardinalities capped at 100 let 160,000 training rows learn every
 	// value, so that what separates the models is the planted crosses.
 	spec := fmt.Sprintf("synthetic:ctr?rows=%d&seed=%d&max_vocab=100", opt.Rows, opt.Seed)
-	p, err := Prepare(&cfg, Inputs{Data: spec, CacheDir: opt.CacheDir, SplitSeed: opt.Seed})
+	p, err := Prepare(ctx, &cfg, Inputs{Data: spec, CacheDir: opt.CacheDir, SplitSeed: opt.Seed})
 	if err != nil {
 		return nil, nil, err
 	}

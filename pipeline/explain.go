@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -175,8 +176,8 @@ func (r *batchRecorder) Forward(b *model.Batch) []float32 {
 
 // Explain scores the records of spec as Score does and calls emit with
 // each batch's Explanations, in record order. A model without attention
-// weights is an error naming it.
-func (l *Loaded) Explain(spec string, opts data.ReadOptions, emit func([]Explanation) error) (skipped int64, err error) {
+// weights is an error naming it. Cancelling ctx stops it as it does Score.
+func (l *Loaded) Explain(ctx context.Context, spec string, opts data.ReadOptions, emit func([]Explanation) error) (skipped int64, err error) {
 	name := "(unnamed)"
 	if l.Manifest != nil {
 		name = l.Manifest.Model
@@ -189,7 +190,7 @@ func (l *Loaded) Explain(spec string, opts data.ReadOptions, emit func([]Explana
 	lc := *l
 	lc.Model = rec
 	var out []Explanation
-	return lc.Score(spec, opts, func(scores, _ []float32, _ []int64) error {
+	return lc.Score(ctx, spec, opts, func(scores, _ []float32, _ []int64) error {
 		out = x.Rows(out[:0], rec.last, scores)
 		return emit(out)
 	})

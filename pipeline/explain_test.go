@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -88,7 +89,7 @@ func TestExplainHistoryAttention(t *testing.T) {
 		}
 		l := loadedModel(t, name, params, enc, 2) // batches of 2: the explanation must follow them
 		var got []Explanation
-		if _, err := l.Explain(spec, data.ReadOptions{}, func(e []Explanation) error {
+		if _, err := l.Explain(context.Background(), spec, data.ReadOptions{}, func(e []Explanation) error {
 			got = append(got, e...)
 			return nil
 		}); err != nil {
@@ -150,7 +151,7 @@ func TestExplainHistoryAttention(t *testing.T) {
 			t.Errorf("%s: row without history marshals as %s (%v), want a score and an empty attention list", name, b, err)
 		}
 	}
-	if _, err := loadedModel(t, "seqbase", `{"hidden": [4]}`, enc, 2).Explain(spec, data.ReadOptions{}, nil); err == nil ||
+	if _, err := loadedModel(t, "seqbase", `{"hidden": [4]}`, enc, 2).Explain(context.Background(), spec, data.ReadOptions{}, nil); err == nil ||
 		!strings.Contains(err.Error(), "model seqbase has no attention weights to explain") {
 		t.Errorf("seqbase: error %v", err)
 	}
@@ -192,7 +193,7 @@ fields:
 	}
 	l := loadedModel(t, "afm", `{"init_std": 0.3}`, enc, 8)
 	var got []Explanation
-	if _, err := l.Explain("csv:"+path, data.ReadOptions{}, func(e []Explanation) error { got = append(got, e...); return nil }); err != nil {
+	if _, err := l.Explain(context.Background(), "csv:"+path, data.ReadOptions{}, func(e []Explanation) error { got = append(got, e...); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	m := l.Model.(interface {

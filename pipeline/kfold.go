@@ -43,7 +43,7 @@ func KFold(ctx context.Context, cfg *Config, in Inputs, k int, opts RunOptions) 
 		sub := func(s string) string { return strings.ReplaceAll(s, FoldPlaceholder, strconv.Itoa(f)) }
 		fin := in
 		fin.Data, fin.Valid, fin.Test = sub(in.Data), sub(in.Valid), sub(in.Test)
-		p, err := Prepare(cfg, fin)
+		p, err := Prepare(ctx, cfg, fin)
 		if err != nil {
 			return nil, fmt.Errorf("fold %d: %w", f, err)
 		}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,8 +64,9 @@ func Load(dir string, batch int) (*Loaded, error) {
 // line, or are skipped under opts.SkipBad. A NaN or infinite score is an
 // error located at its record, whatever opts.SkipBad says: Load refuses
 // non-finite weights, so it comes from an input value beyond the model's
-// float32 arithmetic, and no score is better than a silent NaN.
-func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, labels []float32, groups []int64) error) (skipped int64, err error) {
+// float32 arithmetic, and no score is better than a silent NaN. Cancelling
+// ctx stops the scoring with an error wrapping ctx's.
+func (l *Loaded) Score(ctx context.Context, spec string, opts data.ReadOptions, emit func(scores, labels []float32, groups []int64) error) (skipped int64, err error) {
 	r, err := data.Open(spec, opts)
 	if err != nil {
 		return 0, err
@@ -112,7 +114,11 @@ func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, lab
 		return emit(scores[:k], labels, b.Group[:k])
 	}
 	var rec data.Record
-	for {
+	for read := int64(0); ; read++ {
+		// A look at ctx costs tens of nanoseconds, a record microseconds.
+		if read%4096 == 0 && ctx.Err() != nil {
+			return skipped, fmt.Errorf("scoring %s: stopped after %d records: %w", spec, read, ctx.Err())
+		}
 		err := r.Next(&rec)
 		if errors.Is(err, io.EOF) {
 			break
@@ -121,7 +127,9 @@ func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, lab
 			return skipped, err
 		}
 		if err := re.Encode(rec.Cols, ex); err != nil {
-			if opts.SkipBad {
+			// Only a malformed value is a bad row to skip: any other
+			// error would fail every row alike.
+			if ve := (*feature.ValueError)(nil); opts.SkipBad && errors.As(err, &ve) {
 				skipped++
 				continue
 			}
@@ -147,15 +155,15 @@ func (l *Loaded) Score(spec string, opts data.ReadOptions, emit func(scores, lab
 }
 
 // Evaluate scores every record of spec and reports the metrics of the
-// artifact's task under protocol.
-func (l *Loaded) Evaluate(spec string, opts data.ReadOptions, protocol string) (*metric.Report, error) {
+// artifact's task under protocol; cancelling ctx stops it as it does Score.
+func (l *Loaded) Evaluate(ctx context.Context, spec string, opts data.ReadOptions, protocol string) (*metric.Report, error) {
 	var scores, labels []float32
 	var groups []int64
 	grouped := false
 	for _, f := range l.Encoders.Schema().Fields {
 		grouped = grouped || f.Type == feature.Group
 	}
-	_, err := l.Score(spec, opts, func(s, y []float32, g []int64) error {
+	_, err := l.Score(ctx, spec, opts, func(s, y []float32, g []int64) error {
 		if y == nil {
 			return fmt.Errorf("%s has no label column: evaluation needs labels (use predict to score unlabeled rows)", spec)
 		}

@@ -64,7 +64,7 @@ func TestLoadScoresLikePredict(t *testing.T) {
 	}
 
 	var scores, labels []float32
-	skipped, err := l.Score(spec, data.ReadOptions{}, func(s, y []float32, _ []int64) error {
+	skipped, err := l.Score(context.Background(), spec, data.ReadOptions{}, func(s, y []float32, _ []int64) error {
 		if len(s) > batch || len(s) != len(y) {
 			t.Errorf("a batch of %d scores and %d labels", len(s), len(y))
 		}
@@ -77,7 +77,10 @@ func TestLoadScoresLikePredict(t *testing.T) {
 	if len(scores) != p.Train.Set.Rows {
 		t.Fatalf("%d scores for %d records", len(scores), p.Train.Set.Rows)
 	}
-	want := train.Predict(l.Model, p.Test, l.Task, batch)
+	want, err := train.Predict(context.Background(), l.Model, p.Test, l.Task, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
 	wantLabels := p.Test.Labels()
 	var testScores, testLabels []float32
 	for i, r := range p.Test.Rows {
@@ -99,7 +102,7 @@ func TestLoadScoresLikePredict(t *testing.T) {
 
 	// emit's error stops scoring and comes back.
 	stop := os.ErrClosed
-	if _, err := l.Score(spec, data.ReadOptions{}, func([]float32, []float32, []int64) error { return stop }); err != stop {
+	if _, err := l.Score(context.Background(), spec, data.ReadOptions{}, func([]float32, []float32, []int64) error { return stop }); err != stop {
 		t.Errorf("emit's error: got %v", err)
 	}
 }
@@ -174,7 +177,7 @@ func TestScoreRefusesNonFiniteScores(t *testing.T) {
 		}
 		l.Model = &nanAt{Model: l.Model, batch: 2, row: 3}
 		emitted := 0
-		_, err = l.Score(spec, data.ReadOptions{SkipBad: skip}, func(s, _ []float32, _ []int64) error {
+		_, err = l.Score(t.Context(), spec, data.ReadOptions{SkipBad: skip}, func(s, _ []float32, _ []int64) error {
 			for _, x := range s {
 				if math.IsNaN(float64(x)) {
 					t.Errorf("skip %v: a NaN score emitted", skip)

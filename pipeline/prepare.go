@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -91,8 +92,8 @@ func DefaultCacheDir() string {
 }
 
 // Prepare fits the encoders on the training part of in and builds the
-// encoded caches.
-func Prepare(cfg *Config, in Inputs) (*Prepared, error) {
+// encoded caches. Cancelling ctx stops it with an error wrapping ctx's.
+func Prepare(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error) {
 	if in.Data == "" {
 		return nil, errors.New("no training data given")
 	}
@@ -123,7 +124,7 @@ func Prepare(cfg *Config, in Inputs) (*Prepared, error) {
 		fitOpts.Keep = func(i int64) bool { return split.Part(i) == 0 }
 		opts = fitOpts
 	}
-	enc, err := dataset.Fit(in.Data, schema, opts)
+	enc, err := dataset.Fit(ctx, in.Data, schema, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +149,7 @@ func Prepare(cfg *Config, in Inputs) (*Prepared, error) {
 	build := func(spec string) (*dataset.Dataset, error) {
 		key := sha256.Sum256(append([]byte(spec+"\x00"), encJSON...))
 		path := filepath.Join(dir, cacheName(spec)+"-"+hex.EncodeToString(key[:8])+".rfc")
-		d, _, err := dataset.Build(spec, enc, path, opts)
+		d, _, err := dataset.Build(ctx, spec, enc, path, opts)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -59,7 +60,7 @@ func partsOf(t *testing.T, n int, ratios []float64, seed uint64) []int {
 // prepare runs Prepare and closes the result at the end of the test.
 func prepare(t *testing.T, cfg *Config, in Inputs) *Prepared {
 	t.Helper()
-	p, err := Prepare(cfg, in)
+	p, err := Prepare(context.Background(), cfg, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +247,7 @@ func TestPrepareCustomSplit(t *testing.T) {
 
 	for _, bad := range [][]float64{{8, 2}, {1, 1, 1, 1}} {
 		cfg.Data.Split = bad
-		if p, err := Prepare(&cfg, Inputs{Data: "csv:" + path, CacheDir: filepath.Join(dir, "cache")}); err == nil || !strings.Contains(err.Error(), "three ratios") {
+		if p, err := Prepare(context.Background(), &cfg, Inputs{Data: "csv:" + path, CacheDir: filepath.Join(dir, "cache")}); err == nil || !strings.Contains(err.Error(), "three ratios") {
 			if p != nil {
 				p.Close()
 			}
@@ -305,7 +306,7 @@ func TestPrepareSeparateTestFile(t *testing.T) {
 		{&Config{Train: train.DefaultConfig()}, Inputs{Data: "csv:" + trainPath, CacheDir: cache}, "schema"},
 		{&cfg, Inputs{Data: "csv:" + filepath.Join(dir, "absent.csv"), CacheDir: cache}, "absent.csv"},
 	} {
-		p, err := Prepare(c.cfg, c.in)
+		p, err := Prepare(context.Background(), c.cfg, c.in)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want an error mentioning %q", c.in, err, c.want)
 		}

@@ -132,7 +132,7 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	if logErr != nil {
 		return nil, fmt.Errorf("training log: %w", logErr)
 	}
-	rep, _, err := train.Evaluate(m, p.Test, res.Task, tc.Batch, p.Grouped, p.Protocol)
+	rep, _, err := train.Evaluate(ctx, m, p.Test, res.Task, tc.Batch, p.Grouped, p.Protocol)
 	if err != nil {
 		return nil, fmt.Errorf("test evaluation: %w", err)
 	}

@@ -121,7 +121,7 @@ func trainArtifact(root, name, modelName, spec string, params map[string]any, ep
 	if strings.HasPrefix(spec, "behavior:") {
 		in = pipeline.Inputs{Data: spec + "&part=train", Valid: spec + "&part=valid", Test: spec + "&part=test", CacheDir: in.CacheDir}
 	}
-	p, err := pipeline.Prepare(&cfg, in)
+	p, err := pipeline.Prepare(context.Background(), &cfg, in)
 	if err != nil {
 		return "", err
 	}
@@ -207,7 +207,7 @@ func predictScores(t testing.TB, dir, spec string) []float32 {
 		t.Fatal(err)
 	}
 	var out []float32
-	if _, err := l.Score(spec, data.ReadOptions{}, func(s, _ []float32, _ []int64) error {
+	if _, err := l.Score(context.Background(), spec, data.ReadOptions{}, func(s, _ []float32, _ []int64) error {
 		out = append(out, s...)
 		return nil
 	}); err != nil {

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -36,16 +37,19 @@ func HigherIsBetter(name string) (higher, ok bool) {
 // Predict returns the model's score of every row in view, in order: the
 // click probability for a binary task, the prediction for regression. It
 // switches m to inference mode. batch must not exceed the MaxBatch m was
-// built for.
-func Predict(m model.Model, d Data, task Task, batch int) []float32 {
+// built for. Cancelling ctx stops it with an error wrapping ctx's.
+func Predict(ctx context.Context, m model.Model, d Data, task Task, batch int) ([]float32, error) {
 	m.SetTraining(false)
 	out := make([]float32, d.Len())
 	if d.Len() == 0 {
-		return out
+		return out, nil
 	}
 	g := newBatcher(d.Set, min(batch, d.Len()))
 	rows := make([]int32, 0, batch)
 	for start := 0; start < len(out); start += batch {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("train: scoring: stopped after %d of %d rows: %w", start, len(out), err)
+		}
 		end := min(start+batch, len(out))
 		rows = rows[:0]
 		for i := start; i < end; i++ {
@@ -56,7 +60,7 @@ func Predict(m model.Model, d Data, task Task, batch int) []float32 {
 			out[start+i] = task.Score(v)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // Score turns a model output into the task's score: for a binary task the
@@ -124,9 +128,13 @@ func Metrics(task Task, scores, labels []float32, groups []int64, protocol strin
 }
 
 // Evaluate predicts every row in view and scores the predictions.
-// grouped asks for gAUC over the rows' group keys.
-func Evaluate(m model.Model, d Data, task Task, batch int, grouped bool, protocol string) (*metric.Report, []float32, error) {
-	scores := Predict(m, d, task, batch)
+// grouped asks for gAUC over the rows' group keys. Cancelling ctx stops it
+// as it does Predict.
+func Evaluate(ctx context.Context, m model.Model, d Data, task Task, batch int, grouped bool, protocol string) (*metric.Report, []float32, error) {
+	scores, err := Predict(ctx, m, d, task, batch)
+	if err != nil {
+		return nil, nil, err
+	}
 	var groups []int64
 	if grouped {
 		groups = d.Groups()

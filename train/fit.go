@@ -262,7 +262,7 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 			es.AuxLoss = &mean
 		}
 		if validData.Len() > 0 {
-			rep, _, err := Evaluate(m, validData, task, evalBatch, opts.Grouped, metric.ProtocolHoldout)
+			rep, _, err := Evaluate(ctx, m, validData, task, evalBatch, opts.Grouped, metric.ProtocolHoldout)
 			if err != nil {
 				return nil, fmt.Errorf("train: validation after epoch %d: %w", epoch, err)
 			}

@@ -30,11 +30,11 @@ func newFixture(t *testing.T, rows int) *fixture {
 	}
 	spec := "synthetic:ctr?rows=" + itoa(rows) + "&seed=4"
 	split, _ := data.NewHashSplit([]float64{8, 1, 1}, 1)
-	enc, err := dataset.Fit(spec, s, dataset.Options{Keep: func(i int64) bool { return split.Part(i) == 0 }})
+	enc, err := dataset.Fit(context.Background(), spec, s, dataset.Options{Keep: func(i int64) bool { return split.Part(i) == 0 }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, _, err := dataset.Build(spec, enc, filepath.Join(t.TempDir(), "cache"), dataset.Options{})
+	set, _, err := dataset.Build(context.Background(), spec, enc, filepath.Join(t.TempDir(), "cache"), dataset.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestFitLearnsAndIsDeterministic(t *testing.T) {
 	if l0, l2 := res.Epochs[0].TrainLoss, res.Epochs[2].TrainLoss; !(l2 < l0) {
 		t.Errorf("training loss did not fall: %v then %v", l0, l2)
 	}
-	rep, _, err := Evaluate(m1, f.test, Binary, cfg.Batch, false, "holdout")
+	rep, _, err := Evaluate(context.Background(), m1, f.test, Binary, cfg.Batch, false, "holdout")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,11 +22,11 @@ func seqSet(t *testing.T) (*dataset.Dataset, model.Layout, Data) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := dataset.Fit(spec, s, dataset.Options{})
+	enc, err := dataset.Fit(context.Background(), spec, s, dataset.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, _, err := dataset.Build(spec, enc, filepath.Join(t.TempDir(), "cache"), dataset.Options{})
+	set, _, err := dataset.Build(context.Background(), spec, enc, filepath.Join(t.TempDir(), "cache"), dataset.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 	}
-	p, err := pipeline.Prepare(cfg, rf.inputs(cfg))
+	p, err := pipeline.Prepare(ctx, cfg, rf.inputs(cfg))
 	if err != nil {
 		return err
 	}

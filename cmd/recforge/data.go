@@ -20,15 +20,15 @@ func runData(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	switch args[0] {
 	case "inspect":
-		return runInspect(args[1:], stdout, stderr)
+		return runInspect(ctx, args[1:], stdout, stderr)
 	case "encode":
-		return runEncode(args[1:], stdout, stderr)
+		return runEncode(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "recforge data: unknown subcommand %q, expected inspect or encode\n", args[0])
 	return errUsage
 }
 
-func runInspect(args []string, stdout, stderr io.Writer) error {
+func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("data inspect", "data inspect SPEC [--max-rows N]", stderr)
 	maxRows := fs.Int("max-rows", 0, "read at most `N` rows (0: all)")
 	var rf readFlags
@@ -57,14 +57,14 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in, err := dataset.Inspect(spec, dataset.InspectOptions{MaxRows: *maxRows, Read: ropts})
+	in, err := dataset.Inspect(ctx, spec, dataset.InspectOptions{MaxRows: *maxRows, Read: ropts})
 	if err != nil {
 		return err
 	}
 	return in.WriteText(stdout)
 }
 
-func runEncode(args []string, stdout, stderr io.Writer) error {
+func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("data encode", "data encode --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--cache-dir DIR]", stderr)
 	var rf runFlags
 	rf.register(fs)
@@ -78,7 +78,7 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p, err := pipeline.Prepare(cfg, rf.inputs(cfg))
+	p, err := pipeline.Prepare(ctx, cfg, rf.inputs(cfg))
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	rep, err := l.Evaluate(af.spec, ropts, metric.ProtocolHoldout)
+	rep, err := l.Evaluate(ctx, af.spec, ropts, metric.ProtocolHoldout)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	var skipped int64
 	if *explain {
-		skipped, err = l.Explain(af.spec, ropts, func(ex []pipeline.Explanation) error {
+		skipped, err = l.Explain(ctx, af.spec, ropts, func(ex []pipeline.Explanation) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -94,7 +94,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return nil
 		})
 	} else {
-		skipped, err = l.Score(af.spec, ropts, func(scores, _ []float32, _ []int64) error {
+		skipped, err = l.Score(ctx, af.spec, ropts, func(scores, _ []float32, _ []int64) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strconv"
@@ -32,7 +33,7 @@ func TestPredictExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []pipeline.Explanation
-	if _, err := l.Explain(spec, data.ReadOptions{}, func(e []pipeline.Explanation) error { want = append(want, e...); return nil }); err != nil {
+	if _, err := l.Explain(context.Background(), spec, data.ReadOptions{}, func(e []pipeline.Explanation) error { want = append(want, e...); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	scores := strings.Fields(plain)

@@ -98,7 +98,7 @@ func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	in := rf.inputs(cfg)
 	in.Data, in.Valid, in.Test = parts[0], parts[1], parts[2]
-	p, err := pipeline.Prepare(cfg, in)
+	p, err := pipeline.Prepare(ctx, cfg, in)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return writeJSONLine(stdout, fo)
 	}
-	p, err := pipeline.Prepare(cfg, rf.inputs(cfg))
+	p, err := pipeline.Prepare(ctx, cfg, rf.inputs(cfg))
 	if err != nil {
 		return err
 	}

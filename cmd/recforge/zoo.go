@@ -46,7 +46,7 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("unknown model %q, expected one of %s", n, strings.Join(model.Names(), ", "))
 		}
 	}
-	p, err := pipeline.Prepare(cfg, rf.inputs(cfg))
+	p, err := pipeline.Prepare(ctx, cfg, rf.inputs(cfg))
 	if err != nil {
 		return err
 	}
