@@ -59,7 +59,7 @@ type PartFootprint struct {
 type Training struct {
 	// Optimizer and Parts are the training configuration's rules: a part
 	// takes Parts' spec of its name, else its own default, else Optimizer,
-	// as train.NewOptimizer chooses. Each keeps its rule's state per
+	// as PartSpec chooses. Each keeps its rule's state per
 	// weight: Adam and FTRL two copies, Adagrad and SGD with momentum one.
 	Optimizer optim.Spec
 	Parts     map[string]optim.Spec
@@ -101,13 +101,7 @@ func (f Footprint) Usage(t *Training) Usage {
 	u.Work += f.GradBytes + f.BatchBytes + 8*f.maxBatch
 	var state float64
 	for _, p := range f.parts() {
-		spec := t.Optimizer
-		if p.Optimizer != nil {
-			spec = *p.Optimizer
-		}
-		if s, ok := t.Parts[p.Name]; ok {
-			spec = s
-		}
+		spec := PartSpec(p.Name, p.Optimizer, t.Optimizer, t.Parts)
 		slots := 0
 		if r, err := spec.NewRule(); err == nil {
 			slots = len(r.Slots())

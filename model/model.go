@@ -65,6 +65,20 @@ type Part struct {
 	Optimizer *optim.Spec
 }
 
+// PartSpec is the optimizer a part named name trains with: the
+// configuration's spec of its name (overrides), else the part's own
+// default (own, nil for none), else the configuration's default (def).
+// The trainer and the memory estimate both choose by it.
+func PartSpec(name string, own *optim.Spec, def optim.Spec, overrides map[string]optim.Spec) optim.Spec {
+	if s, ok := overrides[name]; ok {
+		return s
+	}
+	if own != nil {
+		return *own
+	}
+	return def
+}
+
 // PartTable is an embedding table of a Part.
 type PartTable struct {
 	Table *nn.Table

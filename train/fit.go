@@ -120,13 +120,7 @@ type groupState struct {
 func NewOptimizer(m model.Model, cfg Config) (*optim.Optimizer, error) {
 	var groups []*optim.Group
 	for _, p := range m.Parts() {
-		spec := cfg.Optimizer
-		if p.Optimizer != nil {
-			spec = *p.Optimizer
-		}
-		if s, ok := cfg.Parts[p.Name]; ok {
-			spec = s
-		}
+		spec := model.PartSpec(p.Name, p.Optimizer, cfg.Optimizer, cfg.Parts)
 		g, err := spec.NewGroup(p.Name)
 		if err != nil {
 			return nil, fmt.Errorf("train: part %q: %w", p.Name, err)
