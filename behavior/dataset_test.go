@@ -249,7 +249,7 @@ func TestFitByReferenceEqualsDense(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := train.Fit(context.Background(), m, train.Data{Set: sets["train"]}, train.Data{Set: sets["valid"]}, cfg, train.Options{Grouped: true})
+		res, err := train.Fit(context.Background(), m, train.Data{Set: sets["train"]}.Source(), train.NewHoldout(train.Data{Set: sets["valid"]}, cfg.Batch, true), cfg, train.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

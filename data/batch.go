@@ -17,6 +17,9 @@ func NewShuffler(n int, seed uint64) *Shuffler {
 	return &Shuffler{seed: seed, perm: make([]int32, n)}
 }
 
+// Len is the number of rows shuffled.
+func (s *Shuffler) Len() int { return len(s.perm) }
+
 // Epoch returns the row order of the given epoch, a permutation that depends
 // only on the seed and the epoch. The slice is reused by the next call.
 func (s *Shuffler) Epoch(epoch int) []int32 {

@@ -59,6 +59,7 @@ type AFMConfig struct {
 func init() {
 	Register(Info{
 		Name:     "afm",
+		Task:     TaskCTR,
 		Summary:  "AFM: FM whose pairwise interactions are pooled by a softmax attention network",
 		Citation: "Xiao et al., Attentional Factorization Machines: Learning the Weight of Feature Interactions via Attention Networks, IJCAI 2017",
 		Config: func() any {

@@ -62,6 +62,7 @@ type DCNConfig struct {
 func init() {
 	Register(Info{
 		Name:     "dcn",
+		Task:     TaskCTR,
 		Summary:  "Deep&Cross: cross network x0·(x_lᵀw_l) + b_l + x_l beside a ReLU MLP on x0 (cross v1 or v2)",
 		Citation: "Wang et al., Deep & Cross Network for Ad Click Predictions, ADKDD 2017",
 		Config: func() any {

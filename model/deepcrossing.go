@@ -51,6 +51,7 @@ type DeepCrossingConfig struct {
 func init() {
 	Register(Info{
 		Name:     "deepcrossing",
+		Task:     TaskCTR,
 		Summary:  "Deep Crossing: embeddings and raw numerics stacked, residual units, scoring layer",
 		Citation: "Shan et al., Deep Crossing: Web-Scale Modeling without Manually Crafted Combinatorial Features, KDD 2016",
 		Config: func() any {

@@ -57,6 +57,7 @@ type DeepFMConfig struct {
 func init() {
 	Register(Info{
 		Name:     "deepfm",
+		Task:     TaskCTR,
 		Summary:  "DeepFM: FM and a ReLU MLP sharing one embedding table, logit = y_FM + y_DNN",
 		Citation: "Guo et al., DeepFM: A Factorization-Machine based Neural Network for CTR Prediction, IJCAI 2017",
 		Config: func() any {

@@ -124,6 +124,7 @@ type DIENConfig struct {
 func init() {
 	Register(Info{
 		Name:     "dien",
+		Task:     TaskSequence,
 		Summary:  "DIEN: GRU interest extractor with auxiliary loss, attention-gated AUGRU interest evolution, MLP",
 		Citation: "Zhou et al., Deep Interest Evolution Network for Click-Through Rate Prediction, AAAI 2019",
 		Config: func() any {

@@ -61,6 +61,7 @@ type DINConfig struct {
 func init() {
 	Register(Info{
 		Name:     "din",
+		Task:     TaskSequence,
 		Summary:  "DIN: behaviour history pooled by an activation unit attending to the candidate, Dice MLP",
 		Citation: "Zhou et al., Deep Interest Network for Click-Through Rate Prediction, KDD 2018",
 		Config: func() any {

@@ -37,6 +37,7 @@ type FMConfig struct {
 func init() {
 	Register(Info{
 		Name:     "fm",
+		Task:     TaskCTR,
 		Summary:  "factorization machine: w0 + Σ w_i x_i + Σ_{i<j} ⟨v_i, v_j⟩ x_i x_j in O(nk)",
 		Citation: "Rendle, Factorization Machines, ICDM 2010",
 		Config:   func() any { return &FMConfig{InitStd: 0.01} },

@@ -85,6 +85,7 @@ type FNNConfig struct {
 func init() {
 	Register(Info{
 		Name:     "fnn",
+		Task:     TaskCTR,
 		Summary:  "FNN: an FM fitted first initializes z = (w0, (w_i, v_i)…), then a tanh MLP is fine-tuned",
 		Citation: "Zhang, Du, Wang, Deep Learning over Multi-field Categorical Data, ECIR 2016",
 		Config: func() any {
@@ -139,11 +140,11 @@ func NewFNN(env Env, cfg FNNConfig) (*FNN, error) {
 	return m, nil
 }
 
-// Pretraining returns stage 1: a fresh FM over the same layout and k,
-// seeded from Env.Seed, with l2_emb on its w and V, and the init that
+// Pretraining returns stage 1, "fm": a fresh FM over the same layout and
+// k, seeded from Env.Seed, with l2_emb on its w and V, and the init that
 // copies its weights into this model (see InitFromFM). With pretrain false
-// it returns (nil, nil): the trainer skips a nil pre model.
-func (m *FNN) Pretraining() (Model, func() error) {
+// it returns no stage.
+func (m *FNN) Pretraining() ([]Stage, func() error) {
 	if !m.cfg.Pretrain {
 		return nil, nil
 	}
@@ -153,7 +154,7 @@ func (m *FNN) Pretraining() (Model, func() error) {
 		// NewFNN made every check NewFM makes on these same settings.
 		panic("model: FNN's stage-1 FM: " + err.Error())
 	}
-	return fm, func() error { return m.InitFromFM(fm) }
+	return []Stage{{Name: "fm", Model: fm}}, func() error { return m.InitFromFM(fm) }
 }
 
 // InitFromFM sets every row r of z to [w_r, v_r] from fm's first-order

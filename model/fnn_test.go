@@ -26,10 +26,13 @@ func tinyFNN(t *testing.T, l Layout, cfg FNNConfig) *FNN {
 // preFM returns m's stage-1 FM and init, failing unless both are there.
 func preFM(t *testing.T, m *FNN) (*FM, func() error) {
 	t.Helper()
-	pre, init := m.Pretraining()
-	fm, ok := pre.(*FM)
+	stages, init := m.Pretraining()
+	if len(stages) != 1 || stages[0].Name != "fm" {
+		t.Fatalf("Pretraining returned %d stages, want one named fm", len(stages))
+	}
+	fm, ok := stages[0].Model.(*FM)
 	if !ok || init == nil {
-		t.Fatalf("Pretraining returned %T and init %v, want an *FM and an init", pre, init != nil)
+		t.Fatalf("Pretraining returned %T and init %v, want an *FM and an init", stages[0].Model, init != nil)
 	}
 	return fm, init
 }
@@ -210,8 +213,8 @@ func TestFNNPretraining(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pre, init := plain.Pretraining(); pre != nil || init != nil {
-		t.Fatalf("pretrain false offers stage 1: %T", pre)
+	if stages, init := plain.Pretraining(); stages != nil || init != nil {
+		t.Fatalf("pretrain false offers %d stages", len(stages))
 	}
 	// A mismatched FM is an error, not a panic.
 	big, err := NewFM(Env{Layout: tinyLayout(3, 1, 5, 3), MaxBatch: 4, Seed: 1}, FMConfig{EmbeddingDim: 2, InitStd: 0.01})
@@ -268,7 +271,7 @@ func TestFNNConfig(t *testing.T) {
 		got.Activation != "tanh" || !got.Pretrain {
 		t.Fatalf("defaults %+v, want 200-300-100 tanh with pretraining", got)
 	}
-	if pre, _ := m.(Pretrainer).Pretraining(); pre == nil {
+	if stages, _ := m.(Pretrainer).Pretraining(); len(stages) == 0 {
 		t.Fatal("the registered default does not pretrain")
 	}
 	// Names are unique (artifacts key weights by name).

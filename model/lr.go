@@ -24,6 +24,7 @@ type LRConfig struct {
 func init() {
 	Register(Info{
 		Name:     "lr",
+		Task:     TaskCTR,
 		Summary:  "logistic regression: w0 + Σ w_i x_i (FTRL-Proximal or any optimizer)",
 		Citation: "McMahan et al., Ad Click Prediction: a View from the Trenches, KDD 2013",
 		Config:   func() any { return &LRConfig{} },

@@ -45,13 +45,6 @@ type Model interface {
 	SetTraining(training bool)
 }
 
-// Reseeder is implemented by models with randomness in training (dropout):
-// the trainer reseeds them at the start of every epoch so that a run
-// resumed from a checkpoint draws the same masks as an uninterrupted one.
-type Reseeder interface {
-	Reseed(seed uint64)
-}
-
 // Part is a set of parameters optimized together.
 type Part struct {
 	// Name identifies the part in configuration ("all", "wide", "deep").
@@ -107,12 +100,4 @@ func Tables(m Model) []*nn.Table {
 		}
 	}
 	return ts
-}
-
-// Pretrainer is implemented by models trained in two stages, as FNN is:
-// the trainer first fits Pretraining's model on the same data with the
-// same configuration, then calls init, which initializes this model from
-// the fitted one, and only then trains this model.
-type Pretrainer interface {
-	Pretraining() (pre Model, init func() error)
 }

@@ -68,6 +68,7 @@ type NFMConfig struct {
 func init() {
 	Register(Info{
 		Name:     "nfm",
+		Task:     TaskCTR,
 		Summary:  "NFM: FM's linear part + hᵀ MLP(BatchNorm, dropout of Bi-Interaction pooling)",
 		Citation: "He & Chua, Neural Factorization Machines for Sparse Predictive Analytics, SIGIR 2017",
 		Config: func() any {

@@ -119,6 +119,7 @@ func init() {
 		}[p]
 		Register(Info{
 			Name:     p.String(),
+			Task:     TaskCTR,
 			Summary:  summary,
 			Citation: "Qu et al., Product-based Neural Networks for User Response Prediction, ICDM 2016",
 			Config: func() any {

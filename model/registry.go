@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,6 +39,9 @@ func (e Env) Rand() *rand.Rand { return nn.NewRand(e.Seed) }
 type Info struct {
 	// Name is the registered name, lower case ("deepfm").
 	Name string
+	// Task is the family the model belongs to, which says what its
+	// examples are and how it is evaluated (TaskCTR, TaskSequence, …).
+	Task string
 	// Summary is one line for listings.
 	Summary string
 	// Citation names the paper.
@@ -54,13 +58,35 @@ type Info struct {
 	Footprint func(env Env, cfg any) Footprint
 }
 
+// The tasks a registered model has.
+const (
+	// TaskCTR: one row of categorical and numeric fields in, a click
+	// probability (or a value, for regression) out.
+	TaskCTR = "ctr"
+	// TaskSequence: a CTR row with the user's behaviour history.
+	TaskSequence = "sequence"
+	// TaskRating: a (user, item) pair in, a predicted rating out.
+	TaskRating = "rating"
+	// TaskRanking: a (user, item) pair in, a ranking score out, trained on
+	// implicit feedback with sampled negatives.
+	TaskRanking = "ranking"
+	// TaskPolicy: a (state, action) pair in, the action's value out (DRN's
+	// Q-network).
+	TaskPolicy = "policy"
+)
+
+// Tasks lists the tasks, in the order listings group them.
+func Tasks() []string {
+	return []string{TaskCTR, TaskSequence, TaskRating, TaskRanking, TaskPolicy}
+}
+
 var registry = map[string]Info{}
 
 // Register adds a model; registering a name twice panics (a programming
 // error caught at init).
 func Register(info Info) {
-	if info.Name == "" || info.Config == nil || info.New == nil || info.Footprint == nil {
-		panic("model: Register needs a name, Config, New and Footprint")
+	if info.Name == "" || info.Config == nil || info.New == nil || info.Footprint == nil || !slices.Contains(Tasks(), info.Task) {
+		panic("model: Register needs a name, a task of Tasks(), Config, New and Footprint")
 	}
 	if _, dup := registry[info.Name]; dup {
 		panic("model: " + info.Name + " registered twice")

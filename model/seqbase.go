@@ -40,6 +40,7 @@ type SeqBaseConfig struct {
 func init() {
 	Register(Info{
 		Name:     "seqbase",
+		Task:     TaskSequence,
 		Summary:  "Embedding&MLP base model: behaviour history sum-pooled, concatenated with the other fields, MLP",
 		Citation: "Zhou et al., Deep Interest Network for Click-Through Rate Prediction, KDD 2018 (the Base Model)",
 		Config: func() any {

@@ -463,35 +463,6 @@ func (s *seqInputs) behaviour(c int) (seq, pos int) {
 	panic(fmt.Sprintf("model: behaviour column %d outside [0, %d)", c, s.layout.SeqLen))
 }
 
-// RowFrequencyUser is implemented by models whose regularization reads how
-// often each embedding row occurs in the training data: DIN's mini-batch
-// aware regularization, λ/n_r on a touched row r. The trainer (train.Fit)
-// counts the training rows once before the first epoch, batch by batch with
-// CountRowFrequencies in the layout RowFrequencyLayout returns, and calls
-// SetRowFrequencies; until then every row counts once, which is plain
-// per-batch L2.
-type RowFrequencyUser interface {
-	// RowFrequencyLayout returns the layout the counts index and whether
-	// the regularization reads them: false (embedding_reg "batch", or
-	// λ = 0) spares the trainer the counting pass.
-	RowFrequencyLayout() (l Layout, used bool)
-	// SetRowFrequencies takes one count per row of the layout; an error
-	// says the length is wrong.
-	SetRowFrequencies(freq []uint32) error
-}
-
-// AuxLosser is implemented by models that add an auxiliary loss of their
-// own to the objective in Backward, as DIEN's interest extractor does; the
-// trainer reports its mean over an epoch's batches beside the training loss.
-type AuxLosser interface {
-	// AuxLoss returns the auxiliary loss of the last training-mode
-	// Forward, before its weight.
-	AuxLoss() float64
-	// HasAuxLoss reports whether the model computes one at all (DIEN at
-	// aux_alpha 0 does not).
-	HasAuxLoss() bool
-}
-
 // CountRowFrequencies adds to freq (len l.Rows) the occurrences of every
 // row in b: each slot's id and each real history position's (padding id 0
 // and the positions outside a sequence's length, on its padding side, are

@@ -6,15 +6,6 @@ import (
 	"github.com/recforge/recforge/nn"
 )
 
-// Stateful is implemented by models holding state that gradients do not
-// train but a trained model needs — BatchNorm's running statistics. The
-// trainer checkpoints it and artifacts carry it with the weights.
-type Stateful interface {
-	// Buffers lists that state as parameters whose W aliases the live
-	// values (G is nil): loading into W restores the state.
-	Buffers() []*nn.Param
-}
-
 // Buffers lists m's buffers (none unless m is Stateful).
 func Buffers(m Model) []*nn.Param {
 	if s, ok := m.(Stateful); ok {

@@ -90,6 +90,7 @@ type WideDeepConfig struct {
 func init() {
 	Register(Info{
 		Name:     "widedeep",
+		Task:     TaskCTR,
 		Summary:  "Wide&Deep: linear model with declared feature crosses plus a ReLU MLP, trained jointly (FTRL wide, AdaGrad deep)",
 		Citation: "Cheng et al., Wide & Deep Learning for Recommender Systems, DLRS 2016",
 		Config: func() any {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/recforge/recforge/artifact"
+	"github.com/recforge/recforge/feature"
 	"github.com/recforge/recforge/internal/atomicfile"
 	"github.com/recforge/recforge/internal/dirlock"
 	"github.com/recforge/recforge/metric"
@@ -90,7 +91,7 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	if err != nil {
 		return nil, err
 	}
-	topts := train.Options{Fingerprint: fingerprint, Resume: opts.Resume, Grouped: p.Grouped, OnBatch: opts.OnBatch}
+	topts := train.Options{Fingerprint: fingerprint, Resume: opts.Resume, OnBatch: opts.OnBatch}
 	var log *os.File
 	if opts.Out != "" {
 		topts.Checkpoint = filepath.Join(opts.Out, CheckpointFile)
@@ -113,19 +114,7 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 			opts.OnEpoch(es)
 		}
 	}
-	if pt, ok := m.(model.Pretrainer); ok && !opts.Resume {
-		// A resumed run's weights come from its checkpoint, which already
-		// holds the pretrained initialization.
-		if pre, initFrom := pt.Pretraining(); pre != nil {
-			if _, err := train.Fit(ctx, pre, p.Train, p.Valid, tc, train.Options{Grouped: p.Grouped}); err != nil {
-				return nil, fmt.Errorf("pretraining: %w", err)
-			}
-			if err := initFrom(); err != nil {
-				return nil, fmt.Errorf("pretraining: %w", err)
-			}
-		}
-	}
-	res, err := train.Fit(ctx, m, p.Train, p.Valid, tc, topts)
+	res, err := train.Fit(ctx, m, p.Train.Source(), train.NewHoldout(p.Valid, tc.Batch, p.Grouped), tc, topts)
 	if err != nil {
 		return nil, err
 	}
@@ -144,20 +133,9 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 		out.Metrics[k] = v
 	}
 	if opts.Out != "" {
-		encJSON, err := json.Marshal(p.Encoders)
-		if err != nil {
-			return nil, err
-		}
-		schemaJSON, err := json.Marshal(p.Encoders.Schema())
-		if err != nil {
-			return nil, err
-		}
-		man := &artifact.Manifest{
-			Model: cfg.Model.Name, Task: string(res.Task), HyperParams: resolved, Schema: schemaJSON, Encoders: encJSON,
-			DataFingerprint: p.Fingerprint, Metrics: rep.Metrics, Protocol: p.Protocol + " (" + p.Split + ")",
-		}
 		dir := filepath.Join(opts.Out, ArtifactDir)
-		if err := artifact.Save(dir, man, append(model.Params(m), model.Buffers(m)...), model.Tables(m), artifact.SaveOptions{Replace: true}); err != nil {
+		if err := SaveArtifact(dir, ArtifactInfo{Model: cfg.Model.Name, Task: res.Task, HyperParams: resolved, Encoders: p.Encoders,
+			DataFingerprint: p.Fingerprint, Report: rep, Protocol: p.Protocol + " (" + p.Split + ")"}, m); err != nil {
 			return nil, err
 		}
 		out.Artifact = dir
@@ -167,6 +145,45 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	}
 	out.Seconds = time.Since(begin).Seconds()
 	return out, nil
+}
+
+// ArtifactInfo is what an artifact records besides the weights.
+type ArtifactInfo struct {
+	// Model is the registered name, HyperParams its resolved
+	// hyper-parameters (model.New's), Task what its output means.
+	Model       string
+	HyperParams []byte
+	Task        train.Task
+	// Encoders turn raw records into the model's inputs; their schema is
+	// recorded with them.
+	Encoders *feature.Encoders
+	// DataFingerprint identifies the training data; Report and Protocol
+	// are the test evaluation that ended the run.
+	DataFingerprint string
+	Report          *metric.Report
+	Protocol        string
+}
+
+// SaveArtifact writes m with info as the artifact in dir, replacing an
+// artifact there atomically: the one artifact format of every model, which
+// Load reads back.
+func SaveArtifact(dir string, info ArtifactInfo, m model.Model) error {
+	encJSON, err := json.Marshal(info.Encoders)
+	if err != nil {
+		return err
+	}
+	schemaJSON, err := json.Marshal(info.Encoders.Schema())
+	if err != nil {
+		return err
+	}
+	man := &artifact.Manifest{
+		Model: info.Model, Task: string(info.Task), HyperParams: info.HyperParams, Schema: schemaJSON, Encoders: encJSON,
+		DataFingerprint: info.DataFingerprint, Protocol: info.Protocol,
+	}
+	if info.Report != nil {
+		man.Metrics = info.Report.Metrics
+	}
+	return artifact.Save(dir, man, append(model.Params(m), model.Buffers(m)...), model.Tables(m), artifact.SaveOptions{Replace: true})
 }
 
 // prepareOut makes sure writing a run into dir loses nothing the user did

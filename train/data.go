@@ -53,11 +53,38 @@ func (d Data) Groups() []int64 {
 	return out
 }
 
+// Source returns d as a training Source: every epoch holds the rows in
+// view, gathered from the dataset.
+func (d Data) Source() Source { return &dataSource{d: d} }
+
+// dataSource is an encoded dataset view as a Source.
+type dataSource struct {
+	d Data
+	g *batcher
+}
+
+func (s *dataSource) Epoch(int) (int, error) { return s.d.Len(), nil }
+
+func (s *dataSource) Labels() []float32 { return s.d.Labels() }
+
+func (s *dataSource) Batch(idx []int32) *model.Batch {
+	if s.g == nil || cap(s.g.b.Label) < len(idx) {
+		s.g = newBatcher(s.d.Set, len(idx))
+	}
+	rows := s.g.rows[:0]
+	for _, i := range idx {
+		rows = append(rows, int32(s.d.row(int(i))))
+	}
+	s.g.rows = rows
+	return s.g.gather(rows)
+}
+
 // batcher gathers rows of a dataset into a model.Batch whose buffers it
 // owns and reuses.
 type batcher struct {
-	set *dataset.Dataset
-	b   model.Batch
+	set  *dataset.Dataset
+	b    model.Batch
+	rows []int32 // dataset rows of the batch, for a source's use
 }
 
 func newBatcher(set *dataset.Dataset, maxBatch int) *batcher {
@@ -65,7 +92,7 @@ func newBatcher(set *dataset.Dataset, maxBatch int) *batcher {
 		IDs: make([]int32, maxBatch*set.Slots), Values: make([]float32, maxBatch*set.Slots),
 		Seq: make([]int32, maxBatch*set.SeqLen), SeqLens: make([]int32, maxBatch*set.NumSeq),
 		Label: make([]float32, maxBatch), Group: make([]int64, maxBatch),
-	}}
+	}, rows: make([]int32, 0, maxBatch)}
 }
 
 // gather fills the batch with the dataset rows given.

@@ -1,9 +1,15 @@
-// Package train fits a model.Model to an encoded dataset and evaluates it:
-// seeded shuffling, per-part optimizers, gradient clipping, early stopping
-// on a validation metric, learning-rate reduction on plateaus, a checkpoint
-// after every epoch that a later run resumes from bit for bit, and
-// progress reported through callbacks.
+// Package train is the one training loop of every registered model, and
+// the evaluators that score it. Fit takes a Source of examples — an
+// encoded dataset view (Data.Source), an interaction log with negatives
+// drawn afresh every epoch, a model's own rows — and owns what every model
+// family shares: pretraining stages (model.Pretrainer), seeded shuffling,
+// per-part optimizers, gradient clipping, early stopping on a validation
+// Evaluator's metric with the best epoch's weights kept, learning-rate
+// reduction on plateaus, a checkpoint after every epoch that a later run
+// resumes from bit for bit, and progress reported through callbacks. It
+// honours every optional ability a model declares (model/abilities.go).
 //
 // It does not read files, parse flags or draw progress bars: callers
-// (the recforge command) build the datasets and render the callbacks.
+// (package pipeline, the recforge command) build the sources and render
+// the callbacks.
 package train

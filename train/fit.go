@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/recforge/recforge/data"
-	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/nn"
 	"github.com/recforge/recforge/optim"
@@ -57,10 +56,10 @@ type Options struct {
 	// Fingerprint identifies the model, data and configuration; a
 	// checkpoint of another fingerprint is refused.
 	Fingerprint string
-	// Grouped adds gAUC to the validation metrics.
-	Grouped bool
-	// EvalBatch is the batch size of evaluation (default Config.Batch).
-	EvalBatch int
+	// Stages gives a pretraining stage (model.Pretrainer) settings of its
+	// own, by the stage's name; a stage without an entry trains with the
+	// run's Config.
+	Stages map[string]Config
 	// OnBatch and OnEpoch, when set, are called after every batch and
 	// after every epoch's evaluation and checkpoint.
 	OnBatch func(Progress)
@@ -145,35 +144,39 @@ func NewOptimizer(m model.Model, cfg Config) (*optim.Optimizer, error) {
 	return o, nil
 }
 
-// Fit trains m on trainData, evaluating on validData after every epoch
-// when it has rows. It returns when the epochs are done, early stopping
-// fires, or ctx is cancelled (then with ctx's error, the checkpoint of the
-// last finished epoch left in place). With validation data the model ends
-// holding the weights of its best epoch.
-func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Config, opts Options) (*Result, error) {
+// Fit trains m on the examples of src, evaluating it with valid after
+// every epoch when valid is not nil. A model.Pretrainer's stages are
+// trained first, on the same examples, each with the run's settings or its
+// own (Options.Stages), unless the run resumes. Fit returns when the
+// epochs are done, early stopping fires, or ctx is cancelled (then with
+// ctx's error, the checkpoint of the last finished epoch left in place).
+// With validation the model ends holding the weights of its best epoch.
+func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Config, opts Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if trainData.Len() == 0 {
-		return nil, errors.New("train: no training rows")
-	}
 	task := cfg.Task
 	if task == "" {
-		task = DetectTask(trainData.Labels())
+		l, ok := src.(Labeled)
+		if !ok {
+			return nil, errors.New("train: the configuration sets no task and the source's labels are not known before training")
+		}
+		task = DetectTask(l.Labels())
 	}
 	watched := cfg.watched(task)
-	higher := higherIsBetter[watched]
+	higher, _ := HigherIsBetter(watched)
 	if task == Regression && (watched == "auc" || watched == "gauc" || watched == "gauc_mean" || watched == "accuracy" || watched == "logloss") ||
 		task == Binary && (watched == "rmse" || watched == "mae") {
 		return nil, fmt.Errorf("train: early_stop metric %q does not apply to a %s task", watched, task)
 	}
+	if pt, ok := m.(model.Pretrainer); ok && !opts.Resume {
+		if err := pretrain(ctx, pt, src, valid, cfg, opts); err != nil {
+			return nil, err
+		}
+	}
 	opt, err := NewOptimizer(m, cfg)
 	if err != nil {
 		return nil, err
-	}
-	evalBatch := opts.EvalBatch
-	if evalBatch <= 0 {
-		evalBatch = cfg.Batch
 	}
 	st := &run{Version: checkpointVersion, Fingerprint: opts.Fingerprint, Best: math.NaN(), Task: task}
 	snap := newSnapshot(m)
@@ -190,16 +193,14 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 	}
 	res := &Result{Task: task, Watched: watched, Resumed: st.Epoch}
 	var lossGrad []float32 = make([]float32, cfg.Batch)
-	g := newBatcher(trainData.Set, cfg.Batch)
-	shuf := data.NewShuffler(trainData.Len(), cfg.Seed)
-	rows := make([]int32, 0, cfg.Batch)
+	var shuf *data.Shuffler
 	var runRows int64
 	var runSecs float64
 	aux, hasAux := m.(model.AuxLosser)
 	hasAux = hasAux && aux.HasAuxLoss()
 	if u, ok := m.(model.RowFrequencyUser); ok && st.Epoch < cfg.Epochs && !st.Done {
 		// Counted afresh on resuming too: checkpoints do not hold counts.
-		if err := setRowFrequencies(u, trainData, g, cfg.Batch); err != nil {
+		if err := setRowFrequencies(u, src, cfg.Batch); err != nil {
 			return nil, fmt.Errorf("train: %w", err)
 		}
 	}
@@ -209,19 +210,25 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 		}
 		m.SetTraining(true)
 		lr := float64(opt.Groups()[0].LR())
-		order := shuf.Epoch(epoch)
 		start := time.Now()
+		n, err := src.Epoch(epoch)
+		if err != nil {
+			return nil, fmt.Errorf("train: epoch %d: %w", epoch, err)
+		}
+		if n == 0 {
+			return nil, errors.New("train: no training examples")
+		}
+		if shuf == nil || shuf.Len() != n {
+			shuf = data.NewShuffler(n, cfg.Seed)
+		}
+		order := shuf.Epoch(epoch)
 		var lossSum, auxSum float64
 		done, batches := 0, 0
 		for b := range data.Batches(order, cfg.Batch) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			rows = rows[:0]
-			for _, i := range b {
-				rows = append(rows, int32(trainData.row(int(i))))
-			}
-			batch := g.gather(rows)
+			batch := src.Batch(b)
 			out := m.Forward(batch)
 			dl := lossGrad[:batch.N]
 			var loss float64
@@ -255,8 +262,8 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 			mean := auxSum / float64(batches)
 			es.AuxLoss = &mean
 		}
-		if validData.Len() > 0 {
-			rep, _, err := Evaluate(ctx, m, validData, task, evalBatch, opts.Grouped, metric.ProtocolHoldout)
+		if valid != nil {
+			rep, err := valid.Evaluate(ctx, m, task)
 			if err != nil {
 				return nil, fmt.Errorf("train: validation after epoch %d: %w", epoch, err)
 			}
@@ -304,7 +311,7 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 	if st.Stop == "" {
 		st.Stop = "epochs"
 	}
-	if validData.Len() > 0 && snap.taken {
+	if valid != nil && snap.taken {
 		snap.restore()
 	}
 	res.Epochs = st.History
@@ -320,23 +327,50 @@ func Fit(ctx context.Context, m model.Model, trainData, validData Data, cfg Conf
 }
 
 // setRowFrequencies counts how often every embedding row occurs in the
-// training rows of d, batch by batch through g (histories stored by
-// reference are read as training reads them), and hands the counts to u:
-// the n_r of DIN's mini-batch aware regularization. A model whose
+// first epoch's examples of src, batch by batch in order (histories stored
+// by reference are read as training reads them), and hands the counts to
+// u: the n_r of DIN's mini-batch aware regularization. A model whose
 // regularization does not read them is not counted.
-func setRowFrequencies(u model.RowFrequencyUser, d Data, g *batcher, batch int) error {
+func setRowFrequencies(u model.RowFrequencyUser, src Source, batch int) error {
 	l, used := u.RowFrequencyLayout()
 	if !used {
 		return nil
 	}
+	n, err := src.Epoch(1)
+	if err != nil {
+		return err
+	}
 	freq := make([]uint32, l.Rows)
-	rows := make([]int32, 0, batch)
-	for lo := 0; lo < d.Len(); lo += batch {
-		rows = rows[:0]
-		for i := lo; i < min(lo+batch, d.Len()); i++ {
-			rows = append(rows, int32(d.row(i)))
+	idx := make([]int32, 0, batch)
+	for lo := 0; lo < n; lo += batch {
+		idx = idx[:0]
+		for i := lo; i < min(lo+batch, n); i++ {
+			idx = append(idx, int32(i))
 		}
-		model.CountRowFrequencies(freq, l, g.gather(rows))
+		model.CountRowFrequencies(freq, l, src.Batch(idx))
 	}
 	return u.SetRowFrequencies(freq)
+}
+
+// pretrain trains the stages of a model.Pretrainer in order on src, each
+// with its own settings where opts.Stages has them, then initializes the
+// model from them.
+func pretrain(ctx context.Context, pt model.Pretrainer, src Source, valid Evaluator, cfg Config, opts Options) error {
+	stages, init := pt.Pretraining()
+	if len(stages) == 0 {
+		return nil
+	}
+	for _, s := range stages {
+		sc, ok := opts.Stages[s.Name]
+		if !ok {
+			sc = cfg
+		}
+		if _, err := Fit(ctx, s.Model, src, valid, sc, Options{Stages: opts.Stages}); err != nil {
+			return fmt.Errorf("pretraining stage %s: %w", s.Name, err)
+		}
+	}
+	if err := init(); err != nil {
+		return fmt.Errorf("pretraining: %w", err)
+	}
+	return nil
 }

@@ -97,7 +97,7 @@ func TestFitLearnsAndIsDeterministic(t *testing.T) {
 	f := newFixture(t, 4000)
 	cfg := testConfig()
 	m1 := f.model(t, "lr", cfg.Batch, 1)
-	res, err := Fit(context.Background(), m1, f.train, f.valid, cfg, Options{})
+	res, err := Fit(context.Background(), m1, f.train.Source(), NewHoldout(f.valid, cfg.Batch, false), cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestFitLearnsAndIsDeterministic(t *testing.T) {
 		t.Errorf("test AUC %.3f, want > 0.6 (the first-order signal is strong)", auc)
 	}
 	m2 := f.model(t, "lr", cfg.Batch, 1)
-	if _, err := Fit(context.Background(), m2, f.train, f.valid, cfg, Options{}); err != nil {
+	if _, err := Fit(context.Background(), m2, f.train.Source(), NewHoldout(f.valid, cfg.Batch, false), cfg, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(weights(m1), weights(m2)) {
@@ -131,7 +131,7 @@ func TestResumeFromCheckpointIsExact(t *testing.T) {
 	cfg.EarlyStop.Patience = 5
 	cfg.Plateau = Plateau{Factor: 0.5, Patience: 1}
 	whole := f.model(t, "lr", cfg.Batch, 2)
-	want, err := Fit(context.Background(), whole, f.train, f.valid, cfg, Options{})
+	want, err := Fit(context.Background(), whole, f.train.Source(), NewHoldout(f.valid, cfg.Batch, false), cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestResumeFromCheckpointIsExact(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	batches := 0
 	killed := f.model(t, "lr", cfg.Batch, 2)
-	_, err = Fit(ctx, killed, f.train, f.valid, cfg, Options{Checkpoint: ckpt, Fingerprint: "x", OnBatch: func(p Progress) {
+	_, err = Fit(ctx, killed, f.train.Source(), NewHoldout(f.valid, cfg.Batch, false), cfg, Options{Checkpoint: ckpt, Fingerprint: "x", OnBatch: func(p Progress) {
 		if p.Epoch == 2 {
 			if batches++; batches == 3 {
 				cancel()
@@ -149,12 +149,12 @@ func TestResumeFromCheckpointIsExact(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("killed run returned %v", err)
 	}
-	if _, err := Fit(context.Background(), f.model(t, "lr", cfg.Batch, 2), f.train, f.valid, cfg,
+	if _, err := Fit(context.Background(), f.model(t, "lr", cfg.Batch, 2), f.train.Source(), NewHoldout(f.valid, cfg.Batch, false), cfg,
 		Options{Checkpoint: ckpt, Fingerprint: "other", Resume: true}); err == nil {
 		t.Error("a checkpoint of another fingerprint was accepted")
 	}
 	resumed := f.model(t, "lr", cfg.Batch, 2)
-	got, err := Fit(context.Background(), resumed, f.train, f.valid, cfg, Options{Checkpoint: ckpt, Fingerprint: "x", Resume: true})
+	got, err := Fit(context.Background(), resumed, f.train.Source(), NewHoldout(f.valid, cfg.Batch, false), cfg, Options{Checkpoint: ckpt, Fingerprint: "x", Resume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestEarlyStopPlateauAndBestWeights(t *testing.T) {
 	cfg.EarlyStop = EarlyStop{Patience: 2, MinDelta: 1}
 	cfg.Plateau = Plateau{Factor: 0.5, Patience: 1}
 	m := f.model(t, "lr", cfg.Batch, 3)
-	res, err := Fit(context.Background(), m, f.train, f.valid, cfg, Options{})
+	res, err := Fit(context.Background(), m, f.train.Source(), NewHoldout(f.valid, cfg.Batch, false), cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestEarlyStopPlateauAndBestWeights(t *testing.T) {
 	one := f.model(t, "lr", cfg.Batch, 3)
 	cfg1 := cfg
 	cfg1.Epochs = 1
-	if _, err := Fit(context.Background(), one, f.train, f.valid, cfg1, Options{}); err != nil {
+	if _, err := Fit(context.Background(), one, f.train.Source(), NewHoldout(f.valid, cfg1.Batch, false), cfg1, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(weights(m), weights(one)) {

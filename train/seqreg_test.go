@@ -91,13 +91,13 @@ func TestFitSetsRowFrequencies(t *testing.T) {
 		}
 		checked = true
 	}}
-	if _, err := Fit(context.Background(), reg, view, Data{}, cfg, opts); err != nil {
+	if _, err := Fit(context.Background(), reg, view.Source(), nil, cfg, opts); err != nil {
 		t.Fatal(err)
 	}
 	if !checked {
 		t.Fatal("no batch trained")
 	}
-	if _, err := Fit(context.Background(), plain, view, Data{}, cfg, Options{}); err != nil {
+	if _, err := Fit(context.Background(), plain, view.Source(), nil, cfg, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	w1, p1 := tab.Data, model.Tables(plain)[0].Data
@@ -138,7 +138,7 @@ func TestFitReportsAuxLoss(t *testing.T) {
 		OnBatch: func(p Progress) { byEpoch[p.Epoch] = append(byEpoch[p.Epoch], aux.AuxLoss()) },
 		OnEpoch: func(es EpochStats) { stats = append(stats, es) },
 	}
-	if _, err := Fit(context.Background(), m, view, Data{}, cfg, opts); err != nil {
+	if _, err := Fit(context.Background(), m, view.Source(), nil, cfg, opts); err != nil {
 		t.Fatal(err)
 	}
 	if len(stats) != 2 {
@@ -168,7 +168,7 @@ func TestFitReportsAuxLoss(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, params string }{{"dien", `{"hidden": [8], "aux_alpha": 0}`}, {"din", `{"hidden": [8]}`}} {
 		cfg.Epochs = 1
-		res, err := Fit(context.Background(), newSeqModel(t, tc.name, l, tc.params, batch), view, Data{}, cfg, Options{})
+		res, err := Fit(context.Background(), newSeqModel(t, tc.name, l, tc.params, batch), view.Source(), nil, cfg, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

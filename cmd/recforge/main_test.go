@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/recforge/recforge/metric"
+	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/synth"
 )
 
@@ -244,7 +246,27 @@ func TestUsageAndErrors(t *testing.T) {
 		}
 	}
 	code, stdout, _ := recforge(t, "models")
-	if code != 0 || !strings.Contains(stdout, "lr ") {
-		t.Errorf("models: exit %d, %q", code, stdout)
+	if code != 0 {
+		t.Fatalf("models: exit %d, %q", code, stdout)
+	}
+	// One line per registered model after the header, each naming its task
+	// and paper, grouped by task.
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != len(model.Names())+1 {
+		t.Errorf("models: %d lines for %d models", len(lines), len(model.Names()))
+	}
+	last := -1
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		info, ok := model.Lookup(f[0])
+		if !ok || len(f) < 2 || f[1] != info.Task || !strings.Contains(l, info.Citation) {
+			t.Errorf("models: line %q does not give a model's task and paper", l)
+			continue
+		}
+		i := slices.Index(model.Tasks(), info.Task)
+		if i < last {
+			t.Errorf("models: %q out of its task's group", l)
+		}
+		last = i
 	}
 }

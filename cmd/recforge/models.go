@@ -14,10 +14,15 @@ func runModels(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
+	// Grouped by task, each model with its summary and its paper.
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	for _, n := range model.Names() {
-		info, _ := model.Lookup(n)
-		fmt.Fprintf(tw, "%s\t%s\n", n, info.Summary)
+	fmt.Fprintln(tw, "MODEL\tTASK\tSUMMARY\tPAPER")
+	for _, task := range model.Tasks() {
+		for _, n := range model.Names() {
+			if info, _ := model.Lookup(n); info.Task == task {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n, info.Task, info.Summary, info.Citation)
+			}
+		}
 	}
 	return tw.Flush()
 }

@@ -1,0 +1,74 @@
+package model
+
+import "github.com/recforge/recforge/nn"
+
+// The optional abilities of a Model, all declared here. A model implements
+// the ones it needs; the trainer (train.Fit), the artifact writer and the
+// scorers honour each of them for every model, so that no caller has to
+// know which model it holds.
+
+// Reseeder is implemented by models with randomness in training (dropout):
+// the trainer reseeds them at the start of every epoch so that a run
+// resumed from a checkpoint draws the same masks as an uninterrupted one.
+type Reseeder interface {
+	Reseed(seed uint64)
+}
+
+// Stateful is implemented by models holding state that gradients do not
+// train but a trained model needs — BatchNorm's running statistics. The
+// trainer checkpoints it and artifacts carry it with the weights.
+type Stateful interface {
+	// Buffers lists that state as parameters whose W aliases the live
+	// values (G is nil): loading into W restores the state.
+	Buffers() []*nn.Param
+}
+
+// RowFrequencyUser is implemented by models whose regularization reads how
+// often each embedding row occurs in the training data: DIN's mini-batch
+// aware regularization, λ/n_r on a touched row r. The trainer (train.Fit)
+// counts the training rows once before the first epoch, batch by batch with
+// CountRowFrequencies in the layout RowFrequencyLayout returns, and calls
+// SetRowFrequencies; until then every row counts once, which is plain
+// per-batch L2.
+type RowFrequencyUser interface {
+	// RowFrequencyLayout returns the layout the counts index and whether
+	// the regularization reads them: false (embedding_reg "batch", or
+	// λ = 0) spares the trainer the counting pass.
+	RowFrequencyLayout() (l Layout, used bool)
+	// SetRowFrequencies takes one count per row of the layout; an error
+	// says the length is wrong.
+	SetRowFrequencies(freq []uint32) error
+}
+
+// AuxLosser is implemented by models that add an auxiliary loss of their
+// own to the objective in Backward, as DIEN's interest extractor does; the
+// trainer reports its mean over an epoch's batches beside the training loss.
+type AuxLosser interface {
+	// AuxLoss returns the auxiliary loss of the last training-mode
+	// Forward, before its weight.
+	AuxLoss() float64
+	// HasAuxLoss reports whether the model computes one at all (DIEN at
+	// aux_alpha 0 does not).
+	HasAuxLoss() bool
+}
+
+// Pretrainer is implemented by models trained in stages, as FNN is (an FM
+// first) and NeuMF (a GMF and an MLP): the trainer first fits each stage's
+// model on the same examples, in order, then calls init, which initializes
+// this model from the fitted ones, and only then trains this model. A run
+// resumed from a checkpoint skips the stages: the checkpoint already holds
+// the initialized weights.
+type Pretrainer interface {
+	// Pretraining returns the stages and init; no stages (nil) when the
+	// model is configured without pretraining.
+	Pretraining() (stages []Stage, init func() error)
+}
+
+// Stage is one model a Pretrainer trains before itself.
+type Stage struct {
+	// Name identifies the stage ("fm", "gmf", "mlp"): a training run may
+	// give a stage settings of its own under this name.
+	Name string
+	// Model is the stage's fresh model, over the same layout.
+	Model Model
+}
