@@ -39,10 +39,23 @@ type Inputs struct {
 var defaultSplit = []float64{8, 1, 1}
 
 // Prepared is a run's encoded data: the encoders fitted on the training
-// part and views of the training, validation and test rows.
+// part and views of the training, validation and test rows. A task whose
+// examples are not rows of an encoded dataset (ranking: interactions with
+// negatives sampled every epoch, evaluated leave-one-out) sets Examples,
+// ValidEval and TestEval instead; TrainModel trains and evaluates every
+// task through them (see Sources).
 type Prepared struct {
 	Encoders           *feature.Encoders
 	Train, Valid, Test train.Data
+	// Examples is the training source, ValidEval and TestEval the
+	// validation (nil: none) and test evaluators, when the views above do
+	// not give them.
+	Examples            train.Source
+	ValidEval, TestEval train.Evaluator
+	// Task and Watch, when set, are the task and the early-stopping metric
+	// of the examples, for a configuration that names neither.
+	Task  train.Task
+	Watch string
 	// Protocol names how the test rows were chosen (metric.ProtocolHoldout).
 	Protocol string
 	// Split describes the split ("8:1:1 seed 1", or "given files").
@@ -55,6 +68,16 @@ type Prepared struct {
 	Skipped int64
 
 	sets []*dataset.Dataset
+}
+
+// Sources returns the training source and the validation and test
+// evaluators of p: Examples, ValidEval and TestEval when set, else the
+// encoded views, evaluated in batches of batch rows.
+func (p *Prepared) Sources(batch int) (src train.Source, valid, test train.Evaluator) {
+	if p.Examples != nil {
+		return p.Examples, p.ValidEval, p.TestEval
+	}
+	return p.Train.Source(), train.NewHoldout(p.Valid, batch, p.Grouped), train.Holdout{Data: p.Test, Batch: batch, Grouped: p.Grouped}
 }
 
 // Close releases the caches.

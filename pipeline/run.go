@@ -70,6 +70,12 @@ type Outcome struct {
 func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opts RunOptions) (*Outcome, error) {
 	begin := time.Now()
 	tc := cfg.Train
+	if tc.Task == "" {
+		tc.Task = p.Task
+	}
+	if tc.EarlyStop.Metric == "" {
+		tc.EarlyStop.Metric = p.Watch
+	}
 	params, err := cfg.Model.params()
 	if err != nil {
 		return nil, err
@@ -114,14 +120,15 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 			opts.OnEpoch(es)
 		}
 	}
-	res, err := train.Fit(ctx, m, p.Train.Source(), train.NewHoldout(p.Valid, tc.Batch, p.Grouped), tc, topts)
+	src, valid, test := p.Sources(tc.Batch)
+	res, err := train.Fit(ctx, m, src, valid, tc, topts)
 	if err != nil {
 		return nil, err
 	}
 	if logErr != nil {
 		return nil, fmt.Errorf("training log: %w", logErr)
 	}
-	rep, _, err := train.Evaluate(ctx, m, p.Test, res.Task, tc.Batch, p.Grouped, p.Protocol)
+	rep, err := test.Evaluate(ctx, m, res.Task)
 	if err != nil {
 		return nil, fmt.Errorf("test evaluation: %w", err)
 	}
