@@ -16,6 +16,7 @@ import (
 	"github.com/recforge/recforge/dataset"
 	"github.com/recforge/recforge/feature"
 	"github.com/recforge/recforge/metric"
+	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/train"
 )
 
@@ -114,12 +115,29 @@ func DefaultCacheDir() string {
 	return filepath.Join(d, "recforge")
 }
 
-// Prepare fits the encoders on the training part of in and builds the
-// encoded caches. Cancelling ctx stops it with an error wrapping ctx's.
+// preparers hold the preparation of each model task (model.Info.Task)
+// whose examples are not rows of an encoded dataset; the others (ctr,
+// sequence) are prepared by prepareRows.
+var preparers = map[string]func(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error){}
+
+// Prepare builds the data of a run of cfg's model from in, as the model's
+// task wants it: for CTR and sequence models it fits the encoders on the
+// training part of in and builds the encoded caches. Cancelling ctx stops
+// it with an error wrapping ctx's.
 func Prepare(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error) {
 	if in.Data == "" {
 		return nil, errors.New("no training data given")
 	}
+	if info, ok := model.Lookup(cfg.Model.Name); ok {
+		if prep, ok := preparers[info.Task]; ok {
+			return prep(ctx, cfg, in)
+		}
+	}
+	return prepareRows(ctx, cfg, in)
+}
+
+// prepareRows prepares the rows of a CTR or sequence run.
+func prepareRows(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error) {
 	schema, err := SchemaFor(cfg, in.Data)
 	if err != nil {
 		return nil, err
