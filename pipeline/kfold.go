@@ -64,10 +64,10 @@ func KFold(ctx context.Context, cfg *Config, in Inputs, k int, opts RunOptions) 
 	}
 	for name, vs := range values {
 		if len(vs) == k {
-			s := statOf(vs)
+			s := metric.StatOf(vs)
 			fo.Metrics[name], fo.MetricsStd[name] = s.Mean, s.Std
 		}
 	}
-	fo.TrainRowsPerSec = statOf(speed).Mean
+	fo.TrainRowsPerSec = metric.StatOf(speed).Mean
 	return fo, nil
 }

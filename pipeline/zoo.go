@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,33 +14,13 @@ import (
 	"text/tabwriter"
 
 	"github.com/recforge/recforge/internal/atomicfile"
+	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/plot"
 	"github.com/recforge/recforge/train"
 )
 
 // Stat is a mean and sample standard deviation over runs.
-type Stat struct {
-	Mean float64 `json:"mean"`
-	Std  float64 `json:"std"`
-}
-
-// statOf returns the mean and the sample standard deviation (0 for one
-// value) of xs.
-func statOf(xs []float64) Stat {
-	var s Stat
-	for _, x := range xs {
-		s.Mean += x
-	}
-	s.Mean /= float64(len(xs))
-	if len(xs) > 1 {
-		var v float64
-		for _, x := range xs {
-			v += (x - s.Mean) * (x - s.Mean)
-		}
-		s.Std = math.Sqrt(v / float64(len(xs)-1))
-	}
-	return s
-}
+type Stat = metric.Stat
 
 // Entry is one model's line of a leaderboard.
 type Entry struct {
@@ -137,10 +116,10 @@ func Zoo(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Zoo
 				opt.OnRun(name, c.Train.Seed, o)
 			}
 		}
-		e := Entry{Model: name, Runs: opt.Seeds, Metrics: map[string]Stat{}, RowsPerSec: statOf(speed), Seconds: statOf(secs)}
+		e := Entry{Model: name, Runs: opt.Seeds, Metrics: map[string]Stat{}, RowsPerSec: metric.StatOf(speed), Seconds: metric.StatOf(secs)}
 		for k, xs := range runs {
 			if len(xs) == opt.Seeds {
-				e.Metrics[k] = statOf(xs)
+				e.Metrics[k] = metric.StatOf(xs)
 			}
 		}
 		for k, xs := range valid {
@@ -148,7 +127,7 @@ func Zoo(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Zoo
 				if e.Valid == nil {
 					e.Valid = map[string]Stat{}
 				}
-				e.Valid[k] = statOf(xs)
+				e.Valid[k] = metric.StatOf(xs)
 			}
 		}
 		lb.Entries = append(lb.Entries, e)
