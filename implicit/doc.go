@@ -1,6 +1,6 @@
 // Package implicit ranks items from implicit feedback (interactions without
 // ratings): ItemPop, matrix factorization, and the three models of Neural
-// Collaborative Filtering (He et al., WWW'17; MODELS.md "NeuralCF"):
+// Collaborative Filtering (He et al., WWW'17; docs/models/neuralcf.md):
 //
 //	GMF    ŷ = σ(hᵀ(p_u ⊙ q_i))
 //	MLP    ŷ = σ(hᵀ φ),  φ = ReLU tower of concat[p_u, q_i], widths halving (64→32→16→8)

@@ -7,7 +7,7 @@ import (
 )
 
 // AFM is the attentional factorization machine of Xiao et al. (IJCAI 2017),
-// MODELS.md "AFM":
+// docs/models/afm.md:
 //
 //	logit = w0 + Σ_i w_i x_i + pᵀ Σ_{i<j} a_ij (v_i ⊙ v_j) x_i x_j
 //	a'_ij = hᵀ ReLU(W (v_i ⊙ v_j) x_i x_j + b),  a_ij = softmax of a' over the row's pairs

@@ -5,7 +5,7 @@ import (
 )
 
 // DCN is the Deep & Cross Network (Wang et al., "Deep & Cross Network for
-// Ad Click Predictions", ADKDD 2017; MODELS.md, "Deep&Cross"):
+// Ad Click Predictions", ADKDD 2017; docs/models/dcn.md):
 //
 //	x0      = [e_1; …; e_C; x_num]
 //	x_{l+1} = x0·(x_lᵀ w_l) + b_l + x_l        (cross network, L1 layers)

@@ -9,7 +9,7 @@ import (
 
 // DeepCrossing is Deep Crossing (Shan et al., "Deep Crossing: Web-Scale
 // Modeling without Manually Crafted Combinatorial Features", KDD 2016;
-// MODELS.md, "Deep Crossing"):
+// docs/models/deepcrossing.md):
 //
 //	X_0   = [e_1; …; e_C; x_num]                        (stacking)
 //	X_l+1 = ReLU(X_l + W1·ReLU(W0·X_l + b0) + b1)        (residual units)

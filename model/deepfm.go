@@ -2,7 +2,7 @@ package model
 
 import "github.com/recforge/recforge/nn"
 
-// DeepFM is the model of Guo et al. (IJCAI 2017), MODELS.md "DeepFM": an FM
+// DeepFM is the model of Guo et al. (IJCAI 2017), docs/models/deepfm.md: an FM
 // component and a deep component reading ONE embedding table,
 //
 //	y_FM  = w0 + Σ_i w_i x_i + Σ_{i<j} ⟨v_i, v_j⟩ x_i x_j

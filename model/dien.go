@@ -10,7 +10,7 @@ import (
 )
 
 // DIEN is the Deep Interest Evolution Network of Zhou et al. (AAAI'19),
-// MODELS.md "DIEN". Per behaviour sequence (see sequence.go: item ⊕
+// docs/models/dien.md. Per behaviour sequence (see sequence.go: item ⊕
 // category per behaviour, candidate e_A = item ⊕ category, one shared
 // table):
 //

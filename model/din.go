@@ -6,7 +6,7 @@ import (
 	"github.com/recforge/recforge/nn"
 )
 
-// DIN is the Deep Interest Network of Zhou et al. (KDD'18), MODELS.md "DIN":
+// DIN is the Deep Interest Network of Zhou et al. (KDD'18), docs/models/din.md:
 // SeqBase with the sum pooling replaced by a local activation unit that
 // weights every behaviour by its relevance to the candidate A,
 //

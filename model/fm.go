@@ -2,8 +2,7 @@ package model
 
 import "github.com/recforge/recforge/nn"
 
-// FM is the factorization machine of Rendle (ICDM 2010), MODELS.md
-// "Baselines":
+// FM is the factorization machine of Rendle (ICDM 2010), docs/models/fm.md:
 //
 //	logit = w0 + Σ_i w_i x_i + Σ_{i<j} ⟨v_i, v_j⟩ x_i x_j
 //

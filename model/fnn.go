@@ -7,7 +7,7 @@ import (
 )
 
 // FNN is the factorization-machine supported neural network of Zhang et al.
-// (ECIR 2016), MODELS.md "FNN", trained in two stages.
+// (ECIR 2016), docs/models/fnn.md, trained in two stages.
 //
 // Stage 1: an FM (see FM) is fitted on the data. Stage 2: each slot's dense
 // vector is initialized from it, z_i = x_i·(w_i, v_i) — the FM's

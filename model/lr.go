@@ -2,8 +2,7 @@ package model
 
 import "github.com/recforge/recforge/nn"
 
-// LR is logistic regression over the encoded fields (MODELS.md,
-// "Baselines"):
+// LR is logistic regression over the encoded fields (docs/models/lr.md):
 //
 //	logit = w0 + Σ_f w[id_f]·x_f
 //

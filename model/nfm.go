@@ -3,7 +3,7 @@ package model
 import "github.com/recforge/recforge/nn"
 
 // NFM is the neural factorization machine of He & Chua (SIGIR 2017),
-// MODELS.md "NFM":
+// docs/models/nfm.md:
 //
 //	f_BI  = Σ_{i<j} x_i v_i ⊙ x_j v_j = ½[(Σ_i x_i v_i)² − Σ_i (x_i v_i)²]
 //	logit = w0 + Σ_i w_i x_i + hᵀ MLP(f_BI)

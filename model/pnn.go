@@ -7,7 +7,7 @@ import (
 )
 
 // PNN is the Product-based Neural Network (Qu et al., "Product-based Neural
-// Networks for User Response Prediction", ICDM 2016; MODELS.md, "PNN"). The
+// Networks for User Response Prediction", ICDM 2016; docs/models/pnn.md). The
 // product layer reads the field embeddings f_1…f_F (numeric fields embed
 // their one row scaled by their value) and feeds the first hidden layer
 //

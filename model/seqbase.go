@@ -3,7 +3,8 @@ package model
 import "github.com/recforge/recforge/nn"
 
 // SeqBase is the embedding & MLP base model of the DIN paper (Zhou et al.,
-// KDD'18, "Base Model"), the reference every sequence model must beat:
+// KDD'18, "Base Model"; docs/models/seqbase.md), the reference every
+// sequence model must beat:
 //
 //	pooled_g = Σ_{real j} e_j        (sum over a behaviour sequence g)
 //	logit    = MLP(concat[slot embeddings…, pooled_g…])

@@ -12,7 +12,7 @@ import (
 )
 
 // WideDeep is Wide&Deep (Cheng et al., "Wide & Deep Learning for
-// Recommender Systems", DLRS 2016; MODELS.md, "Wide&Deep"), jointly trained
+// Recommender Systems", DLRS 2016; docs/models/widedeep.md), jointly trained
 // on one logit:
 //
 //	logit = w0 + Σ_f w[id_f]·x_f + Σ_c u_c[φ_c(x)]      (wide)

@@ -49,7 +49,7 @@ func newSeqModel(t *testing.T, name string, l model.Layout, params string, batch
 
 // Fit counts every id's frequency over the training view before the first
 // epoch and hands it to the mini-batch aware regularization, whose penalty
-// gradient on a touched row r is then λ/n_r·w_r (MODELS.md, DIN): after
+// gradient on a touched row r is then λ/n_r·w_r (docs/models/din.md): after
 // one full-batch SGD step, the regularized table differs from the
 // unregularized one by exactly −η·λ/n_r·w_r.
 func TestFitSetsRowFrequencies(t *testing.T) {
