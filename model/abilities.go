@@ -72,3 +72,29 @@ type Stage struct {
 	// Model is the stage's fresh model, over the same layout.
 	Model Model
 }
+
+// ClosedFormFitter is implemented by models fitted in closed form from
+// statistics of the training examples instead of by gradient steps, as
+// ItemPop is (its counts). The trainer calls FitClosedForm in place of the
+// epochs of gradient descent, with pass, which visits every training
+// example once, in batches and in a fixed order, each time it is called: a
+// fit that needs several passes (alternating estimates) calls it several
+// times. The fitted state is the model's Buffers (Stateful), so that
+// checkpoints and artifacts carry it; validation, the training log and the
+// artifact follow as for any model, with the fit as the run's one epoch.
+type ClosedFormFitter interface {
+	FitClosedForm(pass func(visit func(b *Batch) error) error) error
+}
+
+// ItemScorer is implemented by models of a (user, item) layout that score
+// many items for one user faster than Forward over the same rows, sharing
+// the user's part of the work (the ranking models: one matrix product for
+// a user's whole catalogue). The ranking evaluators (leave-one-out, full
+// ranking) and recommendation use it when a model has it, Forward
+// otherwise.
+type ItemScorer interface {
+	// ScoreItems writes into scores[k] the output Forward gives the row
+	// (user, items[k]), equal up to float32 rounding (sums may run in
+	// another order); user and items are layout ids, as in Batch.IDs.
+	ScoreItems(user int32, items []int32, scores []float32)
+}
