@@ -60,6 +60,10 @@ type Options struct {
 	// own, by the stage's name; a stage without an entry trains with the
 	// run's Config.
 	Stages map[string]Config
+	// Pretrained says that the caller has trained the model's pretraining
+	// stages and initialized the model from them (a protocol runner
+	// reusing stage models it trained on their own): Fit skips the stages.
+	Pretrained bool
 	// OnBatch and OnEpoch, when set, are called after every batch and
 	// after every epoch's evaluation and checkpoint.
 	OnBatch func(Progress)
@@ -77,7 +81,8 @@ type Result struct {
 	BestEpoch int
 	// Watched is the early-stopping metric.
 	Watched string
-	// Stop says why training ended: "epochs" or "early_stop".
+	// Stop says why training ended: "epochs", "early_stop", or
+	// "closed_form" for a model fitted in closed form (its one epoch).
 	Stop string
 	// RowsPerSec is the training throughput over the epochs this run
 	// trained, evaluation excluded.
@@ -169,7 +174,7 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 		task == Binary && (watched == "rmse" || watched == "mae") {
 		return nil, fmt.Errorf("train: early_stop metric %q does not apply to a %s task", watched, task)
 	}
-	if pt, ok := m.(model.Pretrainer); ok && !opts.Resume {
+	if pt, ok := m.(model.Pretrainer); ok && !opts.Resume && !opts.Pretrained {
 		if err := pretrain(ctx, pt, src, valid, cfg, opts); err != nil {
 			return nil, err
 		}
@@ -204,12 +209,22 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 			return nil, fmt.Errorf("train: %w", err)
 		}
 	}
-	for epoch := st.Epoch + 1; epoch <= cfg.Epochs && !st.Done; epoch++ {
+	// A model fitted in closed form has one epoch: its fit, then the
+	// loss, validation and checkpoint of any epoch.
+	closed, isClosed := m.(model.ClosedFormFitter)
+	epochs := cfg.Epochs
+	if isClosed {
+		epochs = 1
+	}
+	for epoch := st.Epoch + 1; epoch <= epochs && !st.Done; epoch++ {
 		if r, ok := m.(model.Reseeder); ok {
 			r.Reseed(cfg.Seed ^ uint64(epoch)*0x9e3779b97f4a7c15)
 		}
 		m.SetTraining(true)
-		lr := float64(opt.Groups()[0].LR())
+		var lr float64
+		if gs := opt.Groups(); len(gs) > 0 {
+			lr = float64(gs[0].LR())
+		}
 		start := time.Now()
 		n, err := src.Epoch(epoch)
 		if err != nil {
@@ -222,6 +237,13 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 			shuf = data.NewShuffler(n, cfg.Seed)
 		}
 		order := shuf.Epoch(epoch)
+		if isClosed {
+			if err := closed.FitClosedForm(func(visit func(*model.Batch) error) error {
+				return inOrder(ctx, src, n, cfg.Batch, visit)
+			}); err != nil {
+				return nil, fmt.Errorf("train: closed-form fit: %w", err)
+			}
+		}
 		var lossSum, auxSum float64
 		done, batches := 0, 0
 		for b := range data.Batches(order, cfg.Batch) {
@@ -240,8 +262,10 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return nil, fmt.Errorf("%w at epoch %d after %d rows (%v); lower the learning rate or clip gradients", ErrDiverged, epoch, done, loss)
 			}
-			m.Backward(dl)
-			opt.Step()
+			if !isClosed {
+				m.Backward(dl)
+				opt.Step()
+			}
 			lossSum += loss * float64(batch.N)
 			done += batch.N
 			batches++
@@ -296,8 +320,11 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 		st.History = append(st.History, es)
 		st.TrainRows += int64(done)
 		st.TrainSecs += secs
-		if st.Epoch == cfg.Epochs && !st.Done {
+		if st.Epoch == epochs && !st.Done {
 			st.Done, st.Stop = true, "epochs"
+			if isClosed {
+				st.Stop = "closed_form"
+			}
 		}
 		if opts.Checkpoint != "" {
 			if err := saveCheckpoint(opts.Checkpoint, m, opt, snap, st); err != nil {
@@ -341,15 +368,33 @@ func setRowFrequencies(u model.RowFrequencyUser, src Source, batch int) error {
 		return err
 	}
 	freq := make([]uint32, l.Rows)
+	err = inOrder(context.Background(), src, n, batch, func(b *model.Batch) error {
+		model.CountRowFrequencies(freq, l, b)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return u.SetRowFrequencies(freq)
+}
+
+// inOrder visits the n examples of src's current epoch in order, in
+// batches of batch; cancelling ctx stops it with ctx's error.
+func inOrder(ctx context.Context, src Source, n, batch int, visit func(*model.Batch) error) error {
 	idx := make([]int32, 0, batch)
 	for lo := 0; lo < n; lo += batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		idx = idx[:0]
 		for i := lo; i < min(lo+batch, n); i++ {
 			idx = append(idx, int32(i))
 		}
-		model.CountRowFrequencies(freq, l, src.Batch(idx))
+		if err := visit(src.Batch(idx)); err != nil {
+			return err
+		}
 	}
-	return u.SetRowFrequencies(freq)
+	return nil
 }
 
 // pretrain trains the stages of a model.Pretrainer in order on src, each
