@@ -54,6 +54,8 @@ type Dataset struct {
 	// FirstID is the id the data spells dense id 0 with: 1 for
 	// MovieLens's 1-based ids, 0 for the NCF and LCF files.
 	FirstID int
+	// Files are the files the dataset was read from.
+	Files []string
 
 	seen *data.UserItems // training items per user, built on first use
 }
@@ -214,7 +216,8 @@ func readAll(r data.Reader, fn func(rec *data.Record) error) error {
 // (the released files have some) are kept, to stay comparable with
 // published numbers.
 func LoadNCF(prefix string) (*Dataset, error) {
-	d := &Dataset{Name: "ncf:" + filepath.Base(prefix), Protocol: LOO, K: 10}
+	d := &Dataset{Name: "ncf:" + filepath.Base(prefix), Protocol: LOO, K: 10,
+		Files: []string{prefix + ".train.rating", prefix + ".test.rating", prefix + ".test.negative"}}
 	in := &d.In
 	var p idParser
 	var times []int64
@@ -376,7 +379,8 @@ func LoadMovieLens(path string, negatives int, seed uint64) (*Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return &Dataset{Name: "movielens:" + filepath.Base(path), Protocol: LOO, In: in, Train: split.Train, Split: split, K: 10, FirstID: 1}, nil
+	return &Dataset{Name: "movielens:" + filepath.Base(path), Protocol: LOO, In: in, Train: split.Train, Split: split, K: 10, FirstID: 1,
+		Files: []string{path}}, nil
 }
 
 // LoadML1MImplicit reads DIR/train.txt and DIR/test.txt, one line per user
@@ -386,7 +390,8 @@ func LoadMovieLens(path string, negatives int, seed uint64) (*Dataset, error) {
 // items the user has no training interaction with. A user may have one
 // line per file.
 func LoadML1MImplicit(dir string) (*Dataset, error) {
-	d := &Dataset{Name: "ml1m-implicit:" + filepath.Base(filepath.Clean(dir)), Protocol: Full, Test: map[int32][]int32{}, K: 20}
+	d := &Dataset{Name: "ml1m-implicit:" + filepath.Base(filepath.Clean(dir)), Protocol: Full, Test: map[int32][]int32{}, K: 20,
+		Files: []string{filepath.Join(dir, "train.txt"), filepath.Join(dir, "test.txt")}}
 	var p idParser
 	read := func(name string, add func(u, it int32)) error {
 		r, err := data.OpenSeq(filepath.Join(dir, name), data.ReadOptions{})
