@@ -78,9 +78,6 @@ func (s Settings) check() error {
 		if s.GMF == nil || s.MLP == nil || s.GMF.Model != "gmf" || s.MLP.Model != "mlp" {
 			return fmt.Errorf("neumf: pretraining needs GMF and MLP settings")
 		}
-		if !(s.Alpha >= 0 && s.Alpha <= 1) {
-			return fmt.Errorf("neumf: alpha = %v, want a weight in [0, 1]", s.Alpha)
-		}
 	}
 	return nil
 }
