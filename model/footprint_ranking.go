@@ -14,9 +14,8 @@ func (a *acc) pairTables(p userItem, dim, B float64) (users, items float64) {
 	return users, items
 }
 
-// pairRows is the user and item rows a model keeps of a batch, and the
-// item rows of a scoring chunk.
-func (a *acc) pairRows(B float64) { a.i32(2*B + scoreChunk) }
+// pairRows is the user and item rows a model keeps of a batch.
+func (a *acc) pairRows(B float64) { a.i32(2 * B) }
 
 func footprintItemPop(env Env, _ any) Footprint {
 	var a acc
@@ -39,7 +38,7 @@ func footprintMF(env Env, c any) Footprint {
 	B, F := pos(env.MaxBatch), pos(cfg.Factors)
 	_, items := a.pairTables(p, F, B)
 	a.table(items, 1, B)
-	a.i32(2 * B)
+	a.pairRows(B)
 	a.f32(B + F)
 	return a.Footprint
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"math/rand/v2"
 
+	"github.com/recforge/recforge/feature"
 	"github.com/recforge/recforge/nn"
 )
 
@@ -66,11 +67,12 @@ func (g *gmfPart) userWeights(w, h []float32, user int32) {
 	}
 }
 
-// scoreAdd adds wᵀ q_i to scores[k] for every item row k.
-func (g *gmfPart) scoreAdd(w []float32, items []int32, scores []float32) {
+// scoreAdd adds wᵀ q_i to scores[k] for every item, layout ids of range
+// r.
+func (g *gmfPart) scoreAdd(w []float32, r *feature.Table, items []int32, scores []float32) {
 	q, d := g.Q, g.dim
-	for k, it := range items {
-		o := int(it) * q.Stride
+	for k, id := range items {
+		o := int(row(r, id)) * q.Stride
 		scores[k] += dot(w, q.Data[o:o+d])
 	}
 }
@@ -96,7 +98,6 @@ type GMF struct {
 	users, items []int32
 	phi          []float32
 	w            []float32 // ScoreItems' h ⊙ p_u
-	rows         []int32   // ScoreItems' item rows
 }
 
 // GMFConfig holds GMF's hyper-parameters.
@@ -140,7 +141,6 @@ func NewGMF(env Env, cfg GMFConfig) (*GMF, error) {
 	m.users, m.items = make([]int32, nb), make([]int32, nb)
 	m.phi = make([]float32, nb*f)
 	m.w = make([]float32, f)
-	m.rows = make([]int32, 0, scoreChunk)
 	return m, nil
 }
 
@@ -160,15 +160,11 @@ func (m *GMF) Backward(dlogit []float32) {
 // ScoreItems writes (h ⊙ p_u)ᵀ q_i + b for every item (see ItemScorer).
 func (m *GMF) ScoreItems(user int32, items []int32, scores []float32) {
 	m.part.userWeights(m.w, m.Out.W.W, row(&m.pair.users, user))
-	b := m.Out.B.W[0]
-	for lo := 0; lo < len(items); lo += scoreChunk {
-		hi := min(lo+scoreChunk, len(items))
-		s := scores[lo:hi]
-		for k := range s {
-			s[k] = b
-		}
-		m.part.scoreAdd(m.w, m.pair.itemRows(m.rows, items[lo:hi]), s)
+	scores = scores[:len(items)]
+	for k := range scores {
+		scores[k] = m.Out.B.W[0]
 	}
+	m.part.scoreAdd(m.w, &m.pair.items, items, scores)
 }
 
 // Parts returns one part, "all": h, b and the embeddings with the

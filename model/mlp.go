@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/recforge/recforge/blas"
+	"github.com/recforge/recforge/feature"
 	"github.com/recforge/recforge/nn"
 )
 
@@ -76,14 +77,15 @@ func (m *mlpPart) prepareUser(user int32) {
 }
 
 // scoreChunk returns the tower output (len(items)×width, at most
-// scoreChunk item rows) for the user of the last prepareUser: the first
-// layer is ReLU(Q_items W₁[item rows] + a), one matrix product with a as
-// its bias, and the other layers run as in training.
-func (m *mlpPart) scoreChunk(items []int32) []float32 {
+// scoreChunk items, layout ids of range r) for the user of the last
+// prepareUser: the first layer is ReLU(Q_items W₁[item rows] + a), one
+// matrix product with a as its bias, and the other layers run as in
+// training.
+func (m *mlpPart) scoreChunk(r *feature.Table, items []int32) []float32 {
 	n := len(items)
 	first := m.Tower.Dense[0]
 	h1, d := first.Out, m.dim
-	gatherRows(m.gath, m.Q, items)
+	gatherRows(m.gath, m.Q, r, items)
 	y := m.y1[:n*h1]
 	blas.SgemmEpilogue(false, false, n, h1, d, 1, m.gath[:n*d], d, first.W.W[d*h1:], h1, 0, y, h1,
 		blas.Epilogue{Bias: m.a, ReLU: true})
@@ -112,7 +114,6 @@ type MLP struct {
 	Out *nn.Dense
 
 	users, items []int32
-	rows         []int32 // ScoreItems' item rows
 }
 
 // MLPConfig holds MLP's hyper-parameters.
@@ -162,7 +163,6 @@ func NewMLP(env Env, cfg MLPConfig) (*MLP, error) {
 	m := &MLP{cfg: cfg, pair: pair, part: newMLPPart("mlp", pair, layers, cfg.InitStd, nb, rng)}
 	m.Out = nn.NewDense("mlp.out", m.part.width(), 1, nb, nn.ActNone, rng)
 	m.users, m.items = make([]int32, nb), make([]int32, nb)
-	m.rows = make([]int32, 0, scoreChunk)
 	return m, nil
 }
 
@@ -184,7 +184,7 @@ func (m *MLP) ScoreItems(user int32, items []int32, scores []float32) {
 	h, b, w := m.Out.W.W, m.Out.B.W[0], m.part.width()
 	for lo := 0; lo < len(items); lo += scoreChunk {
 		hi := min(lo+scoreChunk, len(items))
-		phi := m.part.scoreChunk(m.pair.itemRows(m.rows, items[lo:hi]))
+		phi := m.part.scoreChunk(&m.pair.items, items[lo:hi])
 		for k := range hi - lo {
 			scores[lo+k] = dot(h, phi[k*w:k*w+w]) + b
 		}

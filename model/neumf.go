@@ -44,7 +44,6 @@ type NeuMF struct {
 	cat          []float32 // [φ_GMF; φ_MLP] per pair
 	dtower       []float32 // dL/dφ_MLP, contiguous for the tower's backward pass
 	w            []float32 // ScoreItems' h_GMF ⊙ p_u
-	rows         []int32   // ScoreItems' item rows
 }
 
 // NeuMFConfig holds NeuMF's hyper-parameters.
@@ -119,7 +118,6 @@ func NewNeuMF(env Env, cfg NeuMFConfig) (*NeuMF, error) {
 	m.cat = make([]float32, nb*in)
 	m.dtower = make([]float32, nb*m.mlp.width())
 	m.w = make([]float32, f)
-	m.rows = make([]int32, 0, scoreChunk)
 	return m, nil
 }
 
@@ -211,12 +209,11 @@ func (m *NeuMF) ScoreItems(user int32, items []int32, scores []float32) {
 	hm, b := h[f:], m.Out.B.W[0]
 	for lo := 0; lo < len(items); lo += scoreChunk {
 		hi := min(lo+scoreChunk, len(items))
-		rows := m.pair.itemRows(m.rows, items[lo:hi])
-		phi := m.mlp.scoreChunk(rows)
+		phi := m.mlp.scoreChunk(&m.pair.items, items[lo:hi])
 		for k := range hi - lo {
 			scores[lo+k] = dot(hm, phi[k*w:k*w+w]) + b
 		}
-		m.gmf.scoreAdd(m.w, rows, scores[lo:hi])
+		m.gmf.scoreAdd(m.w, &m.pair.items, items[lo:hi], scores[lo:hi])
 	}
 }
 

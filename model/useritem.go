@@ -58,12 +58,7 @@ func newUserItem(l Layout) (userItem, error) {
 
 // row returns the table row of id in the table of range t: the padding id
 // 0 reads row 0, the first OOV id's.
-func row(t *feature.Table, id int32) int32 {
-	if id == 0 {
-		return 0
-	}
-	return id - t.Offset
-}
+func row(t *feature.Table, id int32) int32 { return max(id-t.Offset, 0) }
 
 // rows writes the user and item rows of b's pairs into users and items
 // and returns them, of length b.N.
@@ -112,11 +107,12 @@ func checkTower(layers []int) error {
 	return cfgWidths("layers", layers[1:], 1)
 }
 
-// gatherRows copies row ids[k] of t into dst[k*t.Dim:] for every k.
-func gatherRows(dst []float32, t *nn.Table, ids []int32) {
+// gatherRows copies the row of layout id ids[k] (of range r) of t into
+// dst[k*t.Dim:] for every k.
+func gatherRows(dst []float32, t *nn.Table, r *feature.Table, ids []int32) {
 	dim, stride := t.Dim, t.Stride
 	for k, id := range ids {
-		o := int(id) * stride
+		o := int(row(r, id)) * stride
 		copy(dst[k*dim:k*dim+dim], t.Data[o:o+dim])
 	}
 }
@@ -154,14 +150,4 @@ func dot(a, b []float32) float32 {
 		s += v * b[i]
 	}
 	return s
-}
-
-// itemRows writes the table rows of item ids into dst, whose capacity
-// should hold them all (ScoreItems allocates nothing), and returns it.
-func (p *userItem) itemRows(dst []int32, items []int32) []int32 {
-	dst = dst[:0]
-	for _, id := range items {
-		dst = append(dst, row(&p.items, id))
-	}
-	return dst
 }
