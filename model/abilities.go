@@ -1,6 +1,10 @@
 package model
 
-import "github.com/recforge/recforge/nn"
+import (
+	"iter"
+
+	"github.com/recforge/recforge/nn"
+)
 
 // The optional abilities of a Model, all declared here. A model implements
 // the ones it needs; the trainer (train.Fit), the artifact writer and the
@@ -73,17 +77,15 @@ type Stage struct {
 	Model Model
 }
 
-// ClosedFormFitter is implemented by models fitted in closed form from
-// statistics of the training examples instead of by gradient steps, as
-// ItemPop is (its counts). The trainer calls FitClosedForm in place of the
-// epochs of gradient descent, with pass, which visits every training
-// example once, in batches and in a fixed order, each time it is called: a
-// fit that needs several passes (alternating estimates) calls it several
-// times. The fitted state is the model's Buffers (Stateful), so that
-// checkpoints and artifacts carry it; validation, the training log and the
-// artifact follow as for any model, with the fit as the run's one epoch.
-type ClosedFormFitter interface {
-	FitClosedForm(pass func(visit func(b *Batch) error) error) error
+// ClosedForm is implemented by models fitted in closed form from their
+// training examples, without gradients: ItemPop's counts, the rating
+// baseline's alternating bias passes. The trainer calls FitClosedForm once
+// with every training example, in order, in place of epochs of gradient
+// steps, and evaluates the result once; a fit that needs several passes
+// ranges over examples several times. The fitted values must be Buffers,
+// so that artifacts carry them.
+type ClosedForm interface {
+	FitClosedForm(examples iter.Seq[*Batch]) error
 }
 
 // ItemScorer is implemented by models of a (user, item) layout that score

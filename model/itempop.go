@@ -1,6 +1,7 @@
 package model
 
 import (
+	"iter"
 	"math"
 
 	"github.com/recforge/recforge/nn"
@@ -60,21 +61,17 @@ func NewItemPop(env Env) (*ItemPop, error) {
 }
 
 // FitClosedForm counts the positives of every item in one pass over the
-// training examples (see ClosedFormFitter).
-func (m *ItemPop) FitClosedForm(pass func(visit func(*Batch) error) error) error {
+// training examples (see ClosedForm).
+func (m *ItemPop) FitClosedForm(examples iter.Seq[*Batch]) error {
 	counts := make([]float64, len(m.Logit.W))
 	var total float64
-	err := pass(func(b *Batch) error {
+	for b := range examples {
 		for k := range b.N {
 			if b.Label[k] == 1 {
 				counts[row(&m.pair.items, b.IDs[2*k+m.pair.item])]++
 				total++
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	m.setCounts(counts, total)
 	return nil
@@ -116,7 +113,7 @@ func (m *ItemPop) SetTraining(bool) {}
 func (m *ItemPop) Buffers() []*nn.Param { return []*nn.Param{m.Logit} }
 
 var (
-	_ ClosedFormFitter = (*ItemPop)(nil)
-	_ ItemScorer       = (*ItemPop)(nil)
-	_ Stateful         = (*ItemPop)(nil)
+	_ ClosedForm = (*ItemPop)(nil)
+	_ ItemScorer = (*ItemPop)(nil)
+	_ Stateful   = (*ItemPop)(nil)
 )

@@ -259,7 +259,7 @@ func TestItemPopFit(t *testing.T) {
 		label float32
 	}{{0, 1}, {2, 1}, {0, 1}, {1, 0}, {4, 1}, {2, 1}, {4, 0}, {0, 1}, {1, 0}}
 	passes := 0
-	err := m.FitClosedForm(func(visit func(*Batch) error) error {
+	err := m.FitClosedForm(func(yield func(*Batch) bool) {
 		passes++
 		for lo := 0; lo < len(rows); lo += 4 {
 			b := &Batch{IDs: make([]int32, 8), Label: make([]float32, 4)}
@@ -267,11 +267,10 @@ func TestItemPopFit(t *testing.T) {
 				b.IDs[2*k], b.IDs[2*k+1], b.Label[k] = userID(l, k%3), itemID(l, r.item), r.label
 				b.N++
 			}
-			if err := visit(b); err != nil {
-				return err
+			if !yield(b) {
+				return
 			}
 		}
-		return nil
 	})
 	if err != nil || passes != 1 {
 		t.Fatalf("fit: %v after %d passes", err, passes)

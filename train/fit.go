@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"time"
 
@@ -81,8 +82,11 @@ type Result struct {
 	BestEpoch int
 	// Watched is the early-stopping metric.
 	Watched string
-	// Stop says why training ended: "epochs", "early_stop", or
-	// "closed_form" for a model fitted in closed form (its one epoch).
+	// Valid holds the validation metrics of the weights the model ends
+	// with (nil without validation data).
+	Valid map[string]float64
+	// Stop says why training ended: "epochs", "early_stop" or
+	// "closed_form" (a model.ClosedForm, fitted without epochs).
 	Stop string
 	// RowsPerSec is the training throughput over the epochs this run
 	// trained, evaluation excluded.
@@ -174,6 +178,9 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 		task == Binary && (watched == "rmse" || watched == "mae") {
 		return nil, fmt.Errorf("train: early_stop metric %q does not apply to a %s task", watched, task)
 	}
+	if cf, ok := m.(model.ClosedForm); ok {
+		return fitClosedForm(ctx, cf, m, src, valid, cfg.Batch, task, watched)
+	}
 	if pt, ok := m.(model.Pretrainer); ok && !opts.Resume && !opts.Pretrained {
 		if err := pretrain(ctx, pt, src, valid, cfg, opts); err != nil {
 			return nil, err
@@ -209,22 +216,12 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 			return nil, fmt.Errorf("train: %w", err)
 		}
 	}
-	// A model fitted in closed form has one epoch: its fit, then the
-	// loss, validation and checkpoint of any epoch.
-	closed, isClosed := m.(model.ClosedFormFitter)
-	epochs := cfg.Epochs
-	if isClosed {
-		epochs = 1
-	}
-	for epoch := st.Epoch + 1; epoch <= epochs && !st.Done; epoch++ {
+	for epoch := st.Epoch + 1; epoch <= cfg.Epochs && !st.Done; epoch++ {
 		if r, ok := m.(model.Reseeder); ok {
 			r.Reseed(cfg.Seed ^ uint64(epoch)*0x9e3779b97f4a7c15)
 		}
 		m.SetTraining(true)
-		var lr float64
-		if gs := opt.Groups(); len(gs) > 0 {
-			lr = float64(gs[0].LR())
-		}
+		lr := float64(opt.Groups()[0].LR())
 		start := time.Now()
 		n, err := src.Epoch(epoch)
 		if err != nil {
@@ -237,13 +234,6 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 			shuf = data.NewShuffler(n, cfg.Seed)
 		}
 		order := shuf.Epoch(epoch)
-		if isClosed {
-			if err := closed.FitClosedForm(func(visit func(*model.Batch) error) error {
-				return inOrder(ctx, src, n, cfg.Batch, visit)
-			}); err != nil {
-				return nil, fmt.Errorf("train: closed-form fit: %w", err)
-			}
-		}
 		var lossSum, auxSum float64
 		done, batches := 0, 0
 		for b := range data.Batches(order, cfg.Batch) {
@@ -262,10 +252,8 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return nil, fmt.Errorf("%w at epoch %d after %d rows (%v); lower the learning rate or clip gradients", ErrDiverged, epoch, done, loss)
 			}
-			if !isClosed {
-				m.Backward(dl)
-				opt.Step()
-			}
+			m.Backward(dl)
+			opt.Step()
 			lossSum += loss * float64(batch.N)
 			done += batch.N
 			batches++
@@ -320,11 +308,8 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 		st.History = append(st.History, es)
 		st.TrainRows += int64(done)
 		st.TrainSecs += secs
-		if st.Epoch == epochs && !st.Done {
+		if st.Epoch == cfg.Epochs && !st.Done {
 			st.Done, st.Stop = true, "epochs"
-			if isClosed {
-				st.Stop = "closed_form"
-			}
 		}
 		if opts.Checkpoint != "" {
 			if err := saveCheckpoint(opts.Checkpoint, m, opt, snap, st); err != nil {
@@ -344,6 +329,9 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 	res.Epochs = st.History
 	res.BestEpoch = st.BestEpoch
 	res.Stop = st.Stop
+	if valid != nil && st.BestEpoch > 0 && st.BestEpoch <= len(st.History) {
+		res.Valid = st.History[st.BestEpoch-1].Valid
+	}
 	if runSecs > 0 {
 		res.RowsPerSec = float64(runRows) / runSecs
 	} else if st.TrainSecs > 0 {
@@ -363,38 +351,65 @@ func setRowFrequencies(u model.RowFrequencyUser, src Source, batch int) error {
 	if !used {
 		return nil
 	}
-	n, err := src.Epoch(1)
+	ex, _, err := examples(src, batch)
 	if err != nil {
 		return err
 	}
 	freq := make([]uint32, l.Rows)
-	err = inOrder(context.Background(), src, n, batch, func(b *model.Batch) error {
+	for b := range ex {
 		model.CountRowFrequencies(freq, l, b)
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	return u.SetRowFrequencies(freq)
 }
 
-// inOrder visits the n examples of src's current epoch in order, in
-// batches of batch; cancelling ctx stops it with ctx's error.
-func inOrder(ctx context.Context, src Source, n, batch int, visit func(*model.Batch) error) error {
-	idx := make([]int32, 0, batch)
-	for lo := 0; lo < n; lo += batch {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		idx = idx[:0]
-		for i := lo; i < min(lo+batch, n); i++ {
-			idx = append(idx, int32(i))
-		}
-		if err := visit(src.Batch(idx)); err != nil {
-			return err
-		}
+// examples returns the first epoch's examples of src in order, in batches
+// of up to batch, and how many there are.
+func examples(src Source, batch int) (iter.Seq[*model.Batch], int, error) {
+	n, err := src.Epoch(1)
+	if err != nil {
+		return nil, 0, err
 	}
-	return nil
+	return func(yield func(*model.Batch) bool) {
+		idx := make([]int32, 0, batch)
+		for lo := 0; lo < n; lo += batch {
+			idx = idx[:0]
+			for i := lo; i < min(lo+batch, n); i++ {
+				idx = append(idx, int32(i))
+			}
+			if !yield(src.Batch(idx)) {
+				return
+			}
+		}
+	}, n, nil
+}
+
+// fitClosedForm fits a model.ClosedForm on the first epoch's examples of
+// src and evaluates it once with valid.
+func fitClosedForm(ctx context.Context, cf model.ClosedForm, m model.Model, src Source, valid Evaluator, batch int, task Task, watched string) (*Result, error) {
+	start := time.Now()
+	ex, n, err := examples(src, batch)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if n == 0 {
+		return nil, errors.New("train: no training examples")
+	}
+	if err := cf.FitClosedForm(ex); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res := &Result{Task: task, Watched: watched, Stop: "closed_form", RowsPerSec: float64(n) / max(time.Since(start).Seconds(), 1e-9)}
+	m.SetTraining(false)
+	if valid != nil {
+		rep, err := valid.Evaluate(ctx, m, task)
+		if err != nil {
+			return nil, fmt.Errorf("train: validation: %w", err)
+		}
+		res.Valid = rep.Metrics
+	}
+	return res, nil
 }
 
 // pretrain trains the stages of a model.Pretrainer in order on src, each
