@@ -70,10 +70,11 @@ func (g *gmfPart) userWeights(w, h []float32, user int32) {
 // scoreAdd adds wᵀ q_i to scores[k] for every item, layout ids of range
 // r.
 func (g *gmfPart) scoreAdd(w []float32, r *feature.Table, items []int32, scores []float32) {
-	q, d := g.Q, g.dim
+	data, stride, d, off := g.Q.Data, g.Q.Stride, g.dim, r.Offset
+	scores = scores[:len(items)]
 	for k, id := range items {
-		o := int(row(r, id)) * q.Stride
-		scores[k] += dot(w, q.Data[o:o+d])
+		o := int(max(id-off, 0)) * stride // row(r, id)
+		scores[k] += dot(w, data[o:o+d])
 	}
 }
 
@@ -160,9 +161,10 @@ func (m *GMF) Backward(dlogit []float32) {
 // ScoreItems writes (h ⊙ p_u)ᵀ q_i + b for every item (see ItemScorer).
 func (m *GMF) ScoreItems(user int32, items []int32, scores []float32) {
 	m.part.userWeights(m.w, m.Out.W.W, row(&m.pair.users, user))
+	b := m.Out.B.W[0]
 	scores = scores[:len(items)]
 	for k := range scores {
-		scores[k] = m.Out.B.W[0]
+		scores[k] = b
 	}
 	m.part.scoreAdd(m.w, &m.pair.items, items, scores)
 }

@@ -111,11 +111,11 @@ func (m *MF) Backward(dlogit []float32) {
 func (m *MF) ScoreItems(user int32, items []int32, scores []float32) {
 	pu := m.pu
 	copy(pu, m.P.Row(row(&m.pair.users, user)))
-	qs, bs := m.Q, m.B
+	q, qs, b, bs, off := m.Q.Data, m.Q.Stride, m.B.Data, m.B.Stride, m.pair.items.Offset
+	scores = scores[:len(items)]
 	for k, id := range items {
-		it := row(&m.pair.items, id)
-		o := int(it) * qs.Stride
-		scores[k] = dot(pu, qs.Data[o:o+len(pu)]) + bs.Data[int(it)*bs.Stride]
+		it := int(max(id-off, 0)) // row(&m.pair.items, id)
+		scores[k] = dot(pu, q[it*qs:it*qs+len(pu)]) + b[it*bs]
 	}
 }
 

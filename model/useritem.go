@@ -110,9 +110,9 @@ func checkTower(layers []int) error {
 // gatherRows copies the row of layout id ids[k] (of range r) of t into
 // dst[k*t.Dim:] for every k.
 func gatherRows(dst []float32, t *nn.Table, r *feature.Table, ids []int32) {
-	dim, stride := t.Dim, t.Stride
+	dim, stride, off := t.Dim, t.Stride, r.Offset
 	for k, id := range ids {
-		o := int(row(r, id)) * stride
+		o := int(max(id-off, 0)) * stride // row(r, id)
 		copy(dst[k*dim:k*dim+dim], t.Data[o:o+dim])
 	}
 }
