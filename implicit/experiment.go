@@ -2,10 +2,15 @@ package implicit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 	"time"
+
+	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/optim"
+	"github.com/recforge/recforge/train"
 )
 
 // Models lists the model names Settings accepts, in the order reports show
@@ -73,101 +78,152 @@ func (s Settings) check() error {
 		if s.GMF == nil || s.MLP == nil || s.GMF.Model != "gmf" || s.MLP.Model != "mlp" {
 			return fmt.Errorf("neumf: pretraining needs GMF and MLP settings")
 		}
-		if !(s.Alpha >= 0 && s.Alpha <= 1) {
-			return fmt.Errorf("neumf: alpha = %v, want a weight in [0, 1]", s.Alpha)
-		}
 	}
 	return nil
 }
 
-func (s Settings) modelConfig(d *Dataset, seed uint64) Config {
-	return Config{Users: d.In.NumUsers, Items: d.In.NumItems, Factors: s.Factors, Layers: s.Layers,
-		MaxBatch: max(s.Batch, 256), Seed: seed}
+// tower returns the MLP tower of MLP settings s: its Layers, else NCF's
+// 8F, 4F, 2F, F.
+func (s Settings) tower() []int {
+	if len(s.Layers) > 0 {
+		return s.Layers
+	}
+	f := s.Factors
+	return []int{8 * f, 4 * f, 2 * f, f}
 }
 
-func (s Settings) trainConfig(seed uint64) TrainConfig {
-	opt := "adam"
-	if s.Model == "neumf" && s.Pretrain {
-		opt = "sgd"
+// params returns the hyper-parameters of the model s describes, as
+// model.New takes them.
+func (s Settings) params() ([]byte, error) {
+	p := map[string]any{}
+	set := func(name string, v any, ok bool) {
+		if ok {
+			p[name] = v
+		}
 	}
-	// The sampling stream differs from the initialization stream of the
-	// same seed.
-	return TrainConfig{Epochs: s.Epochs, Batch: s.Batch, Negatives: s.Negatives, LR: s.LR,
-		Optimizer: opt, L2: s.L2, Seed: seed ^ 0x6e656773}
+	switch s.Model {
+	case "itempop":
+		return nil, nil
+	case "neumf":
+		if s.Pretrain {
+			// The branches take the sizes of the GMF and MLP it starts
+			// from.
+			ft := optim.Spec{Rule: "sgd", LR: s.LR, WeightDecay: s.L2}
+			p["factors"], p["layers"], p["pretrain"], p["alpha"], p["finetune"] = s.GMF.Factors, s.MLP.tower(), true, s.Alpha, ft
+			break
+		}
+		p["pretrain"] = false
+		fallthrough
+	default:
+		set("factors", s.Factors, s.Factors != 0)
+		set("layers", s.Layers, len(s.Layers) > 0 && s.Model != "mf" && s.Model != "gmf")
+	}
+	set("l2", s.L2, s.L2 != 0)
+	return json.Marshal(p)
+}
+
+// trainConfig returns the training configuration of s with seed: NCF's
+// Adam (its β and ε are optim's defaults), with L2 as weight decay on the
+// dense weights, batch 256 by default. ItemPop, fitted in closed form,
+// reads none of it.
+func (s Settings) trainConfig(seed uint64) train.Config {
+	c := train.Config{Task: train.Binary, Epochs: max(s.Epochs, 1), Batch: s.Batch, Seed: seed,
+		Optimizer: optim.Spec{Rule: "adam", LR: s.LR, WeightDecay: s.L2}}
+	if c.Batch == 0 {
+		c.Batch = 256
+	}
+	if s.Model == "itempop" {
+		c.Optimizer.LR = 0.001
+	}
+	return c
+}
+
+// negatives is the number of sampled negatives per positive (default 4,
+// NCF's).
+func (s Settings) negatives() int {
+	if s.Negatives == 0 {
+		return 4
+	}
+	return s.Negatives
 }
 
 // FitOptions are optional inputs of Fit.
 type FitOptions struct {
-	// GMF and MLP, when both set, are the pretrained parts of a NeuMF with
-	// Pretrain, trained on the same rows; otherwise Fit trains them with
-	// the GMF and MLP settings and the same seed.
-	GMF *GMF
-	MLP *MLP
-	// After is called after every epoch of the model's own training (a
-	// pretrained NeuMF's: its fine-tuning) with the model being trained;
-	// it returns true to stop.
-	After func(m Model, st EpochStats) (stop bool, err error)
+	// GMF and MLP, when both set, are the trained stages of a NeuMF with
+	// Pretrain, trained on the same rows; otherwise the trainer trains
+	// them (model.Pretrainer) with the GMF and MLP settings and the same
+	// seed.
+	GMF *model.GMF
+	MLP *model.MLP
+	// Validate evaluates the held-out interactions after every epoch and
+	// ends with the weights of the epoch best on the primary metric.
+	Validate bool
 }
 
-// Fitted is a trained ranker.
+// Fitted is a trained model.
 type Fitted struct {
-	Ranker Ranker
-	// Epochs describes the model's own training epochs (none for
-	// ItemPop).
-	Epochs []EpochStats
-	// GMF and MLP are a pretrained NeuMF's parts.
-	GMF *GMF
-	MLP *MLP
+	Model model.Model
+	// Result is the trainer's record: a pretrained NeuMF's fine-tuning
+	// epochs.
+	Result *train.Result
+	// IDs are the model's layout ids of the dataset's ids; Batch is the
+	// largest batch it takes.
+	IDs   train.PairIDs
+	Batch int
 }
 
-// Fit trains the model s describes on d's training rows with seed, which
-// selects the initial weights, the negatives and the shuffling.
+// Fit trains the model s describes on d's training rows with train.Fit:
+// seed selects the initial weights, the negatives and the shuffling.
 func Fit(ctx context.Context, d *Dataset, s Settings, seed uint64, opt FitOptions) (*Fitted, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	var m Model
-	var err error
-	f := &Fitted{}
-	cfg := s.modelConfig(d, seed)
-	switch s.Model {
-	case "itempop":
-		return &Fitted{Ranker: NewItemPop(d.In, d.Train)}, nil
-	case "mf":
-		m, err = NewMF(cfg)
-	case "gmf":
-		m, err = NewGMF(cfg)
-	case "mlp":
-		m, err = NewMLP(cfg)
-	case "neumf":
-		if !s.Pretrain {
-			m, err = NewNeuMF(cfg)
-			break
-		}
-		f.GMF, f.MLP = opt.GMF, opt.MLP
-		if f.GMF == nil || f.MLP == nil {
-			g, err := Fit(ctx, d, *s.GMF, seed, FitOptions{})
-			if err != nil {
-				return nil, fmt.Errorf("neumf pretraining: %w", err)
-			}
-			p, err := Fit(ctx, d, *s.MLP, seed, FitOptions{})
-			if err != nil {
-				return nil, fmt.Errorf("neumf pretraining: %w", err)
-			}
-			f.GMF, f.MLP = g.Ranker.(*GMF), p.Ranker.(*MLP)
-		}
-		m, err = NewNeuMFPretrained(f.GMF, f.MLP, s.Alpha, cfg.MaxBatch)
-	}
+	enc, err := d.Encoders()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.Model, err)
+		return nil, err
 	}
-	f.Ranker = m
-	var after func(EpochStats) (bool, error)
-	if opt.After != nil {
-		after = func(st EpochStats) (bool, error) { return opt.After(m, st) }
+	ids, err := d.IDs(enc)
+	if err != nil {
+		return nil, err
 	}
-	f.Epochs, err = Train(ctx, m, d.In, d.Train, s.trainConfig(seed), after)
-	return f, err
+	params, err := s.params()
+	if err != nil {
+		return nil, err
+	}
+	tc := s.trainConfig(seed)
+	topts := train.Options{}
+	batch := tc.Batch
+	if s.Model == "neumf" && s.Pretrain {
+		g, m := s.GMF.trainConfig(seed), s.MLP.trainConfig(seed)
+		topts.Stages = map[string]train.Config{"gmf": g, "mlp": m}
+		batch = max(batch, g.Batch, m.Batch)
+	}
+	m, _, err := model.New(s.Model, params, model.Env{Layout: model.NewLayout(enc), MaxBatch: batch, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	if n, ok := m.(*model.NeuMF); ok && s.Pretrain && opt.GMF != nil && opt.MLP != nil {
+		if err := n.InitFrom(opt.GMF, opt.MLP); err != nil {
+			return nil, err
+		}
+		topts.Pretrained = true
+	}
+	// The sampling stream differs from the initialization stream of the
+	// same seed.
+	src, err := NewSource(d.In, d.Train, s.negatives(), seed^0x6e656773, ids)
+	if err != nil {
+		return nil, err
+	}
+	var valid train.Evaluator
+	if opt.Validate {
+		valid = d.Evaluator(ids, batch)
+		tc.EarlyStop.Metric = d.Metrics()[1]
+	}
+	res, err := train.Fit(ctx, m, src, valid, tc, topts)
+	if err != nil {
+		return nil, err
+	}
+	return &Fitted{Model: m, Result: res, IDs: ids, Batch: batch}, nil
 }
 
 // Grid lists the values Tune tries; an empty list keeps the settings'
@@ -189,9 +245,9 @@ type Trial struct {
 type Tuned struct {
 	// Settings are the best trial's.
 	Settings Settings
-	// Best is the best trial's model restored to its best epoch, so that
-	// a tuned GMF and MLP can pretrain the NeuMF tuned after them.
-	Best   Ranker
+	// Best is the best trial's model at its best epoch, so that a tuned
+	// GMF and MLP can pretrain the NeuMF tuned after them.
+	Best   model.Model
 	Trials []Trial
 }
 
@@ -199,16 +255,20 @@ type Tuned struct {
 // of the training rows, never the test items), the learning rate and the
 // factors from grid and the number of epochs (at most s.Epochs) that
 // maximize v's primary metric (NDCG@K). Every grid point trains once with
-// seed, evaluating v after every epoch. For a pretrained NeuMF only the
-// fine-tuning LR is searched, starting from pre's GMF and MLP (trained on
-// v's rows; trained here from the GMF and MLP settings when absent).
-// ItemPop has nothing to tune.
+// seed, evaluating v after every epoch (train.Fit keeps its best epoch).
+// For a pretrained NeuMF only the fine-tuning LR is searched, starting
+// from pre's GMF and MLP (trained on v's rows; trained here from the GMF
+// and MLP settings when absent). ItemPop has nothing to tune.
 func Tune(ctx context.Context, v *Dataset, s Settings, grid Grid, seed uint64, pre FitOptions, log func(Trial)) (*Tuned, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
 	if s.Model == "itempop" {
-		return &Tuned{Settings: s, Best: NewItemPop(v.In, v.Train)}, nil
+		f, err := Fit(ctx, v, s, seed, FitOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return &Tuned{Settings: s, Best: f.Model}, nil
 	}
 	lrs, factors := grid.LR, grid.Factors
 	if len(lrs) == 0 {
@@ -220,7 +280,6 @@ func Tune(ctx context.Context, v *Dataset, s Settings, grid Grid, seed uint64, p
 	primary := v.Metrics()[1]
 	t := &Tuned{}
 	best := math.Inf(-1)
-	var snap [][]float32
 	for _, nf := range factors {
 		for _, lr := range lrs {
 			try := s
@@ -228,27 +287,17 @@ func Tune(ctx context.Context, v *Dataset, s Settings, grid Grid, seed uint64, p
 			if nf != s.Factors {
 				try.Factors, try.Layers = nf, nil // the tower follows the factors
 			}
-			trial := Trial{Settings: try}
-			trialBest := math.Inf(-1)
 			opt := pre
-			opt.After = func(m Model, st EpochStats) (bool, error) {
-				rep, err := v.Evaluate(m.Score)
-				if err != nil {
-					return false, err
-				}
-				x := rep.Metrics[primary]
-				if x > trialBest {
-					trialBest = x
-					trial.Settings.Epochs, trial.Metrics = st.Epoch, rep.Metrics
-				}
-				if x > best {
-					best, t.Best, t.Settings = x, m, trial.Settings
-					snap = snapshot(m, snap)
-				}
-				return false, nil
+			opt.Validate = true
+			f, err := Fit(ctx, v, try, seed, opt)
+			if err != nil {
+				return nil, fmt.Errorf("tune %s (lr %g, factors %d): %w", s.Model, try.LR, try.Factors, err)
 			}
-			if _, err := Fit(ctx, v, try, seed, opt); err != nil {
-				return nil, err
+			e := f.Result.Epochs[f.Result.BestEpoch-1]
+			trial := Trial{Settings: try, Metrics: e.Valid}
+			trial.Settings.Epochs = e.Epoch
+			if x := e.Valid[primary]; x > best {
+				best, t.Best, t.Settings = x, f.Model, trial.Settings
 			}
 			t.Trials = append(t.Trials, trial)
 			if log != nil {
@@ -259,34 +308,7 @@ func Tune(ctx context.Context, v *Dataset, s Settings, grid Grid, seed uint64, p
 	if t.Best == nil {
 		return nil, fmt.Errorf("tune %s: no epoch gave a finite %s", s.Model, primary)
 	}
-	restore(t.Best.(Model), snap)
 	return t, nil
-}
-
-// snapshot copies every weight of m (tables with their optimizer state)
-// into buf, reusing its slices, and returns it.
-func snapshot(m Model, buf [][]float32) [][]float32 {
-	buf = buf[:0]
-	for _, t := range m.Tables() {
-		buf = append(buf, append([]float32(nil), t.Data...))
-	}
-	for _, p := range m.Params() {
-		buf = append(buf, append([]float32(nil), p.W...))
-	}
-	return buf
-}
-
-// restore copies a snapshot of m back into it.
-func restore(m Model, buf [][]float32) {
-	k := 0
-	for _, t := range m.Tables() {
-		copy(t.Data, buf[k])
-		k++
-	}
-	for _, p := range m.Params() {
-		copy(p.W, buf[k])
-		k++
-	}
 }
 
 // Plan describes an experiment: models evaluated over seeds, optionally
@@ -363,7 +385,8 @@ func Execute(ctx context.Context, d *Dataset, p Plan) ([]Result, error) {
 		}
 	}
 	for _, seed := range p.Seeds {
-		// The GMF and MLP of this seed, for a pretrained NeuMF.
+		// The models of this seed, whose GMF and MLP a pretrained NeuMF
+		// starts from.
 		var parts []*Fitted
 		for i := range results {
 			r := &results[i]
@@ -371,11 +394,13 @@ func Execute(ctx context.Context, d *Dataset, p Plan) ([]Result, error) {
 			opt := FitOptions{}
 			if s := r.Settings; s.Model == "neumf" && s.Pretrain {
 				for k, f := range parts {
+					g, isGMF := f.Model.(*model.GMF)
+					m, isMLP := f.Model.(*model.MLP)
 					switch {
-					case f.GMF == nil && f.MLP == nil && equalSettings(results[k].Settings, *s.GMF):
-						opt.GMF = f.Ranker.(*GMF)
-					case f.GMF == nil && f.MLP == nil && equalSettings(results[k].Settings, *s.MLP):
-						opt.MLP = f.Ranker.(*MLP)
+					case isGMF && equalSettings(results[k].Settings, *s.GMF):
+						opt.GMF = g
+					case isMLP && equalSettings(results[k].Settings, *s.MLP):
+						opt.MLP = m
 					}
 				}
 			}
@@ -384,13 +409,14 @@ func Execute(ctx context.Context, d *Dataset, p Plan) ([]Result, error) {
 				return nil, fmt.Errorf("%s seed %d: %w", r.Model, seed, err)
 			}
 			parts = append(parts, f)
-			rep, err := d.Evaluate(f.Ranker.Score)
+			rep, err := d.Evaluator(f.IDs, f.Batch).Evaluate(ctx, f.Model, train.Binary)
 			if err != nil {
 				return nil, fmt.Errorf("%s seed %d: %w", r.Model, seed, err)
 			}
-			run := Run{Seed: seed, Metrics: rep.Metrics, Epochs: len(f.Epochs), Seconds: time.Since(start).Seconds()}
-			for _, e := range f.Epochs {
-				run.EpochSeconds += e.Seconds / float64(len(f.Epochs))
+			epochs := f.Result.Epochs
+			run := Run{Seed: seed, Metrics: rep.Metrics, Epochs: len(epochs), Seconds: time.Since(start).Seconds()}
+			for _, e := range epochs {
+				run.EpochSeconds += e.Seconds / float64(len(epochs))
 			}
 			r.Runs = append(r.Runs, run)
 			if p.OnRun != nil {
@@ -457,7 +483,7 @@ func tuneAll(ctx context.Context, d *Dataset, p Plan, results []Result) error {
 			}
 			gs, ms := g.Settings, m.Settings
 			s.GMF, s.MLP = &gs, &ms
-			pre.GMF, pre.MLP = g.Best.(*GMF), m.Best.(*MLP)
+			pre.GMF, pre.MLP = g.Best.(*model.GMF), m.Best.(*model.MLP)
 			grid = Grid{LR: p.FineTuneLR}
 		}
 		t, err := Tune(ctx, v, s, grid, seed, pre, p.OnTrial)

@@ -4,7 +4,11 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/train"
 )
 
 // Execute tunes on the validation hold-out within the grid, runs every
@@ -67,13 +71,27 @@ func TestExecuteTuned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := d.Evaluate(f.Ranker.Score)
+	if got := metrics(t, d, f.Model)["ndcg@10"]; got != neu.Runs[1].Metrics["ndcg@10"] {
+		t.Fatalf("NeuMF seed 2: NDCG@10 %v on its own, %v from the plan's GMF and MLP", got, neu.Runs[1].Metrics["ndcg@10"])
+	}
+}
+
+// metrics evaluates m on d's held-out interactions.
+func metrics(t *testing.T, d *Dataset, m model.Model) map[string]float64 {
+	t.Helper()
+	enc, err := d.Encoders()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Metrics["ndcg@10"] != neu.Runs[1].Metrics["ndcg@10"] {
-		t.Fatalf("NeuMF seed 2: NDCG@10 %v on its own, %v from the plan's GMF and MLP", rep.Metrics["ndcg@10"], neu.Runs[1].Metrics["ndcg@10"])
+	ids, err := d.IDs(enc)
+	if err != nil {
+		t.Fatal(err)
 	}
+	rep, err := d.Evaluator(ids, 256).Evaluate(context.Background(), m, train.Binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep.Metrics
 }
 
 // Tune's best model is restored to its best epoch: it scores the
@@ -90,12 +108,8 @@ func TestTuneRestoresBestEpoch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := v.Evaluate(tu.Best.Score)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Metrics["ndcg@10"] != tu.Trials[0].Metrics["ndcg@10"] {
-		t.Fatalf("restored model NDCG@10 %v, best epoch (%d) %v", rep.Metrics["ndcg@10"], tu.Settings.Epochs, tu.Trials[0].Metrics["ndcg@10"])
+	if got := metrics(t, v, tu.Best)["ndcg@10"]; got != tu.Trials[0].Metrics["ndcg@10"] {
+		t.Fatalf("restored model NDCG@10 %v, best epoch (%d) %v", got, tu.Settings.Epochs, tu.Trials[0].Metrics["ndcg@10"])
 	}
 	t.Logf("best epoch %d of 6", tu.Settings.Epochs)
 }
@@ -107,12 +121,12 @@ func TestSettingsErrors(t *testing.T) {
 	d := lowRankLOO(t)
 	s, _ := DefaultSettings("neumf")
 	s.GMF = nil
-	if _, err := Fit(context.Background(), d, s, 1, FitOptions{}); err == nil || !contains(err.Error(), "GMF and MLP settings") {
+	if _, err := Fit(context.Background(), d, s, 1, FitOptions{}); err == nil || !strings.Contains(err.Error(), "GMF and MLP settings") {
 		t.Errorf("NeuMF without pretraining settings: %v", err)
 	}
 	s, _ = DefaultSettings("mlp")
 	s.Layers = []int{9, 4}
-	if _, err := Fit(context.Background(), d, s, 1, FitOptions{}); err == nil || !contains(err.Error(), "even") {
+	if _, err := Fit(context.Background(), d, s, 1, FitOptions{}); err == nil || !strings.Contains(err.Error(), "even") {
 		t.Errorf("odd MLP input: %v", err)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/recforge/recforge/data"
-	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/train"
 )
 
@@ -52,6 +51,11 @@ type Dataset struct {
 	Test map[int32][]int32
 	// K is the cutoff of the metrics: 10 under LOO, 20 under Full.
 	K int
+	// FirstID is the id the data spells dense id 0 with: 1 for
+	// MovieLens's 1-based ids, 0 for the NCF and LCF files.
+	FirstID int
+	// Files are the files the dataset was read from.
+	Files []string
 
 	seen *data.UserItems // training items per user, built on first use
 }
@@ -78,13 +82,15 @@ func (d *Dataset) Seen() *data.UserItems {
 	return d.seen
 }
 
-// Evaluate ranks the held-out interactions with score under the dataset's
-// protocol (train.LeaveOneOut or train.FullRanking).
-func (d *Dataset) Evaluate(score train.ScoreFunc) (*metric.Report, error) {
+// Evaluator returns the evaluator of the held-out interactions under the
+// dataset's protocol (train.LeaveOneOut or train.FullRanking) for a model
+// whose layout ids ids gives; batch bounds a Forward of a model without
+// model.ItemScorer.
+func (d *Dataset) Evaluator(ids train.PairIDs, batch int) train.Evaluator {
 	if d.Protocol == LOO {
-		return train.LeaveOneOut(score, d.In, d.Split, d.K)
+		return train.LeaveOneOut{In: d.In, Split: d.Split, IDs: ids, K: []int{d.K}, Batch: batch}
 	}
-	return train.FullRanking(score, d.In.NumItems, d.Seen(), d.Test, d.K)
+	return train.FullRanking{NumItems: d.In.NumItems, Seen: d.Seen(), Test: d.Test, IDs: ids, K: []int{d.K}, Batch: batch}
 }
 
 // Validation returns a dataset for tuning, carved out of d's training rows
@@ -121,7 +127,7 @@ func (d *Dataset) Validation(fraction float64, seed uint64) (*Dataset, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: validation hold-out: %w", d.Name, err)
 		}
-		return &Dataset{Name: d.Name + " (validation)", Protocol: LOO, In: sub, Train: split.Train, Split: split, K: d.K}, nil
+		return &Dataset{Name: d.Name + " (validation)", Protocol: LOO, In: sub, Train: split.Train, Split: split, K: d.K, FirstID: d.FirstID}, nil
 	}
 	if !(fraction > 0 && fraction < 1) {
 		return nil, fmt.Errorf("%s: validation fraction %v, want a share in (0, 1)", d.Name, fraction)
@@ -131,7 +137,7 @@ func (d *Dataset) Validation(fraction float64, seed uint64) (*Dataset, error) {
 		u := d.In.Users[r]
 		byUser[u] = append(byUser[u], r)
 	}
-	v := &Dataset{Name: d.Name + " (validation)", Protocol: Full, In: d.In, Test: map[int32][]int32{}, K: d.K}
+	v := &Dataset{Name: d.Name + " (validation)", Protocol: Full, In: d.In, Test: map[int32][]int32{}, K: d.K, FirstID: d.FirstID}
 	for u, rows := range byUser {
 		rng.Shuffle(len(rows), func(a, b int) { rows[a], rows[b] = rows[b], rows[a] })
 		held := min(len(rows)-1, int(math.Round(fraction*float64(len(rows)))))
@@ -210,7 +216,8 @@ func readAll(r data.Reader, fn func(rec *data.Record) error) error {
 // (the released files have some) are kept, to stay comparable with
 // published numbers.
 func LoadNCF(prefix string) (*Dataset, error) {
-	d := &Dataset{Name: "ncf:" + filepath.Base(prefix), Protocol: LOO, K: 10}
+	d := &Dataset{Name: "ncf:" + filepath.Base(prefix), Protocol: LOO, K: 10,
+		Files: []string{prefix + ".train.rating", prefix + ".test.rating", prefix + ".test.negative"}}
 	in := &d.In
 	var p idParser
 	var times []int64
@@ -372,7 +379,8 @@ func LoadMovieLens(path string, negatives int, seed uint64) (*Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return &Dataset{Name: "movielens:" + filepath.Base(path), Protocol: LOO, In: in, Train: split.Train, Split: split, K: 10}, nil
+	return &Dataset{Name: "movielens:" + filepath.Base(path), Protocol: LOO, In: in, Train: split.Train, Split: split, K: 10, FirstID: 1,
+		Files: []string{path}}, nil
 }
 
 // LoadML1MImplicit reads DIR/train.txt and DIR/test.txt, one line per user
@@ -382,7 +390,8 @@ func LoadMovieLens(path string, negatives int, seed uint64) (*Dataset, error) {
 // items the user has no training interaction with. A user may have one
 // line per file.
 func LoadML1MImplicit(dir string) (*Dataset, error) {
-	d := &Dataset{Name: "ml1m-implicit:" + filepath.Base(filepath.Clean(dir)), Protocol: Full, Test: map[int32][]int32{}, K: 20}
+	d := &Dataset{Name: "ml1m-implicit:" + filepath.Base(filepath.Clean(dir)), Protocol: Full, Test: map[int32][]int32{}, K: 20,
+		Files: []string{filepath.Join(dir, "train.txt"), filepath.Join(dir, "test.txt")}}
 	var p idParser
 	read := func(name string, add func(u, it int32)) error {
 		r, err := data.OpenSeq(filepath.Join(dir, name), data.ReadOptions{})

@@ -42,12 +42,8 @@ func TestLoadNCF(t *testing.T) {
 	// ItemPop by hand: counts 0:1 1:1 2:1, 0 for the rest. User 0's test
 	// item 3 loses to 0 and ties with 4 and 5: rank 4 (ties count against
 	// it). User 1's item 4 loses to 1 and 2 and ties with 3: rank 4.
-	rep, err := d.Evaluate(NewItemPop(d.In, d.Train).Score)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Metrics["hr@10"] != 1 || rep.Metrics["mrr"] != 0.25 {
-		t.Fatalf("ItemPop %v, want HR@10 1 and MRR 1/4", rep.Metrics)
+	if rep := evaluate(t, d, Settings{Model: "itempop"}); rep["hr@10"] != 1 || rep["mrr"] != 0.25 {
+		t.Fatalf("ItemPop %v, want HR@10 1 and MRR 1/4", rep)
 	}
 }
 
@@ -102,12 +98,8 @@ func TestLoadML1MImplicit(t *testing.T) {
 	}
 	// ItemPop counts 0:2 1:1 2:1 3:1 4:1. User 0 ranks items 0 (2) and 4
 	// (1, tied with nothing else left): ranks 1 and 2, recall@20 1.
-	rep, err := d.Evaluate(NewItemPop(d.In, d.Train).Score)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Metrics["recall@20"] != 1 {
-		t.Fatalf("ItemPop %v", rep.Metrics)
+	if rep := evaluate(t, d, Settings{Model: "itempop"}); rep["recall@20"] != 1 {
+		t.Fatalf("ItemPop %v", rep)
 	}
 	for _, c := range []struct {
 		train, test, want string

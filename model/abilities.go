@@ -1,6 +1,10 @@
 package model
 
-import "github.com/recforge/recforge/nn"
+import (
+	"iter"
+
+	"github.com/recforge/recforge/nn"
+)
 
 // The optional abilities of a Model, all declared here. A model implements
 // the ones it needs; the trainer (train.Fit), the artifact writer and the
@@ -71,4 +75,28 @@ type Stage struct {
 	Name string
 	// Model is the stage's fresh model, over the same layout.
 	Model Model
+}
+
+// ClosedForm is implemented by models fitted in closed form from their
+// training examples, without gradients: ItemPop's counts, the rating
+// baseline's alternating bias passes. The trainer calls FitClosedForm once
+// with every training example, in order, in place of epochs of gradient
+// steps, and evaluates the result once; a fit that needs several passes
+// ranges over examples several times. The fitted values must be Buffers,
+// so that artifacts carry them.
+type ClosedForm interface {
+	FitClosedForm(examples iter.Seq[*Batch]) error
+}
+
+// ItemScorer is implemented by models of a (user, item) layout that score
+// many items for one user faster than Forward over the same rows, sharing
+// the user's part of the work (the ranking models: one matrix product for
+// a user's whole catalogue). The ranking evaluators (leave-one-out, full
+// ranking) and recommendation use it when a model has it, Forward
+// otherwise.
+type ItemScorer interface {
+	// ScoreItems writes into scores[k] the output Forward gives the row
+	// (user, items[k]), equal up to float32 rounding (sums may run in
+	// another order); user and items are layout ids, as in Batch.IDs.
+	ScoreItems(user int32, items []int32, scores []float32)
 }

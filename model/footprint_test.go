@@ -106,6 +106,14 @@ func footprintCases() []struct {
 		{"din", `{"attention_activation": "sigmoid", "activation": "relu", "l2_emb": 0.01, "embedding_reg": "mba"}`, true},
 		{"dien", ``, true},
 		{"dien", `{"variant": "aigru", "gru_hidden": 12, "aux_alpha": 0}`, true},
+		{"itempop", ``, false},
+		{"mf", ``, false},
+		{"mf", `{"factors": 5}`, false},
+		{"gmf", ``, false},
+		{"mlp", ``, false},
+		{"mlp", `{"layers": [12, 7, 3]}`, false},
+		{"neumf", ``, false},
+		{"neumf", `{"pretrain": false, "factors": 4, "layers": [10, 6]}`, false},
 	}
 }
 
@@ -114,12 +122,15 @@ func footprintCases() []struct {
 // a few small slices: random states, pair tables).
 func TestFootprintMatchesAllocation(t *testing.T) {
 	names := map[string]bool{}
-	ctr, seq := tinyLayout(6, 2, 300, 8), seqLayout(400, 30, 12, 6)
+	ctr, seq, pair := tinyLayout(6, 2, 300, 8), seqLayout(400, 30, 12, 6), pairLayout(300, 400)
 	for _, c := range footprintCases() {
 		names[c.name] = true
 		l := ctr
 		if c.seq {
 			l = seq
+		}
+		if info, _ := Lookup(c.name); info.Task == TaskRanking {
+			l = pair
 		}
 		env := Env{Layout: l, MaxBatch: 64, Seed: 1, MemoryLimit: -1}
 		est, err := Estimate(c.name, []byte(c.params), env)
@@ -152,7 +163,11 @@ func TestFootprintMatchesAllocation(t *testing.T) {
 		}
 		if pt, ok := m.(Pretrainer); ok {
 			if stages, _ := pt.Pretraining(); len(stages) > 0 {
-				pre := stages[0].Model
+				// The stages live together: NeuMF's GMF and MLP.
+				var pre []Model
+				for _, s := range stages {
+					pre = append(pre, s.Model)
+				}
 				if est.Pretrain == nil {
 					t.Errorf("%s %s: pretrains, and the estimate has no Pretrain", c.name, c.params)
 				} else if got := reachableBytes(pre); math.Abs(est.Pretrain.Usage(nil).Total()-est.Pretrain.BatchBytes-got) > 0.01*got {

@@ -154,9 +154,22 @@ func (l *Loaded) Score(ctx context.Context, spec string, opts data.ReadOptions, 
 	return skipped + r.Skipped(), nil
 }
 
+// artifactEvaluators hold the evaluation of each model task
+// (model.Info.Task) whose held-out data are not labeled rows: the task's
+// own protocol on spec (ranking: leave-one-out or full ranking of a
+// ranking data set). Other tasks score labeled rows.
+var artifactEvaluators = map[string]func(ctx context.Context, l *Loaded, spec string, opts data.ReadOptions) (*metric.Report, error){}
+
 // Evaluate scores every record of spec and reports the metrics of the
-// artifact's task under protocol; cancelling ctx stops it as it does Score.
+// artifact's task under protocol, or, for a model whose task evaluates
+// its own way (artifactEvaluators), that task's protocol on spec;
+// cancelling ctx stops it as it does Score.
 func (l *Loaded) Evaluate(ctx context.Context, spec string, opts data.ReadOptions, protocol string) (*metric.Report, error) {
+	if info, ok := model.Lookup(l.Manifest.Model); ok {
+		if eval, ok := artifactEvaluators[info.Task]; ok {
+			return eval(ctx, l, spec, opts)
+		}
+	}
 	var scores, labels []float32
 	var groups []int64
 	grouped := false

@@ -61,6 +61,10 @@ type Prepared struct {
 	Protocol string
 	// Split describes the split ("8:1:1 seed 1", or "given files").
 	Split string
+	// Summary, when set, describes the data in one line for progress
+	// output, in place of the views' row counts (a task whose examples
+	// are not rows).
+	Summary string
 	// Grouped is true when the schema has a group field (gAUC applies).
 	Grouped bool
 	// Fingerprint identifies the data and the encoders.

@@ -48,7 +48,8 @@ type Config struct {
 // one of the best epoch.
 type EarlyStop struct {
 	// Metric is the validation metric watched ("auc", "logloss", "rmse",
-	// …); empty means auc for binary tasks and rmse for regression.
+	// "ndcg@10", …); empty means auc for binary tasks and rmse for
+	// regression.
 	Metric string `json:"metric,omitempty" yaml:"metric,omitempty"`
 	// Patience is the number of epochs without improvement tolerated; 0
 	// never stops early.
@@ -96,7 +97,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("train: plateau factor must be in [0, 1) and patience ≥ 0")
 	}
 	if c.EarlyStop.Metric != "" {
-		if _, ok := higherIsBetter[c.EarlyStop.Metric]; !ok {
+		if _, ok := HigherIsBetter(c.EarlyStop.Metric); !ok {
 			return fmt.Errorf("train: early_stop metric %q, expected one of %s", c.EarlyStop.Metric, metricNames())
 		}
 	}

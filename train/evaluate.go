@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/recforge/recforge/metric"
@@ -18,20 +19,33 @@ var higherIsBetter = map[string]bool{
 	"logloss": false, "rmse": false, "mae": false,
 }
 
+// rankingAtK are the ranking protocols' metrics reported at a cut-off K
+// as name@K (metric.RankingAccumulator); all are better higher, as is mrr.
+var rankingAtK = []string{"hr", "ndcg", "recall", "precision"}
+
 func metricNames() string {
 	var ns []string
 	for n := range higherIsBetter {
 		ns = append(ns, n)
 	}
+	for _, n := range rankingAtK {
+		ns = append(ns, n+"@K")
+	}
 	slices.Sort(ns)
-	return strings.Join(ns, ", ")
+	return strings.Join(append(ns, "mrr"), ", ")
 }
 
 // HigherIsBetter reports whether larger values of the named metric are
 // better, and whether the metric is known.
 func HigherIsBetter(name string) (higher, ok bool) {
-	higher, ok = higherIsBetter[name]
-	return
+	if higher, ok = higherIsBetter[name]; ok {
+		return higher, ok
+	}
+	base, k, cut := strings.Cut(name, "@")
+	if n, err := strconv.Atoi(k); cut && err == nil && n >= 1 && strconv.Itoa(n) == k && slices.Contains(rankingAtK, base) {
+		return true, true
+	}
+	return name == "mrr", name == "mrr"
 }
 
 // Predict returns the model's score of every row in view, in order: the

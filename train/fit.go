@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"time"
 
@@ -60,6 +61,10 @@ type Options struct {
 	// own, by the stage's name; a stage without an entry trains with the
 	// run's Config.
 	Stages map[string]Config
+	// Pretrained says that the caller has trained the model's pretraining
+	// stages and initialized the model from them (a protocol runner
+	// reusing stage models it trained on their own): Fit skips the stages.
+	Pretrained bool
 	// OnBatch and OnEpoch, when set, are called after every batch and
 	// after every epoch's evaluation and checkpoint.
 	OnBatch func(Progress)
@@ -77,7 +82,11 @@ type Result struct {
 	BestEpoch int
 	// Watched is the early-stopping metric.
 	Watched string
-	// Stop says why training ended: "epochs" or "early_stop".
+	// Valid holds the validation metrics of the weights the model ends
+	// with (nil without validation data).
+	Valid map[string]float64
+	// Stop says why training ended: "epochs", "early_stop" or
+	// "closed_form" (a model.ClosedForm, fitted without epochs).
 	Stop string
 	// RowsPerSec is the training throughput over the epochs this run
 	// trained, evaluation excluded.
@@ -169,7 +178,10 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 		task == Binary && (watched == "rmse" || watched == "mae") {
 		return nil, fmt.Errorf("train: early_stop metric %q does not apply to a %s task", watched, task)
 	}
-	if pt, ok := m.(model.Pretrainer); ok && !opts.Resume {
+	if cf, ok := m.(model.ClosedForm); ok {
+		return fitClosedForm(ctx, cf, m, src, valid, cfg.Batch, task, watched)
+	}
+	if pt, ok := m.(model.Pretrainer); ok && !opts.Resume && !opts.Pretrained {
 		if err := pretrain(ctx, pt, src, valid, cfg, opts); err != nil {
 			return nil, err
 		}
@@ -317,6 +329,9 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 	res.Epochs = st.History
 	res.BestEpoch = st.BestEpoch
 	res.Stop = st.Stop
+	if valid != nil && st.BestEpoch > 0 && st.BestEpoch <= len(st.History) {
+		res.Valid = st.History[st.BestEpoch-1].Valid
+	}
 	if runSecs > 0 {
 		res.RowsPerSec = float64(runRows) / runSecs
 	} else if st.TrainSecs > 0 {
@@ -336,20 +351,65 @@ func setRowFrequencies(u model.RowFrequencyUser, src Source, batch int) error {
 	if !used {
 		return nil
 	}
-	n, err := src.Epoch(1)
+	ex, _, err := examples(src, batch)
 	if err != nil {
 		return err
 	}
 	freq := make([]uint32, l.Rows)
-	idx := make([]int32, 0, batch)
-	for lo := 0; lo < n; lo += batch {
-		idx = idx[:0]
-		for i := lo; i < min(lo+batch, n); i++ {
-			idx = append(idx, int32(i))
-		}
-		model.CountRowFrequencies(freq, l, src.Batch(idx))
+	for b := range ex {
+		model.CountRowFrequencies(freq, l, b)
 	}
 	return u.SetRowFrequencies(freq)
+}
+
+// examples returns the first epoch's examples of src in order, in batches
+// of up to batch, and how many there are.
+func examples(src Source, batch int) (iter.Seq[*model.Batch], int, error) {
+	n, err := src.Epoch(1)
+	if err != nil {
+		return nil, 0, err
+	}
+	return func(yield func(*model.Batch) bool) {
+		idx := make([]int32, 0, batch)
+		for lo := 0; lo < n; lo += batch {
+			idx = idx[:0]
+			for i := lo; i < min(lo+batch, n); i++ {
+				idx = append(idx, int32(i))
+			}
+			if !yield(src.Batch(idx)) {
+				return
+			}
+		}
+	}, n, nil
+}
+
+// fitClosedForm fits a model.ClosedForm on the first epoch's examples of
+// src and evaluates it once with valid.
+func fitClosedForm(ctx context.Context, cf model.ClosedForm, m model.Model, src Source, valid Evaluator, batch int, task Task, watched string) (*Result, error) {
+	start := time.Now()
+	ex, n, err := examples(src, batch)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if n == 0 {
+		return nil, errors.New("train: no training examples")
+	}
+	if err := cf.FitClosedForm(ex); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res := &Result{Task: task, Watched: watched, Stop: "closed_form", RowsPerSec: float64(n) / max(time.Since(start).Seconds(), 1e-9)}
+	m.SetTraining(false)
+	if valid != nil {
+		rep, err := valid.Evaluate(ctx, m, task)
+		if err != nil {
+			return nil, fmt.Errorf("train: validation: %w", err)
+		}
+		res.Valid = rep.Metrics
+	}
+	return res, nil
 }
 
 // pretrain trains the stages of a model.Pretrainer in order on src, each

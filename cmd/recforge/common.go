@@ -39,7 +39,7 @@ type runFlags struct {
 }
 
 func (r *runFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&r.data, "data", "", "training data `SPEC` (READER:PATH); alone, it is split 8:1:1")
+	fs.StringVar(&r.data, "data", "", "training data `SPEC` (READER:PATH); alone, it is split 8:1:1. A ranking model's is a data set with its own held-out part: ncf:PREFIX, movielens:FILE or ml1m-implicit:DIR")
 	fs.StringVar(&r.valid, "valid", "", "validation data `SPEC` (needs --test)")
 	fs.StringVar(&r.test, "test", "", "test data `SPEC`")
 	fs.StringVar(&r.config, "config", "", "configuration `FILE` (YAML: schema, model, train, data)")

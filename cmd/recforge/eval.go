@@ -19,7 +19,7 @@ import (
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("eval", "eval --artifact DIR --data SPEC", stderr)
 	var af artifactFlags
-	af.register(fs, "labeled data `SPEC` (READER:PATH)", "skip and count malformed records instead of failing")
+	af.register(fs, "labeled data `SPEC` (READER:PATH); for a ranking model, a ranking data set (ncf:PREFIX, movielens:FILE or ml1m-implicit:DIR) ranked under its protocol", "skip and count malformed records instead of failing")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}

@@ -172,7 +172,7 @@ func TestRankingErrors(t *testing.T) {
 		{[]string{"--model", "gmf", "--data", data, "--seeds", "0"}, "--seeds 0"},
 		{[]string{"--model", "gmf", "--data", data, "--tune", "--tune-lr", "0.1,x"}, `--tune-lr: "x" is not a number`},
 		{[]string{"--model", "mlp", "--data", data, "--layers", "63,8", "--epochs", "1"}, "even"},
-		{[]string{"--model", "gmf", "--data", data, "--lr", "-1", "--epochs", "1"}, "learning rate"},
+		{[]string{"--model", "gmf", "--data", data, "--lr", "-1", "--epochs", "1"}, "lr = -1"},
 	} {
 		_, _, err := ranking(c.args...)
 		switch {

@@ -66,7 +66,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer p.Close()
-	if !*quiet {
+	if !*quiet && p.Summary != "" {
+		fmt.Fprintf(stderr, "data: %s (%s); %d ids\n", p.Summary, p.Split, p.Encoders.Rows())
+	} else if !*quiet {
 		fmt.Fprintf(stderr, "data: %d training, %d validation, %d test rows (%s); %d ids\n",
 			p.Train.Len(), p.Valid.Len(), p.Test.Len(), p.Split, p.Encoders.Rows())
 	}
