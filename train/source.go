@@ -1,7 +1,10 @@
 package train
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/model"
@@ -68,4 +71,69 @@ func (h Holdout) Evaluate(ctx context.Context, m model.Model, task Task) (*metri
 	}
 	rep, _, err := Evaluate(ctx, m, h.Data, task, batch, h.Grouped, metric.ProtocolHoldout)
 	return rep, err
+}
+
+// groupRows returns src as a source of groups: the rows of an epoch that
+// share the id in one slot (a model.RowGrouper's examples), in ascending
+// order of that id, each group's rows in the order of src. Batch gathers
+// every row of the groups asked for, group after group.
+func groupRows(src Source, slot int) Source { return &groupedSource{src: src, slot: slot} }
+
+type groupedSource struct {
+	src  Source
+	slot int
+	// start[g] is group g's first entry in rows, start[len] the end.
+	start, rows []int32
+	idx         []int32
+}
+
+func (s *groupedSource) Epoch(e int) (int, error) {
+	n, err := s.src.Epoch(e)
+	if err != nil {
+		return 0, err
+	}
+	// Read every row's id in the slot, a batch at a time.
+	ids := make([]int32, n)
+	const chunk = 4096
+	idx := make([]int32, 0, chunk)
+	for lo := 0; lo < n; lo += chunk {
+		idx = idx[:0]
+		for i := lo; i < min(lo+chunk, n); i++ {
+			idx = append(idx, int32(i))
+		}
+		b := s.src.Batch(idx)
+		if b.N == 0 {
+			continue
+		}
+		f := len(b.IDs) / b.N
+		if s.slot < 0 || s.slot >= f {
+			return 0, fmt.Errorf("rows grouped by slot %d of %d", s.slot, f)
+		}
+		for i := range b.N {
+			ids[lo+i] = b.IDs[i*f+s.slot]
+		}
+	}
+	// A stable sort by id keeps each group's rows in order.
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(ids[a], ids[b]) })
+	s.rows, s.start = order, s.start[:0]
+	for k, r := range order {
+		if k == 0 || ids[r] != ids[order[k-1]] {
+			s.start = append(s.start, int32(k))
+		}
+	}
+	groups := len(s.start)
+	s.start = append(s.start, int32(n))
+	return groups, nil
+}
+
+func (s *groupedSource) Batch(groups []int32) *model.Batch {
+	s.idx = s.idx[:0]
+	for _, g := range groups {
+		s.idx = append(s.idx, s.rows[s.start[g]:s.start[g+1]]...)
+	}
+	return s.src.Batch(s.idx)
 }
