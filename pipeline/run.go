@@ -146,8 +146,11 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 			return nil, err
 		}
 		out.Artifact = dir
-		if err := drawCurves(filepath.Join(opts.Out, CurveFile), cfg.Model.Name, res); err != nil {
-			return nil, err
+		// A model fitted in closed form has no epochs to draw.
+		if len(res.Epochs) > 0 {
+			if err := drawCurves(filepath.Join(opts.Out, CurveFile), cfg.Model.Name, res); err != nil {
+				return nil, err
+			}
 		}
 	}
 	out.Seconds = time.Since(begin).Seconds()

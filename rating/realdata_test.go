@@ -44,12 +44,13 @@ func TestRealML100KU1(t *testing.T) {
 	}
 }
 
-// BenchmarkAutoRecEpochML100K times one minibatch Adam epoch over u1.base
-// through train.Fit with the default configuration (500 hidden units,
-// batches of 128 vectors), the reading of the vectors included.
-func BenchmarkAutoRecEpochML100K(b *testing.B) {
+// BenchmarkEpochML100K times one epoch over u1.base through train.Fit with
+// the protocol's default configuration: I- and U-AutoRec's minibatch Adam
+// (500 hidden units, batches of 128 vectors; the reading of the vectors
+// included), biased MF's SGD one rating at a time.
+func BenchmarkEpochML100K(b *testing.B) {
 	dir := shareddata.Dir(b, "ml-100k")
-	for _, name := range []string{"autorec-i", "autorec-u"} {
+	for _, name := range []string{"autorec-i", "autorec-u", "biasedmf"} {
 		b.Run(name, func(b *testing.B) {
 			tc, _ := Training(name, "adam")
 			tc.Epochs = 1
