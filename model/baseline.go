@@ -106,49 +106,33 @@ func (m *Baseline) FitClosedForm(ex iter.Seq[*Batch]) error {
 		return fmt.Errorf("baseline: %w", err)
 	}
 	mu := float64(m.stats.mean())
-	nu, ni := len(m.bu.W), len(m.bi.W)
-	bu, bi := make([]float64, nu), make([]float64, ni)
-	su, si := make([]float64, nu), make([]float64, ni)
-	regU, regI := m.cfg.RegUser, m.cfg.RegItem
-	userBias := func(u int) float64 {
-		if u < 0 {
-			return 0
+	bu, bi := make([]float64, len(m.bu.W)), make([]float64, len(m.bi.W))
+	su, si := make([]float64, len(bu)), make([]float64, len(bi))
+	user := func(r rating) int { return r.user }
+	item := func(r rating) int { return r.item }
+	// solve sets every bias of one side, b (of ids id), given the other
+	// side's, o (of ids oid): Σ (r − μ − o) / (λ + n) over the id's ratings.
+	solve := func(b, sums []float64, n []float32, reg float64, id func(rating) int, o []float64, oid func(rating) int) {
+		clear(sums)
+		for _, r := range rs {
+			if k := id(r); k >= 0 {
+				var other float64
+				if j := oid(r); j >= 0 {
+					other = o[j]
+				}
+				sums[k] += float64(r.value) - mu - other
+			}
 		}
-		return bu[u]
-	}
-	itemBias := func(i int) float64 {
-		if i < 0 {
-			return 0
+		for k := range b {
+			b[k] = 0 // λ = 0 and no ratings would be 0/0
+			if n[k] > 0 {
+				b[k] = sums[k] / (reg + float64(n[k]))
+			}
 		}
-		return bi[i]
 	}
 	for range m.cfg.Passes {
-		clear(si)
-		for _, r := range rs {
-			if r.item >= 0 {
-				si[r.item] += float64(r.value) - mu - userBias(r.user)
-			}
-		}
-		for i := range bi {
-			if n := float64(m.stats.itemN.W[i]); n > 0 {
-				bi[i] = si[i] / (regI + n)
-			} else {
-				bi[i] = 0 // λ_i = 0 and no ratings would be 0/0
-			}
-		}
-		clear(su)
-		for _, r := range rs {
-			if r.user >= 0 {
-				su[r.user] += float64(r.value) - mu - itemBias(r.item)
-			}
-		}
-		for u := range bu {
-			if n := float64(m.stats.userN.W[u]); n > 0 {
-				bu[u] = su[u] / (regU + n)
-			} else {
-				bu[u] = 0
-			}
-		}
+		solve(bi, si, m.stats.itemN.W, m.cfg.RegItem, item, bu, user)
+		solve(bu, su, m.stats.userN.W, m.cfg.RegUser, user, bi, item)
 	}
 	for u, b := range bu {
 		m.bu.W[u] = float32(b)

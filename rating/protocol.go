@@ -37,7 +37,8 @@ type Protocol struct {
 // rating per SGD step, at most 200 epochs, patience 10; AutoRec with Adam
 // batches of 128 vectors, at most 500 epochs, patience 30, and with the
 // full-batch rules (lbfgs, rprop) at most 1000 epochs, patience 50, its
-// batch 0: every training vector (see RunFold). trains is false for a model
+// batch 0: every training vector (see RunFold); another model at most 100
+// epochs of batches of 256, patience 10. trains is false for a model
 // fitted in closed form (baseline), which takes no training settings.
 func Training(name, optimizer string) (cfg train.Config, trains bool) {
 	cfg = train.Config{
@@ -53,11 +54,13 @@ func Training(name, optimizer string) (cfg train.Config, trains bool) {
 		return cfg, false
 	case "biasedmf":
 		cfg.Epochs, cfg.Batch, cfg.EarlyStop.Patience = 200, 1, 10
-	default: // autorec-i, autorec-u
+	case "autorec-i", "autorec-u":
 		cfg.Epochs, cfg.Batch, cfg.EarlyStop.Patience = 500, 128, 30
 		if optimizer == "lbfgs" || optimizer == "rprop" {
 			cfg.Epochs, cfg.Batch, cfg.EarlyStop.Patience = 1000, 0, 50
 		}
+	default: // a rating model without tuned settings
+		cfg.Epochs, cfg.Batch, cfg.EarlyStop.Patience = 100, 256, 10
 	}
 	return cfg, true
 }
