@@ -128,20 +128,10 @@ func init() {
 	}
 }
 
-// ParseActivation reads an activation name: identity (or none), sigmoid,
-// relu or tanh.
-func ParseActivation(s string) (nn.Activation, error) {
-	switch s {
-	case "identity", "none":
-		return nn.ActNone, nil
-	case "sigmoid":
-		return nn.ActSigmoid, nil
-	case "relu":
-		return nn.ActReLU, nil
-	case "tanh":
-		return nn.ActTanh, nil
-	}
-	return 0, fmt.Errorf("activation %q, expected identity, sigmoid, relu or tanh", s)
+// autoRecActivation returns the activation named by option's value.
+func autoRecActivation(option, name string) (nn.Activation, error) {
+	return cfgChoice(option, name, []string{"identity", "none", "sigmoid", "relu", "tanh"},
+		[]nn.Activation{nn.ActNone, nn.ActNone, nn.ActSigmoid, nn.ActReLU, nn.ActTanh})
 }
 
 func (c AutoRecConfig) widths() []int {
@@ -163,16 +153,10 @@ func (c AutoRecConfig) optimizer() optim.Spec {
 }
 
 func (c AutoRecConfig) check() error {
-	if _, err := ParseActivation(c.HiddenAct); err != nil {
-		return fmt.Errorf("hidden_act: %w", err)
-	}
-	if _, err := ParseActivation(c.OutputAct); err != nil {
-		return fmt.Errorf("output_act: %w", err)
-	}
-	if c.Optimizer != "adam" && c.Optimizer != "lbfgs" && c.Optimizer != "rprop" {
-		return fmt.Errorf("optimizer %q, expected adam, lbfgs or rprop", c.Optimizer)
-	}
-	for _, e := range []error{cfgAtLeast("hidden", c.Hidden, 1), cfgWidths("layers", c.Layers, 0), cfgNonNegative("lambda", c.Lambda)} {
+	_, errG := autoRecActivation("hidden_act", c.HiddenAct)
+	_, errF := autoRecActivation("output_act", c.OutputAct)
+	_, errO := cfgChoice("optimizer", c.Optimizer, []string{"adam", "lbfgs", "rprop"}, []string{"adam", "lbfgs", "rprop"})
+	for _, e := range []error{errG, errF, errO, cfgAtLeast("hidden", c.Hidden, 1), cfgWidths("layers", c.Layers, 0), cfgNonNegative("lambda", c.Lambda)} {
 		if e != nil {
 			return e
 		}
@@ -208,8 +192,8 @@ func NewAutoRec(env Env, cfg AutoRecConfig, userBased bool) (*AutoRec, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, _ := ParseActivation(cfg.HiddenAct)
-	f, _ := ParseActivation(cfg.OutputAct)
+	g, _ := autoRecActivation("hidden_act", cfg.HiddenAct)
+	f, _ := autoRecActivation("output_act", cfg.OutputAct)
 	rows, cols, n := vec.n, col.n, env.MaxBatch
 	m := &AutoRec{
 		cfg: cfg, userBased: userBased, user: user, item: item, vec: vec, col: col,
