@@ -251,7 +251,7 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 			// A full-batch step measures the whole objective, the same
 			// function every epoch: the examples in their order.
 			if n > cfg.Batch {
-				return nil, fmt.Errorf("train: optimizer %s steps on the whole epoch at once: batch %d holds fewer than its %d examples", cfg.Optimizer.Rule, cfg.Batch, n)
+				return nil, fmt.Errorf("train: the optimizer steps on the whole epoch at once (rprop, lbfgs): batch %d holds fewer than the epoch's %d examples", cfg.Batch, n)
 			}
 			order = make([]int32, n)
 			for i := range order {
