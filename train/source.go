@@ -1,7 +1,6 @@
 package train
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -84,7 +83,7 @@ type groupedSource struct {
 	slot int
 	// start[g] is group g's first entry in rows, start[len] the end.
 	start, rows []int32
-	idx         []int32
+	ids, idx    []int32 // each row's id; a batch's rows
 }
 
 func (s *groupedSource) Epoch(e int) (int, error) {
@@ -93,7 +92,8 @@ func (s *groupedSource) Epoch(e int) (int, error) {
 		return 0, err
 	}
 	// Read every row's id in the slot, a batch at a time.
-	ids := make([]int32, n)
+	s.ids = slices.Grow(s.ids[:0], n)[:n]
+	ids := s.ids
 	const chunk = 4096
 	idx := make([]int32, 0, chunk)
 	for lo := 0; lo < n; lo += chunk {
@@ -113,17 +113,36 @@ func (s *groupedSource) Epoch(e int) (int, error) {
 			ids[lo+i] = b.IDs[i*f+s.slot]
 		}
 	}
-	// A stable sort by id keeps each group's rows in order.
-	order := make([]int32, n)
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(ids[a], ids[b]) })
-	s.rows, s.start = order, s.start[:0]
-	for k, r := range order {
-		if k == 0 || ids[r] != ids[order[k-1]] {
-			s.start = append(s.start, int32(k))
+	// Bucket the rows by id, each group's rows in order, the groups in
+	// ascending order of their ids.
+	first := map[int32]int32{} // id → its group
+	var keys []int32
+	for _, id := range ids {
+		if _, ok := first[id]; !ok {
+			first[id] = 0
+			keys = append(keys, id)
 		}
+	}
+	slices.Sort(keys)
+	s.start = s.start[:0]
+	for g, id := range keys {
+		first[id] = int32(g)
+		s.start = append(s.start, 0)
+	}
+	for _, id := range ids {
+		s.start[first[id]]++
+	}
+	at := int32(0)
+	for g, c := range s.start {
+		s.start[g] = at
+		at += c
+	}
+	s.rows = slices.Grow(s.rows[:0], n)[:n]
+	fill := slices.Clone(s.start)
+	for r, id := range ids {
+		g := first[id]
+		s.rows[fill[g]] = int32(r)
+		fill[g]++
 	}
 	groups := len(s.start)
 	s.start = append(s.start, int32(n))
