@@ -77,6 +77,32 @@ type Stage struct {
 	Model Model
 }
 
+// Objective is implemented by models that compute their own training loss
+// instead of the task's loss on Forward's outputs: AutoRec's squared error
+// summed over the observed ratings of each input vector plus its share of
+// the L2 penalty, biased MF's ½Σe² (its SGD steps are the gradient of that
+// sum, as Funk and Koren write them). In training the trainer calls Loss
+// after Forward, in place of the task's loss, and passes dout to Backward,
+// which adds the gradient of any penalty Loss counted.
+type Objective interface {
+	// Loss returns the loss of the latest Forward on b, summed over the
+	// batch (its share of a penalty included), and writes its gradient
+	// with respect to each output into dout (len b.N).
+	Loss(b *Batch, out, dout []float32) float64
+}
+
+// DataFitter is implemented by models that read their training examples
+// as a whole before gradient training, for state that gradients do not
+// learn: the training mean and rating range a rating model falls back on
+// and clips to, which ids have ratings, AutoRec's rating matrix (its input
+// vectors). The trainer calls FitData once before the first epoch with
+// every training example, in order; what it sets must be Buffers (or
+// initialized parameters), since a run resumed from a checkpoint skips it
+// and an artifact is loaded without it.
+type DataFitter interface {
+	FitData(examples iter.Seq[*Batch]) error
+}
+
 // ClosedForm is implemented by models fitted in closed form from their
 // training examples, without gradients: ItemPop's counts, the rating
 // baseline's alternating bias passes. The trainer calls FitClosedForm once
@@ -99,4 +125,16 @@ type ItemScorer interface {
 	// (user, items[k]), equal up to float32 rounding (sums may run in
 	// another order); user and items are layout ids, as in Batch.IDs.
 	ScoreItems(user int32, items []int32, scores []float32)
+}
+
+// RowGrouper is implemented by models whose training example is a group of
+// rows sharing the id of one slot: AutoRec's input vector is every rating
+// of one item (I-AutoRec) or of one user (U-AutoRec). The trainer then
+// shuffles and batches the groups, Config.Batch groups to a batch, and a
+// batch holds all rows of its groups, group after group, each group's rows
+// in the order of the source. A batch then has more rows than groups:
+// MaxBatch bounds the groups.
+type RowGrouper interface {
+	// GroupSlot returns the slot whose id groups the rows.
+	GroupSlot() int
 }

@@ -122,28 +122,21 @@ func footprintCases() []struct {
 // a few small slices: random states, pair tables).
 func TestFootprintMatchesAllocation(t *testing.T) {
 	names := map[string]bool{}
-	ctr, seq, pair := tinyLayout(6, 2, 300, 8), seqLayout(400, 30, 12, 6), pairLayout(300, 400)
-	for _, c := range footprintCases() {
-		names[c.name] = true
-		l := ctr
-		if c.seq {
-			l = seq
-		}
-		if info, _ := Lookup(c.name); info.Task == TaskRanking {
-			l = pair
-		}
+	ctr, seq, pair, rank := tinyLayout(6, 2, 300, 8), seqLayout(400, 30, 12, 6), ratingLayout(300, 200), pairLayout(300, 400)
+	check := func(name, params string, l Layout) {
+		names[name] = true
 		env := Env{Layout: l, MaxBatch: 64, Seed: 1, MemoryLimit: -1}
-		est, err := Estimate(c.name, []byte(c.params), env)
+		est, err := Estimate(name, []byte(params), env)
 		if err != nil {
-			t.Fatalf("%s %s: %v", c.name, c.params, err)
+			t.Fatalf("%s %s: %v", name, params, err)
 		}
-		m, _, err := New(c.name, []byte(c.params), env)
+		m, _, err := New(name, []byte(params), env)
 		if err != nil {
-			t.Fatalf("%s %s: %v", c.name, c.params, err)
+			t.Fatalf("%s %s: %v", name, params, err)
 		}
-		var params, tw, rows, bufs float64
+		var ps, tw, rows, bufs float64
 		for _, p := range Params(m) {
-			params += float64(len(p.W))
+			ps += float64(len(p.W))
 		}
 		for _, tb := range Tables(m) {
 			tw += float64(tb.Rows * tb.Dim)
@@ -152,14 +145,14 @@ func TestFootprintMatchesAllocation(t *testing.T) {
 		for _, b := range Buffers(m) {
 			bufs += float64(len(b.W))
 		}
-		if est.Params != params || est.TableWeights != tw || est.TableRows != rows || est.Buffers != bufs {
+		if est.Params != ps || est.TableWeights != tw || est.TableRows != rows || est.Buffers != bufs {
 			t.Errorf("%s %s: estimated %v params, %v table weights in %v rows, %v buffers; built %v, %v in %v, %v",
-				c.name, c.params, est.Params, est.TableWeights, est.TableRows, est.Buffers, params, tw, rows, bufs)
+				name, params, est.Params, est.TableWeights, est.TableRows, est.Buffers, ps, tw, rows, bufs)
 		}
 		got := reachableBytes(m)
 		want := est.Usage(nil).Total() - est.BatchBytes
 		if math.Abs(want-got) > 0.01*got {
-			t.Errorf("%s %s: estimated %.0f bytes, the model holds %.0f (%+.1f%%)", c.name, c.params, want, got, 100*(want/got-1))
+			t.Errorf("%s %s: estimated %.0f bytes, the model holds %.0f (%+.1f%%)", name, params, want, got, 100*(want/got-1))
 		}
 		if pt, ok := m.(Pretrainer); ok {
 			if stages, _ := pt.Pretraining(); len(stages) > 0 {
@@ -169,12 +162,33 @@ func TestFootprintMatchesAllocation(t *testing.T) {
 					pre = append(pre, s.Model)
 				}
 				if est.Pretrain == nil {
-					t.Errorf("%s %s: pretrains, and the estimate has no Pretrain", c.name, c.params)
+					t.Errorf("%s %s: pretrains, and the estimate has no Pretrain", name, params)
 				} else if got := reachableBytes(pre); math.Abs(est.Pretrain.Usage(nil).Total()-est.Pretrain.BatchBytes-got) > 0.01*got {
-					t.Errorf("%s %s: estimated %.0f bytes for the pretraining model, it holds %.0f", c.name, c.params, est.Pretrain.Usage(nil).Total(), got)
+					t.Errorf("%s %s: estimated %.0f bytes for the pretraining model, it holds %.0f", name, params, est.Pretrain.Usage(nil).Total(), got)
 				}
 			}
 		}
+	}
+	for _, c := range footprintCases() {
+		l := ctr
+		if c.seq {
+			l = seq
+		}
+		if info, _ := Lookup(c.name); info.Task == TaskRanking {
+			l = rank
+		}
+		check(c.name, c.params, l)
+	}
+	// The rating models, over a (user, item) layout.
+	for _, c := range []struct{ name, params string }{
+		{"baseline", ``},
+		{"biasedmf", ``},
+		{"biasedmf", `{"factors": 7}`},
+		{"autorec-i", ``},
+		{"autorec-i", `{"layers": [20, 10, 20], "optimizer": "lbfgs"}`},
+		{"autorec-u", `{"hidden": 30, "optimizer": "rprop"}`},
+	} {
+		check(c.name, c.params, pair)
 	}
 	for _, n := range Names() {
 		if !names[n] {

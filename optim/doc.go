@@ -1,6 +1,7 @@
 // Package optim updates recforge's trainable weights from their gradients:
 // dense parameters (nn.Param) and embedding tables (nn.Table), with SGD
-// (momentum, Nesterov), Adam, Adagrad and FTRL-Proximal.
+// (momentum, Nesterov), Adam, Adagrad and FTRL-Proximal, and the full-batch
+// rules iRprop− (Rprop) and L-BFGS (LBFGS).
 //
 // # Groups
 //
@@ -39,4 +40,13 @@
 // Step is single-threaded, allocates nothing after the first call, and is
 // deterministic: the same weights, gradients and settings give bit-identical
 // results.
+//
+// # Steps that evaluate the loss
+//
+// StepWith takes the loss as a function that recomputes it and the
+// gradients at the current weights. An elementwise rule calls it once and
+// steps; L-BFGS, whose line search measures the objective at several
+// points along its direction, calls it at each of them. Rprop and L-BFGS
+// need the gradient of the whole objective (FullBatch): a trainer gives
+// them every example of an epoch as one batch.
 package optim

@@ -20,6 +20,7 @@ type Optimizer struct {
 
 	groups   []*Group
 	gradNorm float64
+	lbfgs    *lbfgsCache // L-BFGS's last accepted point (StepWith)
 }
 
 // New returns an optimizer over the given groups, which it then owns: no

@@ -8,7 +8,9 @@ import (
 // Spec names an update rule and its settings, as a configuration
 // file writes it.
 type Spec struct {
-	// Rule is "sgd", "adam", "adagrad" or "ftrl".
+	// Rule is "sgd", "adam", "adagrad", "ftrl", or one of the full-batch
+	// rules "rprop" (iRprop−, LR its first step Δ0) and "lbfgs" (L-BFGS, LR
+	// scaling its first trial steps; see LBFGS).
 	Rule string `json:"rule" yaml:"rule"`
 	// LR is the learning rate (FTRL: alpha).
 	LR float64 `json:"lr" yaml:"lr"`
@@ -24,6 +26,8 @@ type Spec struct {
 	Beta float64 `json:"beta,omitempty" yaml:"beta,omitempty"`
 	L1   float64 `json:"l1,omitempty" yaml:"l1,omitempty"`
 	L2   float64 `json:"l2,omitempty" yaml:"l2,omitempty"`
+	// History is the number of pairs L-BFGS keeps (0: 15).
+	History int `json:"history,omitempty" yaml:"history,omitempty"`
 	// WeightDecay is an L2 penalty on the part's dense parameters.
 	WeightDecay float64 `json:"weight_decay,omitempty" yaml:"weight_decay,omitempty"`
 }
@@ -52,8 +56,12 @@ func (s Spec) NewRule() (Rule, error) {
 		r = Adagrad{InitialAccumulator: float32(s.InitAccum), Eps: f(s.Eps, 1e-10)}
 	case "ftrl":
 		r = FTRL{Beta: f(s.Beta, 1), L1: float32(s.L1), L2: float32(s.L2)}
+	case "rprop":
+		r = Rprop{Delta0: lr, EtaPlus: RpropEtaPlus, EtaMinus: RpropEtaMinus, DeltaMin: RpropDeltaMin, DeltaMax: RpropDeltaMax}
+	case "lbfgs":
+		r = LBFGS{History: s.History}
 	default:
-		return nil, fmt.Errorf("optimizer rule %q: expected one of sgd, adam, adagrad, ftrl", s.Rule)
+		return nil, fmt.Errorf("optimizer rule %q: expected one of sgd, adam, adagrad, ftrl, rprop, lbfgs", s.Rule)
 	}
 	if err := r.check(lr); err != nil {
 		return nil, fmt.Errorf("optimizer %s: %w", s.Rule, err)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"strings"
@@ -174,41 +175,15 @@ func prepareRows(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error)
 		return nil, err
 	}
 	opts.Keep = nil
-	encJSON, err := json.Marshal(enc)
-	if err != nil {
-		return nil, err
-	}
-	dir := in.CacheDir
-	if dir == "" {
-		dir = DefaultCacheDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cache directory: %w", err)
-	}
 	p := &Prepared{Encoders: enc, Protocol: metric.ProtocolHoldout}
 	for _, f := range schema.Fields {
 		p.Grouped = p.Grouped || f.Type == feature.Group
 	}
-	fp := sha256.New()
-	fp.Write(encJSON)
-	build := func(spec string) (*dataset.Dataset, error) {
-		key := sha256.Sum256(append([]byte(spec+"\x00"), encJSON...))
-		path := filepath.Join(dir, cacheName(spec)+"-"+hex.EncodeToString(key[:8])+".rfc")
-		d, _, err := dataset.Build(ctx, spec, enc, path, opts)
-		if err != nil {
-			return nil, err
-		}
-		p.sets = append(p.sets, d)
-		p.Skipped += d.Skipped
-		fmt.Fprintf(fp, "%s\x00", spec)
-		files, _ := data.SourceFiles(spec)
-		for _, f := range files {
-			if id, err := cache.FileIdentity(f); err == nil {
-				fp.Write(id)
-			}
-		}
-		return d, nil
+	cb, err := newCacheBuilder(ctx, p, in.CacheDir, opts)
+	if err != nil {
+		return nil, err
 	}
+	build := cb.build
 	all, err := build(in.Data)
 	if err != nil {
 		p.Close()
@@ -256,9 +231,63 @@ func prepareRows(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error)
 		p.Close()
 		return nil, fmt.Errorf("%s: too few rows to split (%d training, %d test rows)", in.Data, p.Train.Len(), p.Test.Len())
 	}
-	p.Fingerprint = hex.EncodeToString(fp.Sum(nil)[:16])
+	p.Fingerprint = cb.fingerprint()
 	return p, nil
 }
+
+// cacheBuilder builds the encoded caches of a run's specs with p's
+// encoders, keeping them in p (closed with it) and adding each spec and
+// the identity of its files to the data's fingerprint.
+type cacheBuilder struct {
+	ctx     context.Context
+	p       *Prepared
+	dir     string
+	encJSON []byte
+	opts    dataset.Options
+	fp      hash.Hash
+}
+
+// newCacheBuilder prepares to build into cacheDir (default
+// DefaultCacheDir()) with p.Encoders.
+func newCacheBuilder(ctx context.Context, p *Prepared, cacheDir string, opts dataset.Options) (*cacheBuilder, error) {
+	encJSON, err := json.Marshal(p.Encoders)
+	if err != nil {
+		return nil, err
+	}
+	if cacheDir == "" {
+		cacheDir = DefaultCacheDir()
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return nil, fmt.Errorf("cache directory: %w", err)
+	}
+	b := &cacheBuilder{ctx: ctx, p: p, dir: cacheDir, encJSON: encJSON, opts: opts, fp: sha256.New()}
+	b.fp.Write(encJSON)
+	return b, nil
+}
+
+// build returns the encoded dataset of spec, building its cache unless it
+// is current.
+func (b *cacheBuilder) build(spec string) (*dataset.Dataset, error) {
+	key := sha256.Sum256(append([]byte(spec+"\x00"), b.encJSON...))
+	path := filepath.Join(b.dir, cacheName(spec)+"-"+hex.EncodeToString(key[:8])+".rfc")
+	d, _, err := dataset.Build(b.ctx, spec, b.p.Encoders, path, b.opts)
+	if err != nil {
+		return nil, err
+	}
+	b.p.sets = append(b.p.sets, d)
+	b.p.Skipped += d.Skipped
+	fmt.Fprintf(b.fp, "%s\x00", spec)
+	files, _ := data.SourceFiles(spec)
+	for _, f := range files {
+		if id, err := cache.FileIdentity(f); err == nil {
+			b.fp.Write(id)
+		}
+	}
+	return d, nil
+}
+
+// fingerprint identifies the encoders and the data built so far.
+func (b *cacheBuilder) fingerprint() string { return hex.EncodeToString(b.fp.Sum(nil)[:16]) }
 
 // cacheName turns a spec into a readable file-name stem.
 func cacheName(spec string) string {

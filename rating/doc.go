@@ -1,28 +1,28 @@
-// Package rating predicts explicit ratings: Koren's baseline estimator
-// (Baseline), biased matrix factorization trained by SGD (BiasedMF) and
-// AutoRec (Sedhain et al., WWW'15), item-based and user-based, trained by
-// minibatch Adam or full-batch L-BFGS or iRprop−. Models are scored by RMSE and MAE.
-//
-// # Data
-//
-// ReadFile reads a MovieLens rating file (u.data, u1.base, ratings.dat…)
-// into raw ids; an Index fitted on the training file maps them to dense
-// ids, and Encode turns a test file's ids the index lacks into Unseen.
-// Every model also treats an id without training ratings as unseen. The
-// fallbacks are documented on each model: AutoRec predicts the training
-// mean (as in the paper); Baseline and BiasedMF keep the biases that
-// exist. Predictions are clipped to the range of the training ratings.
+// Package rating runs the protocol of `recforge ratings`: explicit rating
+// prediction scored by RMSE and MAE over given train/test folds
+// (ML-100K's u1..u5), for the registered rating models of package model —
+// Koren's baseline estimator (baseline), biased matrix factorization
+// trained by SGD (biasedmf) and AutoRec (Sedhain et al., WWW'15),
+// item-based and user-based (autorec-i, autorec-u), trained by minibatch
+// Adam or full-batch L-BFGS or iRprop−. Every fold goes through the one
+// core: pipeline.PrepareRating reads the files (movielens reader and
+// schema) and fits the id vocabularies, train.Fit trains (AutoRec's rating
+// vectors are groups of rows, model.RowGrouper), and the trained model is
+// an artifact like any other.
 //
 // # Protocol
 //
-// RunFold and FitProtocol never look at the test file for any choice. A
-// seeded 5% of the training file is held out; an iterative model trains
-// on the rest, scores the held-out part after every epoch and stops once
-// it has not improved for its patience. The model is then retrained from
-// scratch, same seed, on the whole training file for the best epoch count
-// (more data, and the epoch count transfers: I-AutoRec's steps per epoch
-// depend on the number of items, not of ratings). Protocol.NoRefit tests
-// the early-stopped model instead.
+// RunFold never looks at the test file for any choice. A seeded 5% of the
+// training file is held out (pipeline.RatingHoldout); an iterative model
+// trains on the rest, scores the held-out part after every epoch and
+// stops once it has not improved for its patience. The model is then
+// retrained from scratch, same seed, on the whole training file for the
+// best epoch count (more data, and the epoch count transfers: I-AutoRec's
+// steps per epoch depend on the number of items, not of ratings).
+// Protocol.NoRefit tests the early-stopped model instead. Ids unseen in
+// training fall back as each model documents (AutoRec: the training mean;
+// the baseline and biased MF: the biases that exist); predictions are
+// clipped to the range of the training ratings.
 //
 // # Defaults
 //

@@ -85,7 +85,8 @@ type Result struct {
 	// Valid holds the validation metrics of the weights the model ends
 	// with (nil without validation data).
 	Valid map[string]float64
-	// Stop says why training ended: "epochs", "early_stop" or
+	// Stop says why training ended: "epochs", "early_stop", "converged"
+	// (an L-BFGS line search could no longer move the weights) or
 	// "closed_form" (a model.ClosedForm, fitted without epochs).
 	Stop string
 	// RowsPerSec is the training throughput over the epochs this run
@@ -156,10 +157,15 @@ func NewOptimizer(m model.Model, cfg Config) (*optim.Optimizer, error) {
 // Fit trains m on the examples of src, evaluating it with valid after
 // every epoch when valid is not nil. A model.Pretrainer's stages are
 // trained first, on the same examples, each with the run's settings or its
-// own (Options.Stages), unless the run resumes. Fit returns when the
-// epochs are done, early stopping fires, or ctx is cancelled (then with
-// ctx's error, the checkpoint of the last finished epoch left in place).
-// With validation the model ends holding the weights of its best epoch.
+// own (Options.Stages), unless the run resumes; so does a
+// model.DataFitter's FitData. A model.ClosedForm is fitted once instead of
+// trained. A model.RowGrouper trains on groups of rows, a model.Objective
+// on its own loss, and a full-batch rule (optim.Optimizer.FullBatch) on
+// every example of an epoch at once, in their order. Fit returns when the
+// epochs are done, early stopping fires, L-BFGS converges, or ctx is
+// cancelled (then with ctx's error, the checkpoint of the last finished
+// epoch left in place). With validation the model ends holding the weights
+// of its best epoch.
 func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Config, opts Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -186,6 +192,19 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 			return nil, err
 		}
 	}
+	if df, ok := m.(model.DataFitter); ok && !opts.Resume {
+		ex, _, err := examples(src, cfg.Batch)
+		if err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+		if err := df.FitData(ex); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+	}
+	if g, ok := m.(model.RowGrouper); ok {
+		src = groupRows(src, g.GroupSlot())
+	}
+	objective, _ := m.(model.Objective)
 	opt, err := NewOptimizer(m, cfg)
 	if err != nil {
 		return nil, err
@@ -205,6 +224,7 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 	}
 	res := &Result{Task: task, Watched: watched, Resumed: st.Epoch}
 	var lossGrad []float32 = make([]float32, cfg.Batch)
+	fullBatch := opt.FullBatch()
 	var shuf *data.Shuffler
 	var runRows int64
 	var runSecs float64
@@ -230,31 +250,66 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 		if n == 0 {
 			return nil, errors.New("train: no training examples")
 		}
-		if shuf == nil || shuf.Len() != n {
-			shuf = data.NewShuffler(n, cfg.Seed)
+		var order []int32
+		if fullBatch {
+			// A full-batch step measures the whole objective, the same
+			// function every epoch: the examples in their order.
+			if n > cfg.Batch {
+				return nil, fmt.Errorf("train: the optimizer steps on the whole epoch at once (rprop, lbfgs): batch %d holds fewer than the epoch's %d examples", cfg.Batch, n)
+			}
+			order = make([]int32, n)
+			for i := range order {
+				order[i] = int32(i)
+			}
+		} else {
+			if shuf == nil || shuf.Len() != n {
+				shuf = data.NewShuffler(n, cfg.Seed)
+			}
+			order = shuf.Epoch(epoch)
 		}
-		order := shuf.Epoch(epoch)
 		var lossSum, auxSum float64
 		done, batches := 0, 0
+		converged := false
 		for b := range data.Batches(order, cfg.Batch) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 			batch := src.Batch(b)
-			out := m.Forward(batch)
+			if len(lossGrad) < batch.N { // groups of rows (model.RowGrouper)
+				lossGrad = make([]float32, batch.N)
+			}
 			dl := lossGrad[:batch.N]
-			var loss float64
-			if task == Binary {
-				loss = nn.SigmoidLogLoss(dl, out, batch.Label, nil)
-			} else {
-				loss = nn.SquaredError(dl, out, batch.Label, nil)
+			loss, err := opt.StepWith(func() float64 {
+				out := m.Forward(batch)
+				var loss float64
+				switch {
+				case objective != nil:
+					loss = objective.Loss(batch, out, dl)
+				case task == Binary:
+					loss = nn.SigmoidLogLoss(dl, out, batch.Label, nil)
+				default:
+					loss = nn.SquaredError(dl, out, batch.Label, nil)
+				}
+				if !math.IsNaN(loss) && !math.IsInf(loss, 0) {
+					m.Backward(dl)
+				}
+				return loss
+			})
+			if errors.Is(err, optim.ErrNoProgress) {
+				converged = true
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("train: epoch %d: %w", epoch, err)
 			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return nil, fmt.Errorf("%w at epoch %d after %d rows (%v); lower the learning rate or clip gradients", ErrDiverged, epoch, done, loss)
 			}
-			m.Backward(dl)
-			opt.Step()
-			lossSum += loss * float64(batch.N)
+			if objective != nil {
+				lossSum += loss
+			} else {
+				lossSum += loss * float64(batch.N)
+			}
 			done += batch.N
 			batches++
 			if hasAux {
@@ -265,6 +320,20 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 				opts.OnBatch(Progress{Epoch: epoch, Epochs: cfg.Epochs, Done: done, Total: len(order),
 					Loss: lossSum / float64(done), RowsPerSec: float64(done) / max(el, 1e-9)})
 			}
+		}
+		if converged {
+			// The step could not move the weights: they are the last
+			// epoch's, and the run ends as if by its epoch count.
+			if done > 0 {
+				return nil, fmt.Errorf("train: epoch %d: the optimizer converged after %d rows of the epoch", epoch, done)
+			}
+			st.Done, st.Stop = true, "converged"
+			if opts.Checkpoint != "" && st.Epoch > 0 {
+				if err := saveCheckpoint(opts.Checkpoint, m, opt, snap, st); err != nil {
+					return nil, err
+				}
+			}
+			break
 		}
 		secs := time.Since(start).Seconds()
 		runRows += int64(done)

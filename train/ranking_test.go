@@ -183,7 +183,7 @@ func (s *pairSource) Batch(idx []int32) *model.Batch {
 
 // A model fitted in closed form (ItemPop) is fitted once on every
 // example, in order, and validated once: no epochs.
-func TestFitClosedForm(t *testing.T) {
+func TestFitClosedFormItemPop(t *testing.T) {
 	enc := pairEncoders(t, 3, 4)
 	ids := pairIDs(3, 4)
 	src := &pairSource{}

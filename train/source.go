@@ -2,6 +2,8 @@ package train
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/model"
@@ -68,4 +70,89 @@ func (h Holdout) Evaluate(ctx context.Context, m model.Model, task Task) (*metri
 	}
 	rep, _, err := Evaluate(ctx, m, h.Data, task, batch, h.Grouped, metric.ProtocolHoldout)
 	return rep, err
+}
+
+// groupRows returns src as a source of groups: the rows of an epoch that
+// share the id in one slot (a model.RowGrouper's examples), in ascending
+// order of that id, each group's rows in the order of src. Batch gathers
+// every row of the groups asked for, group after group.
+func groupRows(src Source, slot int) Source { return &groupedSource{src: src, slot: slot} }
+
+type groupedSource struct {
+	src  Source
+	slot int
+	// start[g] is group g's first entry in rows, start[len] the end.
+	start, rows []int32
+	ids, idx    []int32 // each row's id; a batch's rows
+}
+
+func (s *groupedSource) Epoch(e int) (int, error) {
+	n, err := s.src.Epoch(e)
+	if err != nil {
+		return 0, err
+	}
+	// Read every row's id in the slot, a batch at a time.
+	s.ids = slices.Grow(s.ids[:0], n)[:n]
+	ids := s.ids
+	const chunk = 4096
+	idx := make([]int32, 0, chunk)
+	for lo := 0; lo < n; lo += chunk {
+		idx = idx[:0]
+		for i := lo; i < min(lo+chunk, n); i++ {
+			idx = append(idx, int32(i))
+		}
+		b := s.src.Batch(idx)
+		if b.N == 0 {
+			continue
+		}
+		f := len(b.IDs) / b.N
+		if s.slot < 0 || s.slot >= f {
+			return 0, fmt.Errorf("rows grouped by slot %d of %d", s.slot, f)
+		}
+		for i := range b.N {
+			ids[lo+i] = b.IDs[i*f+s.slot]
+		}
+	}
+	// Bucket the rows by id, each group's rows in order, the groups in
+	// ascending order of their ids.
+	first := map[int32]int32{} // id → its group
+	var keys []int32
+	for _, id := range ids {
+		if _, ok := first[id]; !ok {
+			first[id] = 0
+			keys = append(keys, id)
+		}
+	}
+	slices.Sort(keys)
+	s.start = s.start[:0]
+	for g, id := range keys {
+		first[id] = int32(g)
+		s.start = append(s.start, 0)
+	}
+	for _, id := range ids {
+		s.start[first[id]]++
+	}
+	at := int32(0)
+	for g, c := range s.start {
+		s.start[g] = at
+		at += c
+	}
+	s.rows = slices.Grow(s.rows[:0], n)[:n]
+	fill := slices.Clone(s.start)
+	for r, id := range ids {
+		g := first[id]
+		s.rows[fill[g]] = int32(r)
+		fill[g]++
+	}
+	groups := len(s.start)
+	s.start = append(s.start, int32(n))
+	return groups, nil
+}
+
+func (s *groupedSource) Batch(groups []int32) *model.Batch {
+	s.idx = s.idx[:0]
+	for _, g := range groups {
+		s.idx = append(s.idx, s.rows[s.start[g]:s.start[g+1]]...)
+	}
+	return s.src.Batch(s.idx)
 }

@@ -65,34 +65,6 @@ func docsIndex(t *testing.T) map[string]string {
 	return pages
 }
 
-// configKeys returns the configuration keys of a model's hyper-parameter
-// struct: the JSON names of its fields, those of embedded structs
-// included.
-func configKeys(t reflect.Type) []string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t.Kind() != reflect.Struct {
-		return nil
-	}
-	var keys []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch {
-		case name == "-":
-		case f.Anonymous && name == "":
-			keys = append(keys, configKeys(f.Type)...)
-		case !f.IsExported():
-		case name == "":
-			keys = append(keys, f.Name)
-		default:
-			keys = append(keys, name)
-		}
-	}
-	return keys
-}
-
 // Every registered model has a page listed in the index, the page names the
 // model, and it documents every option the model's configuration accepts
 // (as `key`). Pages the index lists without a registered model are allowed

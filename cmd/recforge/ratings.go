@@ -6,24 +6,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/recforge/recforge/blas"
+	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/pipeline"
 	"github.com/recforge/recforge/rating"
 )
 
-// ratingModels are the models of recforge ratings, with the flags each
-// accepts beyond the common ones.
-var ratingModels = map[string][]string{
-	"baseline":  {"reg-user", "reg-item", "passes"},
-	"biasedmf":  {"factors", "lr", "reg", "reg-bias", "epochs", "patience", "seed"},
-	"autorec-i": {"hidden", "layers", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "rprop-step", "hidden-act", "output-act", "seed"},
-	"autorec-u": {"hidden", "layers", "lambda", "lr", "batch", "epochs", "patience", "optimizer", "rprop-step", "hidden-act", "output-act", "seed"},
-}
-
-// ratingFlags are the model flags; zero values leave the model's defaults.
+// ratingFlags are the model and training flags of recforge ratings; zero
+// values leave the model's defaults. A model flag sets the hyper-parameter
+// of its name with '-' read as '_' (--reg-user: reg_user), for the models
+// whose configuration has it.
 type ratingFlags struct {
 	regUser, regItem         float64
 	passes                   int
@@ -38,6 +34,10 @@ type ratingFlags struct {
 	seed                     uint64
 }
 
+// trainingFlags set the training, not the model: the models fitted in
+// closed form take none.
+var trainingFlags = []string{"batch", "epochs", "patience", "seed"}
+
 func (f *ratingFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.regUser, "reg-user", 0, "baseline: λ of the user biases (default 3)")
 	fs.Float64Var(&f.regItem, "reg-item", 0, "baseline: λ of the item biases (default 2)")
@@ -49,7 +49,7 @@ func (f *ratingFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.hidden, "hidden", 0, "autorec: hidden units (default 500)")
 	fs.StringVar(&f.layers, "layers", "", "autorec: hidden layer `SIZES`, comma-separated, in place of --hidden (the paper's deep I-AutoRec: 500,250,500)")
 	fs.Float64Var(&f.lambda, "lambda", 0, "autorec: λ of (λ/2)(‖W‖²+‖V‖²), on the scale of the summed squared error (default 250 for autorec-i, 300 for autorec-u)")
-	fs.IntVar(&f.batch, "batch", 0, "autorec: Adam minibatch, in input vectors (default 128)")
+	fs.IntVar(&f.batch, "batch", 0, "ratings (or AutoRec's input vectors) per step (default biasedmf 1, autorec Adam 128, full batch for lbfgs and rprop)")
 	fs.IntVar(&f.epochs, "epochs", 0, "most epochs; the count is chosen on the validation part (default: the model's)")
 	fs.IntVar(&f.patience, "patience", 0, "epochs without validation improvement before stopping (default: the model's)")
 	fs.StringVar(&f.optimizer, "optimizer", "", "autorec: adam (minibatch, default), lbfgs or rprop (full batch iRprop−; the paper used RProp or L-BFGS)")
@@ -59,73 +59,51 @@ func (f *ratingFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the initialization and the training order")
 }
 
-// builder returns the rating.Builder of the named model.
-func (f *ratingFlags) builder(name string) (rating.Builder, error) {
-	switch name {
-	case "baseline":
-		cfg := rating.BaselineConfig{RegUser: f.regUser, RegItem: f.regItem, Passes: f.passes}
-		if _, err := rating.NewBaseline(cfg); err != nil {
-			return nil, err
-		}
-		return func(int) (rating.Model, error) { return rating.NewBaseline(cfg) }, nil
-	case "biasedmf":
-		cfg := rating.BiasedMFConfig{Factors: f.factors, LR: f.lr, Reg: f.reg, RegBias: f.regBias, Epochs: f.epochs, Patience: f.patience, Seed: f.seed}
-		if _, err := rating.NewBiasedMF(cfg); err != nil {
-			return nil, err
-		}
-		return func(epochs int) (rating.Model, error) {
-			c := cfg
-			if epochs > 0 {
-				c.Epochs = epochs
-			}
-			return rating.NewBiasedMF(c)
-		}, nil
-	case "autorec-i", "autorec-u":
-		var layers []int
-		if f.layers != "" {
-			var err error
-			if layers, err = intList("layers", f.layers); err != nil {
-				return nil, err
-			}
-		}
-		cfg := rating.AutoRecConfig{Layers: layers,
-			UserBased: name == "autorec-u", Hidden: f.hidden, Lambda: f.lambda,
-			HiddenAct: f.hiddenAct, OutputAct: f.outputAct, Optimizer: f.optimizer, RpropStep: f.rpropStep,
-			LR: f.lr, Batch: f.batch, Epochs: f.epochs, Patience: f.patience, Seed: f.seed,
-		}
-		if _, err := rating.NewAutoRec(cfg); err != nil {
-			return nil, err
-		}
-		return func(epochs int) (rating.Model, error) {
-			c := cfg
-			if epochs > 0 {
-				c.Epochs = epochs
-			}
-			return rating.NewAutoRec(c)
-		}, nil
+// configKeys returns the configuration keys of a model's hyper-parameter
+// struct: the JSON names of its fields, those of embedded structs
+// included.
+func configKeys(t reflect.Type) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	return nil, fmt.Errorf("unknown rating model %q, expected one of %s", name, strings.Join(slices.Sorted(maps.Keys(ratingModels)), ", "))
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+		case f.Anonymous && name == "":
+			keys = append(keys, configKeys(f.Type)...)
+		case !f.IsExported():
+		case name == "":
+			keys = append(keys, f.Name)
+		default:
+			keys = append(keys, name)
+		}
+	}
+	return keys
 }
 
-// foldJSON is one fold of the JSON summary line.
-type foldJSON struct {
-	Fold        string  `json:"fold"`
-	RMSE        float64 `json:"rmse"`
-	MAE         float64 `json:"mae"`
-	Unseen      int     `json:"unseen"`
-	Epochs      int     `json:"epochs"`
-	FinalEpochs int     `json:"final_epochs"`
-	ValidRMSE   float64 `json:"valid_rmse"`
-	SecPerEpoch float64 `json:"sec_per_epoch,omitempty"`
-	Seconds     float64 `json:"seconds"`
+// ratingModels lists the registered rating models.
+func ratingModels() []string {
+	var names []string
+	for _, n := range model.Names() {
+		if info, _ := model.Lookup(n); info.Task == model.TaskRating {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // runRatings trains and evaluates an explicit-rating model over folds.
 func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ratings", "ratings --model NAME --train PATTERN --test PATTERN [--folds N] [model flags]", stderr)
-	model := fs.String("model", "", "`NAME`: baseline, biasedmf, autorec-i or autorec-u")
-	train := fs.String("train", "", "training rating file `PATTERN`, {fold} standing for 1..N (e.g. ml-100k/u{fold}.base)")
-	test := fs.String("test", "", "test rating file `PATTERN` (e.g. ml-100k/u{fold}.test)")
+	name := fs.String("model", "", "`NAME`: "+strings.Join(ratingModels(), ", "))
+	trainPattern := fs.String("train", "", "training rating file `PATTERN`, {fold} standing for 1..N (e.g. ml-100k/u{fold}.base)")
+	testPattern := fs.String("test", "", "test rating file `PATTERN` (e.g. ml-100k/u{fold}.test)")
 	folds := fs.Int("folds", 0, "number of folds (default 5 when the patterns hold {fold}, else 1)")
 	validMode := fs.String("valid-mode", "random", "`MODE` of the seeded validation hold-out that chooses the epoch count: random (a share of all training ratings) or users (a share of the ratings of a sampled share of the users, as ML-100K's user-blocked test files remove them)")
 	validShare := fs.Float64("valid-share", 0, "share held out: of all training ratings with --valid-mode random (default 0.05), of each drawn user's with users (default 0.2)")
@@ -133,40 +111,77 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	validSeed := fs.Uint64("valid-seed", 1, "seed of the validation hold-out")
 	noRefit := fs.Bool("no-refit", false, "test the early-stopped model instead of retraining on the whole training file")
 	threads := fs.Int("threads", 1, "threads for matrix products (results are identical for any count)")
+	cacheDir := fs.String("cache-dir", "", "`DIR` of encoded caches (default: the user cache directory)")
 	var mf ratingFlags
 	mf.register(fs)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	for _, req := range []struct{ name, v string }{{"model", *model}, {"train", *train}, {"test", *test}} {
+	for _, req := range []struct{ name, v string }{{"model", *name}, {"train", *trainPattern}, {"test", *testPattern}} {
 		if req.v == "" {
 			return missing(fs, req.name)
 		}
 	}
-	accepted, ok := ratingModels[*model]
-	if !ok {
-		_, err := mf.builder(*model)
-		return err
+	info, ok := model.Lookup(*name)
+	if !ok || info.Task != model.TaskRating {
+		return fmt.Errorf("unknown rating model %q, expected one of %s", *name, strings.Join(ratingModels(), ", "))
 	}
-	common := []string{"model", "train", "test", "folds", "valid-mode", "valid-share", "valid-users", "valid-seed", "no-refit", "threads"}
+	tc, trains := rating.Training(*name, mf.optimizer)
+	// The model flags this model takes, then the training flags.
+	keys := configKeys(reflect.TypeOf(info.Config()))
+	var accepted []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if slices.Contains(keys, strings.ReplaceAll(f.Name, "-", "_")) {
+			accepted = append(accepted, f.Name)
+		}
+	})
+	if trains {
+		accepted = append(accepted, trainingFlags...)
+	}
+	common := []string{"model", "train", "test", "folds", "valid-mode", "valid-share", "valid-users", "valid-seed", "no-refit", "threads", "cache-dir"}
 	var misplaced []string
+	params := map[string]any{}
+	var paramErr error
 	fs.Visit(func(f *flag.Flag) {
-		if !slices.Contains(common, f.Name) && !slices.Contains(accepted, f.Name) {
+		switch {
+		case slices.Contains(common, f.Name), slices.Contains(trainingFlags, f.Name) && trains:
+		case !slices.Contains(accepted, f.Name):
 			misplaced = append(misplaced, "--"+f.Name)
+		case f.Name == "layers":
+			v, err := intList("layers", mf.layers)
+			params["layers"], paramErr = v, errors.Join(paramErr, err)
+		default:
+			params[strings.ReplaceAll(f.Name, "-", "_")] = f.Value.(flag.Getter).Get()
 		}
 	})
 	if len(misplaced) > 0 {
-		fmt.Fprintf(stderr, "recforge ratings: %s not used by --model %s (it takes %s)\n", strings.Join(misplaced, ", "), *model, "--"+strings.Join(accepted, ", --"))
+		takes := "no model flags"
+		if len(accepted) > 0 {
+			takes = "--" + strings.Join(accepted, ", --")
+		}
+		fmt.Fprintf(stderr, "recforge ratings: %s not used by --model %s (it takes %s)\n", strings.Join(misplaced, ", "), *name, takes)
 		return errUsage
 	}
+	if paramErr != nil {
+		return paramErr
+	}
+	for _, o := range []struct {
+		v   int
+		dst *int
+	}{{mf.epochs, &tc.Epochs}, {mf.patience, &tc.EarlyStop.Patience}, {mf.batch, &tc.Batch}} {
+		if o.v != 0 {
+			*o.dst = o.v
+		}
+	}
+	tc.Seed = mf.seed
 	n := *folds
 	if n == 0 {
 		n = 1
-		if strings.Contains(*train, "{fold}") {
+		if strings.Contains(*trainPattern, pipeline.FoldPlaceholder) {
 			n = 5
 		}
 	}
-	fl, err := rating.FoldsFromPattern(*train, *test, n)
+	fl, err := rating.FoldsFromPattern(*trainPattern, *testPattern, n)
 	if err != nil {
 		return err
 	}
@@ -192,13 +207,13 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("--threads %d, want ≥ 1", *threads)
 	}
 	blas.SetThreads(*threads)
-	build, err := mf.builder(*model)
-	if err != nil {
-		return err
+	cfg := &pipeline.Config{Model: pipeline.ModelConfig{Name: *name, Params: params}, Train: tc}
+	proto := rating.Protocol{
+		Holdout: pipeline.RatingHoldout{Mode: *validMode, Share: *validShare, Users: *validUsers, Seed: *validSeed},
+		NoRefit: *noRefit, CacheDir: *cacheDir,
 	}
-	proto := rating.Protocol{ValidMode: *validMode, ValidShare: *validShare, ValidUsers: *validUsers, ValidSeed: *validSeed, NoRefit: *noRefit}
 	var rows []foldJSON
-	results, err := rating.RunFolds(ctx, fl, build, proto, func(r *rating.FoldResult) {
+	results, err := rating.RunFolds(ctx, fl, cfg, proto, func(r *rating.FoldResult) {
 		row := foldJSON{
 			Fold: r.Fold.Name, RMSE: r.Test.RMSE, MAE: r.Test.MAE, Unseen: r.Test.Unseen,
 			Epochs: r.Select.BestEpoch, FinalEpochs: r.Final.Epochs, ValidRMSE: r.Select.ValidRMSE, Seconds: r.Seconds,
@@ -225,14 +240,27 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	s := rating.Summarize(results)
-	fmt.Fprintf(stdout, "%s over %d folds: RMSE %.4f ± %.4f  MAE %.4f ± %.4f\n", *model, len(results), s.RMSE, s.RMSEStd, s.MAE, s.MAEStd)
+	fmt.Fprintf(stdout, "%s over %d folds: RMSE %.4f ± %.4f  MAE %.4f ± %.4f\n", *name, len(results), s.RMSE, s.RMSEStd, s.MAE, s.MAEStd)
 	protocol := map[string]any{"valid_mode": *validMode, "valid_share": *validShare, "valid_seed": *validSeed, "refit": !*noRefit}
 	if *validMode == "users" {
 		protocol["valid_users"] = *validUsers
 	}
 	return writeJSONLine(stdout, map[string]any{
-		"model": *model, "folds": rows,
+		"model": *name, "folds": rows,
 		"rmse": s.RMSE, "rmse_std": s.RMSEStd, "mae": s.MAE, "mae_std": s.MAEStd,
 		"protocol": protocol,
 	})
+}
+
+// foldJSON is one fold of the JSON summary line.
+type foldJSON struct {
+	Fold        string  `json:"fold"`
+	RMSE        float64 `json:"rmse"`
+	MAE         float64 `json:"mae"`
+	Unseen      int     `json:"unseen"`
+	Epochs      int     `json:"epochs"`
+	FinalEpochs int     `json:"final_epochs"`
+	ValidRMSE   float64 `json:"valid_rmse"`
+	SecPerEpoch float64 `json:"sec_per_epoch,omitempty"`
+	Seconds     float64 `json:"seconds"`
 }

@@ -42,9 +42,10 @@ func ratingFolds(t *testing.T) (train, test string) {
 	return filepath.Join(dir, "r{fold}.base"), filepath.Join(dir, "r{fold}.test")
 }
 
-func ratings(args ...string) (stdout, stderr string, err error) {
+// ratings runs recforge ratings with its caches in a temporary directory.
+func ratings(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	var o, e bytes.Buffer
-	err = runRatings(context.Background(), args, &o, &e)
+	err = runRatings(context.Background(), append(args, "--cache-dir", t.TempDir()), &o, &e)
 	return o.String(), e.String(), err
 }
 
@@ -57,7 +58,7 @@ func TestRatingsCommand(t *testing.T) {
 		{"--model", "autorec-u", "--hidden", "16", "--optimizer", "lbfgs", "--epochs", "10"},
 		{"--model", "autorec-i", "--hidden", "16", "--optimizer", "rprop", "--rprop-step", "0.005", "--epochs", "15"},
 	} {
-		out, errOut, err := ratings(append(args, "--train", train, "--test", test, "--folds", "2")...)
+		out, errOut, err := ratings(t, append(args, "--train", train, "--test", test, "--folds", "2")...)
 		if err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, errOut)
 		}
@@ -95,8 +96,8 @@ func TestRatingsCommand(t *testing.T) {
 func TestRatingsCommandIsDeterministic(t *testing.T) {
 	train, test := ratingFolds(t)
 	args := []string{"--model", "autorec-i", "--hidden", "8", "--epochs", "5", "--train", train, "--test", test, "--folds", "1", "--seed", "3"}
-	a, _, _ := ratings(args...)
-	b, _, _ := ratings(args...)
+	a, _, _ := ratings(t, args...)
+	b, _, _ := ratings(t, args...)
 	ja, jb := lastJSON(t, a), lastJSON(t, b)
 	fa, fb := ja["folds"].([]any)[0].(map[string]any), jb["folds"].([]any)[0].(map[string]any)
 	if fa["rmse"] != fb["rmse"] || fa["mae"] != fb["mae"] {
@@ -106,7 +107,7 @@ func TestRatingsCommandIsDeterministic(t *testing.T) {
 
 func TestRatingsCommandErrors(t *testing.T) {
 	train, test := ratingFolds(t)
-	if _, _, err := ratings("--help"); !errors.Is(err, flag.ErrHelp) {
+	if _, _, err := ratings(t, "--help"); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("--help: %v", err)
 	}
 	for _, c := range []struct {
@@ -119,15 +120,15 @@ func TestRatingsCommandErrors(t *testing.T) {
 		{[]string{"--model", "baseline", "--train", train, "--test", test, "--hidden", "5"}, true, "--hidden not used by --model baseline"},
 		{[]string{"--model", "baseline", "--train", train, "--test", test, "--bogus"}, true, "bogus"},
 		{[]string{"--model", "svd++", "--train", train, "--test", test}, false, "unknown rating model \"svd++\""},
-		{[]string{"--model", "autorec-i", "--train", train, "--test", test, "--optimizer", "sgd"}, false, "optimizer \"sgd\""},
-		{[]string{"--model", "autorec-i", "--train", train, "--test", test, "--hidden-act", "gelu"}, false, "activation \"gelu\""},
+		{[]string{"--model", "autorec-i", "--train", train, "--test", test, "--optimizer", "sgd"}, false, "optimizer = \"sgd\""},
+		{[]string{"--model", "autorec-i", "--train", train, "--test", test, "--hidden-act", "gelu"}, false, "hidden_act = \"gelu\""},
 		{[]string{"--model", "baseline", "--train", filepath.Join(filepath.Dir(train), "r1.base"), "--test", test, "--folds", "2"}, false, "{fold}"},
 		{[]string{"--model", "baseline", "--train", strings.Replace(train, "r{fold}", "x{fold}", 1), "--test", test, "--folds", "1"}, false, "x1.base"},
 		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-share", "1.5"}, false, "--valid-share"},
 		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "blocks"}, false, "--valid-mode \"blocks\""},
 		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "users", "--valid-users", "2"}, false, "--valid-users"},
 	} {
-		_, errOut, err := ratings(c.args...)
+		_, errOut, err := ratings(t, c.args...)
 		switch {
 		case err == nil:
 			t.Errorf("%v: no error", c.args)
@@ -142,11 +143,11 @@ func TestRatingsCommandErrors(t *testing.T) {
 func TestRatingsCommandUserValidation(t *testing.T) {
 	train, test := ratingFolds(t)
 	args := []string{"--model", "biasedmf", "--factors", "4", "--epochs", "30", "--train", train, "--test", test, "--folds", "1"}
-	outR, _, err := ratings(args...)
+	outR, _, err := ratings(t, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	outU, errOut, err := ratings(append(args, "--valid-mode", "users")...)
+	outU, errOut, err := ratings(t, append(args, "--valid-mode", "users")...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
