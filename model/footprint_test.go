@@ -106,6 +106,8 @@ func footprintCases() []struct {
 		{"din", `{"attention_activation": "sigmoid", "activation": "relu", "l2_emb": 0.01, "embedding_reg": "mba"}`, true},
 		{"dien", ``, true},
 		{"dien", `{"variant": "aigru", "gru_hidden": 12, "aux_alpha": 0}`, true},
+		{"drn", ``, false},
+		{"drn", `{"hidden": [20], "activation": "tanh"}`, false},
 	}
 }
 
@@ -120,6 +122,9 @@ func TestFootprintMatchesAllocation(t *testing.T) {
 		l := ctr
 		if c.seq {
 			l = seq
+		}
+		if info, _ := Lookup(c.name); info.Task == TaskPolicy {
+			l = policyLayout(5, 7)
 		}
 		env := Env{Layout: l, MaxBatch: 64, Seed: 1, MemoryLimit: -1}
 		est, err := Estimate(c.name, []byte(c.params), env)
