@@ -9,7 +9,6 @@ import (
 
 	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/model"
-	"github.com/recforge/recforge/nn"
 	"github.com/recforge/recforge/optim"
 )
 
@@ -192,7 +191,10 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 		}
 	}
 	res := &Result{Task: task, Watched: watched, Resumed: st.Epoch}
-	var lossGrad []float32 = make([]float32, cfg.Batch)
+	step, err := NewStepper(m, opt, task, cfg.Batch)
+	if err != nil {
+		return nil, err
+	}
 	var shuf *data.Shuffler
 	var runRows int64
 	var runSecs float64
@@ -229,19 +231,10 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 				return nil, err
 			}
 			batch := src.Batch(b)
-			out := m.Forward(batch)
-			dl := lossGrad[:batch.N]
-			var loss float64
-			if task == Binary {
-				loss = nn.SigmoidLogLoss(dl, out, batch.Label, nil)
-			} else {
-				loss = nn.SquaredError(dl, out, batch.Label, nil)
+			loss, err := step.Step(batch)
+			if err != nil {
+				return nil, fmt.Errorf("%w at epoch %d after %d rows (%v); lower the learning rate or clip gradients", err, epoch, done, loss)
 			}
-			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				return nil, fmt.Errorf("%w at epoch %d after %d rows (%v); lower the learning rate or clip gradients", ErrDiverged, epoch, done, loss)
-			}
-			m.Backward(dl)
-			opt.Step()
 			lossSum += loss * float64(batch.N)
 			done += batch.N
 			batches++
