@@ -233,9 +233,9 @@ type Agent struct {
 	explore *model.QNet
 	target  *model.QNet
 	dqn     *DQN
-	replay       *Replay
-	dbgd         *DBGD
-	il           *Interleaver
+	replay  *Replay
+	dbgd    *DBGD
+	il      *Interleaver
 
 	users  []userState
 	items  []itemState
