@@ -127,6 +127,17 @@ func TestDRNSavePolicy(t *testing.T) {
 	}
 }
 
+// The Q-network is registered like every model, but learns in the
+// simulator: training it on a data file points to recforge drn.
+func TestTrainDRNPointsToSimulator(t *testing.T) {
+	dir := t.TempDir()
+	trainF, _, _ := ctrFiles(t, dir, 50)
+	code, _, errOut := recforge(t, "train", "--model", "drn", "--data", "criteo:"+trainF, "--out", filepath.Join(dir, "run"), "--quiet")
+	if code == 0 || !strings.Contains(errOut, "run recforge drn") {
+		t.Errorf("exit %d, stderr %q; want an error pointing to recforge drn", code, errOut)
+	}
+}
+
 func TestDRNBadFlags(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct {
