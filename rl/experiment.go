@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -247,6 +249,12 @@ func RunExperiment(ctx context.Context, cfg ExperimentConfig) (*ExperimentReport
 	newWorld, err := cfg.worlds()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.SavePolicy != "" {
+		// Made before the runs, so that an unwritable place fails at once.
+		if err := os.MkdirAll(filepath.Dir(cfg.SavePolicy), 0o755); err != nil {
+			return nil, fmt.Errorf("rl: saving the policy: %w", err)
+		}
 	}
 	names := cfg.policies()
 	rep := &ExperimentReport{World: cfg.World, K: cfg.K, OfflineWarm: cfg.Offline.WarmupHours}

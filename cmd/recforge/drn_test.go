@@ -106,7 +106,7 @@ func TestDRNTinyWorld(t *testing.T) {
 // are Q-values), and the run it came from.
 func TestDRNSavePolicy(t *testing.T) {
 	dir := t.TempDir()
-	policy := filepath.Join(dir, "policy")
+	policy := filepath.Join(dir, "runs", "policy") // the parent is created
 	args := append([]string{"--policies", "random,drn", "--seeds", "1", "--out", dir, "--save-policy", policy, "--quiet"}, tinyDRNArgs...)
 	out, errOut, err := drn(args...)
 	if err != nil {
