@@ -33,9 +33,8 @@
 //
 // NewReplay builds semi-synthetic worlds from real logs (MovieLens-100K
 // with genres and timestamps, the SASRec Amazon Video Games sequences):
-// a logistic matrix factorisation fitted on the log (by the shared
-// trainer, train.Fit: log loss, one example per SGD step, unobserved items
-// drawn afresh every epoch as non-clicks) becomes the hidden click model, users' first arrivals and mean return gaps come from their
+// a logistic matrix factorisation fitted on the log becomes the hidden
+// click model, users' first arrivals and mean return gaps come from their
 // timestamps, and items enter circulation at their first rating (FitReplay
 // fits once; ReplayModel.NewWorld starts identical fresh worlds). The
 // Amazon log has neither timestamps nor content: there item births are

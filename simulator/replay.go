@@ -234,6 +234,67 @@ func eachLine(path string, fn func(ln int, s string) error) error {
 	return nil
 }
 
+// mfModel is a logistic matrix factorisation: P(click) = σ(b0 + b_i + p_u·q_i).
+type mfModel struct {
+	dim  int
+	p, q []float64
+	b    []float64
+	b0   float64
+}
+
+func (m *mfModel) logit(u, i int32) float64 {
+	z := m.b0 + m.b[i]
+	pu, qi := m.p[int(u)*m.dim:(int(u)+1)*m.dim], m.q[int(i)*m.dim:(int(i)+1)*m.dim]
+	for j := range pu {
+		z += pu[j] * qi[j]
+	}
+	return z
+}
+
+// fitMF fits the factorisation by SGD on the log's labels plus sampled
+// unobserved items as non-clicks.
+func fitMF(lg *replayLog, cfg *ReplayConfig, rng *rand.Rand) *mfModel {
+	d := cfg.Dim
+	m := &mfModel{dim: d, p: make([]float64, lg.users*d), q: make([]float64, lg.items*d), b: make([]float64, lg.items)}
+	for i := range m.p {
+		m.p[i] = 0.1 * rng.NormFloat64()
+	}
+	for i := range m.q {
+		m.q[i] = 0.1 * rng.NormFloat64()
+	}
+	order := make([]int32, len(lg.events))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	lr, l2 := cfg.LearnRate, cfg.L2
+	step := func(u, i int32, y float64) {
+		g := y - 1/(1+math.Exp(-m.logit(u, i)))
+		pu, qi := m.p[int(u)*d:(int(u)+1)*d], m.q[int(i)*d:(int(i)+1)*d]
+		for j := range pu {
+			a, c := pu[j], qi[j]
+			pu[j] += lr * (g*c - l2*a)
+			qi[j] += lr * (g*a - l2*c)
+		}
+		m.b[i] += lr * (g - l2*m.b[i])
+		m.b0 += lr * g * 0.1
+	}
+	for ep := 0; ep < cfg.Epochs; ep++ {
+		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		for _, k := range order {
+			e := &lg.events[k]
+			if e.pos {
+				step(e.user, e.item, 1)
+				for n := 0; n < cfg.NegPerPos; n++ {
+					step(e.user, int32(rng.IntN(lg.items)), 0)
+				}
+			} else {
+				step(e.user, e.item, 0)
+			}
+		}
+	}
+	return m
+}
+
 // calibrate shifts b0 so that the mean of σ(logit) over random user–item
 // pairs is target, by bisection on a fixed sample.
 func (m *mfModel) calibrate(users, items int, target float64, rng *rand.Rand) {
@@ -297,10 +358,7 @@ func FitReplay(cfg ReplayConfig) (*ReplayModel, error) {
 		return nil, err
 	}
 	rng := newRng(cfg.Seed, streamItems)
-	m, err := fitMF(lg, &cfg, rng)
-	if err != nil {
-		return nil, err
-	}
+	m := fitMF(lg, &cfg, rng)
 	m.calibrate(lg.users, lg.items, cfg.MeanProb, rng)
 
 	// Per-user first time, last time and number of sessions (gaps over an hour).

@@ -1,11 +1,9 @@
 package simulator
 
 import (
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -153,52 +151,5 @@ func TestReplayBadInput(t *testing.T) {
 	req, ok := w.Next()
 	if !ok || req.User != 0 || req.Time != 0 || len(req.Items) != 1 || req.Items[0].ID != 1 || req.Items[0].Topic != 4 {
 		t.Errorf("first request %+v, want user 0 at hour 0 offered only item 1 (its first genre is 4; item 0 is born at hour 2)", req)
-	}
-}
-
-// The click model fitted through the shared trainer learns a planted
-// structure from a synthetic log, the same way twice: users 0–19 click
-// items 0–9 and users 20–39 items 10–19, each rating every item of its
-// block highly and a few of the other block poorly. Every user's fitted
-// logit must rank its own block above the other, and a second fit with the
-// same seed must give the same model bit for bit.
-func TestFitMFPlanted(t *testing.T) {
-	lg := &replayLog{users: 40, items: 20, hasTime: true}
-	for u := range int32(40) {
-		own := u / 20
-		for i := range int32(20) {
-			if i/10 == own {
-				lg.events = append(lg.events, logEvent{user: u, item: i, pos: true})
-			} else if (u+i)%4 == 0 {
-				lg.events = append(lg.events, logEvent{user: u, item: i})
-			}
-		}
-	}
-	cfg := DefaultReplay(SourceMovieLens, "")
-	cfg.Seed = 3
-	fit := func() *mfModel {
-		m, err := fitMF(lg, &cfg, newRng(cfg.Seed, streamItems))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	m := fit()
-	for u := range int32(40) {
-		own, other := math.Inf(1), math.Inf(-1)
-		for i := range int32(20) {
-			if i/10 == u/20 {
-				own = min(own, m.logit(u, i))
-			} else {
-				other = max(other, m.logit(u, i))
-			}
-		}
-		if !(own > other) {
-			t.Errorf("user %d: lowest logit of its own block %.3f, highest of the other %.3f", u, own, other)
-		}
-	}
-	m2 := fit()
-	if !slices.Equal(m.p, m2.p) || !slices.Equal(m.q, m2.q) || !slices.Equal(m.b, m2.b) || m.b0 != m2.b0 {
-		t.Error("two fits with the same seed differ")
 	}
 }

@@ -66,10 +66,6 @@ const (
 	streamUsers // per-user drift streams start here
 )
 
-// streamFit+e is the stream of the negatives of epoch e when a replay
-// world's click model is fitted, far above the users' streams.
-const streamFit = 1 << 40
-
 // worldItem is an item with its hidden parameters.
 type worldItem struct {
 	Item
