@@ -114,6 +114,8 @@ func footprintCases() []struct {
 		{"mlp", `{"layers": [12, 7, 3]}`, false},
 		{"neumf", ``, false},
 		{"neumf", `{"pretrain": false, "factors": 4, "layers": [10, 6]}`, false},
+		{"drn", ``, false},
+		{"drn", `{"hidden": [20], "activation": "tanh"}`, false},
 	}
 }
 
@@ -174,8 +176,11 @@ func TestFootprintMatchesAllocation(t *testing.T) {
 		if c.seq {
 			l = seq
 		}
-		if info, _ := Lookup(c.name); info.Task == TaskRanking {
+		switch info, _ := Lookup(c.name); info.Task {
+		case TaskRanking:
 			l = rank
+		case TaskPolicy:
+			l = policyLayout(5, 7)
 		}
 		check(c.name, c.params, l)
 	}

@@ -28,6 +28,19 @@ func tinyLayout(cats, nums, vocab, k int) Layout {
 	return l
 }
 
+// policyLayout has state numeric fields of source user, then action
+// numeric fields of source item: the inputs of DRN's Q-network.
+func policyLayout(state, action int) Layout {
+	l := tinyLayout(0, state+action, 1, 8)
+	for i := range l.Slots {
+		l.Slots[i].Source = feature.User
+		if i >= state {
+			l.Slots[i].Source = feature.Item
+		}
+	}
+	return l
+}
+
 // tinyBatch draws n rows for l: random ids per categorical field (id 0,
 // padding, now and then), numeric values in [-1, 1], random 0/1 labels.
 func tinyBatch(l Layout, n int, seed uint64) *Batch {

@@ -1,11 +1,14 @@
 package rl
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 
+	"github.com/recforge/recforge/feature"
+	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/nn"
 	"github.com/recforge/recforge/simulator"
 )
@@ -98,7 +101,7 @@ func DefaultConfig() Config {
 		Exploration: ExploreDBGD, Epsilon: 0.1, Alpha: 0.1, Eta: 0.05, Tau: 3,
 		Beta: 0.1, Activeness: DefaultActiveness(),
 		MajorEvery: 10, MajorIters: 1,
-		DQN:        DQNConfig{Gamma: 0.5, BatchSize: 32, LR: 1e-3, TargetSync: 50, ClipNorm: 5},
+		DQN:        DQNConfig{Gamma: 0.5, BatchSize: 32, LR: 1e-3, TargetSync: 50, ClipNorm: 10},
 		ReplaySize: 5000, MaxSlate: 10, NextCandidates: 10,
 		HistoryHalfLife: 72, FreshScale: 24,
 	}
@@ -223,14 +226,16 @@ type Agent struct {
 	err  error
 	dims dims
 
-	initRng, rng *rand.Rand
-	online       *QNet
-	explore      *QNet
-	target       *QNet
-	dqn          *DQN
-	replay       *Replay
-	dbgd         *DBGD
-	il           *Interleaver
+	rng     *rand.Rand
+	enc     *feature.Encoders // the fields of a row, for the saved policy
+	params  []byte            // the Q-network's resolved hyper-parameters
+	online  *model.QNet
+	explore *model.QNet
+	target  *model.QNet
+	dqn     *DQN
+	replay  *Replay
+	dbgd    *DBGD
+	il      *Interleaver
 
 	users  []userState
 	items  []itemState
@@ -259,8 +264,7 @@ func NewAgent(cfg Config) (*Agent, error) {
 		return nil, err
 	}
 	cfg.Hidden = append([]int(nil), cfg.Hidden...)
-	a := &Agent{cfg: cfg, initRng: nn.NewRand(cfg.Seed), rng: nn.NewRand(cfg.Seed ^ 0xd1b54a32d192ed03),
-		itemIx: map[int32]int{}}
+	a := &Agent{cfg: cfg, rng: nn.NewRand(cfg.Seed ^ 0xd1b54a32d192ed03), itemIx: map[int32]int{}}
 	return a, nil
 }
 
@@ -280,7 +284,7 @@ func (a *Agent) Diagnostics() Diagnostics {
 }
 
 // Online returns the online network W (nil before the first request).
-func (a *Agent) Online() *QNet { return a.online }
+func (a *Agent) Online() *model.QNet { return a.online }
 
 func (a *Agent) build(d dims) error {
 	if d.item == 0 {
@@ -288,18 +292,24 @@ func (a *Agent) build(d dims) error {
 	}
 	a.dims = d
 	cfg := a.cfg
-	qc := QNetConfig{StateDim: d.state(), ActionDim: d.action(), Hidden: cfg.Hidden}
-	maxBatch := max(256, cfg.DQN.BatchSize*cfg.MaxSlate)
+	schema := d.schema()
 	var err error
-	if a.online, err = NewQNet(qc, maxBatch, a.initRng); err != nil {
+	if a.enc, err = feature.NewEncoders(&schema, nil, nil); err != nil {
+		return fmt.Errorf("rl: %w", err)
+	}
+	if a.params, err = json.Marshal(model.QNetConfig{Hidden: cfg.Hidden, Activation: "relu"}); err != nil {
 		return err
 	}
-	// The explore and target networks only score: their weights are
-	// copies, so the generator they are built from does not matter.
-	if a.explore, err = NewQNet(qc, 256, nn.NewRand(0)); err != nil {
+	layout := model.NewLayout(a.enc)
+	// The online network's weights come from the agent's seed; the explore
+	// and target networks only score, and their weights are copies.
+	if a.online, err = a.newQNet(layout, max(256, cfg.DQN.BatchSize*cfg.MaxSlate), cfg.Seed); err != nil {
 		return err
 	}
-	if a.target, err = NewQNet(qc, 256, nn.NewRand(0)); err != nil {
+	if a.explore, err = a.newQNet(layout, 256, 0); err != nil {
+		return err
+	}
+	if a.target, err = a.newQNet(layout, 256, 0); err != nil {
 		return err
 	}
 	w := d.width()
@@ -324,6 +334,15 @@ func (a *Agent) build(d dims) error {
 	a.stepRows = make([]float32, cfg.MaxSlate*w)
 	a.rewards = make([]float32, cfg.MaxSlate)
 	return nil
+}
+
+// newQNet builds the registered Q-network ("drn") over layout.
+func (a *Agent) newQNet(layout model.Layout, maxBatch int, seed uint64) (*model.QNet, error) {
+	m, _, err := model.New("drn", a.params, model.Env{Layout: layout, MaxBatch: maxBatch, Seed: seed})
+	if err != nil {
+		return nil, fmt.Errorf("rl: %w", err)
+	}
+	return m.(*model.QNet), nil
 }
 
 func (a *Agent) user(id int32) *userState {
@@ -544,7 +563,12 @@ func (a *Agent) Observe(req simulator.Request, slate []int32, fb simulator.Feedb
 
 	if a.dqn != nil && a.diag.Steps%int64(a.cfg.MajorEvery) == 0 && a.replay.Len() > 0 {
 		for range a.cfg.MajorIters {
-			a.diag.LossSum += a.dqn.Update(a.replay, a.rng)
+			loss, err := a.dqn.Update(a.replay, a.rng)
+			if err != nil {
+				a.err = err
+				return
+			}
+			a.diag.LossSum += loss
 			a.diag.MajorUpdates++
 		}
 	}

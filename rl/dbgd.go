@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/recforge/recforge/model"
 )
 
 // DBGD is DRN's Dueling Bandit Gradient Descent exploration. Before each
@@ -37,7 +39,7 @@ func NewDBGD(alpha, eta float64) (*DBGD, error) {
 
 // Explore draws a fresh ΔW for w and sets explore's weights to W + ΔW.
 // w and explore must have the same architecture.
-func (d *DBGD) Explore(w, explore *QNet, rng *rand.Rand) {
+func (d *DBGD) Explore(w, explore *model.QNet, rng *rand.Rand) {
 	ps, es := w.Params(), explore.Params()
 	if d.delta == nil {
 		d.delta = make([][]float32, len(ps))
@@ -57,7 +59,7 @@ func (d *DBGD) Explore(w, explore *QNet, rng *rand.Rand) {
 
 // Step moves w towards the explore network of the last Explore:
 // W ← W + Eta·ΔW.
-func (d *DBGD) Step(w *QNet) {
+func (d *DBGD) Step(w *model.QNet) {
 	if d.delta == nil {
 		return
 	}
@@ -72,7 +74,7 @@ func (d *DBGD) Step(w *QNet) {
 // Duel applies the outcome of one interleaved comparison: it steps w towards
 // the explore network when the explore network's positions (from[i] == 1)
 // won strictly more clicks than w's, and reports whether it did.
-func (d *DBGD) Duel(w *QNet, from []int8, clicks []bool) bool {
+func (d *DBGD) Duel(w *model.QNet, from []int8, clicks []bool) bool {
 	cw, ce := Credit(from, clicks)
 	if ce > cw {
 		d.Step(w)

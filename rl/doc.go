@@ -4,14 +4,19 @@
 //
 // # Pieces
 //
-//   - QNet: the dueling Q network, Q(s, a) = V(s) + A(s, a), V over the
-//     user and context columns of a row, A over the whole row (user,
-//     context, item and user–item features). Built from nn.MLP towers.
+//   - The dueling Q network, Q(s, a) = V(s) + A(s, a), V over the user and
+//     context columns of a row, A over the whole row (user, context, item
+//     and user–item features), is the registered model "drn"
+//     (model.QNet), built with model.New over the schema of the agent's
+//     rows, so that a trained policy is saved, loaded and served as any
+//     model's artifact.
 //   - DQN and Replay: the major update. Steps (the rows of one slate, their
 //     rewards, and the candidates of the user's next request) are replayed
 //     in mini-batches against the double-DQN target
-//     y = r + γ·Q(s', argmax_a' Q(s', a'; W); W'), trained with Adam; the
-//     target network W' is refreshed every TargetSync updates.
+//     y = r + γ·Q(s', argmax_a' Q(s', a'; W); W'); the regression on y is
+//     the shared trainer's step (train.Stepper: squared error, Adam,
+//     gradient clipping); the target network W' is refreshed every
+//     TargetSync updates.
 //   - Activeness: the survival model of user activeness — S0 at the first
 //     visit, exp(−λ0·Δt) decay between visits, +S_a on each return, capped
 //     at 1.
@@ -27,6 +32,12 @@
 //     the environment's per-window metrics (CTR, precision@k and nDCG@k
 //     against the true model, intra-list similarity, return rate) and an
 //     Agent's learning per window, and draw them against simulated time.
+//   - OfflinePolicy: the supervised baseline, a registered CTR model
+//     fitted once by train.Fit on a day of logged random slates.
+//   - RunExperiment: the protocol of `recforge drn` — every policy in a
+//     fresh world per seed, metrics summarized over seeds for the whole
+//     run and its last part, per-window curves, and optionally the DRN
+//     agent's Q-network saved as a model artifact.
 //
 // # Rewards and transitions
 //

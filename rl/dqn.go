@@ -5,7 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/optim"
+	"github.com/recforge/recforge/train"
 )
 
 // Replay is DRN's replay memory: a ring of the most recent steps, each the
@@ -81,7 +83,8 @@ type DQNConfig struct {
 	// TargetSync is the number of updates between copies of W into the
 	// target network W'.
 	TargetSync int
-	// ClipNorm bounds the global gradient norm (0: no clipping).
+	// ClipNorm bounds the global norm of the gradient of the mean squared
+	// TD error (0: no clipping).
 	ClipNorm float32
 }
 
@@ -104,47 +107,54 @@ func (c DQNConfig) Validate() error {
 
 // DQN trains an online network W against a target network W' with the double
 // DQN target y = r + γ·Q(s', argmax_a' Q(s', a'; W); W'): W picks the next
-// action, W' values it, which removes the max operator's upward bias.
+// action, W' values it, which removes the max operator's upward bias. The
+// regression of Q(s, a; W) on y is a step of the shared trainer
+// (train.Stepper: squared error, Adam, gradient clipping); the replay, the
+// targets and the target network are DQN's own.
 type DQN struct {
 	Config         DQNConfig
-	Online, Target *QNet
+	Online, Target *model.QNet
 
-	opt     *optim.Optimizer
+	step    *train.Stepper
 	updates int
 	idx     []int
-	x, y    []float32 // batch rows and their targets
-	dq      []float32
-	nx      []float32 // next-state rows of the batch
-	qo, qt  []float32 // online and target Q of the next-state rows
+	batch   model.Batch // the replayed rows (Values) and their targets (Label)
+	nx      []float32   // next-state rows of the batch
+	qo, qt  []float32   // online and target Q of the next-state rows
 }
 
 // NewDQN wraps online (trained with Adam) and target (a copy of it, refreshed
 // every TargetSync updates) for replay memories shaped like r. online's
 // MaxBatch must hold BatchSize·maxRows rows.
-func NewDQN(cfg DQNConfig, online, target *QNet, r *Replay) (*DQN, error) {
+func NewDQN(cfg DQNConfig, online, target *model.QNet, r *Replay) (*DQN, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if online.Width() != r.width || target.Width() != r.width {
 		return nil, fmt.Errorf("rl: DQN: network rows of width %d, replay rows of width %d", online.Width(), r.width)
 	}
-	if need := cfg.BatchSize * r.maxRows; online.MaxBatch() < need {
+	need := cfg.BatchSize * r.maxRows
+	if online.MaxBatch() < need {
 		return nil, fmt.Errorf("rl: DQN: online network batch %d < BatchSize·rows per step = %d", online.MaxBatch(), need)
 	}
 	target.CopyFrom(online)
-	g := optim.NewGroup("drn", optim.Adam{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, cfg.LR).AddParams(online.Params()...)
-	opt := optim.New(g)
-	opt.ClipNorm = cfg.ClipNorm
+	tc := train.Config{Optimizer: optim.Spec{Rule: "adam", LR: float64(cfg.LR)}, ClipNorm: float64(cfg.ClipNorm)}
+	opt, err := train.NewOptimizer(online, tc)
+	if err != nil {
+		return nil, fmt.Errorf("rl: DQN: %w", err)
+	}
+	step, err := train.NewStepper(online, opt, train.Regression, need)
+	if err != nil {
+		return nil, fmt.Errorf("rl: DQN: %w", err)
+	}
 	w := r.width
 	return &DQN{
-		Config: cfg, Online: online, Target: target, opt: opt,
-		idx: make([]int, cfg.BatchSize),
-		x:   make([]float32, cfg.BatchSize*r.maxRows*w),
-		y:   make([]float32, cfg.BatchSize*r.maxRows),
-		dq:  make([]float32, cfg.BatchSize*r.maxRows),
-		nx:  make([]float32, cfg.BatchSize*r.maxNext*w),
-		qo:  make([]float32, cfg.BatchSize*r.maxNext),
-		qt:  make([]float32, cfg.BatchSize*r.maxNext),
+		Config: cfg, Online: online, Target: target, step: step,
+		idx:   make([]int, cfg.BatchSize),
+		batch: model.Batch{Values: make([]float32, need*w), Label: make([]float32, need)},
+		nx:    make([]float32, cfg.BatchSize*r.maxNext*w),
+		qo:    make([]float32, cfg.BatchSize*r.maxNext),
+		qt:    make([]float32, cfg.BatchSize*r.maxNext),
 	}, nil
 }
 
@@ -153,10 +163,12 @@ func (d *DQN) Updates() int { return d.updates }
 
 // Update does one major update from BatchSize steps drawn uniformly with
 // replacement from r, and returns the mean squared TD error before the step
-// (NaN, and nothing done, when r is empty).
-func (d *DQN) Update(r *Replay, rng *rand.Rand) float64 {
+// (NaN, and nothing done, when r is empty). A TD error that is not finite
+// is an error wrapping train.ErrDiverged, and the weights stay as they
+// were.
+func (d *DQN) Update(r *Replay, rng *rand.Rand) (float64, error) {
 	if r.size == 0 {
-		return math.NaN()
+		return math.NaN(), nil
 	}
 	w := r.width
 	// Gather the next states first: scoring them overwrites the online
@@ -173,6 +185,7 @@ func (d *DQN) Update(r *Replay, rng *rand.Rand) float64 {
 	d.Target.Score(d.nx, tot, d.qt)
 	n, off := 0, 0
 	gamma := float32(d.Config.Gamma)
+	x, y := d.batch.Values, d.batch.Label
 	for _, i := range d.idx {
 		k, m := int(r.nNext[i]), int(r.nRows[i])
 		var future float32
@@ -186,25 +199,20 @@ func (d *DQN) Update(r *Replay, rng *rand.Rand) float64 {
 			future = gamma * d.qt[best]
 		}
 		off += k
-		copy(d.x[n*w:(n+m)*w], r.rows[i*r.maxRows*w:])
+		copy(x[n*w:(n+m)*w], r.rows[i*r.maxRows*w:])
 		for j := 0; j < m; j++ {
-			d.y[n+j] = r.rewards[i*r.maxRows+j] + future
+			y[n+j] = r.rewards[i*r.maxRows+j] + future
 		}
 		n += m
 	}
-	q := d.Online.Forward(d.x, n)
-	var loss float64
-	inv := 1 / float32(n)
-	for j := 0; j < n; j++ {
-		e := q[j] - d.y[j]
-		loss += float64(e) * float64(e)
-		d.dq[j] = e * inv
+	d.batch.N = n
+	loss, err := d.step.Step(&d.batch)
+	if err != nil {
+		return loss, fmt.Errorf("rl: major update %d: %w", d.updates+1, err)
 	}
-	d.Online.Backward(d.dq[:n])
-	d.opt.Step()
 	d.updates++
 	if d.updates%d.Config.TargetSync == 0 {
 		d.Target.CopyFrom(d.Online)
 	}
-	return loss / float64(n)
+	return loss, nil
 }

@@ -1,8 +1,10 @@
 package rl
 
 import (
+	"fmt"
 	"math"
 
+	"github.com/recforge/recforge/feature"
 	"github.com/recforge/recforge/simulator"
 )
 
@@ -39,6 +41,43 @@ func dimsOf(req simulator.Request) dims {
 func (d dims) state() int  { return d.user + d.ctx + extraState }
 func (d dims) action() int { return d.item + extraItem + d.item + extraUI }
 func (d dims) width() int  { return d.state() + d.action() }
+
+// schema declares the columns of a row, in order, as numeric fields
+// passed through unchanged: the state fields (source user or context)
+//
+//	user_0 … user_{U−1}, context_0 … context_{C−1}, activeness, clicks
+//
+// then the action fields (source item)
+//
+//	item_0 … item_{I−1}, freshness, item_ctr, item_impressions,
+//	profile_item_0 … profile_item_{I−1}, topic_share
+//
+// (clicks and item_impressions are log(1+count)/5, profile_item_j the
+// user's profile times item feature j). It is the schema of the
+// registered Q-network ("drn") that the agent trains and saves.
+func (d dims) schema() feature.Schema {
+	var s feature.Schema
+	add := func(name string, src feature.Source) {
+		s.Fields = append(s.Fields, feature.Field{Name: name, Type: feature.Numeric, Source: src})
+	}
+	many := func(prefix string, n int, src feature.Source) {
+		for j := range n {
+			add(fmt.Sprintf("%s_%d", prefix, j), src)
+		}
+	}
+	s.Name = "drn"
+	many("user", d.user, feature.User)
+	many("context", d.ctx, feature.Context)
+	add("activeness", feature.User)
+	add("clicks", feature.User)
+	many("item", d.item, feature.Item)
+	add("freshness", feature.Item)
+	add("item_ctr", feature.Item)
+	add("item_impressions", feature.Item)
+	many("profile_item", d.item, feature.Item)
+	add("topic_share", feature.Item)
+	return s
+}
 
 // userState is what the agent remembers of one user.
 type userState struct {

@@ -1,11 +1,43 @@
 package rl
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 	"testing"
 
+	"github.com/recforge/recforge/feature"
+	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/nn"
 )
+
+// testQNet builds the registered Q-network over state numeric fields of
+// source user followed by action fields of source item, its weights drawn
+// from seed.
+func testQNet(t *testing.T, state, action int, hidden []int, maxBatch int, seed uint64) *model.QNet {
+	t.Helper()
+	var s feature.Schema
+	for j := range state + action {
+		src := feature.User
+		if j >= state {
+			src = feature.Item
+		}
+		s.Fields = append(s.Fields, feature.Field{Name: fmt.Sprintf("x%d", j), Type: feature.Numeric, Source: src})
+	}
+	enc, err := feature.NewEncoders(&s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params, err := json.Marshal(model.QNetConfig{Hidden: append([]int{}, hidden...), Activation: "relu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := model.New("drn", params, model.Env{Layout: model.NewLayout(enc), MaxBatch: maxBatch, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.(*model.QNet)
+}
 
 // A two-state, two-action MDP whose optimal policy is not the myopic one:
 // in state 0, action 0 pays 1 and stays, action 1 pays 0 and moves to state
@@ -49,11 +81,8 @@ func TestDQNSolvesTinyMDP(t *testing.T) {
 		t.Fatalf("the MDP is not the intended one: Q* = %v", qstar)
 	}
 	rng := nn.NewRand(7)
-	online, err := NewQNet(QNetConfig{StateDim: 2, ActionDim: 2, Hidden: []int{16}}, 64, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target, _ := NewQNet(QNetConfig{StateDim: 2, ActionDim: 2, Hidden: []int{16}}, 64, rng)
+	online := testQNet(t, 2, 2, []int{16}, 64, 7)
+	target := testQNet(t, 2, 2, []int{16}, 64, 8)
 	mem, err := NewReplay(500, 4, 1, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +104,9 @@ func TestDQNSolvesTinyMDP(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3000 {
-		d.Update(mem, rng)
+		if _, err := d.Update(mem, rng); err != nil {
+			t.Fatal(err)
+		}
 	}
 	x := make([]float32, 16)
 	for s := range 2 {
@@ -83,7 +114,7 @@ func TestDQNSolvesTinyMDP(t *testing.T) {
 			tinyRow(x[(2*s+a)*4:], s, a)
 		}
 	}
-	q := online.Forward(x, 4)
+	q := online.Forward(&model.Batch{N: 4, Values: x})
 	t.Logf("Q = %v, Q* = %v", q, qstar)
 	for s := range 2 {
 		for a := range 2 {
@@ -96,13 +127,14 @@ func TestDQNSolvesTinyMDP(t *testing.T) {
 		}
 	}
 	// With γ = 0 the same data teach the myopic policy: action 0 in state 0.
-	online0, _ := NewQNet(QNetConfig{StateDim: 2, ActionDim: 2, Hidden: []int{16}}, 64, rng)
-	target0, _ := NewQNet(QNetConfig{StateDim: 2, ActionDim: 2, Hidden: []int{16}}, 64, rng)
+	online0, target0 := testQNet(t, 2, 2, []int{16}, 64, 9), testQNet(t, 2, 2, []int{16}, 64, 10)
 	d0, _ := NewDQN(DQNConfig{Gamma: 0, BatchSize: 32, LR: 0.01, TargetSync: 20}, online0, target0, mem)
 	for range 1500 {
-		d0.Update(mem, rng)
+		if _, err := d0.Update(mem, rng); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if q := online0.Forward(x, 4); q[0] <= q[1] {
+	if q := online0.Forward(&model.Batch{N: 4, Values: x}); q[0] <= q[1] {
 		t.Errorf("γ = 0: Q(0,·) = %v, want action 0 best", q[:2])
 	}
 }
@@ -139,11 +171,7 @@ func dbgdPlanted(t *testing.T, seed uint64, u, v, truth []float32) (cu, cv float
 	rng := nn.NewRand(seed)
 	// A linear network (no hidden layer): the advantage tower's weights are
 	// the ranking direction; the value tower only shifts every score.
-	q, err := NewQNet(QNetConfig{StateDim: 1, ActionDim: dim}, pool, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
-	explore, _ := NewQNet(QNetConfig{StateDim: 1, ActionDim: dim}, pool, rng)
+	q, explore := testQNet(t, 1, dim, nil, pool, seed), testQNet(t, 1, dim, nil, pool, seed+100)
 	aw := q.A.Dense[0].W.W // (1+dim)×1; row 0 is the state column
 	aw[0] = 0
 	for j := range dim {
@@ -197,8 +225,7 @@ func dbgdPlanted(t *testing.T, seed uint64, u, v, truth []float32) (cu, cv float
 // alone on a tie or a loss.
 func TestDBGDDuelStep(t *testing.T) {
 	rng := nn.NewRand(2)
-	q, _ := NewQNet(QNetConfig{StateDim: 2, ActionDim: 2, Hidden: []int{3}}, 4, rng)
-	e, _ := NewQNet(QNetConfig{StateDim: 2, ActionDim: 2, Hidden: []int{3}}, 4, rng)
+	q, e := testQNet(t, 2, 2, []int{3}, 4, 2), testQNet(t, 2, 2, []int{3}, 4, 3)
 	d, _ := NewDBGD(0.2, 0.25)
 	d.Explore(q, e, rng)
 	before := make([][]float32, len(q.Params()))

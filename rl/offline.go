@@ -2,6 +2,7 @@ package rl
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -301,54 +302,40 @@ func (p *OfflinePolicy) fit() {
 		return
 	}
 	p.m = m
-	tc := train.DefaultConfig()
-	tc.Batch, tc.Epochs, tc.Seed = p.cfg.Batch, p.cfg.Epochs, p.cfg.Seed
-	tc.Optimizer = optim.Spec{Rule: "adam", LR: p.cfg.LearnRate}
-	opt, err := train.NewOptimizer(m, tc)
-	if err != nil {
-		p.trained = false
-		p.err = fmt.Errorf("rl: offline optimizer: %w", err)
-		return
-	}
 	slots := len(l.Slots)
 	p.batch = model.Batch{
 		IDs: make([]int32, p.maxB*slots), Values: make([]float32, p.maxB*slots), Label: make([]float32, p.maxB),
 	}
-	dl := make([]float32, p.maxB)
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
+	tc := train.DefaultConfig()
+	tc.Task, tc.Batch, tc.Epochs, tc.Seed = train.Binary, p.cfg.Batch, p.cfg.Epochs, p.cfg.Seed
+	tc.Optimizer = optim.Spec{Rule: "adam", LR: p.cfg.LearnRate}
+	res, err := train.Fit(context.Background(), m, logSource{p}, nil, tc, train.Options{})
+	if err != nil {
+		p.trained = false
+		p.err = fmt.Errorf("rl: offline model %s: %w", p.cfg.Model, err)
+		return
 	}
-	shuffle := nn.NewRand(p.cfg.Seed ^ 0x6f66666c696e65)
-	m.SetTraining(true)
-	for range p.cfg.Epochs {
-		shuffle.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		var sum float64
-		for lo := 0; lo < n; lo += p.cfg.Batch {
-			hi := min(lo+p.cfg.Batch, n)
-			b := &p.batch
-			b.N = hi - lo
-			for r, e := range order[lo:hi] {
-				p.fillRow(r, p.users[p.logUser[e]], p.logNum[e*p.nNum:(e+1)*p.nNum])
-				b.Label[r] = p.logLabel[e]
-			}
-			lab := b.Label[:b.N]
-			loss := nn.SigmoidLogLoss(dl[:b.N], m.Forward(b), lab, nil)
-			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				p.trained = false
-				p.err = fmt.Errorf("rl: offline model %s: %w", p.cfg.Model, train.ErrDiverged)
-				return
-			}
-			sum += loss * float64(b.N)
-			m.Backward(dl[:b.N])
-			opt.Step()
-		}
-		p.loss = sum / float64(n)
-	}
-	m.SetTraining(false)
+	p.loss = res.Epochs[len(res.Epochs)-1].TrainLoss
 	p.batch.Label = nil
 	// The log is no longer needed.
 	p.logUser, p.logNum, p.logLabel = nil, nil, nil
+}
+
+// logSource is the impression log as the trainer's examples, the same
+// every epoch.
+type logSource struct{ p *OfflinePolicy }
+
+func (s logSource) Epoch(int) (int, error) { return len(s.p.logLabel), nil }
+
+func (s logSource) Batch(idx []int32) *model.Batch {
+	p := s.p
+	b := &p.batch
+	b.N = len(idx)
+	for r, e := range idx {
+		p.fillRow(r, p.users[p.logUser[e]], p.logNum[int(e)*p.nNum:(int(e)+1)*p.nNum])
+		b.Label[r] = p.logLabel[e]
+	}
+	return b
 }
 
 // fillRow writes row r of the batch: the user's id and the standardised

@@ -10,7 +10,6 @@ import (
 
 	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/model"
-	"github.com/recforge/recforge/nn"
 	"github.com/recforge/recforge/optim"
 )
 
@@ -204,7 +203,6 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 	if g, ok := m.(model.RowGrouper); ok {
 		src = groupRows(src, g.GroupSlot())
 	}
-	objective, _ := m.(model.Objective)
 	opt, err := NewOptimizer(m, cfg)
 	if err != nil {
 		return nil, err
@@ -223,8 +221,11 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 		}
 	}
 	res := &Result{Task: task, Watched: watched, Resumed: st.Epoch}
-	var lossGrad []float32 = make([]float32, cfg.Batch)
 	fullBatch := opt.FullBatch()
+	step, err := NewStepper(m, opt, task, cfg.Batch)
+	if err != nil {
+		return nil, err
+	}
 	var shuf *data.Shuffler
 	var runRows int64
 	var runSecs float64
@@ -275,41 +276,18 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 				return nil, err
 			}
 			batch := src.Batch(b)
-			if len(lossGrad) < batch.N { // groups of rows (model.RowGrouper)
-				lossGrad = make([]float32, batch.N)
-			}
-			dl := lossGrad[:batch.N]
-			loss, err := opt.StepWith(func() float64 {
-				out := m.Forward(batch)
-				var loss float64
-				switch {
-				case objective != nil:
-					loss = objective.Loss(batch, out, dl)
-				case task == Binary:
-					loss = nn.SigmoidLogLoss(dl, out, batch.Label, nil)
-				default:
-					loss = nn.SquaredError(dl, out, batch.Label, nil)
-				}
-				if !math.IsNaN(loss) && !math.IsInf(loss, 0) {
-					m.Backward(dl)
-				}
-				return loss
-			})
+			loss, err := step.Step(batch)
 			if errors.Is(err, optim.ErrNoProgress) {
 				converged = true
 				break
 			}
+			if errors.Is(err, ErrDiverged) {
+				return nil, fmt.Errorf("%w at epoch %d after %d rows (%v); lower the learning rate or clip gradients", ErrDiverged, epoch, done, loss)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("train: epoch %d: %w", epoch, err)
 			}
-			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				return nil, fmt.Errorf("%w at epoch %d after %d rows (%v); lower the learning rate or clip gradients", ErrDiverged, epoch, done, loss)
-			}
-			if objective != nil {
-				lossSum += loss
-			} else {
-				lossSum += loss * float64(batch.N)
-			}
+			lossSum += loss * float64(batch.N)
 			done += batch.N
 			batches++
 			if hasAux {

@@ -11,6 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/recforge/recforge/pipeline"
+	"github.com/recforge/recforge/rl"
+	"github.com/recforge/recforge/train"
 )
 
 func drn(args ...string) (stdout, stderr string, err error) {
@@ -53,7 +57,7 @@ func TestDRNTinyWorld(t *testing.T) {
 	for _, r := range results {
 		r := r.(map[string]any)
 		for _, part := range []string{"whole", "long_run"} {
-			for _, m := range drnMetrics {
+			for _, m := range rl.ExperimentMetrics() {
 				s := r[part].(map[string]any)[m].(map[string]any)
 				runs := s["runs"].([]any)
 				if len(runs) != 2 {
@@ -94,6 +98,43 @@ func TestDRNTinyWorld(t *testing.T) {
 	table := func(s string) string { return s[:strings.Index(s, "\nfiles:")] }
 	if table(out) != table(out2) {
 		t.Errorf("rerun differs:\n%s\n---\n%s", table(out), table(out2))
+	}
+}
+
+// --save-policy writes the drn agent's Q-network as an artifact that the
+// serving path loads: the registered model drn, a regression task (scores
+// are Q-values), and the run it came from.
+func TestDRNSavePolicy(t *testing.T) {
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "runs", "policy") // the parent is created
+	args := append([]string{"--policies", "random,drn", "--seeds", "1", "--out", dir, "--save-policy", policy, "--quiet"}, tinyDRNArgs...)
+	out, errOut, err := drn(args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if v := lastJSON(t, out); v["policy_artifact"] != policy {
+		t.Errorf("policy_artifact %v, want %s", v["policy_artifact"], policy)
+	}
+	l, err := pipeline.Load(policy, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Manifest.Model != "drn" || l.Task != train.Regression || !strings.Contains(l.Manifest.Protocol, "generative world, seed 1") {
+		t.Errorf("artifact: model %q, task %q, protocol %q", l.Manifest.Model, l.Task, l.Manifest.Protocol)
+	}
+	if _, _, err := drn("--policies", "random", "--save-policy", policy, "--out", dir); err == nil || !strings.Contains(err.Error(), "add drn to --policies") {
+		t.Errorf("--save-policy without drn: %v", err)
+	}
+}
+
+// The Q-network is registered like every model, but learns in the
+// simulator: training it on a data file points to recforge drn.
+func TestTrainDRNPointsToSimulator(t *testing.T) {
+	dir := t.TempDir()
+	trainF, _, _ := ctrFiles(t, dir, 50)
+	code, _, errOut := recforge(t, "train", "--model", "drn", "--data", "criteo:"+trainF, "--out", filepath.Join(dir, "run"), "--quiet")
+	if code == 0 || !strings.Contains(errOut, "run recforge drn") {
+		t.Errorf("exit %d, stderr %q; want an error pointing to recforge drn", code, errOut)
 	}
 }
 
