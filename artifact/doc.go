@@ -3,7 +3,8 @@
 // hyper-parameters, feature schema and fitted encoders, training-data
 // fingerprint, metrics and their protocol) and weights.safetensors (the
 // weights, in the safetensors format, implemented here with the standard
-// library).
+// library), and for a ranking or rating model seen.safetensors: each user's
+// items in the training log, which recommendation leaves out (Seen).
 //
 // Saving is atomic: the artifact is written in full into a temporary sibling
 // directory, synced, and only then renamed into place, so a failure or a

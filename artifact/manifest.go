@@ -39,6 +39,10 @@ type Manifest struct {
 	// Protocol names the evaluation protocol the metrics were measured
 	// under, e.g. "holdout 8:1:1".
 	Protocol string `json:"protocol,omitempty"`
+	// SeenPairs is the number of (user, item) pairs of the training log
+	// stored in SeenFile (0: the artifact has no such file), the items
+	// recommendation leaves out for each user.
+	SeenPairs int64 `json:"seen_pairs,omitempty"`
 	// Created is when the artifact was made.
 	Created time.Time `json:"created"`
 }
@@ -57,6 +61,9 @@ func (m *Manifest) Validate() error {
 		if len(raw) > 0 && !json.Valid(raw) {
 			return fmt.Errorf("artifact: manifest field %s is not valid JSON", name)
 		}
+	}
+	if m.SeenPairs < 0 {
+		return fmt.Errorf("artifact: manifest has %d seen pairs", m.SeenPairs)
 	}
 	for name, v := range m.Metrics {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -26,6 +26,9 @@ type SaveOptions struct {
 	// Replace allows replacing an existing artifact at the destination.
 	// Without it, Save fails if the destination exists.
 	Replace bool
+	// Seen, when it holds pairs, is stored as SeenFile and counted in the
+	// manifest's SeenPairs.
+	Seen *Seen
 }
 
 // Save writes an artifact holding m and the weights of params and tables
@@ -60,6 +63,14 @@ func save(dir string, m *Manifest, opt SaveOptions, weights func(io.Writer) erro
 	if mm.Created.IsZero() {
 		mm.Created = time.Now().UTC()
 	}
+	var seen []byte
+	mm.SeenPairs = 0
+	if opt.Seen != nil && opt.Seen.Pairs() > 0 {
+		if seen, err = seenBytes(opt.Seen); err != nil {
+			return err
+		}
+		mm.SeenPairs = opt.Seen.Pairs()
+	}
 	manifest, err := MarshalManifest(&mm)
 	if err != nil {
 		return err
@@ -91,6 +102,14 @@ func save(dir string, m *Manifest, opt SaveOptions, weights func(io.Writer) erro
 	}
 	if err := writeFileSync(filepath.Join(tmp, WeightsFile), weights); err != nil {
 		return err
+	}
+	if seen != nil {
+		if err := writeFileSync(filepath.Join(tmp, SeenFile), func(w io.Writer) error {
+			_, err := w.Write(seen)
+			return err
+		}); err != nil {
+			return err
+		}
 	}
 	if err := syncDir(tmp); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/recforge/recforge/artifact"
 	"hash"
 	"os"
 	"path/filepath"
@@ -72,6 +73,9 @@ type Prepared struct {
 	Fingerprint string
 	// Skipped counts malformed records skipped while building.
 	Skipped int64
+	// Seen, for a ranking or rating run, is the training log's (user,
+	// item) pairs, saved with the artifact for recommendation.
+	Seen *artifact.Seen
 
 	sets []*dataset.Dataset
 }

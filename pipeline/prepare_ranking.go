@@ -80,6 +80,9 @@ func prepareRanking(ctx context.Context, cfg *Config, in Inputs) (*Prepared, err
 		Encoders: enc, Examples: src, ValidEval: v.Evaluator(ids, batch), TestEval: d.Evaluator(ids, batch),
 		Task: train.Binary, Watch: d.Metrics()[1], Protocol: metric.ProtocolFullRanking,
 	}
+	if p.Seen, err = seenOfLog(d.In, d.Train, ids); err != nil {
+		return nil, err
+	}
 	held := len(d.Test)
 	valid := fmt.Sprintf("a random %g of each user's training items", rankingValidFraction)
 	if d.Protocol == implicit.LOO {

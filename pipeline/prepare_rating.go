@@ -92,6 +92,10 @@ func PrepareRating(ctx context.Context, cfg *Config, in Inputs, h RatingHoldout)
 			return nil, err
 		}
 		p.Task, p.Watch = train.Regression, "rmse"
+		if p.Seen, err = seenOfRows(model.NewLayout(p.Encoders), p.Train, p.Valid); err != nil {
+			p.Close()
+			return nil, err
+		}
 		return p, nil
 	}
 	h = h.withDefaults(in.SplitSeed)
@@ -135,6 +139,10 @@ func PrepareRating(ctx context.Context, cfg *Config, in Inputs, h RatingHoldout)
 		return nil, fmt.Errorf("%s: no test ratings", in.Test)
 	}
 	p.Fingerprint = cb.fingerprint()
+	if p.Seen, err = seenOfRows(model.NewLayout(enc), train.Data{Set: all}); err != nil {
+		p.Close()
+		return nil, err
+	}
 	return p, nil
 }
 

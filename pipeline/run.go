@@ -142,7 +142,7 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	if opts.Out != "" {
 		dir := filepath.Join(opts.Out, ArtifactDir)
 		if err := SaveArtifact(dir, ArtifactInfo{Model: cfg.Model.Name, Task: res.Task, HyperParams: resolved, Encoders: p.Encoders,
-			DataFingerprint: p.Fingerprint, Report: rep, Protocol: p.Protocol + " (" + p.Split + ")"}, m); err != nil {
+			DataFingerprint: p.Fingerprint, Report: rep, Protocol: p.Protocol + " (" + p.Split + ")", Seen: p.Seen}, m); err != nil {
 			return nil, err
 		}
 		out.Artifact = dir
@@ -172,6 +172,9 @@ type ArtifactInfo struct {
 	DataFingerprint string
 	Report          *metric.Report
 	Protocol        string
+	// Seen, when set, is the training log's (user, item) pairs, stored
+	// for recommendation (artifact.SeenFile).
+	Seen *artifact.Seen
 }
 
 // SaveArtifact writes m with info as the artifact in dir, replacing an
@@ -193,7 +196,7 @@ func SaveArtifact(dir string, info ArtifactInfo, m model.Model) error {
 	if info.Report != nil {
 		man.Metrics = info.Report.Metrics
 	}
-	return artifact.Save(dir, man, append(model.Params(m), model.Buffers(m)...), model.Tables(m), artifact.SaveOptions{Replace: true})
+	return artifact.Save(dir, man, append(model.Params(m), model.Buffers(m)...), model.Tables(m), artifact.SaveOptions{Replace: true, Seen: info.Seen})
 }
 
 // prepareOut makes sure writing a run into dir loses nothing the user did

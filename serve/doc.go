@@ -6,6 +6,7 @@
 //
 //	POST /v1/models/{name}:predict    {"rows": [{"C1": "68fd1e64", "I1": 3, …}, …]}
 //	POST /v1/models/{name}:rank       {"context": {…}, "candidates": [{…}, …], "top_k": 10}
+//	POST /v1/models/{name}:recommend  {"user": "42", "k": 10, "exclude_seen": true, "seen": ["7"]}
 //	GET  /v2/health/live, /v2/health/ready
 //	GET  /v2/models/{name}, /v2/models/{name}/ready
 //	POST /v2/models/{name}/infer      Open Inference Protocol (KServe v2), JSON
@@ -21,6 +22,14 @@
 // training did (an error when the policy is "error"). Unseen categorical
 // values map to the out-of-vocabulary ids training assigned them. The label
 // and group columns may be sent and are ignored.
+//
+// :recommend ranks the whole catalogue of a ranking or rating model (the
+// item field's vocabulary) for one user and answers the top k items with
+// the scores predict gives them; exclude_seen (the default) leaves out the
+// user's items in the training log stored with the artifact
+// (artifact.SeenFile), and seen lists more to leave out. Models that
+// score many items at once (model.ItemScorer) share the user's work
+// across the catalogue; the others score it by Forward in batches.
 //
 // A request's body is read before the request takes one of the
 // MaxConcurrent slots, so that slow clients hold none. /v2/health/ready

@@ -150,3 +150,61 @@ func FuzzDecodeInfer(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeRecommend decodes arbitrary recommend bodies: decoding never
+// panics, errors are clean 4xx errors, and a body that decodes is valid
+// JSON with a user, whose user and seen items, read by encoding/json, are
+// the ones decoded.
+func FuzzDecodeRecommend(f *testing.F) {
+	for _, s := range []string{
+		`{"user": "42", "k": 10, "exclude_seen": true, "seen": ["7", 8, "a\u00e9"]}`,
+		`{"user": 17}`, `{"user": null}`, `{"user": "1", "k": 0}`, `{"user": "1", "seen": [null]}`,
+		`{"user": "1", "user": "2"}`, `{"k": 3}`, `[]`, `{"user": "1"`, `{"user": "\ud800"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	in := fuzzInputs()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := new(request)
+		r.reset(in, 8)
+		r.body = body
+		if e := r.parseRecommend(); e != nil {
+			checkClean(t, body, e)
+			return
+		}
+		if !json.Valid(body) {
+			t.Fatalf("%q decoded, but it is not JSON", body)
+		}
+		if r.user.src != srcBody && r.user.src != srcArena || r.k < 0 {
+			t.Fatalf("%q: decoded without a user (%+v) or with k %d", body, r.user, r.k)
+		}
+		if !utf8.Valid(body) {
+			return // encoding/json would rewrite invalid UTF-8
+		}
+		asText := func(raw json.RawMessage) string {
+			var s string
+			if json.Unmarshal(raw, &s) == nil {
+				return s
+			}
+			return string(raw) // a number, as its literal
+		}
+		var raw struct {
+			User json.RawMessage
+			Seen []json.RawMessage
+		}
+		if err := json.Unmarshal(body, &raw); err != nil {
+			t.Fatalf("%q: encoding/json: %v", body, err)
+		}
+		if got, want := string(r.bytes(r.user)), asText(raw.User); got != want {
+			t.Fatalf("%q: user %q, encoding/json %q", body, got, want)
+		}
+		if len(raw.Seen) != len(r.seen) {
+			t.Fatalf("%q: %d seen items, encoding/json %d", body, len(r.seen), len(raw.Seen))
+		}
+		for i, sp := range r.seen {
+			if got, want := string(r.bytes(sp)), asText(raw.Seen[i]); got != want {
+				t.Fatalf("%q: seen[%d] %q, encoding/json %q", body, i, got, want)
+			}
+		}
+	})
+}

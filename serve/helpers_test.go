@@ -91,8 +91,10 @@ func TestMain(m *testing.M) {
 	}
 	flag.Parse()
 	code := m.Run()
-	if testArtifacts.dir != "" {
-		os.RemoveAll(testArtifacts.dir)
+	for _, dir := range []string{testArtifacts.dir, recArtifacts.root} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }

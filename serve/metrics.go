@@ -51,7 +51,7 @@ func newMetrics() *metrics {
 		}),
 		rows: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "recforge_serve_rows_scored_total",
-			Help: "Rows (predict, infer) and candidates (rank) scored, by model and endpoint.",
+			Help: "Rows (predict, infer), candidates (rank) and catalogue items (recommend) scored, by model and endpoint.",
 		}, []string{"model", "endpoint"}),
 		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "recforge_serve_model_info",

@@ -46,6 +46,8 @@ type version struct {
 	padStart []bool
 	seqCols  []string // the column each sequence slot reads
 	pool     chan *replica
+	// rec recommends for a ranking or rating model (nil for the others).
+	rec *recommender
 	// stat is the manifest's file info when loading began, for --watch.
 	stat   os.FileInfo
 	loaded time.Time
@@ -64,6 +66,7 @@ type replica struct {
 	vals   [][]byte
 	scores []float32
 	raw    rawRows // the in-process API's row source
+	rec    recScratch
 }
 
 // loadVersion loads the artifact in dir with replicas models scoring up
@@ -101,11 +104,21 @@ func loadVersion(name, dir string, maxBatch, replicas int) (*version, error) {
 	if err := json.Unmarshal(man.Encoders, enc); err != nil {
 		return nil, fmt.Errorf("artifact %s: encoders: %w", dir, err)
 	}
+	var seen *artifact.Seen
+	var seenRaw []byte
+	if man.SeenPairs > 0 {
+		if seenRaw, err = root.ReadFile(artifact.SeenFile); err != nil {
+			return nil, fmt.Errorf("artifact %s: the manifest lists %d seen pairs: %w", dir, man.SeenPairs, err)
+		}
+		if seen, err = artifact.ReadSeen(seenRaw, man.SeenPairs); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, artifact.SeenFile), err)
+		}
+	}
 	task := train.Task(man.Task)
 	if task != train.Binary && task != train.Regression {
 		return nil, fmt.Errorf("artifact %s: task %q, expected binary or regression", dir, man.Task)
 	}
-	v := &version{name: name, id: versionID(man, wb), dir: dir, manifest: man, task: task, enc: enc,
+	v := &version{name: name, id: versionID(man, wb, seenRaw), dir: dir, manifest: man, task: task, enc: enc,
 		in: newInputs(enc.Schema()), layout: model.NewLayout(enc), maxBatch: maxBatch, stat: stat, loaded: time.Now()}
 	cols := make([]string, len(v.in.cols))
 	for i, c := range v.in.cols {
@@ -123,6 +136,9 @@ func loadVersion(name, dir string, maxBatch, replicas int) (*version, error) {
 		return nil, fmt.Errorf("artifact %s: %w", dir, err)
 	}
 	master.SetTraining(false)
+	if v.rec, err = newRecommender(v, seen); err != nil {
+		return nil, fmt.Errorf("artifact %s: %w", dir, err)
+	}
 	_, v.attends = master.(attender)
 	schema := enc.Schema()
 	for _, q := range v.layout.Seqs {
@@ -155,12 +171,17 @@ func loadVersion(name, dir string, maxBatch, replicas int) (*version, error) {
 }
 
 // versionID is the first 12 hex digits of a SHA-256 over what determines
-// the scores: the model, task, hyper-parameters, encoders and weights. Two
-// artifacts with the same content have the same id whenever they were
+// the answers: the model, task, hyper-parameters, encoders and weights, and
+// the training log recommendation leaves out (seen, when there is one).
+// Two artifacts with the same content have the same id whenever they were
 // saved; the manifest's creation time and metrics are left out.
-func versionID(man *artifact.Manifest, weights []byte) string {
+func versionID(man *artifact.Manifest, weights, seen []byte) string {
 	h := sha256.New()
-	for _, part := range [][]byte{[]byte(man.Model), []byte(man.Task), man.HyperParams, man.Encoders, weights} {
+	parts := [][]byte{[]byte(man.Model), []byte(man.Task), man.HyperParams, man.Encoders, weights}
+	if seen != nil {
+		parts = append(parts, seen)
+	}
+	for _, part := range parts {
 		var n [8]byte
 		for i, l := 0, len(part); i < 8; i, l = i+1, l>>8 {
 			n[i] = byte(l)

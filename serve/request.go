@@ -113,6 +113,11 @@ type request struct {
 	// rank options
 	topK      int
 	attention bool
+	// recommend options: the user, k, exclude_seen and the seen items
+	user     span
+	k        int
+	keepSeen bool
+	seen     []span
 	// KServe: the request id (a span) and the requested outputs
 	id       span
 	vals     [][]byte
@@ -131,6 +136,7 @@ func (r *request) reset(in *inputs, maxRows int) {
 	r.in, r.maxRows = in, maxRows
 	r.ncols = len(in.cols)
 	r.n, r.topK, r.attention = 0, 0, true
+	r.user, r.k, r.keepSeen, r.seen = span{}, 0, false, r.seen[:0]
 	r.rows, r.arena = r.rows[:0], r.arena[:0]
 	r.ctx = r.ctx[:0]
 	for range r.ncols {

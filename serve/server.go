@@ -27,8 +27,9 @@ type Options struct {
 	// bounded by MaxConcurrent × MaxBody bytes, counted as they arrive
 	// (a request that would exceed it is answered 503 with Retry-After).
 	MaxBody int64
-	// MaxCandidates caps the rows of a predict or infer request and the
-	// candidates of a rank request (default 1000); more are answered 413.
+	// MaxCandidates caps the rows of a predict or infer request, the
+	// candidates of a rank request and the k of a recommend request
+	// (default 1000); more are answered 413.
 	// It is also every replica's batch size.
 	MaxCandidates int
 	// MaxConcurrent caps the scoring requests handled at once once their
@@ -204,12 +205,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/metrics", s.metrics.handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no endpoint " + clip(r.URL.Path) +
-			"; try POST /v1/models/{name}:predict, POST /v1/models/{name}:rank, /v2/… (KServe) or GET /metrics"})
+			"; try POST /v1/models/{name}:predict, :rank or :recommend, /v2/… (KServe) or GET /metrics"})
 	})
 	return mux
 }
 
-// v1 routes /v1/models/{name}:predict and :rank (a ServeMux wildcard is a
+// v1 routes /v1/models/{name}:predict, :rank and :recommend (a ServeMux wildcard is a
 // whole segment, so the verb is split off here).
 func (s *Server) v1(w http.ResponseWriter, r *http.Request) {
 	name, verb, _ := strings.Cut(r.PathValue("spec"), ":")
@@ -218,9 +219,11 @@ func (s *Server) v1(w http.ResponseWriter, r *http.Request) {
 		s.scoring(w, r, "predict", name, "", s.predict)
 	case "rank":
 		s.scoring(w, r, "rank", name, "", s.rank)
+	case "recommend":
+		s.scoring(w, r, "recommend", name, "", s.recommend)
 	default:
 		writeError(w, r, &Error{Status: http.StatusNotFound, Code: CodeNotFound,
-			Message: "no endpoint " + clip(r.URL.Path) + "; expected /v1/models/{name}:predict or /v1/models/{name}:rank"})
+			Message: "no endpoint " + clip(r.URL.Path) + "; expected /v1/models/{name}:predict, :rank or :recommend"})
 	}
 }
 

@@ -31,7 +31,7 @@ func commands() []command {
 		{"train", "train a model and save its artifact", runTrain},
 		{"eval", "evaluate an artifact on labeled data", runEval},
 		{"predict", "score rows with an artifact, one score per line", runPredict},
-		{"serve", "serve artifacts over HTTP: predict, rank, KServe v2 and Prometheus metrics", runServe},
+		{"serve", "serve artifacts over HTTP: predict, rank, recommend, KServe v2 and Prometheus metrics", runServe},
 		{"zoo", "train several models on the same data and rank them", runZoo},
 		{"ratings", "rating prediction (baseline, biased MF, AutoRec) over MovieLens folds", runRatings},
 		{"ranking", "implicit-feedback ranking (ItemPop, MF, GMF, MLP, NeuMF) under the NCF or full-ranking protocol", runRanking},

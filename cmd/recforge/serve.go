@@ -47,7 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&arts, "artifact", "serve the artifact in `[NAME=]DIR` (repeatable); NAME defaults to the directory's name, the run's for RUN/model")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
 	maxBody := fs.Int64("max-body", 8<<20, "largest request body in `BYTES` (413 beyond)")
-	maxCand := fs.Int("max-candidates", 1000, "most rows or candidates per request (413 beyond); each replica's batch size")
+	maxCand := fs.Int("max-candidates", 1000, "most rows or candidates per request, and recommend's largest k (413 beyond); each replica's batch size")
 	maxConc := fs.Int("max-concurrent", 64, "most scoring requests at once (503 with Retry-After beyond)")
 	replicas := fs.Int("replicas", 0, "model replicas per model, the requests scored in parallel (0: GOMAXPROCS)")
 	readT := fs.Duration("read-timeout", 10*time.Second, "time to read a request, headers and body")
