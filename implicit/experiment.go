@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/optim"
 	"github.com/recforge/recforge/train"
@@ -513,28 +514,20 @@ func equalSettings(a, b Settings) bool {
 		a.L2 == b.L2 && a.Pretrain == b.Pretrain && a.Alpha == b.Alpha
 }
 
-// summarize returns each metric's mean and sample standard deviation.
+// summarize returns each metric's mean and sample standard deviation
+// (metric.StatOf, the one mean ± std of repeated runs).
 func summarize(runs []Run) (mean, std map[string]float64) {
 	mean, std = map[string]float64{}, map[string]float64{}
 	if len(runs) == 0 {
 		return
 	}
+	xs := make([]float64, len(runs))
 	for k := range runs[0].Metrics {
-		var s float64
-		for _, r := range runs {
-			s += r.Metrics[k]
+		for i, r := range runs {
+			xs[i] = r.Metrics[k]
 		}
-		m := s / float64(len(runs))
-		var ss float64
-		for _, r := range runs {
-			ss += (r.Metrics[k] - m) * (r.Metrics[k] - m)
-		}
-		mean[k] = m
-		if len(runs) > 1 {
-			std[k] = math.Sqrt(ss / float64(len(runs)-1))
-		} else {
-			std[k] = 0
-		}
+		st := metric.StatOf(xs)
+		mean[k], std[k] = st.Mean, st.Std
 	}
 	return
 }

@@ -3,12 +3,12 @@ package rating
 import (
 	"context"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/recforge/recforge/feature"
+	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/optim"
 	"github.com/recforge/recforge/pipeline"
@@ -130,23 +130,17 @@ type Summary struct {
 	RMSE, RMSEStd, MAE, MAEStd float64
 }
 
-// Summarize averages fold results.
+// Summarize averages fold results (metric.StatOf); no folds give zeros.
 func Summarize(rs []FoldResult) Summary {
-	var s Summary
-	n := float64(len(rs))
-	for _, r := range rs {
-		s.RMSE += r.Test.RMSE / n
-		s.MAE += r.Test.MAE / n
+	if len(rs) == 0 {
+		return Summary{}
 	}
-	if len(rs) > 1 {
-		for _, r := range rs {
-			s.RMSEStd += (r.Test.RMSE - s.RMSE) * (r.Test.RMSE - s.RMSE)
-			s.MAEStd += (r.Test.MAE - s.MAE) * (r.Test.MAE - s.MAE)
-		}
-		s.RMSEStd = math.Sqrt(s.RMSEStd / (n - 1))
-		s.MAEStd = math.Sqrt(s.MAEStd / (n - 1))
+	rmse, mae := make([]float64, len(rs)), make([]float64, len(rs))
+	for i, r := range rs {
+		rmse[i], mae[i] = r.Test.RMSE, r.Test.MAE
 	}
-	return s
+	r, m := metric.StatOf(rmse), metric.StatOf(mae)
+	return Summary{RMSE: r.Mean, RMSEStd: r.Std, MAE: m.Mean, MAEStd: m.Std}
 }
 
 // RunFold trains cfg's model on a fold's training file (MovieLens format)

@@ -389,32 +389,19 @@ func windowMetrics(ws []simulator.WindowStats, from float64) map[string]float64 
 		"ils": div(ils, reqs), "return_rate": div(ret, sess)}
 }
 
-// summarize returns the mean and sample standard deviation of xs (NaN runs,
-// which have nothing to measure, are left out; std 0 for one run).
+// summarize returns the mean and sample standard deviation of xs
+// (metric.StatOf) over the runs that measured something: NaN runs, which
+// have nothing to measure, are left out, so the mean is NaN only when no run
+// measured anything; std is 0 for one run.
 func summarize(xs []float64) Summary {
-	s := Summary{Runs: xs, Mean: math.NaN()}
-	var n int
-	var sum float64
+	measured := make([]float64, 0, len(xs))
 	for _, x := range xs {
 		if !math.IsNaN(x) {
-			n++
-			sum += x
+			measured = append(measured, x)
 		}
 	}
-	if n == 0 {
-		return s
-	}
-	s.Mean = sum / float64(n)
-	if n > 1 {
-		var ss float64
-		for _, x := range xs {
-			if !math.IsNaN(x) {
-				ss += (x - s.Mean) * (x - s.Mean)
-			}
-		}
-		s.Std = math.Sqrt(ss / float64(n-1))
-	}
-	return s
+	st := metric.StatOf(measured)
+	return Summary{Runs: xs, Mean: st.Mean, Std: st.Std}
 }
 
 // MarshalJSON writes NaN (nothing measured) as null.
