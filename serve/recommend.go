@@ -435,17 +435,9 @@ func (r *request) parseRecommend() *Error {
 			if err := firstTime(&seenK, "k"); err != nil {
 				return err
 			}
-			c := s.peek()
-			if c != '-' && (c < '0' || c > '9') {
-				return s.typeError("k", "expected a positive integer, found %s", kindOf(c))
-			}
-			start, end, err := s.number()
+			k, err := s.count("k", "a positive integer", false)
 			if err != nil {
 				return err
-			}
-			k, ok := smallInt(s.b[start:end])
-			if !ok || k == 0 {
-				return badRequest(CodeInvalidValue, "k", "expected a positive integer, found %s", clip(s.b[start:end]))
 			}
 			r.k = k
 			return nil
@@ -453,15 +445,9 @@ func (r *request) parseRecommend() *Error {
 			if err := firstTime(&seenExcl, "exclude_seen"); err != nil {
 				return err
 			}
-			switch s.peek() {
-			case 't':
-				r.keepSeen = false
-				return s.literal("true")
-			case 'f':
-				r.keepSeen = true
-				return s.literal("false")
-			}
-			return s.typeError("exclude_seen", "expected true or false, found %s", kindOf(s.peek()))
+			exclude, err := s.boolean("exclude_seen")
+			r.keepSeen = !exclude
+			return err
 		case "seen":
 			if err := firstTime(&seenSeen, "seen"); err != nil {
 				return err

@@ -266,17 +266,9 @@ func (r *request) parseRank() *Error {
 			if err := firstTime(&seenK, "top_k"); err != nil {
 				return err
 			}
-			c := s.peek()
-			if c != '-' && (c < '0' || c > '9') {
-				return s.typeError("top_k", "expected a non-negative integer, found %s", kindOf(c))
-			}
-			start, end, err := s.number()
+			k, err := s.count("top_k", "a non-negative integer (0 for every candidate)", true)
 			if err != nil {
 				return err
-			}
-			k, ok := smallInt(s.b[start:end])
-			if !ok {
-				return badRequest(CodeInvalidValue, "top_k", "expected a non-negative integer (0 for every candidate), found %s", clip(s.b[start:end]))
 			}
 			r.topK = k
 			return nil
@@ -284,15 +276,9 @@ func (r *request) parseRank() *Error {
 			if err := firstTime(&seenAtt, "attention"); err != nil {
 				return err
 			}
-			switch s.peek() {
-			case 't':
-				r.attention = true
-				return s.literal("true")
-			case 'f':
-				r.attention = false
-				return s.literal("false")
-			}
-			return s.typeError("attention", "expected true or false, found %s", kindOf(s.peek()))
+			att, err := s.boolean("attention")
+			r.attention = att
+			return err
 		}
 		return badRequest(CodeUnknownField, clip(key), "unknown key; a rank request is {\"context\": {…}, \"candidates\": [{…}, …], \"top_k\": N, \"attention\": true}")
 	})

@@ -398,3 +398,32 @@ func (s *scanner) typeError(field, format string, args ...any) *Error {
 	}
 	return s.syntax("a JSON value")
 }
+
+// count decodes a non-negative integer below 2^31 (above zero unless
+// zero is allowed) for field, described as what in errors.
+func (s *scanner) count(field, what string, zero bool) (int, *Error) {
+	c := s.peek()
+	if c != '-' && (c < '0' || c > '9') {
+		return 0, s.typeError(field, "expected %s, found %s", what, kindOf(c))
+	}
+	start, end, err := s.number()
+	if err != nil {
+		return 0, err
+	}
+	n, ok := smallInt(s.b[start:end])
+	if !ok || n == 0 && !zero {
+		return 0, badRequest(CodeInvalidValue, field, "expected %s, found %s", what, clip(s.b[start:end]))
+	}
+	return n, nil
+}
+
+// boolean decodes true or false for field.
+func (s *scanner) boolean(field string) (bool, *Error) {
+	switch s.peek() {
+	case 't':
+		return true, s.literal("true")
+	case 'f':
+		return false, s.literal("false")
+	}
+	return false, s.typeError(field, "expected true or false, found %s", kindOf(s.peek()))
+}
