@@ -158,6 +158,10 @@ type LoadOptions struct {
 	SplitSeed uint64
 }
 
+// Kinds are the data set kinds Open accepts, the KIND of its KIND:PATH
+// specs (for tools and documentation checks that list them).
+var Kinds = []string{"ncf", "movielens", "ml1m-implicit"}
+
 // Open loads a dataset from a spec:
 //
 //	ncf:PREFIX           NCF/DeepCF files PREFIX.train.rating, PREFIX.test.rating

@@ -149,6 +149,18 @@ func TestOpenSpecErrors(t *testing.T) {
 	}
 }
 
+// Open knows every kind Kinds lists: a missing path is an error about the
+// path, never an unknown kind.
+func TestOpenKinds(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "absent")
+	for _, k := range Kinds {
+		_, err := Open(k+":"+missing, LoadOptions{})
+		if err == nil || strings.Contains(err.Error(), "unknown kind") || !strings.Contains(err.Error(), "absent") {
+			t.Errorf("kind %s: error %v, want one about the missing path", k, err)
+		}
+	}
+}
+
 // The validation hold-out comes from the training rows only: under LOO the
 // held-out pairs are training pairs and never the test pair; under full
 // ranking each user's validation items plus its remaining training items

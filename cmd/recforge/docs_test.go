@@ -1,7 +1,12 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"io/fs"
+	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +16,10 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/recforge/recforge/behavior"
+	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/implicit"
+	"github.com/recforge/recforge/internal/shareddata"
 	"github.com/recforge/recforge/model"
 )
 
@@ -171,11 +180,11 @@ func headingAnchor(h string) string {
 	return b.String()
 }
 
-// Every relative link of README.md, BENCHMARKS.md and the model pages
-// reaches a file, an anchor into a Markdown file names one of its
-// headings, and none of them cites the internal specification.
+// Every relative link of README.md, BENCHMARKS.md, the data page and the
+// model pages reaches a file, an anchor into a Markdown file names one of
+// its headings, and none of them cites the internal specification.
 func TestModelDocLinksResolve(t *testing.T) {
-	docs := []string{"README.md", "BENCHMARKS.md"}
+	docs := []string{"README.md", "BENCHMARKS.md", dataDoc}
 	pages, err := filepath.Glob(filepath.Join(repoRoot, "docs/models/*.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -240,5 +249,213 @@ func TestModelDocFiguresComeFromBenchmarks(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no mean ± std figure on any model page: nothing was checked")
+	}
+}
+
+// dataDoc is the page on the public data sets.
+const dataDoc = "docs/data.md"
+
+var (
+	// codeSpan is an inline code span of Markdown.
+	codeSpan = regexp.MustCompile("`([^`\n]+)`")
+	// specToken is a data spec as the docs write one: a lower-case reader
+	// or data set name, a colon, and a path that is not another colon
+	// (which "user::item" would be).
+	specToken = regexp.MustCompile(`^([a-z][a-z0-9-]*):([^:\s][^\s]*)$`)
+	// dataFlag is a data flag of a command line and its value, quoted or
+	// not, as README.md and BENCHMARKS.md write them.
+	dataFlag = regexp.MustCompile("--(?:data|train|valid|test)[ =]('[^']*'|\"[^\"]*\"|[^\\s`|)]+)")
+)
+
+// docSpec is a data spec named on a documentation page.
+type docSpec struct {
+	line       int
+	name, path string
+}
+
+// dataDocSpecs returns the data specs in docs/data.md's code spans.
+func dataDocSpecs(t *testing.T) []docSpec {
+	t.Helper()
+	var specs []docSpec
+	for i, line := range strings.Split(readDoc(t, dataDoc), "\n") {
+		for _, span := range codeSpan.FindAllStringSubmatch(line, -1) {
+			for _, tok := range strings.Fields(span[1]) {
+				if m := specToken.FindStringSubmatch(strings.Trim(tok, "'\"")); m != nil {
+					specs = append(specs, docSpec{line: i + 1, name: m[1], path: m[2]})
+				}
+			}
+		}
+	}
+	return specs
+}
+
+// isReader reports whether name is a row reader of data.Open; isDataSet
+// whether it is a ranking data set kind of implicit.Open.
+func isReader(name string) bool  { return slices.Contains(data.ReaderNames(), name) }
+func isDataSet(name string) bool { return slices.Contains(implicit.Kinds, name) }
+
+// Every data spec docs/data.md names starts with a registered reader or a
+// ranking data set kind, and a behaviour spec names one of its formats, so
+// that the page cannot advertise a spec the command would refuse.
+func TestDataDocSpecsAreRegistered(t *testing.T) {
+	specs := dataDocSpecs(t)
+	if len(specs) < 20 {
+		t.Fatalf("%s names %d data specs in code spans; expected the page's tables of READER:PATH specs", dataDoc, len(specs))
+	}
+	for _, sp := range specs {
+		if !isReader(sp.name) && !isDataSet(sp.name) {
+			t.Errorf("%s:%d: %s:%s: %q is neither a reader (%s) nor a data set kind (%s)", dataDoc, sp.line, sp.name, sp.path, sp.name,
+				strings.Join(data.ReaderNames(), ", "), strings.Join(implicit.Kinds, ", "))
+		}
+		if sp.name == "behavior" {
+			format, _, _ := strings.Cut(sp.path, "?")
+			// An upper-case format is the page's placeholder, FORMAT.
+			if format != strings.ToUpper(format) && !slices.Contains(behavior.Formats, format) {
+				t.Errorf("%s:%d: behavior:%s: format %q is not one of %s", dataDoc, sp.line, sp.path, format, strings.Join(behavior.Formats, ", "))
+			}
+		}
+	}
+}
+
+// sharedPrefixes are how BENCHMARKS.md spells the data folder: a path
+// relative to the repository root, or the shell variable it sets to it.
+var sharedPrefixes = []string{"../shared/data/", "$S/"}
+
+// trimShared removes a leading shared-data prefix from p.
+func trimShared(p string) string {
+	for _, pre := range sharedPrefixes {
+		p = strings.TrimPrefix(p, pre)
+	}
+	return p
+}
+
+// commandDataDir returns the data set directory a data flag's value
+// names: the first element of its path (after the reader, the shared-data
+// prefix and, for a behaviour spec, inside path=), or the path itself when
+// it has no extension (a directory such as ml-1m-implicit-m1). A file in
+// the working directory (criteo:train.txt), generated data, values built
+// from shell variables and placeholders (SPEC, DIR) name none.
+func commandDataDir(value string) string {
+	v := trimShared(strings.Trim(value, "'\""))
+	if v == strings.ToUpper(v) {
+		return ""
+	}
+	if name, rest, ok := strings.Cut(v, ":"); ok && (isReader(name) || isDataSet(name)) {
+		if data.Generated(v) {
+			return ""
+		}
+		v = rest
+		if name == "behavior" {
+			_, query, _ := strings.Cut(rest, "?")
+			q, err := url.ParseQuery(query)
+			if err != nil || q.Get("path") == "" {
+				return ""
+			}
+			v = q.Get("path")
+		}
+	}
+	v = trimShared(v)
+	if v == "" || strings.ContainsAny(v, "$:") {
+		return ""
+	}
+	if i := strings.IndexByte(v, '/'); i > 0 {
+		return v[:i]
+	}
+	if filepath.Ext(v) == "" {
+		return v
+	}
+	return ""
+}
+
+// The directory each data set's commands assume is on the data page: every
+// folder that a --data, --train, --valid or --test value of README.md or
+// BENCHMARKS.md reads from appears there as DIR/.
+func TestDataDocCoversCommandDirectories(t *testing.T) {
+	page := readDoc(t, dataDoc)
+	for _, doc := range []string{"README.md", "BENCHMARKS.md"} {
+		dirs := map[string]int{}
+		for i, line := range strings.Split(readDoc(t, doc), "\n") {
+			for _, m := range dataFlag.FindAllStringSubmatch(line, -1) {
+				if d := commandDataDir(m[1]); d != "" {
+					if _, seen := dirs[d]; !seen {
+						dirs[d] = i + 1
+					}
+				}
+			}
+		}
+		// README's commands use at least ml-100k, ncf-loo and
+		// ml-1m-implicit-m1; fewer means the flags were not found.
+		if len(dirs) < 3 {
+			t.Fatalf("%s: found data directories %v in its commands; expected at least three (the flag pattern no longer matches?)", doc, dirs)
+		}
+		t.Logf("%s: commands read from %v", doc, slices.Sorted(maps.Keys(dirs)))
+		for d, line := range dirs {
+			if !strings.Contains(page, d+"/") {
+				t.Errorf("%s:%d: a command reads from %s/, which %s does not describe", doc, line, d, dataDoc)
+			}
+		}
+	}
+}
+
+// absentFromShared are files of the public releases that the shared copy
+// lacks (../shared/data/README.md, "Not obtainable here"): the page names
+// them rightly, but they cannot be opened here.
+var absentFromShared = []string{"frappe-nfm/frappe.train.libfm"}
+
+// Where the shared data sets are present, every spec of docs/data.md that
+// points into one of their folders opens and yields a record (a ranking
+// data set loads), so that the file names the page gives are the ones the
+// readers expect.
+func TestDataDocSpecsReadSharedData(t *testing.T) {
+	root := shareddata.Dir(t)
+	opened := 0
+	for _, sp := range dataDocSpecs(t) {
+		path := strings.ReplaceAll(sp.path, "{fold}", "1")
+		local := path
+		if sp.name == "behavior" {
+			format, query, _ := strings.Cut(path, "?")
+			q, err := url.ParseQuery(query)
+			if err != nil || q.Get("path") == "" {
+				continue
+			}
+			local = q.Get("path")
+			q.Set("path", filepath.Join(root, local))
+			path = format + "?" + q.Encode()
+		} else {
+			path = filepath.Join(root, path)
+		}
+		first, _, _ := strings.Cut(local, "/")
+		if _, err := os.Stat(filepath.Join(root, first)); err != nil || first == "" || slices.Contains(absentFromShared, local) {
+			continue // a data set, or a file, the shared folder does not hold
+		}
+		where := fmt.Sprintf("%s:%d: %s:%s", dataDoc, sp.line, sp.name, sp.path)
+		if isReader(sp.name) {
+			opened++
+			r, err := data.Open(sp.name+":"+path, data.ReadOptions{})
+			if err != nil {
+				t.Errorf("%s: %v", where, err)
+				continue
+			}
+			var rec data.Record
+			if err := r.Next(&rec); err != nil {
+				if errors.Is(err, io.EOF) {
+					err = errors.New("no records")
+				}
+				t.Errorf("%s: first record: %v", where, err)
+			}
+			r.Close()
+		}
+		// A movielens spec is also a ranking data set when it names a
+		// rating file; the page names u.data for that.
+		if isDataSet(sp.name) && (sp.name != "movielens" || filepath.Base(local) == "u.data") {
+			opened++
+			if _, err := implicit.Open(sp.name+":"+path, implicit.LoadOptions{}); err != nil {
+				t.Errorf("%s as a ranking data set: %v", where, err)
+			}
+		}
+	}
+	t.Logf("opened %d specs of %s in %s", opened, dataDoc, root)
+	if opened < 10 {
+		t.Errorf("opened %d of %s's specs in %s; expected most of its examples to point into the shared folders", opened, dataDoc, root)
 	}
 }
