@@ -43,6 +43,9 @@ type Manifest struct {
 	// stored in SeenFile (0: the artifact has no such file), the items
 	// recommendation leaves out for each user.
 	SeenPairs int64 `json:"seen_pairs,omitempty"`
+	// SkippedRows counts the malformed records skipped while reading the
+	// training data (recforge train --skip-bad); absent when none was.
+	SkippedRows int64 `json:"skipped_rows,omitempty"`
 	// Created is when the artifact was made.
 	Created time.Time `json:"created"`
 }
@@ -64,6 +67,9 @@ func (m *Manifest) Validate() error {
 	}
 	if m.SeenPairs < 0 {
 		return fmt.Errorf("artifact: manifest has %d seen pairs", m.SeenPairs)
+	}
+	if m.SkippedRows < 0 {
+		return fmt.Errorf("artifact: manifest has %d skipped rows", m.SkippedRows)
 	}
 	for name, v := range m.Metrics {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

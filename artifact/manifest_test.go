@@ -21,6 +21,7 @@ func testManifest() *Manifest {
 		DataFingerprint: "sha256:abc",
 		Metrics:         map[string]float64{"auc": 0.8125, "logloss": 0.4375},
 		Protocol:        "holdout 8:1:1",
+		SkippedRows:     2,
 		Created:         time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC),
 	}
 }
@@ -46,6 +47,15 @@ func TestManifestRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, m) {
 		t.Fatalf("got %+v\nwant %+v", got, m)
 	}
+	if !bytes.Contains(b, []byte(`"skipped_rows": 2`)) {
+		t.Fatalf("manifest lacks skipped_rows:\n%s", b)
+	}
+	// No skipped rows: the field is left out, as manifests written before
+	// it were.
+	m.SkippedRows = 0
+	if b, err = MarshalManifest(m); err != nil || bytes.Contains(b, []byte("skipped_rows")) {
+		t.Fatalf("no skipped rows: %v\n%s", err, b)
+	}
 }
 
 func TestManifestNewerVersion(t *testing.T) {
@@ -67,6 +77,7 @@ func TestManifestRejects(t *testing.T) {
 		"version 0":   `{"format_version":0,"model":"x"}`,
 		"no model":    `{"format_version":1}`,
 		"bad metrics": `{"format_version":1,"model":"x","metrics":{"auc":"high"}}`,
+		"skipped < 0": `{"format_version":1,"model":"x","skipped_rows":-1}`,
 	} {
 		if _, err := UnmarshalManifest([]byte(in)); err == nil {
 			t.Errorf("%s: accepted", name)

@@ -24,11 +24,18 @@ var adultKinds = []kind{kindOptInt, kindText, kindOptInt, kindText, kindOptInt, 
 // comments (adult.test's first line, "|1x3 Cross validator") and blank
 // lines are skipped. The label income_bracket must be <=50K or >50K, with
 // the trailing "." of adult.test allowed and kept: the raw value is
-// passed on, so a schema lists both spellings as positive.
+// passed on, so a schema lists both spellings as positive. A file of 14
+// fields per line, without the label, yields records of the first 14
+// columns, to score; its first line decides, and a later line of the
+// other width is malformed.
 type AdultReader struct {
 	src *lineSource
 	skipper
-	cols [][]byte
+	cols    [][]byte
+	columns []string // AdultColumns, less income_bracket in an unlabeled file
+
+	pending []byte // the first data line, read at open time
+	hasPend bool
 }
 
 // OpenAdult opens an Adult file.
@@ -37,11 +44,43 @@ func OpenAdult(path string, opts ReadOptions) (*AdultReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &AdultReader{src: src, skipper: skipper{skipBad: opts.SkipBad}, cols: make([][]byte, 0, len(AdultColumns))}, nil
+	r := &AdultReader{src: src, skipper: skipper{skipBad: opts.SkipBad}, cols: make([][]byte, 0, len(AdultColumns)), columns: AdultColumns}
+	if err := r.prime(); err != nil {
+		src.close()
+		return nil, err
+	}
+	return r, nil
 }
 
-// Columns returns AdultColumns.
-func (r *AdultReader) Columns() []string { return AdultColumns }
+// prime reads the first data line, whose field count says whether the
+// file has the label column.
+func (r *AdultReader) prime() error {
+	for {
+		line, err := r.src.next()
+		if err == io.EOF {
+			return nil // every line was skipped: Next reports the end
+		}
+		if err != nil {
+			if r.skip(err) {
+				continue
+			}
+			return err
+		}
+		if line[0] == '|' {
+			r.src.records-- // a comment alone is still an empty file
+			continue
+		}
+		if bytes.Count(line, []byte{','}) == len(AdultColumns)-2 {
+			r.columns = AdultColumns[:len(AdultColumns)-1]
+		}
+		r.pending, r.hasPend = line, true
+		return nil
+	}
+}
+
+// Columns returns AdultColumns, without income_bracket when the file has
+// no label.
+func (r *AdultReader) Columns() []string { return r.columns }
 
 // Close closes the file.
 func (r *AdultReader) Close() error { return r.src.close() }
@@ -49,12 +88,17 @@ func (r *AdultReader) Close() error { return r.src.close() }
 // Next fills rec with the next record; it returns io.EOF after the last.
 func (r *AdultReader) Next(rec *Record) error {
 	for {
-		line, err := r.src.next()
-		if err != nil {
-			if err != io.EOF && r.skip(err) {
-				continue
+		var line []byte
+		if r.hasPend {
+			line, r.hasPend = r.pending, false
+		} else {
+			var err error
+			if line, err = r.src.next(); err != nil {
+				if err != io.EOF && r.skip(err) {
+					continue
+				}
+				return err
 			}
-			return err
 		}
 		if line[0] == '|' {
 			r.src.records-- // a comment alone is still an empty file
@@ -84,7 +128,7 @@ func (r *AdultReader) parse(line []byte) error {
 		if len(field) == 1 && field[0] == '?' {
 			field = field[:0]
 		}
-		if n < len(AdultColumns) {
+		if n < len(r.columns) {
 			cols = append(cols, field)
 		}
 		n++
@@ -93,18 +137,26 @@ func (r *AdultReader) parse(line []byte) error {
 		}
 		line = line[i+1:]
 	}
-	if n != len(AdultColumns) {
-		col := min(n, len(AdultColumns)) + 1
-		return &ParseError{File: r.src.path, Line: r.src.line, Column: col,
-			Msg: fmt.Sprintf("expected %d comma-separated fields, found %d", len(AdultColumns), n)}
+	if want := len(r.columns); n != want {
+		col := min(n, want) + 1
+		msg := fmt.Sprintf("expected %d comma-separated fields, found %d", want, n)
+		switch {
+		case want < len(AdultColumns) && n == want+1:
+			msg += ": this line has an income_bracket label, the file's first line has none"
+		case want == len(AdultColumns) && n == want-1:
+			msg += ": this line lacks the income_bracket label the file's first line has"
+		}
+		return &ParseError{File: r.src.path, Line: r.src.line, Column: col, Msg: msg}
 	}
-	for c, k := range adultKinds {
+	for c, k := range adultKinds[:len(r.columns)] {
 		if msg := k.check(cols[c]); msg != "" {
 			return r.errAt(c, msg)
 		}
 	}
-	if msg := adultLabel(cols[14]); msg != "" {
-		return r.errAt(14, msg)
+	if len(cols) == len(AdultColumns) {
+		if msg := adultLabel(cols[14]); msg != "" {
+			return r.errAt(14, msg)
+		}
 	}
 	r.cols = cols
 	return nil

@@ -24,7 +24,10 @@ func criteoColumns() []string {
 // 0/1, I1..I13 numbers that may be empty or negative, C1..C26 text. A
 // header line starting with "label" is allowed and dropped, and so is a
 // comma-separated copy (the DeepCTR sample, whose counts read "260.0"):
-// the separator is the first line's, TAB when it has one.
+// the separator is the first line's, TAB when it has one. A file without
+// the label (Kaggle's test.txt: 39 fields, or a header starting with "I1")
+// yields records of the columns I1..C26 alone, to score; its first line
+// decides, and a later line of the other width is malformed.
 func OpenCriteo(path string, opts ReadOptions) (*DelimitedReader, error) {
 	kinds := make([]kind, 40)
 	kinds[0] = kindLabel01
@@ -36,8 +39,10 @@ func OpenCriteo(path string, opts ReadOptions) (*DelimitedReader, error) {
 		return nil, err
 	}
 	return openDelimited(path, delimSpec{
-		sep: sep, columns: CriteoColumns, kinds: kinds,
-		isHeader: func(f [][]byte) bool { return bytes.EqualFold(f[0], []byte("label")) },
+		sep: sep, columns: CriteoColumns, kinds: kinds, optLabel: "label",
+		isHeader: func(f [][]byte) bool {
+			return bytes.EqualFold(f[0], []byte("label")) || bytes.EqualFold(f[0], []byte("I1"))
+		},
 	}, opts)
 }
 
@@ -48,13 +53,16 @@ var AvazuColumns = []string{"id", "click", "hour", "C1", "banner_pos", "site_id"
 
 // OpenAvazu reads an Avazu log: 24 comma-separated fields, click 0/1, hour
 // YYMMDDHH, the rest categorical text. The header line is optional (the
-// Kaggle train file has one, splits of it often do not).
+// Kaggle train file has one, splits of it often do not). A file without
+// the click column (Kaggle's test file: a header of 23 fields, or 23-field
+// lines) yields records without it, to score; its first line decides, and
+// a later line of the other width is malformed.
 func OpenAvazu(path string, opts ReadOptions) (*DelimitedReader, error) {
 	kinds := make([]kind, len(AvazuColumns))
 	kinds[1] = kindLabel01
 	kinds[2] = kindNat
 	return openDelimited(path, delimSpec{
-		sep: ",", columns: AvazuColumns, kinds: kinds,
+		sep: ",", columns: AvazuColumns, kinds: kinds, optLabel: "click",
 		isHeader: func(f [][]byte) bool { return bytes.Equal(f[0], []byte("id")) },
 	}, opts)
 }

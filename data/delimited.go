@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -17,12 +18,17 @@ type DelimitedReader struct {
 	columns []string
 	kinds   []kind
 	latin1  bool // decode lines that are not UTF-8 as Latin-1
+	// optLabel is the label column a file may lack (see delimSpec);
+	// unlabeled is true when this file lacks it.
+	optLabel  string
+	unlabeled bool
 	skipper
 
 	cols    [][]byte
 	conv    []byte
 	pending []byte // the first data line, read at open time
 	hasPend bool
+	header  bool // the file had a header line
 }
 
 // delimSpec describes one delimited format.
@@ -34,6 +40,11 @@ type delimSpec struct {
 	// optTail trailing columns may be absent; the first data line decides
 	// the column count for the whole file.
 	optTail int
+	// optLabel names the label column when a file may lack it (a test
+	// file to score): the header, or without one the first data line,
+	// decides for the whole file by its field count, and a file without
+	// the label yields records without that column.
+	optLabel string
 	// isHeader reports whether the first line is a header to drop.
 	isHeader func(first [][]byte) bool
 }
@@ -45,7 +56,7 @@ func openDelimited(path string, spec delimSpec, opts ReadOptions) (*DelimitedRea
 	}
 	r := &DelimitedReader{
 		src: src, sep: []byte(spec.sep), columns: spec.columns, kinds: spec.kinds,
-		latin1: spec.latin1, skipper: skipper{skipBad: opts.SkipBad},
+		latin1: spec.latin1, optLabel: spec.optLabel, skipper: skipper{skipBad: opts.SkipBad},
 		cols: make([][]byte, 0, len(spec.columns)),
 	}
 	if err := r.prime(spec); err != nil {
@@ -71,18 +82,56 @@ func (r *DelimitedReader) prime(spec delimSpec) error {
 		}
 		fields := bytes.Split(line, r.sep) // once per file: allocation is fine
 		if spec.isHeader != nil && spec.isHeader(fields) {
-			if len(fields) != len(r.columns) {
-				return &ParseError{File: r.src.path, Line: r.src.line, Msg: fmt.Sprintf("header has %d fields, expected %d", len(fields), len(r.columns))}
+			switch {
+			case len(fields) == len(r.columns):
+			case spec.optLabel != "" && len(fields) == len(r.columns)-1 && !slices.ContainsFunc(fields, func(f []byte) bool { return string(f) == spec.optLabel }):
+				r.dropLabel()
+			default:
+				msg := fmt.Sprintf("header has %d fields, expected %d", len(fields), len(r.columns))
+				if spec.optLabel != "" {
+					msg += fmt.Sprintf(" (or %d without the label column %s)", len(r.columns)-1, spec.optLabel)
+				}
+				return &ParseError{File: r.src.path, Line: r.src.line, Msg: msg}
 			}
 			r.src.records-- // a header alone is still an empty file
+			r.header = true
 			continue
 		}
-		if n := len(fields); spec.optTail > 0 && n < len(r.columns) && n >= len(r.columns)-spec.optTail {
+		n := len(fields)
+		if spec.optTail > 0 && n < len(r.columns) && n >= len(r.columns)-spec.optTail {
 			r.columns, r.kinds = r.columns[:n], r.kinds[:n]
+		}
+		if spec.optLabel != "" && !r.header && n == len(r.columns)-1 {
+			r.dropLabel()
 		}
 		r.pending, r.hasPend = line, true
 		return nil
 	}
+}
+
+// dropLabel makes the reader read files without the label column.
+func (r *DelimitedReader) dropLabel() {
+	i := slices.Index(r.columns, r.optLabel)
+	// Copies: the columns and kinds are shared by every reader of the
+	// format.
+	r.columns = slices.Delete(slices.Clone(r.columns), i, i+1)
+	r.kinds = slices.Delete(slices.Clone(r.kinds), i, i+1)
+	r.unlabeled = true
+}
+
+// mixedLabels explains a line of n fields in a file whose first line
+// (its header, or its first record) decided whether the label column is
+// there, when n is what the other choice would expect.
+func (r *DelimitedReader) mixedLabels(n int) string {
+	switch {
+	case r.optLabel == "":
+		return ""
+	case r.unlabeled && n == len(r.columns)+1:
+		return fmt.Sprintf(": this line has a %s column, the file's first line has none", r.optLabel)
+	case !r.unlabeled && n == len(r.columns)-1:
+		return fmt.Sprintf(": this line lacks the %s column the file's first line has", r.optLabel)
+	}
+	return ""
 }
 
 // Columns names the columns in file order.
@@ -151,7 +200,7 @@ func (r *DelimitedReader) parse(line []byte) error {
 			col = len(r.columns) + 1 // the first extra one
 		}
 		return &ParseError{File: r.src.path, Line: r.src.line, Column: col,
-			Msg: fmt.Sprintf("expected %d fields, found %d", len(r.columns), n)}
+			Msg: fmt.Sprintf("expected %d fields, found %d", len(r.columns), n) + r.mixedLabels(n)}
 	}
 	// One UTF-8 pass over the line is much cheaper than one per text
 	// field, and the separators are ASCII, so a valid line has valid

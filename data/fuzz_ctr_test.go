@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -37,18 +38,21 @@ func FuzzLibFMFields(f *testing.F) {
 func FuzzAdult(f *testing.F) {
 	f.Add([]byte("|1x3 Cross validator\n" + adultTrainLine + "\n" + adultMissing + "\n"))
 	f.Add([]byte(adultTestLine + "\r\n\n" + adultTestLine[:40]))
+	// Unlabeled, and mixed.
+	unlabeled := strings.TrimSuffix(adultTrainLine, ", <=50K")
+	f.Add([]byte("|1x3 Cross validator\n" + unlabeled + "\n" + adultTrainLine + "\n"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzRead(t, dir, "adult", "adult.test", data, ReadOptions{MaxLineBytes: 512}, func(cols [][]byte) string {
-			if len(cols) != len(AdultColumns) {
-				return "not 15 columns"
+			if len(cols) != len(AdultColumns) && len(cols) != len(AdultColumns)-1 {
+				return "not 15 (or 14 unlabeled) columns"
 			}
-			for c, k := range adultKinds {
+			for c, k := range adultKinds[:len(cols)] {
 				if k.check(cols[c]) != "" || bytes.Equal(cols[c], []byte("?")) {
 					return "column " + AdultColumns[c] + " is malformed"
 				}
 			}
-			if adultLabel(cols[14]) != "" {
+			if len(cols) == len(AdultColumns) && adultLabel(cols[14]) != "" {
 				return "bad label"
 			}
 			return allUTF8(cols)

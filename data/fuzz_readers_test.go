@@ -20,13 +20,24 @@ func FuzzAvazu(f *testing.F) {
 	f.Add([]byte(strings.Join(AvazuColumns, ",") + "\n" + line + "\n"))
 	f.Add([]byte(line + "\r\n" + strings.Replace(line, ",0,", ",2,", 1) + "\n"))
 	f.Add([]byte(strings.Replace(line, "14102100", "x", 1) + "\n,\n"))
+	// Unlabeled (Kaggle's test file), and mixed.
+	unlabeled := strings.Replace(line, ",0,", ",", 1)
+	f.Add([]byte(strings.Replace(strings.Join(AvazuColumns, ","), ",click", "", 1) + "\n" + unlabeled + "\n" + line + "\n"))
+	f.Add([]byte(unlabeled + "\n" + unlabeled + "\n"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzRead(t, dir, "avazu", "a.csv", data, ReadOptions{MaxLineBytes: 512}, func(cols [][]byte) string {
-			if c := string(cols[1]); c != "0" && c != "1" {
-				return "click not 0/1"
+			hour := 1 // without the click column
+			if len(cols) == len(AvazuColumns) {
+				if c := string(cols[1]); c != "0" && c != "1" {
+					return "click not 0/1"
+				}
+				hour = 2
 			}
-			if !isID(cols[2]) {
+			if len(cols) < len(AvazuColumns)-1 {
+				return "columns missing"
+			}
+			if !isID(cols[hour]) {
 				return "hour not a non-negative integer"
 			}
 			return allUTF8(cols)

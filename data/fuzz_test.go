@@ -136,16 +136,25 @@ func FuzzCriteo(f *testing.F) {
 	f.Add([]byte(strings.Join(CriteoColumns, ",") + "\n" + strings.ReplaceAll(good, "\t", ",") + "\n"))
 	f.Add([]byte(criteoLine("0", repeat("", 13), repeat("", 26)) + "\r\n" + good))
 	f.Add([]byte(criteoLine("2", repeat("-1.5e3", 13), repeat("\xff", 26))))
+	// Unlabeled (a test file), and mixed.
+	unlabeled := strings.TrimPrefix(good, "1\t")
+	f.Add([]byte(unlabeled + "\n" + unlabeled + "\n" + good + "\n"))
+	f.Add([]byte(strings.Join(CriteoColumns[1:], "\t") + "\n" + unlabeled + "\n"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzRead(t, dir, "criteo", "day.txt", data, ReadOptions{MaxLineBytes: 512}, func(cols [][]byte) string {
-			if len(cols) != 40 {
-				return "not 40 columns"
+			ints := cols[:min(13, len(cols))]
+			switch len(cols) {
+			case 40:
+				if l := string(cols[0]); l != "0" && l != "1" {
+					return "label not 0/1"
+				}
+				ints = cols[1:14]
+			case 39: // no label
+			default:
+				return "not 40 (or 39 unlabeled) columns"
 			}
-			if l := string(cols[0]); l != "0" && l != "1" {
-				return "label not 0/1"
-			}
-			for _, c := range cols[1:14] {
+			for _, c := range ints {
 				if len(c) > 0 && !finiteNumber(c) {
 					return "integer column not numeric"
 				}

@@ -77,6 +77,7 @@ func rewrite(t *testing.T, path string, edit func(col string, v []int32)) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.SetMeta(c.Meta())
 	type column struct {
 		f32 []float32
 		i32 []int32

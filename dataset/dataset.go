@@ -99,7 +99,8 @@ type Dataset struct {
 	// records the encoders rejected under SkipBad are missing, so row and
 	// ordinal part ways after them, and splits must follow the ordinal.
 	Ordinal []int64
-	// Skipped counts the records skipped as malformed while building.
+	// Skipped counts the records skipped as malformed while building the
+	// cache, whether this Build built it or found it current.
 	Skipped int64
 
 	// SeqStart and Pools hold the sequences by reference when the source
@@ -194,11 +195,19 @@ func Build(ctx context.Context, spec string, enc *feature.Encoders, cachePath st
 		read += fmt.Sprintf(" maxline=%d", n)
 	}
 	fp := cache.Fingerprint([]byte(spec), ident, encJSON, fmt.Appendf(nil, "%s %s", read, layout))
-	var skipped int64
 	c, rebuilt, err := cache.OpenOrBuild(cachePath, fp, columns(enc, byRef), func(w *cache.Writer) error {
-		var err error
-		skipped, err = encode(ctx, spec, r, enc, pools, w, opts)
-		return err
+		skipped, err := encode(ctx, spec, r, enc, pools, w, opts)
+		if err != nil {
+			return err
+		}
+		// The count goes with the cache, so that a run reusing it reports
+		// the records its build skipped.
+		meta, err := json.Marshal(buildMeta{Skipped: skipped})
+		if err != nil {
+			return err
+		}
+		w.SetMeta(meta)
+		return nil
 	})
 	if err != nil {
 		return nil, false, err
@@ -208,8 +217,14 @@ func Build(ctx context.Context, spec string, enc *feature.Encoders, cachePath st
 		c.Close()
 		return nil, false, err
 	}
-	d.Skipped = skipped
 	return d, rebuilt, nil
+}
+
+// buildMeta is what a build records in its cache's metadata besides the
+// rows.
+type buildMeta struct {
+	// Skipped counts the records the build skipped as malformed.
+	Skipped int64 `json:"skipped"`
 }
 
 // encode streams the source r through the encoders into w, with the
@@ -279,7 +294,11 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 			return nil, fmt.Errorf("dataset: cache %s: column %d is %+v, want %+v", c.Path(), i, got[i], want[i])
 		}
 	}
-	d := &Dataset{Rows: c.Rows(), Slots: want[2].Width, NumSeq: want[5].Width, seqs: seqLayouts(enc), c: c}
+	var meta buildMeta
+	if err := json.Unmarshal(c.Meta(), &meta); err != nil || meta.Skipped < 0 {
+		return nil, fmt.Errorf("dataset: cache %s: no valid build record (%q): delete the file to rebuild it", c.Path(), c.Meta())
+	}
+	d := &Dataset{Rows: c.Rows(), Slots: want[2].Width, NumSeq: want[5].Width, Skipped: meta.Skipped, seqs: seqLayouts(enc), c: c}
 	for _, q := range d.seqs {
 		d.SeqLen += q.max
 	}

@@ -139,8 +139,17 @@ func TestBadValueIsLocated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
 	if d.Rows != 9 || d.Skipped != 1 {
 		t.Fatalf("skipping: %d rows, %d skipped; want 9 and 1", d.Rows, d.Skipped)
+	}
+	d.Close()
+	// The cache, reused, still knows what its build skipped.
+	d, rebuilt, err := Build(context.Background(), "criteo:"+src, enc, filepath.Join(dir, "c"), Options{Read: data.ReadOptions{SkipBad: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if rebuilt || d.Rows != 9 || d.Skipped != 1 {
+		t.Fatalf("reused cache: rebuilt %v, %d rows, %d skipped; want false, 9 and 1", rebuilt, d.Rows, d.Skipped)
 	}
 }

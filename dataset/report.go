@@ -9,13 +9,12 @@ import (
 	"strings"
 	"text/tabwriter"
 	"unicode"
-
-	"github.com/goccy/go-yaml"
 )
 
 // WriteText writes a readable report: the source's size and label, a
-// table of its columns (or its sparse tokens), the notes, and last the
-// schema as YAML, ready to be saved to a file and edited.
+// table of its columns (or its sparse tokens) and the notes. The schema is
+// left to the configuration built around it (pipeline.WriteInspection
+// writes both).
 func (ins *Inspection) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "source   %s\n", ins.Spec)
@@ -84,18 +83,6 @@ func (ins *Inspection) WriteText(w io.Writer) error {
 		for _, n := range ins.Notes {
 			fmt.Fprintf(bw, "  - %s\n", n)
 		}
-	}
-	if ins.Schema != nil {
-		src, err := yaml.Marshal(ins.Schema)
-		if err != nil {
-			return fmt.Errorf("dataset: writing the schema: %w", err)
-		}
-		what := "guessed from the data: check it"
-		if ins.SchemaKind == SchemaBuiltin {
-			what = "the reader's built-in schema"
-		}
-		fmt.Fprintf(bw, "\n# Schema (%s). Everything below is YAML: save it to a file and edit it.\n", what)
-		bw.Write(src)
 	}
 	return bw.Flush()
 }

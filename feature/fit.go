@@ -25,6 +25,10 @@ func columnIndex(s *Schema, columns []string, optional func(*Field) bool) ([]int
 				idx[i] = -1
 				continue
 			}
+			if f.Type == Label {
+				// Typically a test file to score, given to training.
+				return nil, fmt.Errorf("feature: the label column %q is missing: the data have the columns [%s] (training and evaluation need labeled data; predict scores unlabeled rows)", f.Column, strings.Join(columns, " "))
+			}
 			return nil, fmt.Errorf("feature: field %q reads column %q, which is not among the columns [%s]", f.Name, f.Column, strings.Join(columns, " "))
 		}
 		idx[i] = j

@@ -110,7 +110,7 @@ func SchemaFor(cfg *Config, spec string) (*feature.Schema, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("%s: this reader has no built-in schema; declare one in the schema section of --config (recforge data inspect %s prints a guess to start from)", spec, spec)
+		return nil, fmt.Errorf("%s: this reader has no built-in schema; declare one in the schema section of --config (recforge data inspect %s prints a configuration with a guessed schema to start from)", spec, spec)
 	}
 	return s, nil
 }

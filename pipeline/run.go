@@ -55,7 +55,11 @@ type Outcome struct {
 	Epochs          int            `json:"epochs"`
 	BestEpoch       int            `json:"best_epoch"`
 	Seconds         float64        `json:"seconds"`
-	Artifact        string         `json:"artifact,omitempty"`
+	// SkippedRows counts the malformed records skipped while preparing
+	// the data (DataConfig.SkipBad), reported whether the encoded caches
+	// were built by this run or reused.
+	SkippedRows int64  `json:"skipped_rows"`
+	Artifact    string `json:"artifact,omitempty"`
 
 	// Report holds the test metrics; Result the trainer's record; Model
 	// the trained model.
@@ -134,7 +138,8 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	}
 	out := &Outcome{
 		Model: cfg.Model.Name, Data: dataSpec, Protocol: p.Protocol, Split: p.Split, Metrics: map[string]any{},
-		TrainRowsPerSec: res.RowsPerSec, Epochs: len(res.Epochs), BestEpoch: res.BestEpoch, Report: rep, Result: res, Trained: m,
+		TrainRowsPerSec: res.RowsPerSec, Epochs: len(res.Epochs), BestEpoch: res.BestEpoch, SkippedRows: p.Skipped,
+		Report: rep, Result: res, Trained: m,
 	}
 	for k, v := range rep.Metrics {
 		out.Metrics[k] = v
@@ -142,7 +147,8 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	if opts.Out != "" {
 		dir := filepath.Join(opts.Out, ArtifactDir)
 		if err := SaveArtifact(dir, ArtifactInfo{Model: cfg.Model.Name, Task: res.Task, HyperParams: resolved, Encoders: p.Encoders,
-			DataFingerprint: p.Fingerprint, Report: rep, Protocol: p.Protocol + " (" + p.Split + ")", Seen: p.Seen}, m); err != nil {
+			DataFingerprint: p.Fingerprint, Report: rep, Protocol: p.Protocol + " (" + p.Split + ")", Seen: p.Seen,
+			SkippedRows: p.Skipped}, m); err != nil {
 			return nil, err
 		}
 		out.Artifact = dir
@@ -175,6 +181,9 @@ type ArtifactInfo struct {
 	// Seen, when set, is the training log's (user, item) pairs, stored
 	// for recommendation (artifact.SeenFile).
 	Seen *artifact.Seen
+	// SkippedRows counts the malformed records skipped while preparing
+	// the training data.
+	SkippedRows int64
 }
 
 // SaveArtifact writes m with info as the artifact in dir, replacing an
@@ -191,7 +200,7 @@ func SaveArtifact(dir string, info ArtifactInfo, m model.Model) error {
 	}
 	man := &artifact.Manifest{
 		Model: info.Model, Task: string(info.Task), HyperParams: info.HyperParams, Schema: schemaJSON, Encoders: encJSON,
-		DataFingerprint: info.DataFingerprint, Protocol: info.Protocol,
+		DataFingerprint: info.DataFingerprint, Protocol: info.Protocol, SkippedRows: info.SkippedRows,
 	}
 	if info.Report != nil {
 		man.Metrics = info.Report.Metrics

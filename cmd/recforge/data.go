@@ -11,7 +11,7 @@ import (
 
 func runData(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "Usage: recforge data inspect SPEC [--max-rows N]")
+		fmt.Fprintln(stderr, "Usage: recforge data inspect SPEC [--max-rows N] > run.yaml   (a configuration for train --config; the report in its comments)")
 		fmt.Fprintln(stderr, "       recforge data encode --data SPEC [--config FILE] [--cache-dir DIR]")
 		if len(args) == 0 {
 			return errUsage
@@ -61,7 +61,9 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	return in.WriteText(stdout)
+	// The whole output is a configuration file; the report is in its
+	// comments.
+	return pipeline.WriteInspection(stdout, in, ropts)
 }
 
 func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -85,6 +85,10 @@ func (c *Cache) Rows() int { return int(c.h.rows) }
 // Fingerprint is the fingerprint the cache was built with.
 func (c *Cache) Fingerprint() [32]byte { return c.h.fingerprint }
 
+// Meta is the metadata the cache was written with (Writer.SetMeta); empty
+// when none was set. The caller owns the returned slice.
+func (c *Cache) Meta() []byte { return append([]byte(nil), c.h.meta...) }
+
 // Columns describes the columns, in file order.
 func (c *Cache) Columns() []Column {
 	cols := make([]Column, len(c.h.sections))

@@ -5,8 +5,9 @@
 // A cache file holds named columns of float32, int32 or int64 values, each
 // either fixed-width (Width values per row) or ragged (per-row offsets plus
 // values, for sequences). A versioned header carries a fingerprint of what
-// the cache was built from — the source files and the fitted encoders — and
-// OpenOrBuild rebuilds a cache whose fingerprint or format version no longer
+// the cache was built from — the source files and the fitted encoders —
+// and the caller's metadata (what the build learned besides the rows, as
+// the records it skipped), and OpenOrBuild rebuilds a cache whose fingerprint or format version no longer
 // matches. The header and every column carry a CRC-32C, verified by Open:
 // a damaged file is refused, and OpenOrBuild rebuilds it rather than trust
 // it. Files are written to a temporary name and renamed into place, so a

@@ -7,8 +7,13 @@ import (
 )
 
 // Version is the cache format version written by this build. A file of any
-// other version is stale and rebuilt. Version 2 added the checksums.
-const Version = 2
+// other version is stale and rebuilt. Version 2 added the checksums,
+// version 3 the caller's metadata (Writer.SetMeta).
+const Version = 3
+
+// MaxMeta bounds the bytes of metadata a cache carries: a few facts about
+// the build, never data.
+const MaxMeta = 1 << 16
 
 // castagnoli is the CRC-32C table: the polynomial with hardware support on
 // amd64 (SSE 4.2) and arm64, so checking a section runs at memory speed.
@@ -78,6 +83,7 @@ type section struct {
 //	per column: nameLen u16, name, type u8, width u32,
 //	            offsetsAt u64, offsetsLen u64, valuesAt u64, valuesLen u64,
 //	            offsetsCRC u32, valuesCRC u32 |
+//	metaLen u32, meta |
 //	headerCRC u32
 //
 // all little-endian. headerCRC is the CRC-32C of every byte before it; the
@@ -86,6 +92,7 @@ type header struct {
 	fingerprint [32]byte
 	rows        int64
 	sections    []section
+	meta        []byte
 }
 
 func (h *header) marshal() []byte {
@@ -105,6 +112,8 @@ func (h *header) marshal() []byte {
 		b = binary.LittleEndian.AppendUint32(b, s.offsetsCRC)
 		b = binary.LittleEndian.AppendUint32(b, s.valuesCRC)
 	}
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(h.meta)))
+	b = append(b, h.meta...)
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
@@ -147,6 +156,16 @@ func unmarshal(b []byte, size int64) (*header, error) {
 			return nil, fmt.Errorf("corrupt cache header")
 		}
 		h.sections = append(h.sections, s)
+	}
+	// The length is checked before it is taken: a hostile one must not
+	// make take allocate gigabytes.
+	metaLen := r.u32()
+	if r.err != nil || metaLen > MaxMeta {
+		return nil, fmt.Errorf("corrupt cache header")
+	}
+	h.meta = append([]byte(nil), r.take(int(metaLen))...)
+	if r.err != nil {
+		return nil, fmt.Errorf("corrupt cache header")
 	}
 	// The checksum is checked before the sections are trusted, so that any
 	// damage to the header reads as such.

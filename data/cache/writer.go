@@ -23,6 +23,7 @@ type Writer struct {
 	ends        []int64  // per ragged column: values so far
 	got         []int    // per column: values appended to the current row
 	rows        int64
+	meta        []byte
 	scratch     []byte
 	err         error
 }
@@ -161,6 +162,18 @@ func (w *Writer) EndRow() error {
 	return nil
 }
 
+// SetMeta sets the metadata stored in the header (at most MaxMeta bytes,
+// read back by Cache.Meta): what the caller learned while writing the rows
+// and must find again when the cache is reused, as the number of records it
+// skipped. The last call before Close wins.
+func (w *Writer) SetMeta(b []byte) {
+	if w.err == nil && len(b) > MaxMeta {
+		w.err = fmt.Errorf("cache: %d bytes of metadata, at most %d", len(b), MaxMeta)
+		return
+	}
+	w.meta = append(w.meta[:0], b...)
+}
+
 // Rows is the number of complete rows written so far.
 func (w *Writer) Rows() int64 { return w.rows }
 
@@ -175,7 +188,7 @@ func (w *Writer) Close() error {
 			return fmt.Errorf("cache: the last row was not ended")
 		}
 	}
-	h := &header{fingerprint: w.fingerprint, rows: w.rows}
+	h := &header{fingerprint: w.fingerprint, rows: w.rows, meta: w.meta}
 	for _, c := range w.cols {
 		h.sections = append(h.sections, section{Column: c})
 	}
