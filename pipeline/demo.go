@@ -95,6 +95,7 @@ func Demo(ctx context.Context, opt DemoOptions) (*Leaderboard, *Prepared, error)
 		return nil, nil, err
 	}
 	lb.References = refs
+	lb.Title = fmt.Sprintf("recforge demo: synthetic CTR data, %d rows (seed %d)", opt.Rows, opt.Seed)
 	return lb, p, nil
 }
 

@@ -318,7 +318,9 @@ func runFingerprint(name string, params []byte, tc train.Config, data string) (s
 	return hex.EncodeToString(h[:16]), nil
 }
 
-// drawCurves plots the training loss and the validation metrics by epoch.
+// drawCurves plots the training loss and the validation metrics by epoch,
+// marking the best epoch (whose weights the model keeps) when there is a
+// choice of several.
 func drawCurves(path, name string, res *train.Result) error {
 	var xs, loss []float64
 	valid := map[string][]float64{}
@@ -336,5 +338,9 @@ func drawCurves(path, name string, res *train.Result) error {
 	if v, ok := valid["logloss"]; ok && len(v) == len(xs) && res.Watched != "logloss" {
 		panels[0].Series = append(panels[0].Series, plot.Series{Name: "valid logloss", X: xs, Y: v})
 	}
-	return plot.LearningCurve(path, name+" learning curves", "epoch", panels)
+	c := plot.CurveChart{Title: name + " learning curves", XLabel: "epoch", Panels: panels}
+	if len(res.Epochs) > 1 && res.BestEpoch > 0 {
+		c.Marks = []plot.Line{{Label: "best epoch", Value: float64(res.BestEpoch)}}
+	}
+	return plot.LearningCurve(path, c)
 }

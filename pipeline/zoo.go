@@ -54,6 +54,8 @@ type Leaderboard struct {
 	Metric     string      `json:"metric"`
 	Entries    []Entry     `json:"entries"`
 	References []Reference `json:"references,omitempty"`
+	// Title heads leaderboard.svg; empty means "recforge zoo: " and Data.
+	Title string `json:"title,omitempty"`
 }
 
 // ZooOptions choose the models and seeds of a comparison.
@@ -232,7 +234,11 @@ func (lb *Leaderboard) WriteFiles(dir string) error {
 	if err := writeAtomic(filepath.Join(dir, "leaderboard.csv"), []byte(b.String())); err != nil {
 		return err
 	}
-	chart := plot.LeaderboardChart{Title: "recforge zoo: " + lb.Data, Metric: lb.Metric}
+	title := lb.Title
+	if title == "" {
+		title = "recforge zoo: " + lb.Data
+	}
+	chart := plot.LeaderboardChart{Title: title, Metric: lb.Metric}
 	for _, e := range lb.Entries {
 		s := e.Metrics[lb.Metric]
 		chart.Bars = append(chart.Bars, plot.Bar{Name: e.Model, Mean: s.Mean, Std: s.Std, N: e.Runs})

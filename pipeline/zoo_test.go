@@ -180,6 +180,9 @@ func TestZooRanksAndWrites(t *testing.T) {
 			t.Errorf("leaderboard.svg does not name %s", m)
 		}
 	}
+	if !bytes.Contains(svg, []byte(">recforge zoo: ")) { // the default title
+		t.Error("leaderboard.svg lacks the title \"recforge zoo: …\"")
+	}
 
 	var tab bytes.Buffer
 	if err := lb.WriteTable(&tab); err != nil {

@@ -36,7 +36,7 @@ const minSide = 100
 func newCanvas(path string) (func(wPx, hPx int) vg.CanvasWriterTo, error) {
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".svg":
-		return func(w, h int) vg.CanvasWriterTo { return vgsvg.New(px(w), px(h)) }, nil
+		return func(w, h int) vg.CanvasWriterTo { return &svgCanvas{Canvas: vgsvg.New(px(w), px(h))} }, nil
 	case ".png":
 		return func(w, h int) vg.CanvasWriterTo {
 			return vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(px(w), px(h)), vgimg.UseDPI(DPI))}

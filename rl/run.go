@@ -140,5 +140,5 @@ func WriteCurves(path, title string, results []Result) error {
 	if len(kept) == 0 {
 		return fmt.Errorf("rl: WriteCurves: no window has requests")
 	}
-	return plot.LearningCurve(path, title, "simulated hours", kept)
+	return plot.LearningCurve(path, plot.CurveChart{Title: title, XLabel: "simulated hours", Panels: kept})
 }

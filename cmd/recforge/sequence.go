@@ -123,6 +123,7 @@ func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		lb.References = append(lb.References, pipeline.Reference{Name: "oracle", Metric: "auc", Value: auc})
 	}
+	lb.Title = "recforge sequence: " + rf.data
 	return finishBoard(lb, *out, stdout)
 }
 
