@@ -266,7 +266,7 @@ func shape(v any) string {
 
 // writeREADMEData writes, into dir, small stand-ins in the formats of the
 // data sets the README's commands name: Criteo-format train.txt,
-// valid.txt, test.txt and new.txt; ml-100k/ (u.data, the five folds,
+// valid.txt, test.txt and new.txt (without labels); ml-100k/ (u.data, the five folds,
 // u.item, u.user); ncf-loo/lastfm.*; ml-1m-implicit-m1/; events.csv.
 func writeREADMEData(t *testing.T, dir string) {
 	t.Helper()
@@ -281,6 +281,16 @@ func writeREADMEData(t *testing.T, dir string) {
 		must(err)
 		must(g.WriteTSVFile(filepath.Join(dir, name), n))
 	}
+	// New rows to score have no label, as Kaggle's test.txt.
+	labeled, err := os.ReadFile(filepath.Join(dir, "new.txt"))
+	must(err)
+	var unlabeled strings.Builder
+	for _, l := range strings.SplitAfter(string(labeled), "\n") {
+		if _, rest, ok := strings.Cut(l, "\t"); ok {
+			unlabeled.WriteString(rest)
+		}
+	}
+	must(os.WriteFile(filepath.Join(dir, "new.txt"), []byte(unlabeled.String()), 0o644))
 
 	// MovieLens-100K's layout: 150 users, 300 items.
 	ml := filepath.Join(dir, "ml-100k")
