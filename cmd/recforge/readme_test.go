@@ -25,7 +25,9 @@ import (
 // built from this tree first on PATH. Each command runs as written except
 // for the rewrites of readmeRewrites, which only shrink the work (fewer
 // seeds, epochs and rows; no tuning grid) and never change what a command
-// does. A block fails the test when a command exits non-zero; a block the
+// does. The walkthroughs that write into fixed places or serve then run a
+// second time in the same directory, as a reader who follows the README
+// twice would. A block fails the test when a command exits non-zero; a block the
 // README follows with a JSON output must print JSON lines of the same shape
 // (the same keys at every level). A block preceded by the comment
 // `<!-- readme-test: skip REASON -->` is not run (the test suite itself,
@@ -152,15 +154,30 @@ func TestREADME(t *testing.T) {
 	var script strings.Builder
 	script.WriteString("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n")
 	run := 0
-	for k, b := range blocks {
-		if b.skip != "" {
-			t.Logf("README.md:%d: not run (%s)", b.line, b.skip)
-			continue
-		}
-		run++
-		fmt.Fprintf(&script, "echo '@@block %d'\n", k)
-		for _, c := range b.commands {
-			fmt.Fprintf(&script, "echo '@@cmd %s' >&2\n%s\n", strings.ReplaceAll(c, "'", ""), rewrite(c))
+	// The second pass follows the walkthroughs that write into fixed
+	// places (runs/…, an --output file) or start servers once more, in the
+	// same directory: a reader who follows the README twice must not fail.
+	again := regexp.MustCompile(`--out runs/|--output |recforge serve`)
+	for pass := 1; pass <= 2; pass++ {
+		for k, b := range blocks {
+			if b.skip != "" {
+				if pass == 1 {
+					t.Logf("README.md:%d: not run (%s)", b.line, b.skip)
+				}
+				continue
+			}
+			if pass == 2 && !again.MatchString(strings.Join(b.commands, "\n")) {
+				continue
+			}
+			run++
+			if pass == 1 {
+				fmt.Fprintf(&script, "echo '@@block %d'\n", k)
+			} else {
+				script.WriteString("echo '@@again'\n")
+			}
+			for _, c := range b.commands {
+				fmt.Fprintf(&script, "echo '@@cmd %s' >&2\n%s\n", strings.ReplaceAll(c, "'", ""), rewrite(c))
+			}
 		}
 	}
 	script.WriteString("echo '@@end'\n")
@@ -174,7 +191,7 @@ func TestREADME(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err = cmd.Run()
-	t.Logf("%d README blocks ran in %v", run, time.Since(start).Round(time.Second))
+	t.Logf("%d README blocks ran (walkthroughs that write or serve twice) in %v", run, time.Since(start).Round(time.Second))
 	if err != nil {
 		// The last command announced on stderr is the one that failed.
 		last := ""
@@ -194,6 +211,10 @@ func TestREADME(t *testing.T) {
 	for _, l := range strings.Split(stdout.String(), "\n") {
 		if strings.HasPrefix(l, "@@block ") {
 			fmt.Sscanf(l, "@@block %d", &cur)
+			continue
+		}
+		if l == "@@again" {
+			cur = -1 // the second pass's output is not compared
 			continue
 		}
 		if cur >= 0 {
