@@ -25,7 +25,7 @@ func (r *readFlags) register(fs *flag.FlagSet, skipUsage string) {
 // options returns the reading options the flags set.
 func (r *readFlags) options() (data.ReadOptions, error) {
 	if r.maxLineBytes < 0 {
-		return data.ReadOptions{}, fmt.Errorf("--max-line-bytes %d, want ≥ 0 (0: the default %d)", r.maxLineBytes, data.DefaultMaxLineBytes)
+		return data.ReadOptions{}, badFlag("--max-line-bytes %d, want ≥ 0 (0: the default %d)", r.maxLineBytes, data.DefaultMaxLineBytes)
 	}
 	return data.ReadOptions{SkipBad: r.skipBad, MaxLineBytes: r.maxLineBytes}, nil
 }
@@ -62,6 +62,16 @@ func (r *runFlags) load(fs *flag.FlagSet) (*pipeline.Config, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	// The flags' own values are checked here, as usage errors; what the
+	// file holds was checked by LoadConfig.
+	switch {
+	case set["epochs"] && r.epochs < 1:
+		return nil, badFlag("--epochs %d, want ≥ 1", r.epochs)
+	case set["batch"] && r.batch < 1:
+		return nil, badFlag("--batch %d, want ≥ 1", r.batch)
+	case r.threads < 1:
+		return nil, badFlag("--threads %d, want ≥ 1", r.threads)
+	}
 	// A flag wins over the file, its models section included: a per-model
 	// epochs or batch gives way to --epochs or --batch.
 	for name, m := range cfg.Models {
@@ -94,9 +104,6 @@ func (r *runFlags) load(fs *flag.FlagSet) (*pipeline.Config, error) {
 	}
 	if err := cfg.Train.Validate(); err != nil {
 		return nil, err
-	}
-	if r.threads < 1 {
-		return nil, fmt.Errorf("--threads %d, want ≥ 1", r.threads)
 	}
 	blas.SetThreads(r.threads)
 	return &cfg, nil

@@ -225,12 +225,15 @@ func TestKilledTrainingResumes(t *testing.T) {
 }
 
 func TestUsageAndErrors(t *testing.T) {
+	code, stdout, stderr := recforge(t, "train", "--help")
+	if code != 0 || !strings.HasPrefix(stdout, "Usage: recforge train") || stderr != "" {
+		t.Errorf("train --help: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
 	for _, c := range []struct {
 		args   []string
 		code   int
 		stderr string
 	}{
-		{[]string{"train", "--help"}, 0, "Usage: recforge train"},
 		{[]string{"train", "--model", "lr"}, 2, "--data is required"},
 		{[]string{"train", "--model", "nope", "--data", "synthetic:ctr?rows=2000", "--out", "/nonexistent/x"}, 1, `unknown model "nope"`},
 		{[]string{"train", "--model", "lr", "--data", "nosuch:x"}, 1, `unknown reader "nosuch"`},
@@ -245,7 +248,7 @@ func TestUsageAndErrors(t *testing.T) {
 			t.Errorf("%v: error is not one line: %q", c.args, stderr)
 		}
 	}
-	code, stdout, _ := recforge(t, "models")
+	code, stdout, _ = recforge(t, "models")
 	if code != 0 {
 		t.Fatalf("models: exit %d, %q", code, stdout)
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func runModels(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("models", "models", stderr)
+	fs := newFlags("models", "models", stdout, stderr)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}

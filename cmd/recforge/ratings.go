@@ -100,7 +100,7 @@ func ratingModels() []string {
 
 // runRatings trains and evaluates an explicit-rating model over folds.
 func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ratings", "ratings --model NAME --train PATTERN --test PATTERN [--folds N] [model flags]", stderr)
+	fs := newFlags("ratings", "ratings --model NAME --train PATTERN --test PATTERN [--folds N] [model flags]", stdout, stderr)
 	name := fs.String("model", "", "`NAME`: "+strings.Join(ratingModels(), ", "))
 	trainPattern := fs.String("train", "", "training rating file `PATTERN`, {fold} standing for 1..N (e.g. ml-100k/u{fold}.base)")
 	testPattern := fs.String("test", "", "test rating file `PATTERN` (e.g. ml-100k/u{fold}.test)")
@@ -113,7 +113,7 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	threads := fs.Int("threads", 1, "threads for matrix products (results are identical for any count)")
 	cacheDir := fs.String("cache-dir", "", "`DIR` of encoded caches (default: the user cache directory)")
 	var mf ratingFlags
-	mf.register(fs)
+	mf.register(fs.FlagSet)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *validMode != "random" && *validMode != "users" {
-		return fmt.Errorf("--valid-mode %q, want random or users", *validMode)
+		return badFlag("--valid-mode %q, want random or users", *validMode)
 	}
 	if *validShare == 0 {
 		*validShare = 0.05
@@ -195,16 +195,16 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if !(*validShare > 0 && *validShare < 1) {
-		return fmt.Errorf("--valid-share %v, want in (0, 1)", *validShare)
+		return badFlag("--valid-share %v, want in (0, 1)", *validShare)
 	}
 	if *validUsers == 0 {
 		*validUsers = 0.5
 	}
 	if *validMode == "users" && !(*validUsers > 0 && *validUsers <= 1) {
-		return fmt.Errorf("--valid-users %v, want in (0, 1]", *validUsers)
+		return badFlag("--valid-users %v, want in (0, 1]", *validUsers)
 	}
 	if *threads < 1 {
-		return fmt.Errorf("--threads %d, want ≥ 1", *threads)
+		return badFlag("--threads %d, want ≥ 1", *threads)
 	}
 	blas.SetThreads(*threads)
 	cfg := &pipeline.Config{Model: pipeline.ModelConfig{Name: *name, Params: params}, Train: tc}

@@ -112,7 +112,7 @@ func TestRatingsCommandErrors(t *testing.T) {
 	}
 	for _, c := range []struct {
 		args    []string
-		usage   bool
+		usage   bool // reported on stderr, or by a usageError, for exit status 2
 		message string
 	}{
 		{[]string{"--train", train, "--test", test}, true, "--model is required"},
@@ -124,15 +124,15 @@ func TestRatingsCommandErrors(t *testing.T) {
 		{[]string{"--model", "autorec-i", "--train", train, "--test", test, "--hidden-act", "gelu"}, false, "hidden_act = \"gelu\""},
 		{[]string{"--model", "baseline", "--train", filepath.Join(filepath.Dir(train), "r1.base"), "--test", test, "--folds", "2"}, false, "{fold}"},
 		{[]string{"--model", "baseline", "--train", strings.Replace(train, "r{fold}", "x{fold}", 1), "--test", test, "--folds", "1"}, false, "x1.base"},
-		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-share", "1.5"}, false, "--valid-share"},
-		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "blocks"}, false, "--valid-mode \"blocks\""},
-		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "users", "--valid-users", "2"}, false, "--valid-users"},
+		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-share", "1.5"}, true, "--valid-share"},
+		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "blocks"}, true, "--valid-mode \"blocks\""},
+		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "users", "--valid-users", "2"}, true, "--valid-users"},
 	} {
 		_, errOut, err := ratings(t, c.args...)
 		switch {
 		case err == nil:
 			t.Errorf("%v: no error", c.args)
-		case c.usage && (!errors.Is(err, errUsage) || !strings.Contains(errOut, c.message)):
+		case c.usage && (!errors.Is(err, errUsage) || !strings.Contains(errOut+err.Error(), c.message)):
 			t.Errorf("%v: %v, stderr %q; want a usage error saying %q", c.args, err, errOut, c.message)
 		case !c.usage && (errors.Is(err, errUsage) || !strings.Contains(err.Error(), c.message)):
 			t.Errorf("%v: %v; want an error saying %q", c.args, err, c.message)
