@@ -73,9 +73,10 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("data encode", "data encode --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--cache-dir DIR]", stdout, stderr)
+	fs := newFlags("data encode", "data encode --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--seed S] [--cache-dir DIR]", stdout, stderr)
 	var rf runFlags
-	rf.register(fs.FlagSet)
+	// Only the data flags: encoding trains nothing.
+	rf.registerData(fs.FlagSet, "seed of the 8:1:1 split (or 9:1 with --test alone) whose training part the encoders are fitted on (default: the configuration's, else 1)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
