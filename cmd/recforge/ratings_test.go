@@ -165,3 +165,40 @@ func TestRatingsCommandUserValidation(t *testing.T) {
 		t.Errorf("random and users validation both scored %v", fr["valid_rmse"])
 	}
 }
+
+// --train and --test take movielens:PATTERN, as every other command takes
+// READER:PATH, and the bare pattern still, with the same result; another
+// reader is a usage error naming the flag.
+func TestRatingsTakesMovieLensSpecs(t *testing.T) {
+	train, test := ratingFolds(t)
+	rmse := func(args ...string) string {
+		t.Helper()
+		out, errOut, err := ratings(t, append([]string{"--model", "baseline", "--folds", "2"}, args...)...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut)
+		}
+		v := lastJSON(t, out)
+		return fmt.Sprint(v["rmse"], v["mae"], len(v["folds"].([]any)))
+	}
+	bare := rmse("--train", train, "--test", test)
+	for _, args := range [][]string{
+		{"--train", "movielens:" + train, "--test", "movielens:" + test},
+		{"--train", "movielens:" + train, "--test", test},
+	} {
+		if got := rmse(args...); got != bare {
+			t.Errorf("%v: %s; the bare patterns give %s", args, got, bare)
+		}
+	}
+	for _, c := range []struct{ flag, v, want string }{
+		{"--train", "criteo:" + train, `--train "criteo:`},
+		{"--test", "movielens:", `--test "movielens:"`},
+	} {
+		args := []string{"--model", "baseline", "--train", train, "--test", test}
+		args = append(args, c.flag, c.v)
+		_, _, err := ratings(t, args...)
+		var ue *usageError
+		if !errors.As(err, &ue) || !strings.Contains(ue.Error(), c.want) {
+			t.Errorf("%s %s: %v; want a usage error saying %q", c.flag, c.v, err, c.want)
+		}
+	}
+}
