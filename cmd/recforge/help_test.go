@@ -225,3 +225,38 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+// An unknown model name gets the close registered names and the command
+// that runs them under their protocol; a policy of the DRN experiment and
+// a model of another task are sent to their command.
+func TestUnknownModelSuggestions(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"train", "--model", "autorec", "--data", "synthetic:ctr?rows=2000"},
+			[]string{`unknown model "autorec"; did you mean autorec-i or autorec-u?`, "recforge ratings"}},
+		{[]string{"train", "--model", "din2", "--data", "synthetic:ctr?rows=2000"}, []string{"did you mean din?", "recforge sequence"}},
+		{[]string{"zoo", "--models", "lr,deepfn", "--data", "synthetic:ctr?rows=2000"}, []string{`unknown model "deepfn"; did you mean deepfm?`}},
+		{[]string{"train", "--model", "dqn", "--data", "synthetic:ctr?rows=2000"}, []string{"policy of the DRN experiment", "recforge drn --policies dqn"}},
+		{[]string{"ratings", "--model", "autorec", "--train", "a", "--test", "b"}, []string{"did you mean autorec-i or autorec-u?"}},
+		{[]string{"ratings", "--model", "neumf", "--train", "a", "--test", "b"}, []string{`"neumf" is a ranking model`, "recforge ranking"}},
+		{[]string{"ranking", "--models", "mf,neumff", "--data", "movielens:u.data"}, []string{`unknown ranking model "neumff"; did you mean neumf?`}},
+		{[]string{"ranking", "--models", "autorec-i", "--data", "movielens:u.data"}, []string{`"autorec-i" is a rating model`, "recforge ratings"}},
+		{[]string{"train", "--model", "nope", "--data", "synthetic:ctr?rows=2000"}, []string{`unknown model "nope", expected one of afm,`}},
+	} {
+		code, _, stderr := recforge(t, c.args...)
+		if code != 1 || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, %q; want exit 1 and one line", c.args, code, stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v: %q does not say %q", c.args, stderr, w)
+			}
+		}
+	}
+	// No command points to itself.
+	if _, _, stderr := recforge(t, "ratings", "--model", "autorec", "--train", "a", "--test", "b"); strings.Contains(stderr, "recforge ratings runs") {
+		t.Errorf("ratings points to itself: %q", stderr)
+	}
+}

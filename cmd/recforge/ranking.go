@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -105,6 +106,9 @@ func runRanking(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return s, nil
 	}
 	for _, name := range splitList(*models) {
+		if !slices.Contains(implicit.Models, name) {
+			return unknownModel("ranking", name, "ranking model", implicit.Models)
+		}
 		s, err := withFlags(name)
 		if err != nil {
 			return err

@@ -166,7 +166,7 @@ func TestRankingErrors(t *testing.T) {
 		{[]string{"--model", "gmf"}, ""},
 		{[]string{"--data", data}, ""},
 		{[]string{"--model", "gmf", "--data", data, "extra"}, ""},
-		{[]string{"--model", "bpr", "--data", data}, `unknown model "bpr"`},
+		{[]string{"--model", "bpr", "--data", data}, `unknown ranking model "bpr"`},
 		{[]string{"--model", "gmf", "--data", "lastfm"}, "want KIND:PATH"},
 		{[]string{"--model", "gmf", "--data", "ncf:/nonexistent/x"}, "/nonexistent/x.train.rating"},
 		{[]string{"--model", "gmf", "--data", data, "--seeds", "0"}, "--seeds 0"},

@@ -135,7 +135,7 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	info, ok := model.Lookup(*name)
 	if !ok || info.Task != model.TaskRating {
-		return fmt.Errorf("unknown rating model %q, expected one of %s", *name, strings.Join(ratingModels(), ", "))
+		return unknownModel("ratings", *name, "rating model", ratingModels())
 	}
 	tc, trains := rating.Training(*name, mf.optimizer)
 	// The model flags this model takes, then the training flags.

@@ -88,7 +88,7 @@ func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	for _, n := range names {
 		if _, ok := model.Lookup(n); !ok {
-			return fmt.Errorf("unknown model %q, expected one of %s", n, strings.Join(model.Names(), ", "))
+			return unknownModel("sequence", n, "model", model.Names())
 		}
 	}
 	cfg, err := rf.load(fs.FlagSet)

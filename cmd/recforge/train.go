@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/pipeline"
@@ -42,7 +41,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return missing(fs, "model")
 	}
 	if _, ok := model.Lookup(cfg.Model.Name); !ok {
-		return fmt.Errorf("unknown model %q, expected one of %s", cfg.Model.Name, strings.Join(model.Names(), ", "))
+		return unknownModel("train", cfg.Model.Name, "model", model.Names())
 	}
 	// The file's models section holds per-model settings, as zoo and
 	// sequence read them (the flags still win: see runFlags.load).

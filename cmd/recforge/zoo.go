@@ -43,7 +43,7 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	for _, n := range names {
 		if _, ok := model.Lookup(n); !ok {
-			return fmt.Errorf("unknown model %q, expected one of %s", n, strings.Join(model.Names(), ", "))
+			return unknownModel("zoo", n, "model", model.Names())
 		}
 	}
 	p, err := pipeline.Prepare(ctx, cfg, rf.inputs(cfg))
