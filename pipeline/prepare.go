@@ -110,6 +110,13 @@ func SchemaFor(cfg *Config, spec string) (*feature.Schema, error) {
 		return nil, err
 	}
 	if !ok {
+		reader, path, _ := strings.Cut(spec, ":")
+		if data.IsSparseReader(reader) {
+			// A declared schema would not help: the rows have no columns.
+			return nil, fmt.Errorf("%s: the %s reader's rows (label idx:val … of varying length) have no columns a schema can describe, so no model trains on them yet; "+
+				"a file whose rows all set one feature per field (one-hot, as Frappe's and iPinYou's) reads as libfm-fields:%s, which has a built-in schema "+
+				"(recforge data inspect %s tells whether it does)", spec, reader, path, spec)
+		}
 		return nil, fmt.Errorf("%s: this reader has no built-in schema; declare one in the schema section of --config (recforge data inspect %s prints a guess to start from)", spec, spec)
 	}
 	return s, nil
