@@ -16,6 +16,7 @@ import (
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", "bench [--data SPEC] [--models a,b,…] [--batch N] [--epochs N]", stdout, stderr)
+	fs.extra = cacheHelp()
 	var rf runFlags
 	rf.register(fs.FlagSet)
 	models := fs.String("models", "", "comma-separated model `NAMES` (default: every registered CTR model)")

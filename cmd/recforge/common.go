@@ -58,7 +58,7 @@ func (r *runFlags) registerData(fs *flag.FlagSet, seedUsage string) {
 	fs.StringVar(&r.valid, "valid", "", "validation data `SPEC` (needs --test)")
 	fs.StringVar(&r.test, "test", "", "test data `SPEC`")
 	fs.StringVar(&r.config, "config", "", "configuration `FILE` (YAML: schema, model, train, data)")
-	fs.StringVar(&r.cacheDir, "cache-dir", "", "`DIR` of encoded caches (default: the user cache directory)")
+	fs.StringVar(&r.cacheDir, "cache-dir", "", cacheDirUsage)
 	fs.Uint64Var(&r.seed, "seed", 0, seedUsage)
 	r.read.register(fs, "skip and count malformed records instead of failing")
 }

@@ -19,6 +19,7 @@ func runData(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(w, "Usage: recforge data inspect SPEC [--max-rows N]")
 		fmt.Fprintln(w, "       recforge data encode --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--cache-dir DIR]")
 		fmt.Fprintln(w, "\nrecforge data inspect --help and recforge data encode --help list their flags.")
+		fmt.Fprint(w, cacheHelp())
 		if len(args) == 0 {
 			return errUsage
 		}
@@ -76,6 +77,7 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("data encode", "data encode --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--seed S] [--cache-dir DIR]", stdout, stderr)
 	var rf runFlags
 	// Only the data flags: encoding trains nothing.
+	fs.extra = cacheHelp()
 	rf.registerData(fs.FlagSet, "seed of the 8:1:1 split (or 9:1 with --test alone) whose training part the encoders are fitted on (default: the configuration's, else 1)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err

@@ -41,6 +41,7 @@ func commands() []command {
 		{"data", "inspect a data source or build its encoded cache", runData},
 		{"bench", "measure training throughput and scoring latency per model", runBench},
 		{"models", "list the registered models", runModels},
+		{"cache", "show where the encoded-data caches are and their size, or remove them", runCache},
 		{"version", "print the version of recforge, of Go and the source revision", runVersion},
 	}
 }

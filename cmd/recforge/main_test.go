@@ -17,6 +17,7 @@ import (
 
 	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/pipeline"
 	"github.com/recforge/recforge/synth"
 )
 
@@ -26,6 +27,18 @@ func TestMain(m *testing.M) {
 	if os.Getenv("RECFORGE_AS_MAIN") == "1" {
 		main()
 		return
+	}
+	// A test that leaves out --cache-dir writes its caches here, not into
+	// the user's cache directory.
+	if os.Getenv(pipeline.CacheDirEnv) == "" {
+		dir, err := os.MkdirTemp("", "recforge-test-cache-")
+		if err != nil {
+			panic(err)
+		}
+		os.Setenv(pipeline.CacheDirEnv, dir)
+		code := m.Run()
+		os.RemoveAll(dir)
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

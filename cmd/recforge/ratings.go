@@ -102,6 +102,7 @@ func ratingModels() []string {
 // runRatings trains and evaluates an explicit-rating model over folds.
 func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ratings", "ratings --model NAME --train movielens:PATTERN --test movielens:PATTERN [--folds N] [model flags]", stdout, stderr)
+	fs.extra = cacheHelp()
 	name := fs.String("model", "", "`NAME`: "+strings.Join(ratingModels(), ", "))
 	trainPattern := fs.String("train", "", "training ratings `SPEC`: movielens:PATTERN, {fold} in PATTERN standing for 1..N (e.g. movielens:ml-100k/u{fold}.base; a bare PATTERN is read as movielens:PATTERN)")
 	testPattern := fs.String("test", "", "test ratings `SPEC`: movielens:PATTERN (e.g. movielens:ml-100k/u{fold}.test)")
@@ -112,7 +113,7 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	validSeed := fs.Uint64("valid-seed", 1, "seed of the validation hold-out")
 	noRefit := fs.Bool("no-refit", false, "test the early-stopped model instead of retraining on the whole training file")
 	threads := fs.Int("threads", 1, "threads for matrix products (results are identical for any count)")
-	cacheDir := fs.String("cache-dir", "", "`DIR` of encoded caches (default: the user cache directory)")
+	cacheDir := fs.String("cache-dir", "", cacheDirUsage)
 	var mf ratingFlags
 	mf.register(fs.FlagSet)
 	if _, err := parse(fs, args, 0); err != nil {

@@ -59,7 +59,7 @@ func dataSpecExamples() string {
 
 func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sequence", "sequence --data 'behavior:FORMAT?…' [--models seqbase,din,dien] [--seeds N] [--config FILE] [--out DIR]", stdout, stderr)
-	fs.extra = sequenceSpecs
+	fs.extra = sequenceSpecs + cacheHelp()
 	var rf runFlags
 	rf.register(fs.FlagSet)
 	models := fs.String("models", "seqbase,din,dien", "comma-separated model `NAMES`")

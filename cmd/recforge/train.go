@@ -13,6 +13,7 @@ import (
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", "train --model NAME --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--epochs N] [--batch N] [--seed S] [--out DIR]", stdout, stderr)
+	fs.extra = cacheHelp()
 	var rf runFlags
 	rf.register(fs.FlagSet)
 	name := fs.String("model", "", "registered model `NAME` (recforge models lists them); overrides the configuration's")

@@ -14,6 +14,7 @@ import (
 
 func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("zoo", "zoo --data SPEC [--models a,b,…] [--seeds N] [--config FILE] [--out DIR]", stdout, stderr)
+	fs.extra = cacheHelp()
 	var rf runFlags
 	rf.register(fs.FlagSet)
 	models := fs.String("models", "", "comma-separated model `NAMES` (default: every registered CTR model)")
