@@ -12,6 +12,15 @@ type SparseSource interface {
 	Sparse() bool
 }
 
+// IsSparseReader reports whether the reader name (as in a spec's
+// "READER:") reads sparse rows, a SparseSource: libfm, libsvm and libffm.
+// Their rows have no fixed columns, so no schema describes them;
+// libfm-fields reads the one-hot files whose rows all set one feature per
+// field into named columns instead.
+func IsSparseReader(name string) bool {
+	return name == "libfm" || name == "libsvm" || name == "libffm"
+}
+
 // SparseReader reads libFM/libSVM lines (`label idx:val ...`) and libFFM
 // lines (`label field:idx:val ...`), separated by spaces or TABs. The
 // number of features varies by row, so a record is not a fixed set of

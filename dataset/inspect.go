@@ -165,7 +165,8 @@ var labelNames = []string{"label", "click", "clicked", "y", "target", "rating"}
 // rows) and describes it. Memory is bounded by MaxDistinct values per
 // column, whatever the number of rows. The schema is the reader's built-in
 // one when it has one (see DefaultSchema), else a guess (see GuessSchema);
-// sparse sources get none yet. Cancelling ctx stops the read with an error
+// sparse sources get none, and notes on what reads them (see sparseNotes).
+// Cancelling ctx stops the read with an error
 // wrapping ctx's.
 func Inspect(ctx context.Context, spec string, opts InspectOptions) (*Inspection, error) {
 	if opts.MaxDistinct <= 0 {
@@ -189,10 +190,11 @@ func Inspect(ctx context.Context, spec string, opts InspectOptions) (*Inspection
 		if f, ok := r.(interface{ FFM() bool }); ok {
 			ffm = f.FFM()
 		}
-		if err := inspectSparse(ctx, r, ffm, opts, ins); err != nil {
+		oneHot, err := inspectSparse(ctx, r, ffm, opts, ins)
+		if err != nil {
 			return nil, err
 		}
-		ins.Notes = append(ins.Notes, "schema guessing for sparse (libFM/libSVM/libFFM) sources is not supported yet")
+		ins.Notes = append(ins.Notes, sparseNotes(spec, ffm, oneHot, ins.Sparse)...)
 		return ins, nil
 	}
 	labelCol := -1
@@ -312,12 +314,13 @@ func inspectDense(ctx context.Context, r data.Reader, labelCol int, labelField *
 
 // inspectSparse fills ins from a sparse reader: Cols[0] is the label and
 // Cols[1:] the feature tokens, already checked by the reader.
-func inspectSparse(ctx context.Context, r data.Reader, ffm bool, opts InspectOptions, ins *Inspection) error {
+func inspectSparse(ctx context.Context, r data.Reader, ffm bool, opts InspectOptions, ins *Inspection) (oneHot bool, err error) {
 	st := &SparseStats{FFM: ffm, TokensMin: math.MaxInt, IndexMin: math.MaxInt64, FieldMin: math.MaxInt64, FieldMax: -1, IndexMax: -1}
 	var lab labelTracker
 	seen := make(map[int64]struct{})
 	var tokens int64
-	err := readRecords(ctx, r, opts, ins, func(rec *data.Record) error {
+	oneHot = true
+	err = readRecords(ctx, r, opts, ins, func(rec *data.Record) error {
 		lab.observe(rec.Cols[0])
 		n := len(rec.Cols) - 1
 		st.TokensMin, st.TokensMax = min(st.TokensMin, n), max(st.TokensMax, n)
@@ -328,7 +331,11 @@ func inspectSparse(ctx context.Context, r data.Reader, ffm bool, opts InspectOpt
 				field, tok = leadingInt(tok)
 				st.FieldMin, st.FieldMax = min(st.FieldMin, field), max(st.FieldMax, field)
 			}
-			idx, _ := leadingInt(tok)
+			idx, val := leadingInt(tok)
+			if oneHot {
+				v, err := strconv.ParseFloat(string(val), 64)
+				oneHot = err == nil && v == 1
+			}
 			st.IndexMin, st.IndexMax = min(st.IndexMin, idx), max(st.IndexMax, idx)
 			if _, ok := seen[idx]; !ok {
 				if len(seen) < opts.MaxDistinct {
@@ -341,7 +348,7 @@ func inspectSparse(ctx context.Context, r data.Reader, ffm bool, opts InspectOpt
 		return nil
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	if ins.Rows == 0 {
 		st.TokensMin = 0
@@ -357,7 +364,30 @@ func inspectSparse(ctx context.Context, r data.Reader, ffm bool, opts InspectOpt
 	st.Indices = int64(len(seen))
 	ins.Sparse = st
 	ins.Label = lab.stats("label")
-	return nil
+	return oneHot, nil
+}
+
+// sparseNotes say what can be done with a sparse source: no schema can
+// describe its rows, so nothing trains on it as it is read; a libFM file
+// whose rows all hold the same number of index:1 tokens (one-hot, one per
+// field) trains read as libfm-fields, and the notes say whether this one
+// does.
+func sparseNotes(spec string, ffm, oneHot bool, st *SparseStats) []string {
+	reader, path, _ := strings.Cut(spec, ":")
+	notes := []string{fmt.Sprintf("no schema, guessed or declared, describes %s rows (label and a varying number of tokens): "+
+		"nothing trains on a %s: source yet", reader, reader)}
+	const needs = "libfm-fields:, which trains, needs every row to hold the same number of index:1 tokens (one-hot, one per field); "
+	switch {
+	case ffm || st.TokensMax == 0:
+	case st.TokensMin != st.TokensMax:
+		notes = append(notes, needs+fmt.Sprintf("these rows hold %d to %d tokens", st.TokensMin, st.TokensMax))
+	case !oneHot:
+		notes = append(notes, needs+"some of these tokens' values are not 1")
+	default:
+		notes = append(notes, fmt.Sprintf("every row read holds %d index:1 tokens, one per field: read as libfm-fields:%s it has a built-in schema "+
+			"(fields f1..f%d, categorical) and trains", st.TokensMin, path, st.TokensMin))
+	}
+	return notes
 }
 
 // leadingInt parses the non-negative integer before tok's first ':' and

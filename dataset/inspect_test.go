@@ -415,6 +415,39 @@ func TestInspectLabelsAndNumbers(t *testing.T) {
 	}
 }
 
+// A libFM file whose rows all hold the same number of index:1 tokens is
+// told to read as libfm-fields, and that spec has a schema; one with a
+// value other than 1 is told why it is not one-hot; libFFM gets no such
+// note.
+func TestInspectSparseNotes(t *testing.T) {
+	path := insFile(t, "f.libfm", []string{"1 3:1 10:1", "-1 4:1 11:1.0", "1 3:1 12:1"})
+	ins, err := Inspect(context.Background(), "libfm:"+path, InspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !insNote(ins, "every row read holds 2 index:1 tokens", "libfm-fields:"+path, "f1..f2", "trains") {
+		t.Fatalf("notes %q", ins.Notes)
+	}
+	s, ok, err := DefaultSchema("libfm-fields:" + path)
+	if err != nil || !ok || len(s.Fields) != 3 {
+		t.Fatalf("the suggested spec's schema: %v, %v, %v", s, ok, err)
+	}
+	path = insFile(t, "g.libfm", []string{"1 3:1 10:1", "0 4:1 11:0.5"})
+	if ins, err = Inspect(context.Background(), "libfm:"+path, InspectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !insNote(ins, "values are not 1") || insNote(ins, "and trains") {
+		t.Fatalf("notes %q", ins.Notes)
+	}
+	path = insFile(t, "h.ffm", []string{"1 0:3:1 1:10:1", "0 0:4:1 1:11:1"})
+	if ins, err = Inspect(context.Background(), "libffm:"+path, InspectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(ins.Notes) != 1 || !insNote(ins, "nothing trains on a libffm: source") {
+		t.Fatalf("ffm notes %q", ins.Notes)
+	}
+}
+
 func TestInspectSparse(t *testing.T) {
 	path := insFile(t, "a.libfm", []string{"1 3:1 7:0.5", "0 2:1", "1 3:1  9:1 12:2", "0 5:1 3:1"})
 	ins, err := Inspect(context.Background(), "libfm:"+path, InspectOptions{})
@@ -429,7 +462,9 @@ func TestInspectSparse(t *testing.T) {
 	if l := ins.Label; !l.Binary || l.Positives != 2 || l.PositiveRate != 0.5 {
 		t.Fatalf("label %+v", l)
 	}
-	if ins.Schema != nil || !insNote(ins, "not supported yet") {
+	// No schema, and the notes say why and what would train: not these
+	// rows, which hold 1 to 3 tokens.
+	if ins.Schema != nil || !insNote(ins, "nothing trains on a libfm: source") || !insNote(ins, "these rows hold 1 to 3 tokens") || insNote(ins, "and trains") {
 		t.Fatalf("schema %+v, notes %q", ins.Schema, ins.Notes)
 	}
 	ins, err = Inspect(context.Background(), "libfm:"+path, InspectOptions{MaxDistinct: 3})

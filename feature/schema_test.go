@@ -54,7 +54,7 @@ func TestParseSchemaUnknownKey(t *testing.T) {
 	if err == nil {
 		t.Fatal("a misspelt key was accepted")
 	}
-	if msg := err.Error(); !strings.Contains(msg, "min_cuont") || !strings.Contains(msg, "[4:") {
+	if msg := err.Error(); !strings.Contains(msg, "min_cuont") || !strings.Contains(msg, " 4:5: ") {
 		t.Errorf("error %q should name the key and its line 4", msg)
 	}
 	if _, err := ParseSchema([]byte("fieldz: []\n")); err == nil {

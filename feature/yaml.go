@@ -31,7 +31,7 @@ func LoadSchema(path string) (*Schema, error) {
 	}
 	s, err := ParseSchema(src)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, yamlconf.InFile(path, err)
 	}
 	return s, nil
 }

@@ -104,7 +104,7 @@ func LoadConfig(path string) (c Config, err error) {
 	// being optional, it means them.
 	c = DefaultConfig()
 	if err := yamlconf.Unmarshal(src, &c, yaml.DisallowUnknownField()); err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
+		return c, yamlconf.InFile(path, err)
 	}
 	if c.Data.MaxLineBytes < 0 {
 		return c, fmt.Errorf("%s: data: max_line_bytes = %d, want ≥ 0 (0: the default)", path, c.Data.MaxLineBytes)

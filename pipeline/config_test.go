@@ -145,12 +145,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		src  string
 		want []string
 	}{
-		{"modle: {name: lr}\n", []string{`unknown field "modle"`, "[1:1]"}},
-		{"train:\n  epochs: 3\n  epoch: 4\n", []string{`unknown field "epoch"`, "[3:3]"}},
-		{"train:\n  optimizer:\n    rule: adam\n    learning_rate: 0.1\n", []string{`unknown field "learning_rate"`, "[4:5]"}},
-		{"schema:\n  fields:\n    - {name: a, type: categorical, colour: red}\n", []string{`unknown field "colour"`, "[3:"}},
+		{"modle: {name: lr}\n", []string{`unknown field "modle"`, ":1:1: "}},
+		{"train:\n  epochs: 3\n  epoch: 4\n", []string{`unknown field "epoch"`, ":3:3: "}},
+		{"train:\n  optimizer:\n    rule: adam\n    learning_rate: 0.1\n", []string{`unknown field "learning_rate"`, ":4:5: "}},
+		{"schema:\n  fields:\n    - {name: a, type: categorical, colour: red}\n", []string{`unknown field "colour"`, ":3:"}},
 		{"data: {skip_bad: true, shuffle: true}\n", []string{`unknown field "shuffle"`}},
-		{"train: [\n", []string{"[1:"}},
+		{"train: [\n", []string{":1:"}},
 		{"train: {epochs: 0}\n", []string{"epochs = 0"}},
 		{"train: {batch: -5}\n", []string{"batch = -5"}},
 		{"train: {task: ranking}\n", []string{`task "ranking"`}},

@@ -31,8 +31,8 @@ type Inputs struct {
 	// Valid and Test are optional separate specs. Given Test without Valid,
 	// the validation part is split 9:1 out of Data.
 	Valid, Test string
-	// CacheDir holds the encoded caches (default: the user cache
-	// directory's recforge folder).
+	// CacheDir holds the encoded caches (default: DefaultCacheDir,
+	// $RECFORGE_CACHE_DIR or the user cache directory's recforge folder).
 	CacheDir string
 	// SplitSeed seeds the split.
 	SplitSeed uint64
@@ -110,13 +110,35 @@ func SchemaFor(cfg *Config, spec string) (*feature.Schema, error) {
 		return nil, err
 	}
 	if !ok {
+		reader, path, _ := strings.Cut(spec, ":")
+		if data.IsSparseReader(reader) {
+			// A declared schema would not help: the rows have no columns.
+			return nil, fmt.Errorf("%s: the %s reader's rows (label idx:val … of varying length) have no columns a schema can describe, so no model trains on them yet; "+
+				"a file whose rows all set one feature per field (one-hot, as Frappe's and iPinYou's) reads as libfm-fields:%s, which has a built-in schema "+
+				"(recforge data inspect %s tells whether it does)", spec, reader, path, spec)
+		}
 		return nil, fmt.Errorf("%s: this reader has no built-in schema; declare one in the schema section of --config (recforge data inspect %s prints a configuration with a guessed schema to start from)", spec, spec)
 	}
 	return s, nil
 }
 
-// DefaultCacheDir is where encoded caches go unless told otherwise.
+// CacheDirEnv names the environment variable that moves the default cache
+// directory (see DefaultCacheDir).
+const CacheDirEnv = "RECFORGE_CACHE_DIR"
+
+// CacheExt ends the name of every encoded cache file the pipeline writes;
+// cache.Scan and cache.Clean find them by it.
+const CacheExt = ".rfc"
+
+// DefaultCacheDir is where encoded caches go unless Inputs.CacheDir says
+// otherwise: $RECFORGE_CACHE_DIR when it is set, else recforge/ in the
+// user cache directory (os.UserCacheDir: $XDG_CACHE_HOME or ~/.cache on
+// Linux, ~/Library/Caches on macOS, %LocalAppData% on Windows), else
+// recforge-cache in the temporary directory.
 func DefaultCacheDir() string {
+	if d := os.Getenv(CacheDirEnv); d != "" {
+		return d
+	}
 	d, err := os.UserCacheDir()
 	if err != nil {
 		return filepath.Join(os.TempDir(), "recforge-cache")
@@ -273,7 +295,7 @@ func newCacheBuilder(ctx context.Context, p *Prepared, cacheDir string, opts dat
 // is current.
 func (b *cacheBuilder) build(spec string) (*dataset.Dataset, error) {
 	key := sha256.Sum256(append([]byte(spec+"\x00"), b.encJSON...))
-	path := filepath.Join(b.dir, cacheName(spec)+"-"+hex.EncodeToString(key[:8])+".rfc")
+	path := filepath.Join(b.dir, cacheName(spec)+"-"+hex.EncodeToString(key[:8])+CacheExt)
 	d, _, err := dataset.Build(b.ctx, spec, b.p.Encoders, path, b.opts)
 	if err != nil {
 		return nil, err

@@ -15,9 +15,10 @@ import (
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "bench [--data SPEC] [--models a,b,…] [--batch N] [--epochs N]", stderr)
+	fs := newFlags("bench", "bench [--data SPEC] [--models a,b,…] [--batch N] [--epochs N]", stdout, stderr)
+	fs.extra = cacheHelp()
 	var rf runFlags
-	rf.register(fs)
+	rf.register(fs.FlagSet)
 	models := fs.String("models", "", "comma-separated model `NAMES` (default: every registered CTR model)")
 	repeats := fs.Int("repeats", 2000, "timed scoring calls per batch size")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof)")
@@ -29,7 +30,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	cfg, err := rf.load(fs)
+	cfg, err := rf.load(fs.FlagSet)
 	if err != nil {
 		return err
 	}

@@ -25,29 +25,41 @@ func (r *readFlags) register(fs *flag.FlagSet, skipUsage string) {
 // options returns the reading options the flags set.
 func (r *readFlags) options() (data.ReadOptions, error) {
 	if r.maxLineBytes < 0 {
-		return data.ReadOptions{}, fmt.Errorf("--max-line-bytes %d, want ≥ 0 (0: the default %d)", r.maxLineBytes, data.DefaultMaxLineBytes)
+		return data.ReadOptions{}, badFlag("--max-line-bytes %d, want ≥ 0 (0: the default %d)", r.maxLineBytes, data.DefaultMaxLineBytes)
 	}
 	return data.ReadOptions{SkipBad: r.skipBad, MaxLineBytes: r.maxLineBytes}, nil
 }
 
-// runFlags are the flags train and zoo share.
+// runFlags are the flags train and zoo share: those of the data (see
+// registerData) and those of training.
 type runFlags struct {
 	data, valid, test, config, cacheDir string
 	epochs, batch, threads              int
 	seed                                uint64
 	read                                readFlags
+	// training is set by register: the command trains, and takes
+	// --epochs, --batch and --threads.
+	training bool
 }
 
+// register registers the data flags and the training flags.
 func (r *runFlags) register(fs *flag.FlagSet) {
+	r.registerData(fs, "seed of the split, initialization and shuffling (default: the configuration's, else 1)")
+	r.training = true
+	fs.IntVar(&r.epochs, "epochs", 0, "most epochs (default: the configuration's, else 10)")
+	fs.IntVar(&r.batch, "batch", 0, "mini-batch size (default: the configuration's, else 1024)")
+	fs.IntVar(&r.threads, "threads", 1, "threads for matrix products (results are identical for any count)")
+}
+
+// registerData registers the flags that say what data to read and how to
+// split and cache it, all that recforge data encode takes.
+func (r *runFlags) registerData(fs *flag.FlagSet, seedUsage string) {
 	fs.StringVar(&r.data, "data", "", "training data `SPEC` (READER:PATH); alone, it is split 8:1:1. A ranking model's is a data set with its own held-out part: ncf:PREFIX, movielens:FILE or ml1m-implicit:DIR")
 	fs.StringVar(&r.valid, "valid", "", "validation data `SPEC` (needs --test)")
 	fs.StringVar(&r.test, "test", "", "test data `SPEC`")
 	fs.StringVar(&r.config, "config", "", "configuration `FILE` (YAML: schema, model, train, data)")
-	fs.StringVar(&r.cacheDir, "cache-dir", "", "`DIR` of encoded caches (default: the user cache directory)")
-	fs.IntVar(&r.epochs, "epochs", 0, "most epochs (default: the configuration's, else 10)")
-	fs.IntVar(&r.batch, "batch", 0, "mini-batch size (default: the configuration's, else 1024)")
-	fs.IntVar(&r.threads, "threads", 1, "threads for matrix products (results are identical for any count)")
-	fs.Uint64Var(&r.seed, "seed", 0, "seed of the split, initialization and shuffling (default: the configuration's, else 1)")
+	fs.StringVar(&r.cacheDir, "cache-dir", "", cacheDirUsage)
+	fs.Uint64Var(&r.seed, "seed", 0, seedUsage)
 	r.read.register(fs, "skip and count malformed records instead of failing")
 }
 
@@ -62,6 +74,16 @@ func (r *runFlags) load(fs *flag.FlagSet) (*pipeline.Config, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	// The flags' own values are checked here, as usage errors; what the
+	// file holds was checked by LoadConfig.
+	switch {
+	case set["epochs"] && r.epochs < 1:
+		return nil, badFlag("--epochs %d, want ≥ 1", r.epochs)
+	case set["batch"] && r.batch < 1:
+		return nil, badFlag("--batch %d, want ≥ 1", r.batch)
+	case r.training && r.threads < 1:
+		return nil, badFlag("--threads %d, want ≥ 1", r.threads)
+	}
 	// A flag wins over the file, its models section included: a per-model
 	// epochs or batch gives way to --epochs or --batch.
 	for name, m := range cfg.Models {
@@ -95,10 +117,9 @@ func (r *runFlags) load(fs *flag.FlagSet) (*pipeline.Config, error) {
 	if err := cfg.Train.Validate(); err != nil {
 		return nil, err
 	}
-	if r.threads < 1 {
-		return nil, fmt.Errorf("--threads %d, want ≥ 1", r.threads)
+	if r.training {
+		blas.SetThreads(r.threads)
 	}
-	blas.SetThreads(r.threads)
 	return &cfg, nil
 }
 

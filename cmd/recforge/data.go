@@ -10,9 +10,16 @@ import (
 )
 
 func runData(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "Usage: recforge data inspect SPEC [--max-rows N] > run.yaml   (a configuration for train --config; the report in its comments)")
-		fmt.Fprintln(stderr, "       recforge data encode --data SPEC [--config FILE] [--cache-dir DIR]")
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		// Asked for, the help goes to stdout; shown for a mistake, to stderr.
+		w := stdout
+		if len(args) == 0 {
+			w = stderr
+		}
+		fmt.Fprintln(w, "Usage: recforge data inspect SPEC [--max-rows N] > run.yaml   (a configuration for train --config; the report in its comments)")
+		fmt.Fprintln(w, "       recforge data encode --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--cache-dir DIR]")
+		fmt.Fprintln(w, "\nrecforge data inspect --help and recforge data encode --help list their flags.")
+		fmt.Fprint(w, cacheHelp())
 		if len(args) == 0 {
 			return errUsage
 		}
@@ -24,15 +31,15 @@ func runData(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case "encode":
 		return runEncode(ctx, args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "recforge data: unknown subcommand %q, expected inspect or encode\n", args[0])
+	fmt.Fprintf(stderr, "recforge data: unknown subcommand %q, expected inspect or encode (see recforge data --help)\n", args[0])
 	return errUsage
 }
 
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("data inspect", "data inspect SPEC [--max-rows N]", stderr)
+	fs := newFlags("data inspect", "data inspect SPEC [--max-rows N] > run.yaml   (a configuration for train --config; the report in its comments)", stdout, stderr)
 	maxRows := fs.Int("max-rows", 0, "read at most `N` rows (0: all)")
 	var rf readFlags
-	rf.register(fs, "skip and count malformed records instead of failing")
+	rf.register(fs.FlagSet, "skip and count malformed records instead of failing")
 	// Flags may come before or after SPEC.
 	var spec string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -45,13 +52,15 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if spec == "" && len(rest) == 1 {
 		spec = rest[0]
 	} else if len(rest) > 0 {
-		fmt.Fprintf(stderr, "recforge data inspect: unexpected argument %q\n", rest[0])
-		return errUsage
+		return fs.fail("unexpected argument %q", rest[0])
 	}
 	if spec == "" {
-		fmt.Fprintln(stderr, "recforge data inspect: a data SPEC (READER:PATH) is required")
-		fs.Usage()
-		return errUsage
+		if len(args) == 0 {
+			fmt.Fprintln(stderr, "recforge data inspect: a data SPEC (READER:PATH) is required")
+			fs.usage(stderr)
+			return errUsage
+		}
+		return fs.fail("a data SPEC (READER:PATH) is required")
 	}
 	ropts, err := rf.options()
 	if err != nil {
@@ -67,16 +76,18 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("data encode", "data encode --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--cache-dir DIR]", stderr)
+	fs := newFlags("data encode", "data encode --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--seed S] [--cache-dir DIR]", stdout, stderr)
 	var rf runFlags
-	rf.register(fs)
+	// Only the data flags: encoding trains nothing.
+	fs.extra = cacheHelp()
+	rf.registerData(fs.FlagSet, "seed of the 8:1:1 split (or 9:1 with --test alone) whose training part the encoders are fitted on (default: the configuration's, else 1)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	if rf.data == "" {
 		return missing(fs, "data")
 	}
-	cfg, err := rf.load(fs)
+	cfg, err := rf.load(fs.FlagSet)
 	if err != nil {
 		return err
 	}

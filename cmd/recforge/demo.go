@@ -11,16 +11,17 @@ import (
 )
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", "demo [--rows N] [--out DIR]", stderr)
+	fs := newFlags("demo", "demo [--rows N] [--out DIR]", stdout, stderr)
+	fs.extra = cacheHelp()
 	rows := fs.Int("rows", 200000, "synthetic rows to generate")
 	out := fs.String("out", "demo", "`DIR` for the leaderboard files")
-	cacheDir := fs.String("cache-dir", "", "`DIR` of encoded caches (default: the user cache directory)")
+	cacheDir := fs.String("cache-dir", "", cacheDirUsage)
 	quiet := fs.Bool("quiet", false, "no progress output")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	if *rows < 1000 {
-		return fmt.Errorf("--rows %d, want ≥ 1000", *rows)
+		return badFlag("--rows %d, want ≥ 1000", *rows)
 	}
 	start := time.Now()
 	if !*quiet {

@@ -28,7 +28,7 @@ type drnOutput struct {
 }
 
 func runDRN(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("drn", "drn [--world generative|ml-100k|amazon-video] [--data DIR] [--policies a,b,…] [--seeds N] [--out DIR] [--save-policy DIR]", stderr)
+	fs := newFlags("drn", "drn [--world generative|ml-100k|amazon-video] [--data DIR] [--policies a,b,…] [--seeds N] [--out DIR] [--save-policy DIR]", stdout, stderr)
 	world := fs.String("world", rl.WorldGenerative, "`WORLD`: generative (planted preferences), ml-100k or amazon-video (semi-synthetic replays of the logs in --data)")
 	dataDir := fs.String("data", "", "`DIR` holding the replay world's log (ml-100k: u.data and u.item; amazon-video: Video.txt)")
 	policies := fs.String("policies", "", "comma-separated `NAMES` among "+strings.Join(append(rl.ExperimentPolicies(), "oracle"), ", ")+" (default: all but oracle)")
@@ -48,38 +48,38 @@ func runDRN(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	switch {
 	case *seeds < 1:
-		return fmt.Errorf("--seeds %d, want ≥ 1", *seeds)
+		return badFlag("--seeds %d, want ≥ 1", *seeds)
 	case *k < 1:
-		return fmt.Errorf("--k %d, want ≥ 1", *k)
+		return badFlag("--k %d, want ≥ 1", *k)
 	case !(*longRun > 0 && *longRun <= 1):
-		return fmt.Errorf("--long-run %v, want a fraction in (0, 1]", *longRun)
+		return badFlag("--long-run %v, want a fraction in (0, 1]", *longRun)
 	case *hours < 0 || *users < 0 || *pool < 0 || *window < 0:
-		return fmt.Errorf("--hours, --users, --pool and --window must be ≥ 0 (0: the world's default)")
+		return badFlag("--hours, --users, --pool and --window must be ≥ 0 (0: the world's default)")
 	}
 	switch *world {
 	case rl.WorldGenerative:
 		if *dataDir != "" {
-			return fmt.Errorf("--data is for replay worlds; the generative world needs none")
+			return badFlag("--data is for replay worlds; the generative world needs none")
 		}
 	case rl.WorldMovieLens, rl.WorldAmazonVideo, simulator.SourceAmazon:
 		if *dataDir == "" {
 			return missing(fs, "data")
 		}
 		if *users > 0 {
-			return fmt.Errorf("--users is for the generative world; a replay world has the log's users")
+			return badFlag("--users is for the generative world; a replay world has the log's users")
 		}
 	default:
-		return fmt.Errorf("unknown --world %q, expected generative, ml-100k or amazon-video", *world)
+		return badFlag("unknown --world %q, expected generative, ml-100k or amazon-video", *world)
 	}
 	cfg := rl.ExperimentConfig{World: *world, Data: *dataDir, Policies: splitList(*policies), Seeds: *seeds, K: *k,
 		Hours: *hours, Window: *window, Pool: *pool, Users: *users, LongRun: *longRun, Offline: rl.DefaultOffline(),
 		SavePolicy: *savePolicy}
 	cfg.Offline.WarmupHours = *warmup
 	if err := cfg.Offline.Validate(); err != nil {
-		return fmt.Errorf("--warmup: %w", err)
+		return badFlag("--warmup: %v", err)
 	}
 	if *savePolicy != "" && !slices.Contains(cfg.Policies, "drn") && len(cfg.Policies) > 0 {
-		return fmt.Errorf("--save-policy saves the drn agent: add drn to --policies")
+		return badFlag("--save-policy saves the drn agent: add drn to --policies")
 	}
 	if !*quiet {
 		cfg.OnRun = func(r rl.RunInfo) {

@@ -17,9 +17,9 @@ import (
 )
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("eval", "eval --artifact DIR --data SPEC", stderr)
+	fs := newFlags("eval", "eval --artifact DIR --data SPEC", stdout, stderr)
 	var af artifactFlags
-	af.register(fs, "labeled data `SPEC` (READER:PATH); for a ranking model, a ranking data set (ncf:PREFIX, movielens:FILE or ml1m-implicit:DIR) ranked under its protocol", "skip and count malformed records instead of failing")
+	af.register(fs.FlagSet, "labeled data `SPEC` (READER:PATH); for a ranking model, a ranking data set (ncf:PREFIX, movielens:FILE or ml1m-implicit:DIR) ranked under its protocol", "skip and count malformed records instead of failing")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -41,9 +41,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("predict", "predict --artifact DIR --data SPEC [--output FILE] [--explain]", stderr)
+	fs := newFlags("predict", "predict --artifact DIR --data SPEC [--output FILE] [--explain]", stdout, stderr)
 	var af artifactFlags
-	af.register(fs, "data `SPEC` (READER:PATH); a label column is not needed", "skip malformed records (their scores are left out)")
+	af.register(fs.FlagSet, "data `SPEC` (READER:PATH); a label column is not needed", "skip malformed records (their scores are left out)")
 	output := fs.String("output", "", "write the scores to `FILE` instead of stdout")
 	overwrite := fs.Bool("overwrite", false, "replace an existing --output file")
 	explain := fs.Bool("explain", false, `one JSON line per row instead: the score and the attention weights behind it, `+
@@ -148,7 +148,7 @@ func (a *artifactFlags) register(fs *flag.FlagSet, dataUsage, skipUsage string) 
 }
 
 // load checks the required flags and loads the artifact.
-func (a *artifactFlags) load(fs *flag.FlagSet) (*pipeline.Loaded, error) {
+func (a *artifactFlags) load(fs *cmdFlags) (*pipeline.Loaded, error) {
 	if a.dir == "" {
 		return nil, missing(fs, "artifact")
 	}

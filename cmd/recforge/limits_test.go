@@ -159,7 +159,7 @@ func TestMaxLineBytes(t *testing.T) {
 			t.Errorf("%s --max-line-bytes %s: exit %d, %q", cmd, lim, code, stderr)
 		}
 	}
-	if code, _, stderr := recforge(t, "data", "inspect", "criteo:"+tr, "--max-line-bytes", "-1"); code != 1 || !strings.Contains(stderr, "--max-line-bytes -1, want ≥ 0") {
+	if code, _, stderr := recforge(t, "data", "inspect", "criteo:"+tr, "--max-line-bytes", "-1"); code != 2 || !strings.Contains(stderr, "--max-line-bytes -1, want ≥ 0") {
 		t.Errorf("--max-line-bytes -1: exit %d, %q", code, stderr)
 	}
 	if err := os.WriteFile(cfg, []byte("data: {max_line_bytes: -5}\n"), 0o644); err != nil {

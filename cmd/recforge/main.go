@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -40,6 +41,8 @@ func commands() []command {
 		{"data", "inspect a data source or build its encoded cache", runData},
 		{"bench", "measure training throughput and scoring latency per model", runBench},
 		{"models", "list the registered models", runModels},
+		{"cache", "show where the encoded-data caches are and their size, or remove them", runCache},
+		{"version", "print the version of recforge, of Go and the source revision", runVersion},
 	}
 }
 
@@ -55,22 +58,39 @@ var errInterrupted = errors.New("interrupted")
 
 // run executes one command line and returns the exit status: 0, 1 on
 // error (one line on stderr), 2 on a usage error, 130 on interruption.
+// Help that was asked for goes to stdout with status 0; usage shown
+// because of a mistake goes to stderr with status 2.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
 		usage(stdout)
-		if len(args) == 0 {
-			return 2
-		}
 		return 0
+	case "help":
+		if len(args) == 1 {
+			usage(stdout)
+			return 0
+		}
+		// recforge help CMD [SUB] is recforge CMD [SUB] --help.
+		args = append(append([]string{args[1]}, args[2:]...), "--help")
+	case "-version", "--version":
+		args = []string{"version"}
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
 			continue
 		}
 		err := c.run(ctx, args[1:], stdout, stderr)
+		var ue *usageError
 		switch {
 		case err == nil, errors.Is(err, flag.ErrHelp):
 			return 0
+		case errors.As(err, &ue):
+			fmt.Fprintf(stderr, "recforge %s: %v\n", c.name, ue)
+			return 2
 		case errors.Is(err, errUsage):
 			return 2
 		case errors.Is(err, errInterrupted) || errors.Is(err, context.Canceled):
@@ -81,13 +101,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "recforge: unknown command %q; run \"recforge help\"\n", args[0])
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	hint := ""
+	if near := closest(args[0], names); len(near) > 0 {
+		hint = "; did you mean " + strings.Join(near, " or ") + "?"
+	}
+	fmt.Fprintf(stderr, "recforge: unknown command %q%s (see recforge help)\n", args[0], hint)
 	return 2
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "recforge — train, evaluate and compare recommendation models")
-	fmt.Fprintln(w, "\nUsage: recforge COMMAND [flags]   (recforge COMMAND --help for its flags)")
+	fmt.Fprintln(w, "\nUsage: recforge COMMAND [flags]   (recforge COMMAND --help, or recforge help COMMAND, for its flags)")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/pipeline"
 	"github.com/recforge/recforge/synth"
 )
 
@@ -26,6 +27,18 @@ func TestMain(m *testing.M) {
 	if os.Getenv("RECFORGE_AS_MAIN") == "1" {
 		main()
 		return
+	}
+	// A test that leaves out --cache-dir writes its caches here, not into
+	// the user's cache directory.
+	if os.Getenv(pipeline.CacheDirEnv) == "" {
+		dir, err := os.MkdirTemp("", "recforge-test-cache-")
+		if err != nil {
+			panic(err)
+		}
+		os.Setenv(pipeline.CacheDirEnv, dir)
+		code := m.Run()
+		os.RemoveAll(dir)
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
@@ -225,12 +238,15 @@ func TestKilledTrainingResumes(t *testing.T) {
 }
 
 func TestUsageAndErrors(t *testing.T) {
+	code, stdout, stderr := recforge(t, "train", "--help")
+	if code != 0 || !strings.HasPrefix(stdout, "Usage: recforge train") || stderr != "" {
+		t.Errorf("train --help: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
 	for _, c := range []struct {
 		args   []string
 		code   int
 		stderr string
 	}{
-		{[]string{"train", "--help"}, 0, "Usage: recforge train"},
 		{[]string{"train", "--model", "lr"}, 2, "--data is required"},
 		{[]string{"train", "--model", "nope", "--data", "synthetic:ctr?rows=2000", "--out", "/nonexistent/x"}, 1, `unknown model "nope"`},
 		{[]string{"train", "--model", "lr", "--data", "nosuch:x"}, 1, `unknown reader "nosuch"`},
@@ -245,7 +261,7 @@ func TestUsageAndErrors(t *testing.T) {
 			t.Errorf("%v: error is not one line: %q", c.args, stderr)
 		}
 	}
-	code, stdout, _ := recforge(t, "models")
+	code, stdout, _ = recforge(t, "models")
 	if code != 0 {
 		t.Fatalf("models: exit %d, %q", code, stdout)
 	}

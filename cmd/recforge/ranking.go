@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,7 +13,7 @@ import (
 	"github.com/recforge/recforge/implicit"
 )
 
-const rankingSynopsis = `ranking --model NAMES --data SPEC [--seeds N] [--tune] [flags]
+const rankingSynopsis = `ranking --models NAMES --data SPEC [--seeds N] [--tune] [flags]
 
 Trains implicit-feedback ranking models (itempop, mf, gmf, mlp, neumf; NCF,
 He et al. WWW'17) and evaluates them, one run per seed, then mean ± std.
@@ -35,9 +36,10 @@ fine-tuned with plain SGD (--finetune-lr, --finetune-epochs), unless
 --no-pretrain. The last line of output is one JSON object.`
 
 func runRanking(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ranking", rankingSynopsis, stderr)
+	fs := newFlags("ranking", rankingSynopsis, stdout, stderr)
 	dataSpec := fs.String("data", "", "data `SPEC`: ncf:PREFIX, movielens:FILE or ml1m-implicit:DIR")
-	models := fs.String("model", "", "comma-separated model `NAMES`: itempop, mf, gmf, mlp, neumf")
+	models := fs.String("models", "", "comma-separated model `NAMES`: itempop, mf, gmf, mlp, neumf (--model is accepted too)")
+	fs.alias("model", "models")
 	factors := fs.Int("factors", 8, "embedding width of MF and GMF; the MLP tower's last width")
 	layers := fs.String("layers", "", "MLP tower `WIDTHS`, input first (default 8F,4F,2F,F: 64,32,16,8 at 8 factors)")
 	epochs := fs.Int("epochs", 20, "training epochs (the most tried with --tune)")
@@ -66,13 +68,13 @@ func runRanking(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return missing(fs, "data")
 	}
 	if *models == "" {
-		return missing(fs, "model")
+		return missing(fs, "models")
 	}
 	if *seeds < 1 {
-		return fmt.Errorf("--seeds %d, want ≥ 1", *seeds)
+		return badFlag("--seeds %d, want ≥ 1", *seeds)
 	}
 	if *threads < 1 {
-		return fmt.Errorf("--threads %d, want ≥ 1", *threads)
+		return badFlag("--threads %d, want ≥ 1", *threads)
 	}
 	tower, err := intList("layers", *layers)
 	if err != nil {
@@ -104,6 +106,9 @@ func runRanking(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return s, nil
 	}
 	for _, name := range splitList(*models) {
+		if !slices.Contains(implicit.Models, name) {
+			return unknownModel("ranking", name, "ranking model", implicit.Models)
+		}
 		s, err := withFlags(name)
 		if err != nil {
 			return err
@@ -112,7 +117,7 @@ func runRanking(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			if *noPretrain {
 				s.Pretrain, s.Alpha, s.GMF, s.MLP = false, 0, nil, nil
 			} else {
-				// The same settings as --model gmf and mlp, so that a
+				// The same settings as --models gmf and mlp, so that a
 				// NeuMF listed with them starts from those very models.
 				g, _ := withFlags("gmf")
 				m, _ := withFlags("mlp")
@@ -186,7 +191,7 @@ func floatList(name, v string) ([]float64, error) {
 	for _, s := range splitList(v) {
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return nil, fmt.Errorf("--%s: %q is not a number", name, s)
+			return nil, badFlag("--%s: %q is not a number", name, s)
 		}
 		out = append(out, f)
 	}
@@ -199,7 +204,7 @@ func intList(name, v string) ([]int, error) {
 	for _, s := range splitList(v) {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
-			return nil, fmt.Errorf("--%s: %q is not an integer", name, s)
+			return nil, badFlag("--%s: %q is not an integer", name, s)
 		}
 		out = append(out, n)
 	}

@@ -166,7 +166,7 @@ func TestRankingErrors(t *testing.T) {
 		{[]string{"--model", "gmf"}, ""},
 		{[]string{"--data", data}, ""},
 		{[]string{"--model", "gmf", "--data", data, "extra"}, ""},
-		{[]string{"--model", "bpr", "--data", data}, `unknown model "bpr"`},
+		{[]string{"--model", "bpr", "--data", data}, `unknown ranking model "bpr"`},
 		{[]string{"--model", "gmf", "--data", "lastfm"}, "want KIND:PATH"},
 		{[]string{"--model", "gmf", "--data", "ncf:/nonexistent/x"}, "/nonexistent/x.train.rating"},
 		{[]string{"--model", "gmf", "--data", data, "--seeds", "0"}, "--seeds 0"},
@@ -182,7 +182,7 @@ func TestRankingErrors(t *testing.T) {
 			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
 		}
 	}
-	_, help, err := ranking("--help")
+	help, _, err := ranking("--help")
 	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(help, "ml1m-implicit:DIR") || !strings.Contains(help, "--tune") {
 		t.Errorf("--help: %v\n%s", err, help)
 	}
@@ -201,5 +201,33 @@ func TestRankingTuneSharesPretraining(t *testing.T) {
 		if n := strings.Count(errOut, "tune "+m+" "); n != want {
 			t.Errorf("%d tuning lines for %s, want %d:\n%s", n, m, want, errOut)
 		}
+	}
+}
+
+// --models names the list as zoo, sequence and bench do; --model, the old
+// name, still works and means the same, and the help shows only --models.
+func TestRankingModelsFlagAndAlias(t *testing.T) {
+	data := "movielens:" + rankingData(t)
+	plural, _, err := ranking("--models", "itempop", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	singular, _, err := ranking("--model", "itempop", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := func(out string) string {
+		r := lastJSON(t, out)["results"].([]any)
+		return fmt.Sprintln(len(r), r[0].(map[string]any)["model"], r[0].(map[string]any)["mean"])
+	}
+	if mean(plural) != mean(singular) || !strings.HasPrefix(mean(plural), "1 itempop ") {
+		t.Errorf("--models and --model differ: %s, %s", mean(plural), mean(singular))
+	}
+	help, _, _ := ranking("--help")
+	if !strings.Contains(help, "Usage: recforge ranking --models NAMES") || !strings.Contains(help, "\n  --models NAMES\n") || strings.Contains(help, "\n  --model ") {
+		t.Errorf("help does not show --models alone:\n%s", help)
+	}
+	if _, _, err := ranking("--data", data); !errors.Is(err, errUsage) {
+		t.Errorf("no models: %v, want a usage error", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/recforge/recforge/blas"
+	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/pipeline"
 	"github.com/recforge/recforge/rating"
@@ -100,10 +101,11 @@ func ratingModels() []string {
 
 // runRatings trains and evaluates an explicit-rating model over folds.
 func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ratings", "ratings --model NAME --train PATTERN --test PATTERN [--folds N] [model flags]", stderr)
+	fs := newFlags("ratings", "ratings --model NAME --train movielens:PATTERN --test movielens:PATTERN [--folds N] [model flags]", stdout, stderr)
+	fs.extra = cacheHelp()
 	name := fs.String("model", "", "`NAME`: "+strings.Join(ratingModels(), ", "))
-	trainPattern := fs.String("train", "", "training rating file `PATTERN`, {fold} standing for 1..N (e.g. ml-100k/u{fold}.base)")
-	testPattern := fs.String("test", "", "test rating file `PATTERN` (e.g. ml-100k/u{fold}.test)")
+	trainPattern := fs.String("train", "", "training ratings `SPEC`: movielens:PATTERN, {fold} in PATTERN standing for 1..N (e.g. movielens:ml-100k/u{fold}.base; a bare PATTERN is read as movielens:PATTERN)")
+	testPattern := fs.String("test", "", "test ratings `SPEC`: movielens:PATTERN (e.g. movielens:ml-100k/u{fold}.test)")
 	folds := fs.Int("folds", 0, "number of folds (default 5 when the patterns hold {fold}, else 1)")
 	validMode := fs.String("valid-mode", "random", "`MODE` of the seeded validation hold-out that chooses the epoch count: random (a share of all training ratings) or users (a share of the ratings of a sampled share of the users, as ML-100K's user-blocked test files remove them)")
 	validShare := fs.Float64("valid-share", 0, "share held out: of all training ratings with --valid-mode random (default 0.05), of each drawn user's with users (default 0.2)")
@@ -111,9 +113,9 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	validSeed := fs.Uint64("valid-seed", 1, "seed of the validation hold-out")
 	noRefit := fs.Bool("no-refit", false, "test the early-stopped model instead of retraining on the whole training file")
 	threads := fs.Int("threads", 1, "threads for matrix products (results are identical for any count)")
-	cacheDir := fs.String("cache-dir", "", "`DIR` of encoded caches (default: the user cache directory)")
+	cacheDir := fs.String("cache-dir", "", cacheDirUsage)
 	var mf ratingFlags
-	mf.register(fs)
+	mf.register(fs.FlagSet)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -122,9 +124,19 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return missing(fs, req.name)
 		}
 	}
+	for _, p := range []struct {
+		flag string
+		v    *string
+	}{{"train", trainPattern}, {"test", testPattern}} {
+		path, err := movielensPattern(p.flag, *p.v)
+		if err != nil {
+			return err
+		}
+		*p.v = path
+	}
 	info, ok := model.Lookup(*name)
 	if !ok || info.Task != model.TaskRating {
-		return fmt.Errorf("unknown rating model %q, expected one of %s", *name, strings.Join(ratingModels(), ", "))
+		return unknownModel("ratings", *name, "rating model", ratingModels())
 	}
 	tc, trains := rating.Training(*name, mf.optimizer)
 	// The model flags this model takes, then the training flags.
@@ -186,7 +198,7 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *validMode != "random" && *validMode != "users" {
-		return fmt.Errorf("--valid-mode %q, want random or users", *validMode)
+		return badFlag("--valid-mode %q, want random or users", *validMode)
 	}
 	if *validShare == 0 {
 		*validShare = 0.05
@@ -195,16 +207,16 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if !(*validShare > 0 && *validShare < 1) {
-		return fmt.Errorf("--valid-share %v, want in (0, 1)", *validShare)
+		return badFlag("--valid-share %v, want in (0, 1)", *validShare)
 	}
 	if *validUsers == 0 {
 		*validUsers = 0.5
 	}
 	if *validMode == "users" && !(*validUsers > 0 && *validUsers <= 1) {
-		return fmt.Errorf("--valid-users %v, want in (0, 1]", *validUsers)
+		return badFlag("--valid-users %v, want in (0, 1]", *validUsers)
 	}
 	if *threads < 1 {
-		return fmt.Errorf("--threads %d, want ≥ 1", *threads)
+		return badFlag("--threads %d, want ≥ 1", *threads)
 	}
 	blas.SetThreads(*threads)
 	cfg := &pipeline.Config{Model: pipeline.ModelConfig{Name: *name, Params: params}, Train: tc}
@@ -250,6 +262,25 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		"rmse": s.RMSE, "rmse_std": s.RMSEStd, "mae": s.MAE, "mae_std": s.MAEStd,
 		"protocol": protocol,
 	})
+}
+
+// movielensPattern returns the file pattern of a --train or --test value:
+// movielens:PATTERN, as every other command writes a data spec, or a bare
+// PATTERN (the form the command first took), read as movielens:PATTERN. A
+// spec of another reader is a usage error: the rating protocol reads
+// MovieLens rating files.
+func movielensPattern(flagName, v string) (string, error) {
+	reader, path, ok := strings.Cut(v, ":")
+	if !ok || !slices.Contains(data.ReaderNames(), reader) {
+		return v, nil // a bare path (which may hold a colon, as C:\ does)
+	}
+	if reader != "movielens" {
+		return "", badFlag("--%s %q: ratings reads MovieLens rating files: want movielens:PATTERN (e.g. movielens:ml-100k/u{fold}.base)", flagName, v)
+	}
+	if path == "" {
+		return "", badFlag("--%s %q: want movielens:PATTERN with a file pattern after the colon", flagName, v)
+	}
+	return path, nil
 }
 
 // foldJSON is one fold of the JSON summary line.

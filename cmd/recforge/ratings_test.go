@@ -112,7 +112,7 @@ func TestRatingsCommandErrors(t *testing.T) {
 	}
 	for _, c := range []struct {
 		args    []string
-		usage   bool
+		usage   bool // reported on stderr, or by a usageError, for exit status 2
 		message string
 	}{
 		{[]string{"--train", train, "--test", test}, true, "--model is required"},
@@ -124,15 +124,15 @@ func TestRatingsCommandErrors(t *testing.T) {
 		{[]string{"--model", "autorec-i", "--train", train, "--test", test, "--hidden-act", "gelu"}, false, "hidden_act = \"gelu\""},
 		{[]string{"--model", "baseline", "--train", filepath.Join(filepath.Dir(train), "r1.base"), "--test", test, "--folds", "2"}, false, "{fold}"},
 		{[]string{"--model", "baseline", "--train", strings.Replace(train, "r{fold}", "x{fold}", 1), "--test", test, "--folds", "1"}, false, "x1.base"},
-		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-share", "1.5"}, false, "--valid-share"},
-		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "blocks"}, false, "--valid-mode \"blocks\""},
-		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "users", "--valid-users", "2"}, false, "--valid-users"},
+		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-share", "1.5"}, true, "--valid-share"},
+		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "blocks"}, true, "--valid-mode \"blocks\""},
+		{[]string{"--model", "baseline", "--train", train, "--test", test, "--valid-mode", "users", "--valid-users", "2"}, true, "--valid-users"},
 	} {
 		_, errOut, err := ratings(t, c.args...)
 		switch {
 		case err == nil:
 			t.Errorf("%v: no error", c.args)
-		case c.usage && (!errors.Is(err, errUsage) || !strings.Contains(errOut, c.message)):
+		case c.usage && (!errors.Is(err, errUsage) || !strings.Contains(errOut+err.Error(), c.message)):
 			t.Errorf("%v: %v, stderr %q; want a usage error saying %q", c.args, err, errOut, c.message)
 		case !c.usage && (errors.Is(err, errUsage) || !strings.Contains(err.Error(), c.message)):
 			t.Errorf("%v: %v; want an error saying %q", c.args, err, c.message)
@@ -163,5 +163,42 @@ func TestRatingsCommandUserValidation(t *testing.T) {
 	fu := lastJSON(t, outU)["folds"].([]any)[0].(map[string]any)
 	if fr["valid_rmse"] == fu["valid_rmse"] {
 		t.Errorf("random and users validation both scored %v", fr["valid_rmse"])
+	}
+}
+
+// --train and --test take movielens:PATTERN, as every other command takes
+// READER:PATH, and the bare pattern still, with the same result; another
+// reader is a usage error naming the flag.
+func TestRatingsTakesMovieLensSpecs(t *testing.T) {
+	train, test := ratingFolds(t)
+	rmse := func(args ...string) string {
+		t.Helper()
+		out, errOut, err := ratings(t, append([]string{"--model", "baseline", "--folds", "2"}, args...)...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut)
+		}
+		v := lastJSON(t, out)
+		return fmt.Sprint(v["rmse"], v["mae"], len(v["folds"].([]any)))
+	}
+	bare := rmse("--train", train, "--test", test)
+	for _, args := range [][]string{
+		{"--train", "movielens:" + train, "--test", "movielens:" + test},
+		{"--train", "movielens:" + train, "--test", test},
+	} {
+		if got := rmse(args...); got != bare {
+			t.Errorf("%v: %s; the bare patterns give %s", args, got, bare)
+		}
+	}
+	for _, c := range []struct{ flag, v, want string }{
+		{"--train", "criteo:" + train, `--train "criteo:`},
+		{"--test", "movielens:", `--test "movielens:"`},
+	} {
+		args := []string{"--model", "baseline", "--train", train, "--test", test}
+		args = append(args, c.flag, c.v)
+		_, _, err := ratings(t, args...)
+		var ue *usageError
+		if !errors.As(err, &ue) || !strings.Contains(ue.Error(), c.want) {
+			t.Errorf("%s %s: %v; want a usage error saying %q", c.flag, c.v, err, c.want)
+		}
 	}
 }

@@ -23,13 +23,13 @@ func TestRunFlagsWinOverModelsSection(t *testing.T) {
 		{[]string{"--epochs", "2"}, 2, 32, 2, 2},
 		{[]string{"--batch", "16"}, 5, 16, 3, 7},
 	} {
-		fs := newFlags("test", "test", io.Discard)
+		fs := newFlags("test", "test", io.Discard, io.Discard)
 		var rf runFlags
-		rf.register(fs)
+		rf.register(fs.FlagSet)
 		if err := fs.Parse(append([]string{"--config", path}, c.args...)); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := rf.load(fs)
+		cfg, err := rf.load(fs.FlagSet)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -58,11 +58,10 @@ func dataSpecExamples() string {
 }
 
 func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("sequence", "sequence --data 'behavior:FORMAT?…' [--models seqbase,din,dien] [--seeds N] [--config FILE] [--out DIR]", stderr)
-	usage := fs.Usage
-	fs.Usage = func() { usage(); fmt.Fprint(stderr, sequenceSpecs) }
+	fs := newFlags("sequence", "sequence --data 'behavior:FORMAT?…' [--models seqbase,din,dien] [--seeds N] [--config FILE] [--out DIR]", stdout, stderr)
+	fs.extra = sequenceSpecs + cacheHelp()
 	var rf runFlags
-	rf.register(fs)
+	rf.register(fs.FlagSet)
 	models := fs.String("models", "seqbase,din,dien", "comma-separated model `NAMES`")
 	seeds := fs.Int("seeds", 1, "training seeds per model (mean ± std over them)")
 	out := fs.String("out", "sequence", "`DIR` for leaderboard.csv, .json and .svg")
@@ -74,10 +73,10 @@ func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return missing(fs, "data")
 	}
 	if rf.valid != "" || rf.test != "" {
-		return fmt.Errorf("--valid and --test do not apply: the command takes the validation and test parts of --data's behaviour spec")
+		return badFlag("--valid and --test do not apply: the command takes the validation and test parts of --data's behaviour spec")
 	}
 	if *seeds < 1 {
-		return fmt.Errorf("--seeds %d, want ≥ 1", *seeds)
+		return badFlag("--seeds %d, want ≥ 1", *seeds)
 	}
 	parts, err := sequenceParts(rf.data)
 	if err != nil {
@@ -89,10 +88,10 @@ func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	for _, n := range names {
 		if _, ok := model.Lookup(n); !ok {
-			return fmt.Errorf("unknown model %q, expected one of %s", n, strings.Join(model.Names(), ", "))
+			return unknownModel("sequence", n, "model", model.Names())
 		}
 	}
-	cfg, err := rf.load(fs)
+	cfg, err := rf.load(fs.FlagSet)
 	if err != nil {
 		return err
 	}
@@ -133,10 +132,10 @@ func sequenceParts(spec string) ([3]string, error) {
 	var out [3]string
 	reader, path, _ := strings.Cut(spec, ":")
 	if reader != "behavior" {
-		return out, fmt.Errorf("--data %q: expected a behaviour spec, behavior:FORMAT?key=value&… (see --help)", spec)
+		return out, badFlag("--data %q: expected a behaviour spec, behavior:FORMAT?key=value&… (see --help)", spec)
 	}
 	if _, q, _ := strings.Cut(path, "?"); strings.Contains("&"+q, "&part=") {
-		return out, fmt.Errorf("--data %q: leave part out: the command trains on part=train, tunes on part=valid and tests on part=test", spec)
+		return out, badFlag("--data %q: leave part out: the command trains on part=train, tunes on part=valid and tests on part=test", spec)
 	}
 	sep := "?"
 	if strings.Contains(spec, "?") {

@@ -79,9 +79,9 @@ func TestSequenceCommand(t *testing.T) {
 			t.Errorf("%v: got %v, want %q", tc.args, err, tc.want)
 		}
 	}
-	_, stderr, _ := sequence(t, "--help")
-	if !strings.Contains(stderr, "behavior:movielens?path=ml-100k") {
-		t.Errorf("--help does not document the behaviour specs:\n%s", stderr)
+	help, _, _ := sequence(t, "--help")
+	if !strings.Contains(help, "behavior:movielens?path=ml-100k") {
+		t.Errorf("--help does not document the behaviour specs on stdout:\n%s", help)
 	}
 }
 

@@ -42,7 +42,7 @@ func (a *artifactArgs) Set(v string) error {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "serve --artifact [NAME=]DIR [--artifact [NAME=]DIR …] [--addr HOST:PORT] [flags]", stderr)
+	fs := newFlags("serve", "serve --artifact [NAME=]DIR [--artifact [NAME=]DIR …] [--addr HOST:PORT] [flags]", stdout, stderr)
 	var arts artifactArgs
 	fs.Var(&arts, "artifact", "serve the artifact in `[NAME=]DIR` (repeatable); NAME defaults to the directory's name, the run's for RUN/model")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
@@ -62,7 +62,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return missing(fs, "artifact")
 	}
 	if *watch < 0 {
-		return fmt.Errorf("--watch %v: want a positive interval, or 0 for none", *watch)
+		return badFlag("--watch %v: want a positive interval, or 0 for none", *watch)
 	}
 	// The library takes 0 for its defaults; on the command line the
 	// defaults are the flags' own, so 0 is a mistake.
@@ -71,7 +71,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		v    int64
 	}{{"max-body", *maxBody}, {"max-candidates", int64(*maxCand)}, {"max-concurrent", int64(*maxConc)}} {
 		if c.v < 1 {
-			return fmt.Errorf("--%s %d: want ≥ 1", c.name, c.v)
+			return badFlag("--%s %d: want ≥ 1", c.name, c.v)
 		}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))

@@ -6,16 +6,16 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/pipeline"
 )
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", "train --model NAME --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--epochs N] [--batch N] [--seed S] [--out DIR]", stderr)
+	fs := newFlags("train", "train --model NAME --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--epochs N] [--batch N] [--seed S] [--out DIR]", stdout, stderr)
+	fs.extra = cacheHelp()
 	var rf runFlags
-	rf.register(fs)
+	rf.register(fs.FlagSet)
 	name := fs.String("model", "", "registered model `NAME` (recforge models lists them); overrides the configuration's")
 	out := fs.String("out", "", "output `DIR`: the artifact (DIR/model), train.jsonl, learning_curve.svg, checkpoint (default runs/NAME)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint")
@@ -28,7 +28,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if rf.data == "" {
 		return missing(fs, "data")
 	}
-	cfg, err := rf.load(fs)
+	cfg, err := rf.load(fs.FlagSet)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return missing(fs, "model")
 	}
 	if _, ok := model.Lookup(cfg.Model.Name); !ok {
-		return fmt.Errorf("unknown model %q, expected one of %s", cfg.Model.Name, strings.Join(model.Names(), ", "))
+		return unknownModel("train", cfg.Model.Name, "model", model.Names())
 	}
 	// The file's models section holds per-model settings, as zoo and
 	// sequence read them (the flags still win: see runFlags.load).

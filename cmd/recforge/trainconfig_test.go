@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/recforge/recforge/artifact"
@@ -61,5 +62,26 @@ models:
 	}
 	if h, _ := hp["hidden"].([]any); !slices.Equal(h, []any{7.0}) {
 		t.Errorf("hyper-parameters %v with --epochs, want hidden [7]", hp)
+	}
+}
+
+// A mistake in the configuration file is reported as FILE:LINE:COL and the
+// message, with the line and a caret: three lines, not the usage.
+func TestConfigErrorIsShort(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ src, want string }{
+		{"train:\n  epochs: 5\n  epoch: 4\n", `:3:3: unknown field "epoch"`},
+		{"train:\n  epochs: x\n", ":2:11: want an integer, got a string"},
+		{"train: {epochs: 3\nmodel: {name: lr}\n", ":"},
+	} {
+		cfg := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(cfg, []byte(c.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := recforge(t, "train", "--model", "lr", "--data", "synthetic:ctr?rows=2000", "--config", cfg, "--out", filepath.Join(dir, "run"))
+		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+		if code != 1 || stdout != "" || len(lines) > 3 || !strings.HasPrefix(lines[0], "recforge train: "+cfg+c.want) || !strings.HasSuffix(lines[len(lines)-1], "^") {
+			t.Errorf("%q: exit %d, stderr\n%s\nwant exit 1 and at most three lines, the first starting %q, the last a caret", c.src, code, stderr, cfg+c.want)
+		}
 	}
 }

@@ -13,9 +13,10 @@ import (
 )
 
 func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("zoo", "zoo --data SPEC [--models a,b,…] [--seeds N] [--config FILE] [--out DIR]", stderr)
+	fs := newFlags("zoo", "zoo --data SPEC [--models a,b,…] [--seeds N] [--config FILE] [--out DIR]", stdout, stderr)
+	fs.extra = cacheHelp()
 	var rf runFlags
-	rf.register(fs)
+	rf.register(fs.FlagSet)
 	models := fs.String("models", "", "comma-separated model `NAMES` (default: every registered CTR model)")
 	seeds := fs.Int("seeds", 1, "training seeds per model (mean ± std over them)")
 	out := fs.String("out", "zoo", "`DIR` for leaderboard.csv, .json and .svg")
@@ -27,9 +28,9 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return missing(fs, "data")
 	}
 	if *seeds < 1 {
-		return fmt.Errorf("--seeds %d, want ≥ 1", *seeds)
+		return badFlag("--seeds %d, want ≥ 1", *seeds)
 	}
-	cfg, err := rf.load(fs)
+	cfg, err := rf.load(fs.FlagSet)
 	if err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	for _, n := range names {
 		if _, ok := model.Lookup(n); !ok {
-			return fmt.Errorf("unknown model %q, expected one of %s", n, strings.Join(model.Names(), ", "))
+			return unknownModel("zoo", n, "model", model.Names())
 		}
 	}
 	p, err := pipeline.Prepare(ctx, cfg, rf.inputs(cfg))

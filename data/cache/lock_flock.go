@@ -36,3 +36,13 @@ func tryLock(f *os.File) (bool, error) {
 		}
 	}
 }
+
+// commitTemp renames the temporary file f to path, then closes it: the
+// lock is held until the name is gone, so that removeStale or Clean never
+// take the file for a dead build's between its close and its rename.
+func commitTemp(f *os.File, path string) error {
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	return f.Close()
+}

@@ -75,24 +75,25 @@ func removeStale(path string) {
 }
 
 // removeUnlocked removes the file name unless another open file holds its
-// lock.
-func removeUnlocked(name string) {
+// lock, and reports whether it did.
+func removeUnlocked(name string) bool {
 	f, err := os.OpenFile(name, os.O_RDWR, 0)
 	if err != nil {
-		return
+		return false
 	}
 	defer f.Close()
 	if free, err := tryLock(f); err != nil || !free {
-		return
+		return false
 	}
 	// The name still leads to the file just locked: nobody renames onto a
 	// temporary name, but a cache renamed away from it is not ours to
 	// remove.
 	if named, err := os.Stat(name); err == nil {
 		if locked, err := f.Stat(); err == nil && os.SameFile(named, locked) {
-			os.Remove(name)
+			return os.Remove(name) == nil
 		}
 	}
+	return false
 }
 
 // allDigits reports whether s is a non-empty run of decimal digits, as

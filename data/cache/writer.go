@@ -211,7 +211,7 @@ func (w *Writer) Close() error {
 	ok := false
 	defer func() {
 		if !ok {
-			tmp.Close()
+			tmp.Close() // may have been closed already: the error is moot
 			os.Remove(tmp.Name())
 		}
 	}()
@@ -272,10 +272,7 @@ func (w *Writer) Close() error {
 	if err := tmp.Sync(); err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), w.path); err != nil {
+	if err := commitTemp(tmp, w.path); err != nil {
 		return err
 	}
 	ok = true

@@ -17,6 +17,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
+	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -60,9 +62,9 @@ func ReadFile(path string) ([]byte, error) {
 
 // Unmarshal decodes the first document of src into v with opts, after
 // checking src against MaxBytes and MaxNodes. An empty, comment-only or
-// null document leaves v as it is. Parse and decode errors are formatted
-// with their line and column and the offending source line; a panic of
-// the parser (it has some on malformed input) is returned as an error.
+// null document leaves v as it is. Parse and decode errors are *Error,
+// located by line and column; a panic of the parser (it has some on
+// malformed input) is returned as an error.
 func Unmarshal(src []byte, v any, opts ...yaml.DecodeOption) (err error) {
 	if len(src) > MaxBytes {
 		return fmt.Errorf("%d bytes, more than the %d bytes a configuration document may hold", len(src), MaxBytes)
@@ -76,7 +78,7 @@ func Unmarshal(src []byte, v any, opts ...yaml.DecodeOption) (err error) {
 	}()
 	file, err := parser.ParseBytes(src, 0)
 	if err != nil {
-		return errors.New(yaml.FormatError(err, false, true))
+		return located(src, err)
 	}
 	if n, aliased := nodes(file); n > MaxNodes {
 		found := fmt.Sprint(n)
@@ -93,9 +95,116 @@ func Unmarshal(src []byte, v any, opts ...yaml.DecodeOption) (err error) {
 		return nil
 	}
 	if err := yaml.UnmarshalWithOptions(src, v, opts...); err != nil {
-		return errors.New(yaml.FormatError(err, false, true))
+		return located(src, err)
 	}
 	return nil
+}
+
+// Error is a parse or decode error at a place in a document.
+type Error struct {
+	// File is the document's file; "" when not known (see InFile).
+	File string
+	// Line and Column, from 1, locate the error; 0 when the parser gave no
+	// place.
+	Line, Column int
+	// Msg says what is wrong.
+	Msg string
+	// Text is the document's line Line, shown with a caret under Column.
+	Text string
+}
+
+// Error returns "FILE:LINE:COL: MSG" (as compilers write it, so that
+// editors can jump there), then the line and a caret: three lines at most.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File + ":")
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "%d:%d:", e.Line, e.Column)
+	}
+	if b.Len() > 0 {
+		b.WriteString(" ")
+	}
+	b.WriteString(e.Msg)
+	if e.Line > 0 && strings.TrimSpace(e.Text) != "" {
+		b.WriteString("\n    " + e.Text + "\n    ")
+		// The caret's indentation copies the line's tabs, so that it
+		// lands under the column however tabs are shown.
+		for i, r := range []rune(e.Text) {
+			if i >= e.Column-1 {
+				break
+			}
+			if r == '\t' {
+				b.WriteByte('\t')
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteByte('^')
+	}
+	return b.String()
+}
+
+// InFile returns err with the file path it was read from: an *Error
+// (wrapped or not) names it in front of its place, any other error is
+// prefixed with it.
+func InFile(path string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		located := *e
+		located.File = path
+		return &located
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// located turns a parse or decode error of goccy/go-yaml into an *Error
+// with its place and the source line there.
+func located(src []byte, err error) error {
+	var ye yaml.Error
+	if !errors.As(err, &ye) {
+		return err
+	}
+	e := &Error{Msg: ye.GetMessage()}
+	var te *yaml.TypeError
+	if errors.As(err, &te) && te.SrcType != nil && te.DstType != nil {
+		// The decoder's message names Go types and fields; say what the
+		// document should hold instead.
+		e.Msg = fmt.Sprintf("want %s, got %s", kindName(te.DstType), kindName(te.SrcType))
+	}
+	if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+		e.Line, e.Column = tk.Position.Line, tk.Position.Column
+		lines := strings.Split(string(src), "\n")
+		if e.Line >= 1 && e.Line <= len(lines) {
+			e.Text = strings.TrimRight(lines[e.Line-1], "\r")
+		}
+	}
+	return e
+}
+
+// kindName says what YAML value a Go type is decoded from.
+func kindName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping"
+	}
+	return t.String()
 }
 
 // isNull reports a document without content: no body, or a null.

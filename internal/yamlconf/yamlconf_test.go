@@ -1,6 +1,7 @@
 package yamlconf
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -133,8 +134,39 @@ func TestUnmarshalSizeAndEmpty(t *testing.T) {
 	if err := Unmarshal([]byte("b: 3\n"), &x); err != nil || x != (T{1, 3}) {
 		t.Errorf("got %v, %+v", err, x)
 	}
-	if err := Unmarshal([]byte("a: [\n"), &x); err == nil || !strings.Contains(err.Error(), "[1:4]") {
-		t.Errorf("syntax error %v, want it located", err)
+	var e *Error
+	if err := Unmarshal([]byte("a: [\n"), &x); !errors.As(err, &e) || e.Line != 1 || e.Column != 4 || !strings.HasPrefix(err.Error(), "1:4: ") {
+		t.Errorf("syntax error %v, want it located at 1:4", err)
+	}
+}
+
+// An error names FILE:LINE:COL, then shows the line with a caret under the
+// column, in three lines at most; a decoding error says what the document
+// should hold, not the Go types.
+func TestErrorFormat(t *testing.T) {
+	type T struct {
+		Train struct{ Epochs int } `yaml:"train"`
+	}
+	var x T
+	for _, c := range []struct{ src, want string }{
+		{"train:\n  epochs: x\n", "f.yaml:2:11: want an integer, got a string\n      epochs: x\n" + strings.Repeat(" ", 4+10) + "^"},
+		{"train:\n  epochs: [1, 2]\n", "f.yaml:2:11: want an integer, got a list\n      epochs: [1, 2]\n" + strings.Repeat(" ", 4+10) + "^"},
+		{"train:\n\tepochs: 3\n", "f.yaml:2:1: found character '\t' that cannot start any token\n    \tepochs: 3\n    ^"},
+		{"train: {epochs: 3\n", "f.yaml:1:8: "},
+	} {
+		err := InFile("f.yaml", Unmarshal([]byte(c.src), &x))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Count(err.Error(), "\n") > 2 {
+			t.Errorf("%q: %q, want it to start %q, in at most three lines", c.src, err, c.want)
+		}
+	}
+	// The caret copies the line's tabs: under column 3 of "\tb\tc" is "\t ^".
+	e := &Error{Line: 4, Column: 4, Msg: "m", Text: "\tb\tc"}
+	if got, want := e.Error(), "4:4: m\n    \tb\tc\n    \t \t^"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+	// Any other error is prefixed with the file.
+	if got := InFile("f.yaml", errors.New("boom")).Error(); got != "f.yaml: boom" {
+		t.Errorf("InFile: %q", got)
 	}
 }
 
