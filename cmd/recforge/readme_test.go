@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/recforge/recforge/model"
+	"github.com/recforge/recforge/pipeline"
 	"github.com/recforge/recforge/synth"
 )
 
@@ -428,4 +430,73 @@ func writeIDs(b *bytes.Buffer, user int, items []int32) {
 		fmt.Fprintf(b, " %d", it)
 	}
 	b.WriteString("\n")
+}
+
+// Every YAML example of the README and the docs is a configuration
+// recforge loads, naming a registered model with parameters it accepts;
+// the README's full example is the file configs/examples/events-deepfm.yaml
+// it names, line for line.
+func TestDocYAMLExamples(t *testing.T) {
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := filepath.Glob("../../docs/models/*.md")
+	files = append(append(files, more...), "../../README.md")
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, block := range fencedBlocks(string(b), "yaml") {
+			n++
+			path := filepath.Join(t.TempDir(), "example.yaml")
+			if err := os.WriteFile(path, []byte(block), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := pipeline.LoadConfig(path)
+			if err != nil {
+				t.Errorf("%s, YAML example %d: %v", f, k+1, err)
+				continue
+			}
+			if cfg.Model.Name != "" {
+				params, _ := json.Marshal(cfg.Model.Params)
+				if _, _, err := model.ResolveConfig(cfg.Model.Name, params); err != nil {
+					t.Errorf("%s, YAML example %d: %v", f, k+1, err)
+				}
+			}
+			if f == "../../README.md" && strings.Contains(block, "name: events") {
+				file, err := os.ReadFile("../../configs/examples/events-deepfm.yaml")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(file), block) {
+					t.Errorf("README's configuration example differs from configs/examples/events-deepfm.yaml")
+				}
+			}
+		}
+	}
+	if n < 3 {
+		t.Errorf("found %d YAML examples, expected the README's and the docs'", n)
+	}
+}
+
+// fencedBlocks returns the bodies of the ```lang blocks of a Markdown text.
+func fencedBlocks(md, lang string) []string {
+	var out []string
+	var cur []string
+	in := false
+	for _, l := range strings.Split(md, "\n") {
+		switch {
+		case !in && l == "```"+lang:
+			in, cur = true, nil
+		case in && l == "```":
+			in = false
+			out = append(out, strings.Join(cur, "\n")+"\n")
+		case in:
+			cur = append(cur, l)
+		}
+	}
+	return out
 }
