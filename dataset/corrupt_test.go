@@ -16,7 +16,7 @@ import (
 
 // snapshot renders every column of d, for comparing two datasets.
 func snapshot(d *Dataset) string {
-	return fmt.Sprint(d.Rows, d.Label, d.Group, d.IDs, d.Values, d.Seq, d.SeqLens, d.Ordinal, d.SeqStart, d.Pools)
+	return fmt.Sprint(d.Rows, d.Label, d.Group, d.IDs, d.ValueSlots, d.StoredValues, d.Seq, d.SeqLens, d.Ordinal, d.SeqStart, d.Pools)
 }
 
 // A cache with 100 bytes flipped is rebuilt by Build, to the contents of a

@@ -82,6 +82,12 @@ func Locate(rec data.Record, err error) error {
 // Dataset is an encoded dataset, viewed in place in its memory-mapped cache:
 // row r's ids are IDs[r*Slots:(r+1)*Slots], and so on. The slices are
 // read-only and valid until Close.
+//
+// The values of a row's slots (Example.Values) are read with ValueRow: the
+// cache stores only those of the plain numeric slots (ValueSlots), since
+// every other slot's value is always 1. For Criteo's schema, whose
+// numbers are bucketized into ids, that leaves no value column at all and
+// halves the cache.
 type Dataset struct {
 	// Rows is the number of encoded examples.
 	Rows int
@@ -91,9 +97,15 @@ type Dataset struct {
 	Label                 []float32
 	Group                 []int64
 	IDs                   []int32
-	Values                []float32
-	Seq                   []int32
-	SeqLens               []int32
+	// ValueSlots lists, ascending, the slots whose values the cache
+	// stores (feature.Encoders.ValueSlots); StoredValues holds them, row
+	// r's value of slot ValueSlots[k] at StoredValues[r*len(ValueSlots)+k].
+	// Both are empty when every slot's value is 1. ValueRow reads a row's
+	// values of every slot.
+	ValueSlots   []int
+	StoredValues []float32
+	Seq          []int32
+	SeqLens      []int32
 	// Ordinal is each row's record ordinal in the source, among the
 	// records the reader returns (the ordinal Options.Keep sees): rows of
 	// records the encoders rejected under SkipBad are missing, so row and
@@ -118,10 +130,42 @@ type Dataset struct {
 // Close unmaps the cache.
 func (d *Dataset) Close() error { return d.c.Close() }
 
-// columns are the cache's columns: the dense layout keeps every row's
-// padded sequences in "seq"; the by-reference layout keeps each row's
-// window starts in "seq_start" and each sequence's pool in a ragged column
-// "pool_S" whose rows hold the ids their row added to the pool.
+// ValueRow writes row r's values, one per slot, into dst, which holds
+// Slots values: exactly the row's Example.Values, 1 for every slot but
+// the stored ones.
+func (d *Dataset) ValueRow(r int, dst []float32) {
+	dst = dst[:d.Slots]
+	for i := range dst {
+		dst[i] = 1
+	}
+	if k := len(d.ValueSlots); k > 0 {
+		for j, v := range d.StoredValues[r*k : (r+1)*k] {
+			dst[d.ValueSlots[j]] = v
+		}
+	}
+}
+
+// The indices of the cache's columns, in the order columns lists them:
+// colValues is missing when no slot has a stored value, and every later
+// index is then one less (see columnIndex).
+const (
+	colLabel = iota
+	colGroup
+	colIDs
+	colValues
+	colSeq
+	colSeqLens
+	colOrdinal
+	colPools
+)
+
+// columns are the cache's columns: "values" holds the values of the
+// slots that have one besides 1 (feature.Encoders.ValueSlots), and is
+// left out when none has (a fixed width of 0 would read as ragged); the
+// dense layout keeps every row's padded sequences in "seq"; the
+// by-reference layout keeps each row's window starts in "seq_start" and
+// each sequence's pool in a ragged column "pool_S" whose rows hold the ids
+// their row added to the pool.
 func columns(enc *feature.Encoders, byRef bool) []cache.Column {
 	ex := enc.NewExample()
 	seq := cache.Column{Name: "seq", Type: cache.Int32, Width: len(ex.Seq)}
@@ -132,17 +176,30 @@ func columns(enc *feature.Encoders, byRef bool) []cache.Column {
 		{Name: "label", Type: cache.Float32, Width: 1},
 		{Name: "group", Type: cache.Int64, Width: 1},
 		{Name: "ids", Type: cache.Int32, Width: len(ex.IDs)},
-		{Name: "values", Type: cache.Float32, Width: len(ex.Values)},
-		seq,
-		{Name: "seq_lens", Type: cache.Int32, Width: len(ex.SeqLens)},
-		{Name: "ordinal", Type: cache.Int64, Width: 1},
 	}
+	if n := len(enc.ValueSlots()); n > 0 {
+		cols = append(cols, cache.Column{Name: "values", Type: cache.Float32, Width: n})
+	}
+	cols = append(cols,
+		seq,
+		cache.Column{Name: "seq_lens", Type: cache.Int32, Width: len(ex.SeqLens)},
+		cache.Column{Name: "ordinal", Type: cache.Int64, Width: 1},
+	)
 	if byRef {
 		for s := range ex.SeqLens {
 			cols = append(cols, cache.Column{Name: fmt.Sprintf("pool_%d", s), Type: cache.Int32})
 		}
 	}
 	return cols
+}
+
+// columnIndex returns the index in the cache of column c (one of the col
+// constants) when the values column is present or not.
+func columnIndex(c int, hasValues bool) int {
+	if c > colValues && !hasValues {
+		return c - 1
+	}
+	return c
 }
 
 // Build encodes the source named by spec with enc into the cache file at
@@ -184,9 +241,12 @@ func Build(ctx context.Context, spec string, enc *feature.Encoders, cachePath st
 		return nil, false, fmt.Errorf("%s: %w", spec, err)
 	}
 	byRef := pools != nil
-	layout := "layout=2"
+	// Layout 4 stores the values of the numeric slots alone; a file
+	// of an older layout is an older cache format version too, so the
+	// name only has to tell this version's layouts apart.
+	layout := "layout=4"
 	if byRef {
-		layout = "layout=3 by-reference"
+		layout = "layout=4 by-reference"
 	}
 	read := fmt.Sprintf("skipbad=%v", opts.Read.SkipBad)
 	if n := opts.Read.MaxLineBytes; n > 0 && n != data.DefaultMaxLineBytes {
@@ -239,6 +299,10 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 	group := []int64{0}
 	label := []float32{0}
 	ord := []int64{0}
+	valueSlots := enc.ValueSlots()
+	values := make([]float32, len(valueSlots))
+	hasValues := len(valueSlots) > 0
+	col := func(c int) int { return columnIndex(c, hasValues) }
 	for ordinal := int64(0); ; ordinal++ {
 		if ordinal%checkEvery == 0 && ctx.Err() != nil {
 			return 0, fmt.Errorf("dataset: encoding %s: stopped after %d records: %w", spec, ordinal, ctx.Err())
@@ -260,20 +324,25 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 			return 0, Locate(rec, err)
 		}
 		label[0], group[0] = ex.Label, int64(ex.Group)
-		w.Float32(0, label)
-		w.Int64(1, group)
-		w.Int32(2, ex.IDs)
-		w.Float32(3, ex.Values)
+		w.Float32(col(colLabel), label)
+		w.Int64(col(colGroup), group)
+		w.Int32(col(colIDs), ex.IDs)
+		if hasValues {
+			for k, s := range valueSlots {
+				values[k] = ex.Values[s]
+			}
+			w.Float32(colValues, values)
+		}
 		if pools != nil {
-			if err := pools.add(ex, w, 4, 7); err != nil {
+			if err := pools.add(ex, w, col(colSeq), col(colPools)); err != nil {
 				return 0, Locate(rec, err)
 			}
 		} else {
-			w.Int32(4, ex.Seq)
+			w.Int32(col(colSeq), ex.Seq)
 		}
-		w.Int32(5, ex.SeqLens)
+		w.Int32(col(colSeqLens), ex.SeqLens)
 		ord[0] = ordinal
-		w.Int64(6, ord)
+		w.Int64(col(colOrdinal), ord)
 		if err := w.EndRow(); err != nil {
 			return 0, err
 		}
@@ -298,7 +367,8 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 	if err := json.Unmarshal(c.Meta(), &meta); err != nil || meta.Skipped < 0 {
 		return nil, fmt.Errorf("dataset: cache %s: no valid build record (%q): delete the file to rebuild it", c.Path(), c.Meta())
 	}
-	d := &Dataset{Rows: c.Rows(), Slots: want[2].Width, NumSeq: want[5].Width, Skipped: meta.Skipped, seqs: seqLayouts(enc), c: c}
+	d := &Dataset{Rows: c.Rows(), Slots: want[colIDs].Width, Skipped: meta.Skipped, seqs: seqLayouts(enc), c: c}
+	d.NumSeq = want[columnIndex(colSeqLens, len(enc.ValueSlots()) > 0)].Width
 	for _, q := range d.seqs {
 		d.SeqLen += q.max
 	}
@@ -307,11 +377,15 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 		func() (e error) { d.Label, e = c.Float32("label"); return },
 		func() (e error) { d.Group, e = c.Int64("group"); return },
 		func() (e error) { d.IDs, e = c.Int32("ids"); return },
-		func() (e error) { d.Values, e = c.Float32("values"); return },
 		func() (e error) { d.SeqLens, e = c.Int32("seq_lens"); return },
 		func() (e error) { d.Ordinal, e = c.Int64("ordinal"); return },
 	} {
 		if err = step(); err != nil {
+			return nil, err
+		}
+	}
+	if d.ValueSlots = enc.ValueSlots(); len(d.ValueSlots) > 0 {
+		if d.StoredValues, err = c.Float32("values"); err != nil {
 			return nil, err
 		}
 	}

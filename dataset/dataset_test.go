@@ -71,6 +71,16 @@ func TestFitBuildReuse(t *testing.T) {
 	if d.Rows != 3000 || d.Slots != 39 || len(d.IDs) != 3000*39 {
 		t.Fatalf("rows %d, slots %d, ids %d", d.Rows, d.Slots, len(d.IDs))
 	}
+	// Criteo's numbers are bucketized into ids: no slot keeps a value
+	// other than 1, so the cache has no value column at all.
+	for _, c := range d.c.Columns() {
+		if c.Name == "values" {
+			t.Errorf("the cache has a values column %+v; every slot's value is 1", c)
+		}
+	}
+	if len(d.ValueSlots) != 0 || d.StoredValues != nil {
+		t.Errorf("stored values of slots %v, want none", d.ValueSlots)
+	}
 	for i, l := range labels {
 		if d.Label[i] != l {
 			t.Fatalf("row %d: label %v, the file says %v", i+1, d.Label[i], l)
@@ -84,6 +94,7 @@ func TestFitBuildReuse(t *testing.T) {
 	re, _ := enc.Bind(r.Columns())
 	ex := enc.NewExample()
 	var rec data.Record
+	vals := make([]float32, d.Slots)
 	for i := range 50 {
 		if err := r.Next(&rec); err != nil {
 			t.Fatal(err)
@@ -91,9 +102,10 @@ func TestFitBuildReuse(t *testing.T) {
 		if err := re.Encode(rec.Cols, ex); err != nil {
 			t.Fatal(err)
 		}
+		d.ValueRow(i, vals)
 		for s, id := range ex.IDs {
-			if d.IDs[i*d.Slots+s] != id || d.Values[i*d.Slots+s] != ex.Values[s] {
-				t.Fatalf("row %d slot %d: cache has %d/%v, direct encoding %d/%v", i+1, s, d.IDs[i*d.Slots+s], d.Values[i*d.Slots+s], id, ex.Values[s])
+			if d.IDs[i*d.Slots+s] != id || vals[s] != ex.Values[s] {
+				t.Fatalf("row %d slot %d: cache has %d/%v, direct encoding %d/%v", i+1, s, d.IDs[i*d.Slots+s], vals[s], id, ex.Values[s])
 			}
 		}
 	}

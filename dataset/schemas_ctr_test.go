@@ -215,13 +215,27 @@ func TestDefaultSchemaAdultFits(t *testing.T) {
 	// age is standardized with the training mean 35 and (population)
 	// deviation √125; capital_gain goes through log1p.
 	age, gain := slices.Index(slots, "age"), slices.Index(slots, "capital_gain")
+	rows := [][]float32{make([]float32, te.Slots), make([]float32, te.Slots)}
+	te.ValueRow(0, rows[0])
+	te.ValueRow(1, rows[1])
 	for r, want := range []float64{0 /* age 35, the mean */, (25 - 35) / math.Sqrt(125)} {
-		if got := te.Values[r*te.Slots+age]; math.Abs(float64(got)-want) > 1e-6 {
+		if got := rows[r][age]; math.Abs(float64(got)-want) > 1e-6 {
 			t.Errorf("test row %d: age value %v, want %v", r+1, got, want)
 		}
 	}
-	if got := te.Values[gain]; math.Abs(float64(got)-math.Log1p(99999)) > 1e-5 {
+	if got := rows[0][gain]; math.Abs(float64(got)-math.Log1p(99999)) > 1e-5 {
 		t.Errorf("capital_gain 99999 encodes as %v, want ln(100000) = %v", got, math.Log1p(99999))
+	}
+	// The cache keeps the 5 numbers alone; every categorical's value
+	// reads as 1.
+	numeric := []string{"age", "education_num", "capital_gain", "capital_loss", "hours_per_week"}
+	if len(te.ValueSlots) != 5 || len(te.StoredValues) != 2*5 {
+		t.Errorf("stored values of slots %v (%d values), want the 5 numeric slots' of 2 rows", te.ValueSlots, len(te.StoredValues))
+	}
+	for s, name := range slots {
+		if !slices.Contains(numeric, name) && (rows[0][s] != 1 || rows[1][s] != 1) {
+			t.Errorf("categorical %s has values %v and %v, want 1", name, rows[0][s], rows[1][s])
+		}
 	}
 	// The unseen workclass Never-worked maps to OOV.
 	work := slices.Index(slots, "workclass")

@@ -186,6 +186,22 @@ func (e *Encoders) Tables() []Table { return slices.Clone(e.tables) }
 // categorical and numeric fields in schema order.
 func (e *Encoders) Slots() []string { return slices.Clone(e.slots) }
 
+// ValueSlots lists, ascending, the slots whose Example.Values vary: those
+// of the plain numeric fields, which carry their normalized number. Every
+// other slot's value is always 1 (a categorical, or a bucketized numeric
+// whose bucket is its id), so a store of encoded examples keeps the values
+// of these slots alone.
+func (e *Encoders) ValueSlots() []int {
+	var out []int
+	for i := range e.schema.Fields {
+		f := &e.schema.Fields[i]
+		if s := e.fieldSlot[i]; s >= 0 && f.Type == Numeric && !f.hasTable() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Sequences lists the sequences of Example.Seq, in schema order.
 func (e *Encoders) Sequences() []SeqSlot { return slices.Clone(e.seqs) }
 

@@ -77,7 +77,7 @@ func timeScoring(m model.Model, d train.Data, n, repeats int) (p50, p99 float64)
 		for i := range n {
 			r := d.Row((start + i) % d.Len())
 			copy(b.IDs[i*f:(i+1)*f], s.IDs[r*f:(r+1)*f])
-			copy(b.Values[i*f:(i+1)*f], s.Values[r*f:(r+1)*f])
+			s.ValueRow(r, b.Values[i*f:(i+1)*f])
 			// Histories may be stored by reference (one pool per
 			// sequence field), so they are gathered, not sliced.
 			s.SeqRow(r, b.Seq[i*q:(i+1)*q])

@@ -190,8 +190,10 @@ func TestPrepareSplitsAndFitsOnTrainingPart(t *testing.T) {
 		t.Errorf("price statistics %+v, want count %d mean %g std %g", st, len(want[0]), mean, std)
 	}
 	ps := slotOf(t, p.Encoders, "price")
+	vals := make([]float32, p.Train.Set.Slots)
 	for _, r := range []int{0, 999, n - 1} {
-		got := float64(p.Train.Set.Values[r*p.Train.Set.Slots+ps])
+		p.Train.Set.ValueRow(r, vals)
+		got := float64(vals[ps])
 		if w := (float64(r) - mean) / std; math.Abs(got-w) > 1e-5*math.Max(1, math.Abs(w)) {
 			t.Errorf("row %d: price encodes as %g, want %g", r, got, w)
 		}

@@ -107,7 +107,7 @@ func (g *batcher) gather(rows []int32) *model.Batch {
 	for i, r := range rows {
 		r := int(r)
 		copy(b.IDs[i*f:(i+1)*f], s.IDs[r*f:(r+1)*f])
-		copy(b.Values[i*f:(i+1)*f], s.Values[r*f:(r+1)*f])
+		s.ValueRow(r, b.Values[i*f:(i+1)*f])
 		s.SeqRow(r, b.Seq[i*q:(i+1)*q])
 		copy(b.SeqLens[i*ns:(i+1)*ns], s.SeqLens[r*ns:(r+1)*ns])
 		b.Label[i] = s.Label[r]

@@ -8,8 +8,11 @@ import (
 
 // Version is the cache format version written by this build. A file of any
 // other version is stale and rebuilt. Version 2 added the checksums,
-// version 3 the caller's metadata (Writer.SetMeta).
-const Version = 3
+// version 3 the caller's metadata (Writer.SetMeta). Version 4 changes no
+// byte of the format: it marks that package dataset stores values for its
+// numeric slots alone, so that every older cache is rebuilt rather than
+// read with the columns it no longer expects.
+const Version = 4
 
 // MaxMeta bounds the bytes of metadata a cache carries: a few facts about
 // the build, never data.
