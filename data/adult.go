@@ -177,3 +177,7 @@ func adultLabel(b []byte) string {
 func (r *AdultReader) errAt(c int, msg string) error {
 	return &ParseError{File: r.src.path, Line: r.src.line, Column: c + 1, Field: AdultColumns[c], Msg: msg}
 }
+
+// BytesRead reports how far through its file the reader has read (see
+// ByteCounter).
+func (r *AdultReader) BytesRead() (read, total int64) { return r.src.bytesRead() }

@@ -224,3 +224,7 @@ func (r *CSVReader) errAt(col int, msg string) *ParseError {
 	}
 	return &ParseError{File: r.src.path, Line: r.src.line, Column: col, Field: f, Msg: msg}
 }
+
+// BytesRead reports how far through its file the reader has read (see
+// ByteCounter).
+func (r *CSVReader) BytesRead() (read, total int64) { return r.src.bytesRead() }

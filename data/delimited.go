@@ -230,3 +230,7 @@ func appendLatin1(dst, b []byte) []byte {
 	}
 	return dst
 }
+
+// BytesRead reports how far through its file the reader has read (see
+// ByteCounter).
+func (r *DelimitedReader) BytesRead() (read, total int64) { return r.src.bytesRead() }

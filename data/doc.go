@@ -12,4 +12,8 @@
 // count them. A file that cannot be read on (a corrupt or truncated gzip
 // stream) is no bad row: it ends the source with a *ReadError naming the
 // file and the line where it broke, skipping or not.
+//
+// A spec's path may name several files — a glob, "criteo:day_*.gz", or a
+// comma-separated list — read in order as one source (see Open), as a
+// day-partitioned log is.
 package data

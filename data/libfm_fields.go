@@ -126,3 +126,7 @@ func one(b []byte) bool {
 func (r *LibFMFieldsReader) errAt(col int, field, msg string) error {
 	return &ParseError{File: r.src.path, Line: r.src.line, Column: col, Field: field, Msg: msg}
 }
+
+// BytesRead reports how far through its file the reader has read (see
+// ByteCounter).
+func (r *LibFMFieldsReader) BytesRead() (read, total int64) { return r.src.bytesRead() }

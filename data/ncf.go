@@ -72,3 +72,7 @@ func (r *NCFNegativeReader) parse(line []byte) error {
 func (r *NCFNegativeReader) errAt(col int, field, msg string) error {
 	return &ParseError{File: r.src.path, Line: r.src.line, Column: col, Field: field, Msg: msg}
 }
+
+// BytesRead reports how far through its file the reader has read (see
+// ByteCounter).
+func (r *NCFNegativeReader) BytesRead() (read, total int64) { return r.src.bytesRead() }

@@ -53,9 +53,10 @@ var sourceFiles = map[string]func(path string) ([]string, error){
 }
 
 // SourceFiles returns the files the source named by spec reads, so that a
-// cache of it can tell when any of them changed: the spec's path, or for
-// movielens-ctr the ratings file and the user and item tables it joins.
-// A generated source reads none.
+// cache of it can tell when any of them changed: the spec's path, every
+// file of a path that names several (see Open), or for movielens-ctr the
+// ratings file and the user and item tables it joins. A generated source
+// reads none.
 func SourceFiles(spec string) ([]string, error) {
 	name, path, ok := strings.Cut(spec, ":")
 	if !ok || path == "" {
@@ -67,7 +68,7 @@ func SourceFiles(spec string) ([]string, error) {
 	if f, ok := sourceFiles[name]; ok {
 		return f(path)
 	}
-	return []string{path}, nil
+	return ExpandPaths(path)
 }
 
 // Generated reports whether spec names a registered generated reader.
@@ -98,6 +99,18 @@ func ReaderNames() []string {
 // Open opens the source named by spec, "READER:PATH" — e.g.
 // "criteo:day_0.gz", "csv:train.csv", "movielens:ml-100k/u.data" — with
 // the reader of that name (see ReaderNames).
+//
+// For a reader of files, PATH may name several, read in order as one
+// source: a glob pattern ("criteo:day_*.gz", its matches in sorted order)
+// or a comma-separated list ("csv:jan.csv,feb.csv"), whose elements may be
+// patterns too (see ExpandPaths). Each file is read as it would be alone —
+// gzip or not, by its own magic bytes — and its records keep its name and
+// line numbers, so errors name the file. Every file must have the first
+// file's columns: a CSV header or an Avazu file's label column that
+// differs is an error naming the file, found before any record is read. A
+// path naming an existing file is read as that file whatever it holds;
+// generated sources and readers that join files of their own
+// (movielens-ctr, the behaviour readers) take one path.
 func Open(spec string, opts ReadOptions) (Reader, error) {
 	name, path, ok := strings.Cut(spec, ":")
 	if !ok || path == "" {
@@ -107,5 +120,15 @@ func Open(spec string, opts ReadOptions) (Reader, error) {
 	if !ok {
 		return nil, fmt.Errorf("data source %q: unknown reader %q, expected one of %s", spec, name, strings.Join(ReaderNames(), ", "))
 	}
-	return open(path, opts)
+	if generated[name] || sourceFiles[name] != nil {
+		return open(path, opts)
+	}
+	files, err := ExpandPaths(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 1 {
+		return open(files[0], opts)
+	}
+	return openMulti(files, func(p string) (Reader, error) { return open(p, opts) })
 }

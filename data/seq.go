@@ -134,3 +134,7 @@ func (r *SeqReader) parse(line []byte) error {
 	}
 	return nil
 }
+
+// BytesRead reports how far through its file the reader has read (see
+// ByteCounter).
+func (r *SeqReader) BytesRead() (read, total int64) { return r.src.bytesRead() }

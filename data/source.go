@@ -14,6 +14,8 @@ import (
 type lineSource struct {
 	path    string
 	file    *os.File
+	counted countingReader // the file, counting the bytes read from it
+	size    int64          // the file's size when opened
 	gz      *gzip.Reader
 	br      *bufio.Reader
 	max     int
@@ -35,8 +37,11 @@ func openSource(path string, opts ReadOptions) (*lineSource, error) {
 		return nil, err
 	}
 	max := opts.maxLine()
-	s := &lineSource{path: path, file: f, max: max}
-	br := bufio.NewReaderSize(f, 64<<10)
+	s := &lineSource{path: path, file: f, max: max, counted: countingReader{r: f}}
+	if st, err := f.Stat(); err == nil {
+		s.size = st.Size()
+	}
+	br := bufio.NewReaderSize(&s.counted, 64<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
@@ -138,3 +143,26 @@ func (s *lineSource) close() error {
 	}
 	return s.file.Close()
 }
+
+// ByteCounter is implemented by the readers that can tell how far through
+// their files they have read, for progress reports: read of total bytes,
+// counted in the files as stored (compressed bytes for a gzip file), with
+// read running ahead of the records returned by at most the buffers.
+type ByteCounter interface {
+	BytesRead() (read, total int64)
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// bytesRead reports the bytes read from the file and its size.
+func (s *lineSource) bytesRead() (read, total int64) { return s.counted.n, s.size }

@@ -163,3 +163,7 @@ func splitSparse(line []byte, dst [][]byte, check func(col int, tok []byte) (kee
 	}
 	return cols, 0, "", ""
 }
+
+// BytesRead reports how far through its file the reader has read (see
+// ByteCounter).
+func (r *SparseReader) BytesRead() (read, total int64) { return r.src.bytesRead() }
