@@ -152,6 +152,13 @@ type ByteCounter interface {
 	BytesRead() (read, total int64)
 }
 
+// RecordCounter is implemented by the readers that know in advance how
+// many records they hold, as a generated source does, for progress
+// reports.
+type RecordCounter interface {
+	Records() int64
+}
+
 // countingReader counts the bytes read through it.
 type countingReader struct {
 	r io.Reader

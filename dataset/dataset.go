@@ -23,6 +23,70 @@ type Options struct {
 	// encoders of a split are fitted on its training part alone. Build
 	// encodes every record regardless.
 	Keep func(ordinal int64) bool
+	// OnProgress, when set, is told how far Fit and Build have read: before
+	// the first record, every few thousand records, and once at the end of
+	// each (Progress.Done), so that a caller can show progress over a long
+	// source; it runs on the reading goroutine and must return quickly.
+	OnProgress func(Progress)
+}
+
+// Progress is how far a long stage over a source has got.
+type Progress struct {
+	// Stage is "fit" (Fit) or "encode" (Build).
+	Stage string
+	// Spec names the source.
+	Spec string
+	// Rows counts the records read so far, those Keep leaves out of the
+	// fit included: at the end, every record the reader returned.
+	Rows int64
+	// BytesRead of TotalBytes of the source's files are read, counted as
+	// stored (compressed for a gzip file); TotalBytes is 0 when the reader
+	// cannot tell (data.ByteCounter), as for a generated source.
+	BytesRead, TotalBytes int64
+	// TotalRows is the number of records the source holds when it knows
+	// it in advance (data.RecordCounter: a generated source); else 0.
+	TotalRows int64
+	// Done marks the last report of the stage. Reused marks Build's only
+	// report when it found the cache current and read nothing: Rows is
+	// then the cached rows.
+	Done, Reused bool
+}
+
+// progressEvery is how many records go between two progress reports: a
+// few milliseconds of reading.
+const progressEvery = 16384
+
+// reporter sends the progress of one stage over reader r to fn.
+type reporter struct {
+	fn    func(Progress)
+	r     data.Reader
+	p     Progress
+	bytes data.ByteCounter
+}
+
+func newReporter(fn func(Progress), stage, spec string, r data.Reader) *reporter {
+	if fn == nil {
+		return nil
+	}
+	rp := &reporter{fn: fn, r: r, p: Progress{Stage: stage, Spec: spec}}
+	rp.bytes, _ = r.(data.ByteCounter)
+	if c, ok := r.(data.RecordCounter); ok {
+		rp.p.TotalRows = c.Records()
+	}
+	return rp
+}
+
+// report sends the progress after rows records when it is time to, or
+// always when forced (at the end of the source, and when done).
+func (rp *reporter) report(rows int64, force, done bool) {
+	if rp == nil || (!force && rows%progressEvery != 0) {
+		return
+	}
+	rp.p.Rows, rp.p.Done = rows, done
+	if rp.bytes != nil {
+		rp.p.BytesRead, rp.p.TotalBytes = rp.bytes.BytesRead()
+	}
+	rp.fn(rp.p)
 }
 
 // checkEvery is how many records the loops over a source read between two
@@ -46,13 +110,16 @@ func Fit(ctx context.Context, spec string, schema *feature.Schema, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", spec, err)
 	}
+	rp := newReporter(opts.OnProgress, "fit", spec, r)
 	var rec data.Record
 	for ordinal := int64(0); ; ordinal++ {
 		if ordinal%checkEvery == 0 && ctx.Err() != nil {
 			return nil, fmt.Errorf("dataset: fitting the encoders on %s: stopped after %d records: %w", spec, ordinal, ctx.Err())
 		}
+		rp.report(ordinal, false, false)
 		err := r.Next(&rec)
 		if errors.Is(err, io.EOF) {
+			rp.report(ordinal, true, true)
 			break
 		}
 		if err != nil {
@@ -255,8 +322,9 @@ func Build(ctx context.Context, spec string, enc *feature.Encoders, cachePath st
 		read += fmt.Sprintf(" maxline=%d", n)
 	}
 	fp := cache.Fingerprint([]byte(spec), ident, encJSON, fmt.Appendf(nil, "%s %s", read, layout))
+	rp := newReporter(opts.OnProgress, "encode", spec, r)
 	c, rebuilt, err := cache.OpenOrBuild(cachePath, fp, columns(enc, byRef), func(w *cache.Writer) error {
-		skipped, err := encode(ctx, spec, r, enc, pools, w, opts)
+		skipped, err := encode(ctx, spec, r, enc, pools, w, rp, opts)
 		if err != nil {
 			return err
 		}
@@ -277,6 +345,14 @@ func Build(ctx context.Context, spec string, enc *feature.Encoders, cachePath st
 		c.Close()
 		return nil, false, err
 	}
+	if rp != nil && rebuilt {
+		// The stage ends with the cache written and verified, which for a
+		// large one takes a while after the last record.
+		rp.report(rp.p.Rows, true, true)
+	} else if rp != nil {
+		rp.p.Reused, rp.bytes = true, nil
+		rp.report(int64(d.Rows), true, true)
+	}
 	return d, rebuilt, nil
 }
 
@@ -289,7 +365,7 @@ type buildMeta struct {
 
 // encode streams the source r through the encoders into w, with the
 // sequences by reference when pools is not nil.
-func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encoders, pools *poolSet, w *cache.Writer, opts Options) (skipped int64, err error) {
+func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encoders, pools *poolSet, w *cache.Writer, rp *reporter, opts Options) (skipped int64, err error) {
 	re, err := enc.Bind(r.Columns())
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", spec, err)
@@ -307,8 +383,10 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 		if ordinal%checkEvery == 0 && ctx.Err() != nil {
 			return 0, fmt.Errorf("dataset: encoding %s: stopped after %d records: %w", spec, ordinal, ctx.Err())
 		}
+		rp.report(ordinal, false, false)
 		err := r.Next(&rec)
 		if errors.Is(err, io.EOF) {
+			rp.report(ordinal, true, false) // done once the cache is assembled
 			break
 		}
 		if err != nil {

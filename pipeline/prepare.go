@@ -36,6 +36,9 @@ type Inputs struct {
 	CacheDir string
 	// SplitSeed seeds the split.
 	SplitSeed uint64
+	// OnProgress, when set, is told how far fitting the encoders and
+	// encoding each spec have got (see dataset.Options.OnProgress).
+	OnProgress func(dataset.Progress)
 }
 
 // defaultSplit is the train:valid:test ratio of a single data spec.
@@ -173,7 +176,7 @@ func prepareRows(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error)
 	if err != nil {
 		return nil, err
 	}
-	opts := dataset.Options{Read: data.ReadOptions{SkipBad: cfg.Data.SkipBad, MaxLineBytes: cfg.Data.MaxLineBytes}}
+	opts := dataset.Options{Read: data.ReadOptions{SkipBad: cfg.Data.SkipBad, MaxLineBytes: cfg.Data.MaxLineBytes}, OnProgress: in.OnProgress}
 	ratios := cfg.Data.Split
 	switch {
 	case in.Valid != "" && in.Test != "":

@@ -70,6 +70,9 @@ func (g *CTR) Reader(n int) data.Reader {
 func (r *ctrReader) Columns() []string { return r.g.columns }
 func (r *ctrReader) Skipped() int64    { return 0 }
 
+// Records is the number of rows the reader serves (data.RecordCounter).
+func (r *ctrReader) Records() int64 { return int64(r.n) }
+
 func (r *ctrReader) Next(rec *data.Record) error {
 	if r.closed {
 		return errors.New("synth: Next on a closed reader")

@@ -91,7 +91,9 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	p, err := pipeline.Prepare(ctx, cfg, rf.inputs(cfg))
+	in := rf.inputs(cfg)
+	in.OnProgress = newProgress(stderr, "", false).stage
+	p, err := pipeline.Prepare(ctx, cfg, in)
 	if err != nil {
 		return err
 	}

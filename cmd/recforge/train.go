@@ -53,15 +53,17 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	prog := newProgress(stderr, cfg.Model.Name, *quiet)
 	ropts := pipeline.RunOptions{Out: *out, Resume: *resume, Overwrite: *overwrite, OnBatch: prog.batch, OnEpoch: prog.epoch}
+	in := rf.inputs(cfg)
+	in.OnProgress = prog.stage
 	if *folds != 0 {
-		fo, err := pipeline.KFold(ctx, cfg, rf.inputs(cfg), *folds, ropts)
+		fo, err := pipeline.KFold(ctx, cfg, in, *folds, ropts)
 		prog.done()
 		if err != nil {
 			return interrupted(err, *out)
 		}
 		return writeJSONLine(stdout, fo)
 	}
-	p, err := pipeline.Prepare(ctx, cfg, rf.inputs(cfg))
+	p, err := pipeline.Prepare(ctx, cfg, in)
 	if err != nil {
 		return err
 	}
