@@ -97,6 +97,7 @@ func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	in := rf.inputs(cfg)
 	in.Data, in.Valid, in.Test = parts[0], parts[1], parts[2]
+	in.OnProgress = newProgress(stderr, "", *quiet).stage
 	p, err := pipeline.Prepare(ctx, cfg, in)
 	if err != nil {
 		return err

@@ -47,7 +47,9 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return unknownModel("zoo", n, "model", model.Names())
 		}
 	}
-	p, err := pipeline.Prepare(ctx, cfg, rf.inputs(cfg))
+	in := rf.inputs(cfg)
+	in.OnProgress = newProgress(stderr, "", *quiet).stage
+	p, err := pipeline.Prepare(ctx, cfg, in)
 	if err != nil {
 		return err
 	}
