@@ -65,6 +65,9 @@ type Outcome struct {
 	// were built by this run or reused.
 	SkippedRows int64  `json:"skipped_rows"`
 	Artifact    string `json:"artifact,omitempty"`
+	// WarmStart is the directory of the artifact the run continued from
+	// (RunOptions.Warm).
+	WarmStart string `json:"warm_start,omitempty"`
 
 	// Report holds the test metrics; Result the trainer's record; Model
 	// the trained model.
@@ -158,6 +161,9 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	}
 	for k, v := range rep.Metrics {
 		out.Metrics[k] = v
+	}
+	if opts.Warm != nil {
+		out.WarmStart = opts.Warm.Dir
 	}
 	if opts.Out != "" {
 		dir := filepath.Join(opts.Out, ArtifactDir)
