@@ -46,8 +46,21 @@ type Manifest struct {
 	// SkippedRows counts the malformed records skipped while reading the
 	// training data (recforge train --skip-bad); absent when none was.
 	SkippedRows int64 `json:"skipped_rows,omitempty"`
+	// WarmStart, when set, is the artifact the run continued from
+	// (recforge train --warm-start); absent for a run from scratch.
+	WarmStart *WarmStart `json:"warm_start,omitempty"`
 	// Created is when the artifact was made.
 	Created time.Time `json:"created"`
+}
+
+// WarmStart identifies the artifact a warm-started run continued from.
+type WarmStart struct {
+	// Dir is the source artifact's directory, absolute when known.
+	Dir string `json:"dir"`
+	// Created and DataFingerprint are the source manifest's: they tell
+	// which of the artifacts ever written in Dir it was.
+	Created         time.Time `json:"created"`
+	DataFingerprint string    `json:"data_fingerprint,omitempty"`
 }
 
 // Validate checks what a manifest must hold to be written and read back:

@@ -39,6 +39,10 @@ type Inputs struct {
 	// OnProgress, when set, is told how far fitting the encoders and
 	// encoding each spec have got (see dataset.Options.OnProgress).
 	OnProgress func(dataset.Progress)
+	// Warm, when set, is the artifact the run continues: the encoders are
+	// the artifact's, grown with the training part's new values
+	// (feature.Encoders.Extend), instead of fitted afresh.
+	Warm *Warm
 }
 
 // defaultSplit is the train:valid:test ratio of a single data spec.
@@ -79,6 +83,9 @@ type Prepared struct {
 	// Seen, for a ranking or rating run, is the training log's (user,
 	// item) pairs, saved with the artifact for recommendation.
 	Seen *artifact.Seen
+	// Growth, for a warm start (Inputs.Warm), says how each vocabulary
+	// grew.
+	Growth []feature.Growth
 
 	sets []*dataset.Dataset
 }
@@ -162,6 +169,11 @@ func Prepare(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error) {
 	if in.Data == "" {
 		return nil, errors.New("no training data given")
 	}
+	if in.Warm != nil {
+		if err := checkWarmTask(cfg.Model.Name); err != nil {
+			return nil, err
+		}
+	}
 	if info, ok := model.Lookup(cfg.Model.Name); ok {
 		if prep, ok := preparers[info.Task]; ok {
 			return prep(ctx, cfg, in)
@@ -172,7 +184,13 @@ func Prepare(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error) {
 
 // prepareRows prepares the rows of a CTR or sequence run.
 func prepareRows(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error) {
-	schema, err := SchemaFor(cfg, in.Data)
+	var schema *feature.Schema
+	var err error
+	if in.Warm != nil {
+		schema, err = in.Warm.schema(cfg)
+	} else {
+		schema, err = SchemaFor(cfg, in.Data)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -199,12 +217,24 @@ func prepareRows(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error)
 		fitOpts.Keep = func(i int64) bool { return split.Part(i) == 0 }
 		opts = fitOpts
 	}
-	enc, err := dataset.Fit(ctx, in.Data, schema, opts)
-	if err != nil {
+	var growth []feature.Growth
+	var enc *feature.Encoders
+	if in.Warm != nil {
+		// Every value is counted, so that Extend applies min_count to the
+		// new values itself and updates the counts of the old ones.
+		today, err := dataset.Fit(ctx, in.Data, feature.GrowthSchema(schema), opts)
+		if err != nil {
+			return nil, err
+		}
+		enc, growth, err = in.Warm.Encoders.Extend(schema, today, feature.ExtendOptions{RefitStats: in.Warm.RefitStats})
+		if err != nil {
+			return nil, fmt.Errorf("warm start from %s: %w", in.Warm.Dir, err)
+		}
+	} else if enc, err = dataset.Fit(ctx, in.Data, schema, opts); err != nil {
 		return nil, err
 	}
 	opts.Keep = nil
-	p := &Prepared{Encoders: enc, Protocol: metric.ProtocolHoldout}
+	p := &Prepared{Encoders: enc, Protocol: metric.ProtocolHoldout, Growth: growth}
 	for _, f := range schema.Fields {
 		p.Grouped = p.Grouped || f.Type == feature.Group
 	}

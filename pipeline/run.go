@@ -38,6 +38,11 @@ type RunOptions struct {
 	Resume bool
 	// Overwrite replaces an earlier run's outputs in Out.
 	Overwrite bool
+	// Warm, when set, is the artifact the run continues: its weights are
+	// copied into the model built for the prepared encoders, which must
+	// have grown from the artifact's (Inputs.Warm), and the artifact the
+	// run writes records it.
+	Warm *Warm
 	// OnBatch and OnEpoch receive the trainer's progress.
 	OnBatch func(train.Progress)
 	OnEpoch func(train.EpochStats)
@@ -60,6 +65,9 @@ type Outcome struct {
 	// were built by this run or reused.
 	SkippedRows int64  `json:"skipped_rows"`
 	Artifact    string `json:"artifact,omitempty"`
+	// WarmStart is the directory of the artifact the run continued from
+	// (RunOptions.Warm).
+	WarmStart string `json:"warm_start,omitempty"`
 
 	// Report holds the test metrics; Result the trainer's record; Model
 	// the trained model.
@@ -89,6 +97,16 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	m, resolved, err := model.New(cfg.Model.Name, params, model.Env{Layout: model.NewLayout(p.Encoders), MaxBatch: tc.Batch, Seed: tc.Seed, Training: training})
 	if err != nil {
 		return nil, err
+	}
+	var warmSource *artifact.WarmStart
+	if opts.Warm != nil {
+		if cfg.Model.Name != opts.Warm.Manifest.Model {
+			return nil, fmt.Errorf("warm start: the artifact in %s holds a %s model, the run trains %s", opts.Warm.Dir, opts.Warm.Manifest.Model, cfg.Model.Name)
+		}
+		if err := opts.Warm.CopyInto(m, p.Encoders); err != nil {
+			return nil, err
+		}
+		warmSource = opts.Warm.source()
 	}
 	if opts.Out != "" {
 		release, err := prepareOut(opts.Out, opts.Resume, opts.Overwrite)
@@ -144,11 +162,14 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	for k, v := range rep.Metrics {
 		out.Metrics[k] = v
 	}
+	if opts.Warm != nil {
+		out.WarmStart = opts.Warm.Dir
+	}
 	if opts.Out != "" {
 		dir := filepath.Join(opts.Out, ArtifactDir)
 		if err := SaveArtifact(dir, ArtifactInfo{Model: cfg.Model.Name, Task: res.Task, HyperParams: resolved, Encoders: p.Encoders,
 			DataFingerprint: p.Fingerprint, Report: rep, Protocol: p.Protocol + " (" + p.Split + ")", Seen: p.Seen,
-			SkippedRows: p.Skipped}, m); err != nil {
+			SkippedRows: p.Skipped, WarmStart: warmSource}, m); err != nil {
 			return nil, err
 		}
 		out.Artifact = dir
@@ -184,6 +205,8 @@ type ArtifactInfo struct {
 	// SkippedRows counts the malformed records skipped while preparing
 	// the training data.
 	SkippedRows int64
+	// WarmStart, when set, is the artifact the run continued from.
+	WarmStart *artifact.WarmStart
 }
 
 // SaveArtifact writes m with info as the artifact in dir, replacing an
@@ -201,6 +224,7 @@ func SaveArtifact(dir string, info ArtifactInfo, m model.Model) error {
 	man := &artifact.Manifest{
 		Model: info.Model, Task: string(info.Task), HyperParams: info.HyperParams, Schema: schemaJSON, Encoders: encJSON,
 		DataFingerprint: info.DataFingerprint, Protocol: info.Protocol, SkippedRows: info.SkippedRows,
+		WarmStart: info.WarmStart,
 	}
 	if info.Report != nil {
 		man.Metrics = info.Report.Metrics

@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
+	"github.com/recforge/recforge/feature"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/pipeline"
 )
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", "train --model NAME --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--epochs N] [--batch N] [--seed S] [--out DIR]", stdout, stderr)
+	fs := newFlags("train", "train --model NAME --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--epochs N] [--batch N] [--seed S] [--out DIR] [--warm-start DIR [--refit-stats]]", stdout, stderr)
 	fs.extra = cacheHelp()
 	var rf runFlags
 	rf.register(fs.FlagSet)
@@ -22,6 +24,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	overwrite := fs.Bool("overwrite", false, "replace an earlier run in --out")
 	quiet := fs.Bool("quiet", false, "no progress output")
 	folds := fs.Int("folds", 0, "k-fold over given files: `K` runs with {fold} in --data and --test replaced by 1..K")
+	warmDir := fs.String("warm-start", "", "continue the artifact in `DIR` (e.g. runs/deepfm/model) on new data: its model and hyper-parameters, its vocabularies grown with the new values, its weights; the optimizer state starts afresh")
+	refitStats := fs.Bool("refit-stats", false, "with --warm-start, refit the numeric statistics (standardize, minmax, missing: mean) on the new data instead of keeping the artifact's")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -38,6 +42,21 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		cfg.Model.Name = *name
 	}
+	var warm *pipeline.Warm
+	switch {
+	case *warmDir != "" && *folds != 0:
+		return badFlag("--warm-start and --folds: a warm start continues one model; k-fold trains several from scratch")
+	case *refitStats && *warmDir == "":
+		return badFlag("--refit-stats needs --warm-start: a run from scratch fits its statistics anyway")
+	case *warmDir != "":
+		if warm, err = pipeline.OpenWarm(*warmDir); err != nil {
+			return err
+		}
+		warm.RefitStats = *refitStats
+		if cfg.Model.Name == "" {
+			cfg.Model.Name = warm.Manifest.Model
+		}
+	}
 	if cfg.Model.Name == "" {
 		return missing(fs, "model")
 	}
@@ -48,13 +67,19 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// sequence read them (the flags still win: see runFlags.load).
 	mc := cfg.ForModel(cfg.Model.Name)
 	cfg = &mc
+	if warm != nil {
+		if err := warm.Configure(cfg); err != nil {
+			return err
+		}
+	}
 	if *out == "" {
 		*out = filepath.Join("runs", cfg.Model.Name)
 	}
 	prog := newProgress(stderr, cfg.Model.Name, *quiet)
-	ropts := pipeline.RunOptions{Out: *out, Resume: *resume, Overwrite: *overwrite, OnBatch: prog.batch, OnEpoch: prog.epoch}
+	ropts := pipeline.RunOptions{Out: *out, Resume: *resume, Overwrite: *overwrite, OnBatch: prog.batch, OnEpoch: prog.epoch, Warm: warm}
 	in := rf.inputs(cfg)
 	in.OnProgress = prog.stage
+	in.Warm = warm
 	if *folds != 0 {
 		fo, err := pipeline.KFold(ctx, cfg, in, *folds, ropts)
 		prog.done()
@@ -68,6 +93,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer p.Close()
+	if warm != nil && !*quiet {
+		fmt.Fprintln(stderr, warmSummary(warm, p.Growth))
+	}
 	if !*quiet && p.Summary != "" {
 		fmt.Fprintf(stderr, "data: %s (%s); %d ids\n", p.Summary, p.Split, p.Encoders.Rows())
 	} else if !*quiet {
@@ -83,6 +111,40 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "stopped: %s; best epoch %d of %d; artifact %s\n", o.Result.Stop, o.BestEpoch, o.Epochs, o.Artifact)
 	}
 	return writeJSONLine(stdout, o)
+}
+
+// warmSummary says in one line what a warm start continues and how its
+// vocabularies grew.
+func warmSummary(w *pipeline.Warm, growth []feature.Growth) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "warm start: %s from %s", w.Manifest.Model, w.Dir)
+	grown, rare := 0, 0
+	var parts []string
+	for _, g := range growth {
+		rare += g.Rare
+		if g.Added > 0 {
+			grown++
+			parts = append(parts, fmt.Sprintf("%s +%d", g.Table, g.Added))
+		}
+	}
+	if grown == 0 {
+		b.WriteString("; no vocabulary grew")
+	} else {
+		if len(parts) > 8 {
+			parts = append(parts[:8], fmt.Sprintf("%d more", len(parts)-8))
+		}
+		fmt.Fprintf(&b, "; %d of %d vocabularies grew (%s)", grown, len(growth), strings.Join(parts, ", "))
+	}
+	if rare > 0 {
+		fmt.Fprintf(&b, "; %d new values below min_count stay out of vocabulary", rare)
+	}
+	if w.RefitStats {
+		b.WriteString("; numeric statistics refitted")
+	} else {
+		b.WriteString("; numeric statistics kept")
+	}
+	b.WriteString("; optimizer state starts afresh")
+	return b.String()
 }
 
 // interrupted explains how to continue a run stopped by a signal.
