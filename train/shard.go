@@ -92,28 +92,37 @@ func (s *Stepper) Shard(shards, threads int, replica ReplicaFunc) error {
 		return fmt.Errorf("train: %d shards need a replica of the model (Options.Replica)", shards)
 	}
 	p := &shardSet{threads: max(threads, 1), params: model.Params(s.m), tables: model.Tables(s.m), buffers: buffersOf(s.m)}
-	repBatch := (len(s.grad) + shards - 1) / shards
-	for i := range shards {
+	repBatch := max((len(s.grad)+shards-1)/shards, 1)
+	// Replicas are built on the threads too: each allocates and
+	// initializes a model whose tables it then drops for the model's.
+	p.reps = make([]*shardReplica, shards)
+	errs := make([]error, shards)
+	p.parallel(shards, func(i int) {
 		m := s.m
 		if i > 0 {
 			var err error
-			if m, err = replica(max(repBatch, 1)); err != nil {
-				return fmt.Errorf("train: replica for shard %d: %w", i, err)
+			if m, err = replica(repBatch); err != nil {
+				errs[i] = fmt.Errorf("train: replica for shard %d: %w", i, err)
+				return
 			}
 		}
-		r := &shardReplica{m: m, params: model.Params(m), tables: model.Tables(m), buffers: buffersOf(m)}
+		p.reps[i] = &shardReplica{m: m, params: model.Params(m), tables: model.Tables(m), buffers: buffersOf(m)}
+	})
+	for i, r := range p.reps {
+		if errs[i] != nil {
+			return errs[i]
+		}
 		if err := p.check(r); err != nil {
 			return fmt.Errorf("train: replica of %s for shard %d: %w", name, i, err)
 		}
-		if st, ok := m.(model.ShardTrainer); ok {
+		if st, ok := r.m.(model.ShardTrainer); ok {
 			if err := st.TrainShard(i, shards); err != nil {
 				return fmt.Errorf("train: %w", err)
 			}
 		}
-		p.reps = append(p.reps, r)
 	}
 	s.par = p
-	s.repBatch = max(repBatch, 1)
+	s.repBatch = repBatch
 	p.share()
 	return nil
 }
