@@ -138,3 +138,15 @@ type RowGrouper interface {
 	// GroupSlot returns the slot whose id groups the rows.
 	GroupSlot() int
 }
+
+// ShardTrainer is implemented by models whose training step must know that
+// each batch is split into shards, trained at once by replicas that share
+// the weights (train.Config.Shards > 1), because they add a term per batch
+// rather than per row (AFM's attention L2), or cannot train that way at all
+// (DIEN's auxiliary loss). The trainer calls TrainShard on every replica
+// before the first step: shard 0 is the model itself.
+type ShardTrainer interface {
+	// TrainShard tells the model that it trains shard i of n of every
+	// batch, or returns why it cannot train on shards.
+	TrainShard(i, n int) error
+}

@@ -39,6 +39,9 @@ type AFM struct {
 	att  *nn.AFMInteraction
 	cfg  AFMConfig
 	mask []float32 // n×F: 0 at padded slots, 1 elsewhere
+	// penaltyOff: a replica training a shard other than the first, which
+	// leaves the batch's attention L2 term to shard 0 (TrainShard).
+	penaltyOff bool
 }
 
 // AFMConfig holds AFM's hyper-parameters.
@@ -116,7 +119,7 @@ func (m *AFM) Forward(b *Batch) []float32 {
 func (m *AFM) Backward(dout []float32) {
 	m.base.backwardFirst(dout)
 	m.base.backwardEmb(m.att.Backward(dout))
-	if l := float32(m.cfg.AttentionL2); l != 0 {
+	if l := float32(m.cfg.AttentionL2); l != 0 && !m.penaltyOff {
 		w, g := m.att.AttW.W, m.att.AttW.G
 		for i, v := range w {
 			g[i] += l * v
@@ -133,6 +136,13 @@ func (m *AFM) Parts() []Part {
 
 // SetTraining switches the pair-interaction dropout.
 func (m *AFM) SetTraining(training bool) { m.att.SetTraining(training) }
+
+// TrainShard makes the attention L2 term, added once per batch, shard 0's
+// alone when batches are split into shards (see ShardTrainer).
+func (m *AFM) TrainShard(i, n int) error {
+	m.penaltyOff = i > 0
+	return nil
+}
 
 // Reseed restarts the dropout masks from seed (see Reseeder).
 func (m *AFM) Reseed(seed uint64) { m.att.ReseedDropout(seed) }

@@ -466,6 +466,16 @@ func (m *DIEN) SetTraining(training bool) {
 	m.mlp.SetTraining(training)
 }
 
+// TrainShard refuses shards while the auxiliary loss is on: it is a mean
+// over the real history steps of the whole batch and draws its negatives
+// from the batch, which a shard only sees part of (see ShardTrainer).
+func (m *DIEN) TrainShard(i, n int) error {
+	if m.cfg.AuxAlpha > 0 {
+		return fmt.Errorf("dien cannot train on %d shards with aux_alpha %g: its auxiliary loss is a mean over the whole batch's history steps and draws negatives from the batch; set shards to 1 or aux_alpha to 0", n, m.cfg.AuxAlpha)
+	}
+	return nil
+}
+
 // Reseed restarts the negative sampler from seed (see Reseeder).
 func (m *DIEN) Reseed(seed uint64) { m.seed = seed }
 

@@ -20,10 +20,24 @@ import (
 // convention), so that zero weights mask examples out without renormalising.
 func SigmoidLogLoss(dlogit, logits, labels, weights []float32) float64 {
 	n := len(logits)
-	if len(labels) < n || len(dlogit) < n || (weights != nil && len(weights) < n) {
-		panic(fmt.Sprintf("nn: SigmoidLogLoss: %d logits, %d labels, %d weights, %d gradient slots", n, len(labels), len(weights), len(dlogit)))
-	}
 	if n == 0 {
+		return 0
+	}
+	return SigmoidLogLossPart(dlogit, logits, labels, weights, n) * (1 / float64(n))
+}
+
+// SigmoidLogLossPart is SigmoidLogLoss on a part of a batch of n rows, as
+// data-parallel training splits a batch into shards: it returns the loss
+// summed over the part's len(logits) rows, not divided, and writes the
+// gradient of the whole batch's mean, dL/dlogit = w·(σ(z) − y)/n. Over the
+// whole batch (n = len(logits)) it writes SigmoidLogLoss's gradient bit for
+// bit.
+func SigmoidLogLossPart(dlogit, logits, labels, weights []float32, n int) float64 {
+	m := len(logits)
+	if len(labels) < m || len(dlogit) < m || (weights != nil && len(weights) < m) || n < m {
+		panic(fmt.Sprintf("nn: SigmoidLogLoss: %d logits, %d labels, %d weights, %d gradient slots, batch of %d", m, len(labels), len(weights), len(dlogit), n))
+	}
+	if m == 0 {
 		return 0
 	}
 	inv := 1 / float64(n)
@@ -37,7 +51,7 @@ func SigmoidLogLoss(dlogit, logits, labels, weights []float32) float64 {
 		sum += w * (max(z, 0) - z*y + math.Log1p(math.Exp(-math.Abs(z))))
 		dlogit[i] = float32(w * (lossSigmoid(z) - y) * inv)
 	}
-	return sum * inv
+	return sum
 }
 
 // lossSigmoid is 1/(1+e^−z), evaluated so that e^|z| never overflows.
@@ -56,10 +70,22 @@ func lossSigmoid(z float64) float64 {
 // SigmoidLogLoss.
 func SquaredError(dpred, pred, target, weights []float32) float64 {
 	n := len(pred)
-	if len(target) < n || len(dpred) < n || (weights != nil && len(weights) < n) {
-		panic(fmt.Sprintf("nn: SquaredError: %d predictions, %d targets, %d weights, %d gradient slots", n, len(target), len(weights), len(dpred)))
-	}
 	if n == 0 {
+		return 0
+	}
+	return SquaredErrorPart(dpred, pred, target, weights, n) * (1 / float64(n))
+}
+
+// SquaredErrorPart is SquaredError on a part of a batch of n rows (see
+// SigmoidLogLossPart): it returns the squared errors summed over the
+// part's len(pred) rows and writes dL/dp = 2·w·(p − t)/n, the gradient of
+// the whole batch's mean.
+func SquaredErrorPart(dpred, pred, target, weights []float32, n int) float64 {
+	m := len(pred)
+	if len(target) < m || len(dpred) < m || (weights != nil && len(weights) < m) || n < m {
+		panic(fmt.Sprintf("nn: SquaredError: %d predictions, %d targets, %d weights, %d gradient slots, batch of %d", m, len(target), len(weights), len(dpred), n))
+	}
+	if m == 0 {
 		return 0
 	}
 	inv := 1 / float64(n)
@@ -73,5 +99,5 @@ func SquaredError(dpred, pred, target, weights []float32) float64 {
 		sum += w * d * d
 		dpred[i] = float32(2 * w * d * inv)
 	}
-	return sum * inv
+	return sum
 }

@@ -114,3 +114,38 @@ func TestLossesCheckLengthsAndDoNotAllocate(t *testing.T) {
 		t.Fatalf("%v allocations per call", a)
 	}
 }
+
+// The parts of a batch give the whole batch's gradient bit for bit, each
+// row scaled by 1/n of the whole batch, and their summed losses add up to
+// n times its mean loss.
+func TestLossParts(t *testing.T) {
+	logits := []float32{0.3, -2, 5, 0, 1.5, -0.7, 2.2}
+	labels := []float32{1, 0, 1, 0, 0, 1, 0.5}
+	n := len(logits)
+	for _, f := range []struct {
+		name  string
+		whole func(d, x, y []float32) float64
+		part  func(d, x, y []float32, n int) float64
+	}{
+		{"SigmoidLogLoss", func(d, x, y []float32) float64 { return SigmoidLogLoss(d, x, y, nil) },
+			func(d, x, y []float32, n int) float64 { return SigmoidLogLossPart(d, x, y, nil, n) }},
+		{"SquaredError", func(d, x, y []float32) float64 { return SquaredError(d, x, y, nil) },
+			func(d, x, y []float32, n int) float64 { return SquaredErrorPart(d, x, y, nil, n) }},
+	} {
+		want := make([]float32, n)
+		mean := f.whole(want, logits, labels)
+		got := make([]float32, n)
+		var sum float64
+		for _, cut := range [][2]int{{0, 3}, {3, 3}, {3, 7}} {
+			sum += f.part(got[cut[0]:cut[1]], logits[cut[0]:cut[1]], labels[cut[0]:cut[1]], n)
+		}
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Errorf("%s: row %d gradient %v in parts, %v whole", f.name, i, got[i], want[i])
+			}
+		}
+		if math.Abs(sum/float64(n)-mean) > 1e-15*math.Abs(mean) {
+			t.Errorf("%s: parts sum to %v/n = %v, whole mean %v", f.name, sum, sum/float64(n), mean)
+		}
+	}
+}

@@ -120,6 +120,15 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 		return nil, err
 	}
 	topts := train.Options{Fingerprint: fingerprint, Resume: opts.Resume, OnBatch: opts.OnBatch}
+	if tc.Shards > 1 {
+		layout := model.NewLayout(p.Encoders)
+		topts.Replica = func(maxBatch int) (model.Model, error) {
+			// A replica shares the model's weights: the memory check
+			// counted them once, with the model.
+			r, _, err := model.New(cfg.Model.Name, params, model.Env{Layout: layout, MaxBatch: maxBatch, Seed: tc.Seed, MemoryLimit: -1})
+			return r, err
+		}
+	}
 	var log *os.File
 	if opts.Out != "" {
 		topts.Checkpoint = filepath.Join(opts.Out, CheckpointFile)

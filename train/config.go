@@ -42,6 +42,15 @@ type Config struct {
 	EarlyStop EarlyStop `json:"early_stop" yaml:"early_stop"`
 	// Plateau reduces the learning rate when it stops improving.
 	Plateau Plateau `json:"plateau" yaml:"plateau"`
+	// Shards splits every batch into this many shards of consecutive
+	// rows, trained at once by replicas of the model that share its
+	// weights, on up to Options.Threads cores; their gradients are summed
+	// in shard order, so the result depends on the shard count but not on
+	// the thread count. 0 or 1: one shard, the model alone. Layers with
+	// batch statistics (BatchNorm, Dice) normalize each shard over its own
+	// rows, as data-parallel trainers without synchronized batch
+	// normalization do, and their running statistics follow shard 0.
+	Shards int `json:"shards,omitempty" yaml:"shards,omitempty"`
 }
 
 // EarlyStop configures early stopping. The model kept at the end is the
@@ -95,6 +104,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("train: early_stop patience and min_delta must be ≥ 0")
 	case !(c.Plateau.Factor >= 0 && c.Plateau.Factor < 1) || c.Plateau.Patience < 0:
 		return fmt.Errorf("train: plateau factor must be in [0, 1) and patience ≥ 0")
+	case c.Shards < 0 || c.Shards > maxShards:
+		return fmt.Errorf("train: shards = %d, want 1 to %d (0 means 1)", c.Shards, maxShards)
 	}
 	if c.EarlyStop.Metric != "" {
 		if _, ok := HigherIsBetter(c.EarlyStop.Metric); !ok {

@@ -68,6 +68,13 @@ type Options struct {
 	// after every epoch's evaluation and checkpoint.
 	OnBatch func(Progress)
 	OnEpoch func(EpochStats)
+	// Replica builds the replicas that train the shards of every batch
+	// when Config.Shards > 1 (see Stepper.Shard); a pretraining stage
+	// trains on one shard.
+	Replica ReplicaFunc
+	// Threads is how many shards train at once (0: SetThreads's count).
+	// It changes the speed, never the result.
+	Threads int
 }
 
 // Result summarizes a run.
@@ -226,6 +233,13 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 	if err != nil {
 		return nil, err
 	}
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = Threads()
+	}
+	if err := step.Shard(cfg.Shards, threads, opts.Replica); err != nil {
+		return nil, err
+	}
 	var shuf *data.Shuffler
 	var runRows int64
 	var runSecs float64
@@ -238,10 +252,12 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 		}
 	}
 	for epoch := st.Epoch + 1; epoch <= cfg.Epochs && !st.Done; epoch++ {
+		seed := cfg.Seed ^ uint64(epoch)*0x9e3779b97f4a7c15
 		if r, ok := m.(model.Reseeder); ok {
-			r.Reseed(cfg.Seed ^ uint64(epoch)*0x9e3779b97f4a7c15)
+			r.Reseed(seed)
 		}
 		m.SetTraining(true)
+		step.beginEpoch(seed)
 		lr := float64(opt.Groups()[0].LR())
 		start := time.Now()
 		n, err := src.Epoch(epoch)
@@ -472,6 +488,7 @@ func pretrain(ctx context.Context, pt model.Pretrainer, src Source, valid Evalua
 		if !ok {
 			sc = cfg
 		}
+		sc.Shards = 0 // no replicas of a stage's model (Options.Replica)
 		if _, err := Fit(ctx, s.Model, src, valid, sc, Options{Stages: opts.Stages}); err != nil {
 			return fmt.Errorf("pretraining stage %s: %w", s.Name, err)
 		}

@@ -19,6 +19,8 @@ type Stepper struct {
 	task      Task
 	objective model.Objective // nil: the task's loss
 	grad      []float32
+	par       *shardSet // nil: one shard (Shard)
+	repBatch  int       // the most rows a replica's shard may hold
 }
 
 // NewStepper returns the step of m under opt for task (Binary: sigmoid log
@@ -45,6 +47,9 @@ func (s *Stepper) Step(b *model.Batch) (float64, error) {
 		s.grad = make([]float32, b.N)
 	}
 	dl := s.grad[:b.N]
+	if s.par != nil {
+		return s.stepShards(b, dl)
+	}
 	loss, err := s.opt.StepWith(func() float64 {
 		out := s.m.Forward(b)
 		var loss float64
@@ -71,4 +76,45 @@ func (s *Stepper) Step(b *model.Batch) (float64, error) {
 		loss /= float64(b.N) // Objective.Loss sums over the batch
 	}
 	return loss, nil
+}
+
+// stepShards is Step over the shards of b (see Shard).
+func (s *Stepper) stepShards(b *model.Batch, dl []float32) (float64, error) {
+	if shards := len(s.par.reps); (b.N+shards-1)/shards > s.repBatch {
+		return math.NaN(), fmt.Errorf("train: a batch of %d rows in %d shards exceeds the replicas' %d rows", b.N, shards, s.repBatch)
+	}
+	var finite bool
+	loss, err := s.opt.StepWith(func() float64 {
+		sum := s.par.run(b, dl, s.task)
+		finite = !math.IsNaN(sum) && !math.IsInf(sum, 0)
+		if finite {
+			s.par.reduce()
+		}
+		if b.N == 0 {
+			return 0
+		}
+		return sum * (1 / float64(b.N))
+	})
+	if !finite {
+		// Some shards' gradients may have accumulated: a step that is not
+		// taken leaves none behind, as one shard's does.
+		s.par.zero()
+		s.opt.ZeroGrad()
+	}
+	if err != nil {
+		return loss, err
+	}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, ErrDiverged
+	}
+	return loss, nil
+}
+
+// beginEpoch readies the replicas of a sharded stepper for an epoch
+// whose model was reseeded with seed and put in training mode (see
+// shardSet.beginEpoch); it does nothing on one shard.
+func (s *Stepper) beginEpoch(seed uint64) {
+	if s.par != nil {
+		s.par.beginEpoch(seed)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/recforge/recforge/blas"
 	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/pipeline"
+	"github.com/recforge/recforge/train"
 )
 
 // readFlags are the flags of every command that reads data.
@@ -34,7 +35,7 @@ func (r *readFlags) options() (data.ReadOptions, error) {
 // registerData) and those of training.
 type runFlags struct {
 	data, valid, test, config, cacheDir string
-	epochs, batch, threads              int
+	epochs, batch, threads, shards      int
 	seed                                uint64
 	read                                readFlags
 	// training is set by register: the command trains, and takes
@@ -48,7 +49,22 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	r.training = true
 	fs.IntVar(&r.epochs, "epochs", 0, "most epochs (default: the configuration's, else 10)")
 	fs.IntVar(&r.batch, "batch", 0, "mini-batch size (default: the configuration's, else 1024)")
-	fs.IntVar(&r.threads, "threads", 1, "threads for matrix products (results are identical for any count)")
+	fs.IntVar(&r.threads, "threads", 1, threadsUsage)
+	fs.IntVar(&r.shards, "shards", 0, shardsUsage)
+}
+
+// The usage of --threads and --shards, shared by the commands that train.
+const (
+	threadsUsage = "threads that train a batch's shards at once (--shards) and split large matrix products (results are identical for any count)"
+	shardsUsage  = "split every batch into `N` shards trained by replicas of the model at once, on --threads cores; the result depends on N, never on --threads (default: the configuration's, else 1)"
+)
+
+// setThreads hands threads to the trainer, which runs that many of a
+// batch's shards at once, and what the shards leave over to the matrix
+// products of each shard.
+func setThreads(threads, shards int) {
+	train.SetThreads(threads)
+	blas.SetThreads(max(1, threads/max(shards, 1)))
 }
 
 // registerData registers the flags that say what data to read and how to
@@ -83,6 +99,8 @@ func (r *runFlags) load(fs *flag.FlagSet) (*pipeline.Config, error) {
 		return nil, badFlag("--batch %d, want ≥ 1", r.batch)
 	case r.training && r.threads < 1:
 		return nil, badFlag("--threads %d, want ≥ 1", r.threads)
+	case set["shards"] && r.shards < 1:
+		return nil, badFlag("--shards %d, want ≥ 1", r.shards)
 	}
 	// A flag wins over the file, its models section included: a per-model
 	// epochs or batch gives way to --epochs or --batch.
@@ -104,6 +122,9 @@ func (r *runFlags) load(fs *flag.FlagSet) (*pipeline.Config, error) {
 	if set["seed"] {
 		cfg.Train.Seed = r.seed
 	}
+	if set["shards"] {
+		cfg.Train.Shards = r.shards
+	}
 	ropts, err := r.read.options()
 	if err != nil {
 		return nil, err
@@ -118,7 +139,7 @@ func (r *runFlags) load(fs *flag.FlagSet) (*pipeline.Config, error) {
 		return nil, err
 	}
 	if r.training {
-		blas.SetThreads(r.threads)
+		setThreads(r.threads, cfg.Train.Shards)
 	}
 	return &cfg, nil
 }

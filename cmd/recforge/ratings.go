@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/recforge/recforge/blas"
 	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/pipeline"
@@ -112,7 +111,8 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	validUsers := fs.Float64("valid-users", 0, "--valid-mode users: share of the users drawn (default 0.5)")
 	validSeed := fs.Uint64("valid-seed", 1, "seed of the validation hold-out")
 	noRefit := fs.Bool("no-refit", false, "test the early-stopped model instead of retraining on the whole training file")
-	threads := fs.Int("threads", 1, "threads for matrix products (results are identical for any count)")
+	threads := fs.Int("threads", 1, threadsUsage)
+	shards := fs.Int("shards", 0, shardsUsage)
 	cacheDir := fs.String("cache-dir", "", cacheDirUsage)
 	var mf ratingFlags
 	mf.register(fs.FlagSet)
@@ -150,7 +150,7 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if trains {
 		accepted = append(accepted, trainingFlags...)
 	}
-	common := []string{"model", "train", "test", "folds", "valid-mode", "valid-share", "valid-users", "valid-seed", "no-refit", "threads", "cache-dir"}
+	common := []string{"model", "train", "test", "folds", "valid-mode", "valid-share", "valid-users", "valid-seed", "no-refit", "threads", "shards", "cache-dir"}
 	var misplaced []string
 	params := map[string]any{}
 	var paramErr error
@@ -218,7 +218,11 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *threads < 1 {
 		return badFlag("--threads %d, want ≥ 1", *threads)
 	}
-	blas.SetThreads(*threads)
+	if *shards < 0 {
+		return badFlag("--shards %d, want ≥ 1", *shards)
+	}
+	tc.Shards = *shards
+	setThreads(*threads, *shards)
 	cfg := &pipeline.Config{Model: pipeline.ModelConfig{Name: *name, Params: params}, Train: tc}
 	proto := rating.Protocol{
 		Holdout: pipeline.RatingHoldout{Mode: *validMode, Share: *validShare, Users: *validUsers, Seed: *validSeed},
