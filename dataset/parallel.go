@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -32,9 +33,11 @@ type chunk struct {
 	first int64 // the first record's ordinal
 	n     int
 	buf   []byte
-	ends  []int // per column value: its end in buf
-	cols  [][]byte
-	start []int // per record: its first column in cols, and one past the last
+	// ends holds each column value's end in buf, start each record's
+	// first value in ends (and one past the last record's): offsets, not
+	// slices, which the collector would have to scan.
+	ends  []int32
+	start []int32
 	file  []string
 	line  []int
 	keep  []bool   // Fit: the record counts (Options.Keep)
@@ -67,28 +70,49 @@ func (c *chunk) reset(first int64) {
 
 // add copies rec into c.
 func (c *chunk) add(rec *data.Record) {
-	for _, v := range rec.Cols {
-		c.buf = append(c.buf, v...)
-		c.ends = append(c.ends, len(c.buf))
+	if c.n == 0 && cap(c.ends) == 0 {
+		// Size the buffers once, from the first record, rather than
+		// copying them over as they double.
+		size := 0
+		for _, v := range rec.Cols {
+			size += len(v)
+		}
+		c.buf = make([]byte, 0, (size+size/4+64)*chunkRecords)
+		c.ends = make([]int32, 0, len(rec.Cols)*chunkRecords)
+		c.start = make([]int32, 1, chunkRecords+1)
 	}
-	c.start = append(c.start, len(c.ends))
+	size := 0
+	for _, v := range rec.Cols {
+		size += len(v)
+	}
+	c.buf = slices.Grow(c.buf, size)
+	at := len(c.buf)
+	buf := c.buf[:at+size]
+	for _, v := range rec.Cols {
+		at += copy(buf[at:], v)
+		c.ends = append(c.ends, int32(at))
+	}
+	c.buf = buf
+	c.start = append(c.start, int32(len(c.ends)))
 	c.file = append(c.file, rec.File)
 	c.line = append(c.line, rec.Line)
 	c.n++
 }
 
-// seal points cols at the copied values, once buf no longer moves.
-func (c *chunk) seal() {
-	c.cols = c.cols[:0]
-	start := 0
-	for _, e := range c.ends {
-		c.cols = append(c.cols, c.buf[start:e:e])
-		start = e
+// record returns record i's columns in dst, reused.
+func (c *chunk) record(i int, dst [][]byte) [][]byte {
+	dst = dst[:0]
+	a, b := c.start[i], c.start[i+1]
+	from := int32(0)
+	if a > 0 {
+		from = c.ends[a-1]
 	}
+	for _, e := range c.ends[a:b] {
+		dst = append(dst, c.buf[from:e:e])
+		from = e
+	}
+	return dst
 }
-
-// record returns record i's columns.
-func (c *chunk) record(i int) [][]byte { return c.cols[c.start[i]:c.start[i+1]] }
 
 // locate returns record i's location, for Locate.
 func (c *chunk) locate(i int) data.Record {
@@ -131,7 +155,6 @@ func (cr *chunkReader) run(stage string, send func(*chunk)) {
 	var c *chunk
 	flush := func() {
 		if c != nil && c.n > 0 {
-			c.seal()
 			send(c)
 		} else if c != nil {
 			cr.free <- c
@@ -207,12 +230,14 @@ func fitParallel(ctx context.Context, spec string, r data.Reader, ft *feature.Fi
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var cols [][]byte
 			for c := range queues[k] {
 				for i := 0; i < c.n && fails[k] == nil; i++ {
 					if c.keep != nil && !c.keep[i] {
 						continue
 					}
-					if field, err := p.Observe(c.record(i)); err != nil {
+					cols = c.record(i, cols)
+					if field, err := p.Observe(cols); err != nil {
 						fails[k] = &failure{c.first + int64(i), field, Locate(c.locate(i), err)}
 						cr.stop.Store(true)
 					}
@@ -275,6 +300,7 @@ func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *featur
 		go func() {
 			defer wg.Done()
 			ex := enc.NewExample()
+			var cols [][]byte
 			for c := range work {
 				n := c.n
 				c.label = grow(c.label, n)
@@ -285,7 +311,8 @@ func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *featur
 				c.seqLens = grow(c.seqLens, n*nseq)
 				c.ok = grow(c.ok, n)
 				for i := range n {
-					if err := re.Encode(c.record(i), ex); err != nil {
+					cols = c.record(i, cols)
+					if err := re.Encode(cols, ex); err != nil {
 						// Only a malformed value is a bad row to skip:
 						// any other error would fail every row alike.
 						if ve := (*feature.ValueError)(nil); skipBad && errors.As(err, &ve) {
