@@ -290,12 +290,17 @@ func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *featur
 	proto := enc.NewExample()
 	slots, seqTotal, nseq := len(proto.IDs), len(proto.Seq), len(proto.SeqLens)
 	skipBad := opts.Read.SkipBad
-	var wg sync.WaitGroup
-	for range threads {
-		re, err := enc.Bind(r.Columns())
-		if err != nil {
+	// Bind every worker's encoder before starting any, so that an error
+	// leaves no goroutine behind.
+	res := make([]*feature.RowEncoder, threads)
+	for k := range res {
+		var err error
+		if res[k], err = enc.Bind(r.Columns()); err != nil {
 			return 0, fmt.Errorf("%s: %w", spec, err)
 		}
+	}
+	var wg sync.WaitGroup
+	for _, re := range res {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -362,12 +367,9 @@ func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *featur
 	var wins []window
 	for c := range ordered {
 		<-c.done
-		if pools != nil {
-			wins = c.wins
-		}
 		np := 0
 		if pools != nil {
-			np = len(pools.pools)
+			wins, np = c.wins, len(pools.pools)
 		}
 		end := c.n
 		if c.err != nil {
