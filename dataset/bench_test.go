@@ -126,3 +126,40 @@ func readEncode(spec string, enc *feature.Encoders) error {
 		}
 	}
 }
+
+// BenchmarkThreads fits the Criteo schema's encoders on 200,000 synthetic
+// Criteo rows and encodes them into a cache with 1 and 2 threads
+// (Options.Threads), reporting the rows/s of each stage:
+//
+//	go test -run '^$' -bench Threads -benchtime 3x ./dataset
+func BenchmarkThreads(b *testing.B) {
+	dir := b.TempDir()
+	src := filepath.Join(dir, "criteo.tsv")
+	const n = 200_000
+	writeCTR(b, src, n)
+	spec := "criteo:" + src
+	schema := criteoSchema(b)
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			opts := Options{Threads: threads}
+			var fitSec, encSec float64
+			for i := range b.N {
+				start := b.Elapsed()
+				enc, err := Fit(context.Background(), spec, schema, opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				mid := b.Elapsed()
+				d, _, err := Build(context.Background(), spec, enc, filepath.Join(dir, fmt.Sprintf("c%d-%d", threads, i)), opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				fitSec += (mid - start).Seconds()
+				encSec += (b.Elapsed() - mid).Seconds()
+				d.Close()
+			}
+			b.ReportMetric(float64(n*b.N)/fitSec, "fit-rows/s")
+			b.ReportMetric(float64(n*b.N)/encSec, "encode-rows/s")
+		})
+	}
+}

@@ -28,6 +28,10 @@ type Options struct {
 	// each (Progress.Done), so that a caller can show progress over a long
 	// source; it runs on the reading goroutine and must return quickly.
 	OnProgress func(Progress)
+	// Threads is how many goroutines Fit and Build use to fit and encode
+	// (below 2: one, reading and encoding in turn). The encoders and the
+	// cache are the same, byte for byte, for any count.
+	Threads int
 }
 
 // Progress is how far a long stage over a source has got.
@@ -111,6 +115,12 @@ func Fit(ctx context.Context, spec string, schema *feature.Schema, opts Options)
 		return nil, fmt.Errorf("%s: %w", spec, err)
 	}
 	rp := newReporter(opts.OnProgress, "fit", spec, r)
+	if opts.Threads > 1 {
+		if err := fitParallel(ctx, spec, r, ft, rp, opts); err != nil {
+			return nil, err
+		}
+		return ft.Encoders()
+	}
 	var rec data.Record
 	for ordinal := int64(0); ; ordinal++ {
 		if ordinal%checkEvery == 0 && ctx.Err() != nil {
@@ -366,6 +376,9 @@ type buildMeta struct {
 // encode streams the source r through the encoders into w, with the
 // sequences by reference when pools is not nil.
 func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encoders, pools *poolSet, w *cache.Writer, rp *reporter, opts Options) (skipped int64, err error) {
+	if opts.Threads > 1 {
+		return encodeParallel(ctx, spec, r, enc, pools, w, rp, opts)
+	}
 	re, err := enc.Bind(r.Columns())
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", spec, err)
@@ -379,6 +392,7 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 	values := make([]float32, len(valueSlots))
 	hasValues := len(valueSlots) > 0
 	col := func(c int) int { return columnIndex(c, hasValues) }
+	var wins []window
 	for ordinal := int64(0); ; ordinal++ {
 		if ordinal%checkEvery == 0 && ctx.Err() != nil {
 			return 0, fmt.Errorf("dataset: encoding %s: stopped after %d records: %w", spec, ordinal, ctx.Err())
@@ -412,7 +426,8 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 			w.Float32(colValues, values)
 		}
 		if pools != nil {
-			if err := pools.add(ex, w, col(colSeq), col(colPools)); err != nil {
+			wins = pools.windows(wins[:0])
+			if err := pools.add(ex.Seq, ex.SeqLens, wins, w, col(colSeq), col(colPools)); err != nil {
 				return 0, Locate(rec, err)
 			}
 		} else {

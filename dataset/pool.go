@@ -110,19 +110,30 @@ func newPools(r data.Reader, enc *feature.Encoders) (*poolSet, error) {
 	return ps, nil
 }
 
-// add writes the encoded example's sequences by reference: its window
-// starts to column startCol and each pool's new ids to column poolCol+s.
-func (ps *poolSet) add(ex *feature.Example, w *cache.Writer, startCol, poolCol int) error {
+// windows appends the windows of the record the reader returned last, one
+// per pool.
+func (ps *poolSet) windows(dst []window) []window {
+	for _, p := range ps.pools {
+		key, end, ok := ps.w.SeqWindow(p.col)
+		dst = append(dst, window{key, end, ok})
+	}
+	return dst
+}
+
+// add writes one encoded row's sequences (an Example's Seq and SeqLens)
+// by reference, given its windows: its window starts to column startCol
+// and each pool's new ids to column poolCol+s.
+func (ps *poolSet) add(seq, seqLens []int32, wins []window, w *cache.Writer, startCol, poolCol int) error {
 	for s := range ps.pools {
 		p := &ps.pools[s]
-		key, end, ok := ps.w.SeqWindow(p.col)
+		key, end, ok := wins[s].key, wins[s].end, wins[s].ok
 		if !ok {
 			return fmt.Errorf("dataset: the reader gave no window for sequence field %q", p.field)
 		}
-		n := int(ex.SeqLens[s])
-		win := ex.Seq[p.layout.off : p.layout.off+n]
+		n := int(seqLens[s])
+		win := seq[p.layout.off : p.layout.off+n]
 		if p.layout.padStart {
-			win = ex.Seq[p.layout.off+p.layout.max-n : p.layout.off+p.layout.max]
+			win = seq[p.layout.off+p.layout.max-n : p.layout.off+p.layout.max]
 		}
 		start, added, err := p.add(key, end, win)
 		if err != nil {

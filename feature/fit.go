@@ -109,62 +109,158 @@ func (ft *Fitter) Observe(cols [][]byte) error {
 	if len(cols) != ft.ncols {
 		return fmt.Errorf("feature: record has %d columns, want %d", len(cols), ft.ncols)
 	}
-	var buf [24]byte
 	for i := range ft.schema.Fields {
-		f := &ft.schema.Fields[i]
-		col := ft.cols[i]
-		v := cols[col]
-		if len(v) == 0 && f.Missing == MissingError {
-			return valueError(f, col, v, "a value is required")
-		}
-		switch {
-		case f.Type == Label:
-			if _, msg := labelOf(f, v); msg != "" {
-				return valueError(f, col, v, msg)
-			}
-		case f.bucketized():
-			if len(v) == 0 {
-				if f.Missing == MissingValue && ft.tables[i] != nil {
-					ft.tables[i].add(nil)
-				}
-				continue
-			}
-			x, ok := parseNumber(v)
-			if !ok {
-				return valueError(f, col, v, "expected a number")
-			}
-			b, ok := criteoBucket(x)
-			if !ok {
-				return valueError(f, col, v, "expected a number ≥ -2^62 to bucketize")
-			}
-			if ft.tables[i] != nil {
-				ft.tables[i].add(bucketToken(buf[:], b))
-			}
-		case f.Type == Numeric:
-			if len(v) == 0 {
-				continue
-			}
-			x, ok := parseNumber(v)
-			if !ok {
-				return valueError(f, col, v, "expected a number")
-			}
-			ft.stats[i].add(x)
-		case f.Type == Categorical:
-			if ft.tables[i] != nil && (len(v) > 0 || f.Missing == MissingValue) {
-				ft.tables[i].add(v)
-			}
-		case f.Type == Sequence:
-			if err := checkSequence(f, col, v); err != nil {
-				return err
-			}
-			if c := ft.tables[i]; c != nil {
-				forEachElement(v, f.Separator[0], func(e []byte) { c.add(e) })
-			}
+		if err := ft.observeField(i, cols); err != nil {
+			return err
 		}
 	}
 	ft.rows++
 	return nil
 }
+
+// observeField counts field i's value in one record.
+func (ft *Fitter) observeField(i int, cols [][]byte) error {
+	var buf [24]byte
+	f := &ft.schema.Fields[i]
+	col := ft.cols[i]
+	v := cols[col]
+	if len(v) == 0 && f.Missing == MissingError {
+		return valueError(f, col, v, "a value is required")
+	}
+	switch {
+	case f.Type == Label:
+		if _, msg := labelOf(f, v); msg != "" {
+			return valueError(f, col, v, msg)
+		}
+	case f.bucketized():
+		if len(v) == 0 {
+			if f.Missing == MissingValue && ft.tables[i] != nil {
+				ft.tables[i].add(nil)
+			}
+			return nil
+		}
+		x, ok := parseNumber(v)
+		if !ok {
+			return valueError(f, col, v, "expected a number")
+		}
+		b, ok := criteoBucket(x)
+		if !ok {
+			return valueError(f, col, v, "expected a number ≥ -2^62 to bucketize")
+		}
+		if ft.tables[i] != nil {
+			ft.tables[i].add(bucketToken(buf[:], b))
+		}
+	case f.Type == Numeric:
+		if len(v) == 0 {
+			return nil
+		}
+		x, ok := parseNumber(v)
+		if !ok {
+			return valueError(f, col, v, "expected a number")
+		}
+		ft.stats[i].add(x)
+	case f.Type == Categorical:
+		if ft.tables[i] != nil && (len(v) > 0 || f.Missing == MissingValue) {
+			ft.tables[i].add(v)
+		}
+	case f.Type == Sequence:
+		if err := checkSequence(f, col, v); err != nil {
+			return err
+		}
+		if c := ft.tables[i]; c != nil {
+			forEachElement(v, f.Separator[0], func(e []byte) { c.add(e) })
+		}
+	}
+	return nil
+}
+
+// FitPart observes one part of a Fitter's fields (see Fitter.Parts).
+type FitPart struct {
+	ft     *Fitter
+	fields []int // ascending
+}
+
+// Parts splits ft's fields into at most n parts that can observe the same
+// records concurrently, each on its own goroutine: the fields that share a
+// vocabulary are in the same part, and each numeric field's statistics
+// are accumulated by one part in record order, so that the fitted
+// encoders are exactly those Observe gives, whatever n. Parts are balanced
+// by a rough cost per field; every part has at least one field. The
+// caller counts the records with AddRows.
+func (ft *Fitter) Parts(n int) []*FitPart {
+	// Group the fields by table: a field without one is its own group.
+	type group struct {
+		fields []int
+		cost   int
+	}
+	var groups []*group
+	byTable := map[*counter]*group{}
+	for i := range ft.schema.Fields {
+		f := &ft.schema.Fields[i]
+		g := byTable[ft.tables[i]]
+		if g == nil || ft.tables[i] == nil {
+			g = &group{}
+			groups = append(groups, g)
+			if ft.tables[i] != nil {
+				byTable[ft.tables[i]] = g
+			}
+		}
+		g.fields = append(g.fields, i)
+		// A rough cost: a sequence counts several values, a table or a
+		// number costs a lookup or a parse, a label or a hashed field
+		// only a check.
+		switch {
+		case f.Type == Sequence:
+			g.cost += 8
+		case ft.tables[i] != nil || ft.stats[i] != nil || f.bucketized():
+			g.cost += 2
+		default:
+			g.cost++
+		}
+	}
+	n = max(1, min(n, len(groups)))
+	// Heaviest group first to the lightest part; stable on ties, so that
+	// the split is deterministic (the result would not change anyway).
+	slices.SortStableFunc(groups, func(a, b *group) int { return b.cost - a.cost })
+	parts := make([]*FitPart, n)
+	load := make([]int, n)
+	for i := range parts {
+		parts[i] = &FitPart{ft: ft}
+	}
+	for _, g := range groups {
+		k := 0
+		for j := range load {
+			if load[j] < load[k] {
+				k = j
+			}
+		}
+		load[k] += g.cost
+		parts[k].fields = append(parts[k].fields, g.fields...)
+	}
+	for _, p := range parts {
+		slices.Sort(p.fields)
+	}
+	return parts
+}
+
+// Observe counts one record for the part's fields. On a malformed value it
+// returns the schema index of the first bad field among them and a
+// *ValueError, as Fitter.Observe would have for that field; field is -1
+// when the record as a whole is wrong.
+func (p *FitPart) Observe(cols [][]byte) (field int, err error) {
+	if len(cols) != p.ft.ncols {
+		return -1, fmt.Errorf("feature: record has %d columns, want %d", len(cols), p.ft.ncols)
+	}
+	for _, i := range p.fields {
+		if err := p.ft.observeField(i, cols); err != nil {
+			return i, err
+		}
+	}
+	return 0, nil
+}
+
+// AddRows counts n records observed through the parts.
+func (ft *Fitter) AddRows(n int64) { ft.rows += n }
 
 // checkSequence rejects empty elements ("a||b", a trailing separator): they
 // are almost always a formatting error, not a value.

@@ -39,6 +39,10 @@ type Inputs struct {
 	// OnProgress, when set, is told how far fitting the encoders and
 	// encoding each spec have got (see dataset.Options.OnProgress).
 	OnProgress func(dataset.Progress)
+	// Threads is how many goroutines fit the encoders and encode the data
+	// (dataset.Options.Threads; below 2, one): the encoders and caches are
+	// the same for any count.
+	Threads int
 	// Warm, when set, is the artifact the run continues: the encoders are
 	// the artifact's, grown with the training part's new values
 	// (feature.Encoders.Extend), instead of fitted afresh.
@@ -194,7 +198,7 @@ func prepareRows(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error)
 	if err != nil {
 		return nil, err
 	}
-	opts := dataset.Options{Read: data.ReadOptions{SkipBad: cfg.Data.SkipBad, MaxLineBytes: cfg.Data.MaxLineBytes}, OnProgress: in.OnProgress}
+	opts := dataset.Options{Read: data.ReadOptions{SkipBad: cfg.Data.SkipBad, MaxLineBytes: cfg.Data.MaxLineBytes}, OnProgress: in.OnProgress, Threads: in.Threads}
 	ratios := cfg.Data.Split
 	switch {
 	case in.Valid != "" && in.Test != "":

@@ -106,7 +106,7 @@ func PrepareRating(ctx context.Context, cfg *Config, in Inputs, h RatingHoldout)
 	if err != nil {
 		return nil, err
 	}
-	opts := dataset.Options{Read: data.ReadOptions{SkipBad: cfg.Data.SkipBad, MaxLineBytes: cfg.Data.MaxLineBytes}, OnProgress: in.OnProgress}
+	opts := dataset.Options{Read: data.ReadOptions{SkipBad: cfg.Data.SkipBad, MaxLineBytes: cfg.Data.MaxLineBytes}, OnProgress: in.OnProgress, Threads: in.Threads}
 	enc, err := dataset.Fit(ctx, in.Data, schema, opts)
 	if err != nil {
 		return nil, err

@@ -145,7 +145,7 @@ func (r *runFlags) load(fs *flag.FlagSet) (*pipeline.Config, error) {
 }
 
 func (r *runFlags) inputs(cfg *pipeline.Config) pipeline.Inputs {
-	return pipeline.Inputs{Data: r.data, Valid: r.valid, Test: r.test, CacheDir: r.cacheDir, SplitSeed: cfg.Train.Seed}
+	return pipeline.Inputs{Data: r.data, Valid: r.valid, Test: r.test, CacheDir: r.cacheDir, SplitSeed: cfg.Train.Seed, Threads: r.threads}
 }
 
 // writeJSONLine writes v as one line of JSON: the machine-readable last

@@ -76,16 +76,20 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("data encode", "data encode --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--seed S] [--cache-dir DIR]", stdout, stderr)
+	fs := newFlags("data encode", "data encode --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--seed S] [--cache-dir DIR] [--threads N]", stdout, stderr)
 	var rf runFlags
 	// Only the data flags: encoding trains nothing.
 	fs.extra = cacheHelp()
 	rf.registerData(fs.FlagSet, "seed of the 8:1:1 split (or 9:1 with --test alone) whose training part the encoders are fitted on (default: the configuration's, else 1)")
+	fs.IntVar(&rf.threads, "threads", 1, "threads for fitting and encoding (the encoders and caches are identical for any count)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	if rf.data == "" {
 		return missing(fs, "data")
+	}
+	if rf.threads < 1 {
+		return badFlag("--threads %d, want ≥ 1", rf.threads)
 	}
 	cfg, err := rf.load(fs.FlagSet)
 	if err != nil {
