@@ -55,7 +55,7 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 
 // The usage of --threads and --shards, shared by the commands that train.
 const (
-	threadsUsage = "threads that train a batch's shards at once (--shards) and split large matrix products (results are identical for any count)"
+	threadsUsage = "threads that fit the encoders, encode the data, train a batch's shards at once (--shards) and split large matrix products (results are identical for any count)"
 	shardsUsage  = "split every batch into `N` shards trained by replicas of the model at once, on --threads cores; the result depends on N, never on --threads (default: the configuration's, else 1)"
 )
 
