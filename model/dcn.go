@@ -33,7 +33,6 @@ type DCN struct {
 	cat []float32 // n×(d+H): [x_L1; h_L2]
 	dxl []float32 // n×d
 	dh  []float32 // n×H
-	dx0 []float32 // n×d
 }
 
 // DCNConfig holds DCN's hyper-parameters.
@@ -108,7 +107,6 @@ func NewDCN(env Env, cfg DCNConfig) (*DCN, error) {
 		cat:   make([]float32, nb*(d+H)),
 		dxl:   make([]float32, nb*d),
 		dh:    make([]float32, nb*H),
-		dx0:   make([]float32, nb*d),
 	}
 	m.out = nn.NewDense("dcn.out", d+H, 1, nb, nn.ActNone, rng)
 	return m, nil
@@ -141,9 +139,10 @@ func (m *DCN) Backward(dout []float32) {
 		copy(dxl[i*d:(i+1)*d], dcat[i*w:i*w+d])
 		copy(dh[i*H:(i+1)*H], dcat[i*w+d:(i+1)*w])
 	}
-	// x0 feeds both networks: its gradient is the sum of their shares.
-	dx0 := m.dx0[:n*d]
-	copy(dx0, m.cross.Backward(dxl))
+	// x0 feeds both networks: its gradient is the sum of their shares,
+	// added in the cross network's own buffer (scratch it rewrites on
+	// every Backward) rather than copied out first.
+	dx0 := m.cross.Backward(dxl)
 	addFloats(dx0, m.tower.backward(dh))
 	m.stack.backward(dx0)
 }

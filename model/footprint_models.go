@@ -145,7 +145,7 @@ func footprintDCN(env Env, c any) Footprint {
 		a.f32(L*B + B)
 	}
 	H := a.denseTower(d, cfg.Hidden, nn.ActReLU, cfg.BatchNorm, cfg.Dropout, B)
-	a.f32(B*(d+H) + 2*B*d + B*H)
+	a.f32(B*(d+H) + B*d + B*H) // cat, dxl, dh
 	a.dense(d+H, 1, B)
 	return a.Footprint
 }

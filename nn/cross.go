@@ -160,51 +160,92 @@ func (c *Cross) Backward(dy []float32) []float32 {
 	if n == 0 {
 		return dx0
 	}
+	if c.Version == CrossV1 {
+		c.backwardV1(g, dx0)
+		return dx0
+	}
 	for l := c.Layers - 1; l >= 0; l-- {
 		xl := c.layerIn(l)
-		switch c.Version {
-		case CrossV1:
-			// x_{l+1} = x0·s + b + x_l, s = x_l·w:
-			// dL/ds = ⟨g, x0⟩, dL/dw += x_lᵀ·dL/ds, dL/dx0 += s·g,
-			// dL/dx_l = g + dL/ds·w.
-			wl := c.W.W[l*d : (l+1)*d]
-			s, ds := c.s[l*c.maxBatch:l*c.maxBatch+n], c.ds[:n]
-			addColumnSums(c.B.G[l*d:(l+1)*d], g, n, d)
-			for b := 0; b < n; b++ {
-				gb, x0b := g[b*d:(b+1)*d], c.x0[b*d:(b+1)*d]
-				var t float32
-				for j, v := range gb {
-					t += v * x0b[j]
-				}
-				ds[b] = t
-			}
-			blas.Sgemm(true, false, d, 1, n, 1, xl, d, ds, 1, 1, c.W.G[l*d:(l+1)*d], 1)
-			for b := 0; b < n; b++ {
-				gb, dxb := g[b*d:(b+1)*d], dx0[b*d:(b+1)*d]
-				sb, dsb := s[b], ds[b]
-				for j, v := range gb {
-					dxb[j] += sb * v
-					gb[j] = v + dsb*wl[j]
-				}
-			}
-		case CrossV2:
-			// x_{l+1} = x0 ⊙ z + x_l, z = x_l·W + b:
-			// dL/dz = g ⊙ x0, dL/dx0 += g ⊙ z, dL/dW += x_lᵀ·dL/dz,
-			// dL/db += Σ dL/dz, dL/dx_l = g + dL/dz·Wᵀ.
-			z := c.z[l*c.maxBatch*d : l*c.maxBatch*d+n*d]
-			dz := c.dz[:n*d]
-			for j, v := range g {
-				dz[j] = v * c.x0[j]
-				dx0[j] += v * z[j]
-			}
-			wl := c.W.W[l*d*d : (l+1)*d*d]
-			blas.Sgemm(true, false, d, d, n, 1, xl, d, dz, d, 1, c.W.G[l*d*d:(l+1)*d*d], d)
-			addColumnSums(c.B.G[l*d:(l+1)*d], dz, n, d)
-			blas.Sgemm(false, true, n, d, d, 1, dz, d, wl, d, 1, g, d)
+		// x_{l+1} = x0 ⊙ z + x_l, z = x_l·W + b:
+		// dL/dz = g ⊙ x0, dL/dx0 += g ⊙ z, dL/dW += x_lᵀ·dL/dz,
+		// dL/db += Σ dL/dz, dL/dx_l = g + dL/dz·Wᵀ.
+		z := c.z[l*c.maxBatch*d : l*c.maxBatch*d+n*d]
+		dz := c.dz[:n*d]
+		for j, v := range g {
+			dz[j] = v * c.x0[j]
+			dx0[j] += v * z[j]
 		}
+		wl := c.W.W[l*d*d : (l+1)*d*d]
+		blas.Sgemm(true, false, d, d, n, 1, xl, d, dz, d, 1, c.W.G[l*d*d:(l+1)*d*d], d)
+		addColumnSums(c.B.G[l*d:(l+1)*d], dz, n, d)
+		blas.Sgemm(false, true, n, d, d, 1, dz, d, wl, d, 1, g, d)
 	}
 	for j, v := range g {
 		dx0[j] += v
 	}
 	return dx0
+}
+
+// backwardV1 is Backward through CrossV1 layers, g holding dL/dx_L and
+// dx0 zeroed. Each layer x_{l+1} = x0·s + b + x_l, s = x_l·w, gives
+// dL/db += Σ g, dL/ds = ⟨g, x0⟩, dL/dw += x_lᵀ·dL/ds, dL/dx0 += s·g and
+// dL/dx_l = g + dL/ds·w. These are memory-bound passes over n×d values,
+// so one pass per layer does the last two and, with the new g, the next
+// layer's first two (the last layer's pass adds g to dL/dx0 too); every
+// value is computed by the same operations in the same order as one pass
+// per formula would.
+func (c *Cross) backwardV1(g, dx0 []float32) {
+	n, d := c.n, c.Dim
+	ds := c.ds[:n]
+	// The top layer's bias gradient and dL/ds.
+	colSumsDots(c.B.G[(c.Layers-1)*d:c.Layers*d], ds, g, c.x0, n, d)
+	for l := c.Layers - 1; l >= 0; l-- {
+		xl := c.layerIn(l)
+		wl := c.W.W[l*d : (l+1)*d]
+		s := c.s[l*c.maxBatch : l*c.maxBatch+n]
+		blas.Sgemm(true, false, d, 1, n, 1, xl, d, ds, 1, 1, c.W.G[l*d:(l+1)*d], 1)
+		if l == 0 {
+			for b := 0; b < n; b++ {
+				gb, dxb := g[b*d:(b+1)*d], dx0[b*d:(b+1)*d]
+				sb, dsb := s[b], ds[b]
+				for j, v := range gb {
+					dxb[j] += sb * v
+					dxb[j] += v + dsb*wl[j]
+				}
+			}
+			return
+		}
+		// dL/dx_l is the next (lower) layer's g: its bias gradient and
+		// dL/ds come out of the same pass, ds overwritten row by row
+		// once read.
+		bg := c.B.G[(l-1)*d : l*d]
+		for b := 0; b < n; b++ {
+			gb, dxb, x0b := g[b*d:(b+1)*d], dx0[b*d:(b+1)*d], c.x0[b*d:(b+1)*d]
+			sb, dsb := s[b], ds[b]
+			var t float32
+			for j, v := range gb {
+				dxb[j] += sb * v
+				u := v + dsb*wl[j]
+				gb[j] = u
+				bg[j] += u
+				t += u * x0b[j]
+			}
+			ds[b] = t
+		}
+	}
+}
+
+// colSumsDots adds the column sums of g (n×w) to db and sets dot[b] to
+// the inner product of g's and x's row b, in one pass.
+func colSumsDots(db, dot, g, x []float32, n, w int) {
+	db = db[:w]
+	for b := 0; b < n; b++ {
+		gb, xb := g[b*w:(b+1)*w], x[b*w:(b+1)*w]
+		var t float32
+		for j, v := range gb {
+			db[j] += v
+			t += v * xb[j]
+		}
+		dot[b] = t
+	}
 }

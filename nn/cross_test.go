@@ -1,6 +1,11 @@
 package nn
 
-import "testing"
+import (
+	"math"
+	"testing"
+
+	"github.com/recforge/recforge/blas"
+)
 
 // explicitCross runs the cross network of c on one example in float64 by
 // the formulas as written: CrossV1 builds the d×d matrix x0·x_lᵀ and applies
@@ -115,5 +120,66 @@ func BenchmarkCross(b *testing.B) {
 				c.Backward(dy)
 			}
 		})
+	}
+}
+
+// crossV1BackwardByFormula is CrossV1's Backward as one pass per formula
+// (the implementation before its passes were fused): the fused one must
+// give the same gradients bit for bit, not merely close ones.
+func crossV1BackwardByFormula(c *Cross, dy []float32) (dx0, dw, db []float32) {
+	n, d := c.n, c.Dim
+	g := append([]float32(nil), dy...)
+	dx0 = make([]float32, n*d)
+	dw = make([]float32, c.Layers*d)
+	db = make([]float32, c.Layers*d)
+	ds := make([]float32, n)
+	for l := c.Layers - 1; l >= 0; l-- {
+		xl := c.layerIn(l)
+		wl := c.W.W[l*d : (l+1)*d]
+		s := c.s[l*c.maxBatch : l*c.maxBatch+n]
+		addColumnSums(db[l*d:(l+1)*d], g, n, d)
+		for b := 0; b < n; b++ {
+			var t float32
+			for j := 0; j < d; j++ {
+				t += g[b*d+j] * c.x0[b*d+j]
+			}
+			ds[b] = t
+		}
+		blas.Sgemm(true, false, d, 1, n, 1, xl, d, ds, 1, 1, dw[l*d:(l+1)*d], 1)
+		for b := 0; b < n; b++ {
+			for j := 0; j < d; j++ {
+				v := g[b*d+j]
+				dx0[b*d+j] += s[b] * v
+				g[b*d+j] = v + ds[b]*wl[j]
+			}
+		}
+	}
+	for j, v := range g {
+		dx0[j] += v
+	}
+	return dx0, dw, db
+}
+
+func TestCrossV1BackwardFusedBitIdentical(t *testing.T) {
+	for _, shape := range []struct{ n, d, L int }{{1, 1, 1}, {3, 5, 1}, {7, 6, 3}, {64, 33, 4}} {
+		c := NewCross("cross", CrossV1, shape.d, shape.L, shape.n, NewRand(60))
+		InitNormal(c.B.W, 0.5, NewRand(61))
+		x0 := randomInput(shape.n*shape.d, 1, 62)
+		dy := randomInput(shape.n*shape.d, 1, 63)
+		c.Forward(x0, shape.n)
+		wantDx0, wantDw, wantDb := crossV1BackwardByFormula(c, dy)
+		c.W.ZeroGrad()
+		c.B.ZeroGrad()
+		dx0 := c.Backward(append([]float32(nil), dy...))
+		for _, cmp := range []struct {
+			name      string
+			got, want []float32
+		}{{"dL/dx0", dx0, wantDx0}, {"dL/dw", c.W.G, wantDw}, {"dL/db", c.B.G, wantDb}} {
+			for i := range cmp.want {
+				if math.Float32bits(cmp.got[i]) != math.Float32bits(cmp.want[i]) {
+					t.Fatalf("n %d d %d L %d: %s[%d] = %v, one pass per formula gives %v", shape.n, shape.d, shape.L, cmp.name, i, cmp.got[i], cmp.want[i])
+				}
+			}
+		}
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"runtime/pprof"
 	"text/tabwriter"
 
 	"github.com/recforge/recforge/model"
@@ -53,17 +51,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer p.Close()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	fmt.Fprintf(stderr, "%s: %d training rows, batch %d, %d epoch(s), %d thread(s)\n", rf.data, p.Train.Len(), cfg.Train.Batch, cfg.Train.Epochs, rf.threads)
 	res, err := pipeline.Bench(ctx, p, cfg, names, pipeline.BenchOptions{Repeats: *repeats})
 	if err != nil {

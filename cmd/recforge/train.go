@@ -25,6 +25,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quiet := fs.Bool("quiet", false, "no progress output")
 	folds := fs.Int("folds", 0, "k-fold over given files: `K` runs with {fold} in --data and --test replaced by 1..K")
 	warmDir := fs.String("warm-start", "", "continue the artifact in `DIR` (e.g. runs/deepfm/model) on new data: its model and hyper-parameters, its vocabularies grown with the new values, its weights; the optimizer state starts afresh")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (data preparation, training, evaluation) to `FILE` (go tool pprof)")
 	refitStats := fs.Bool("refit-stats", false, "with --warm-start, refit the numeric statistics (standardize, minmax, missing: mean) on the new data instead of keeping the artifact's")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
@@ -32,6 +33,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if rf.data == "" {
 		return missing(fs, "data")
 	}
+	stop, err := startCPUProfile(*cpuprofile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	cfg, err := rf.load(fs.FlagSet)
 	if err != nil {
 		return err
