@@ -234,8 +234,14 @@ func prepareRows(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error)
 		if err != nil {
 			return nil, fmt.Errorf("warm start from %s: %w", in.Warm.Dir, err)
 		}
-	} else if enc, err = dataset.Fit(ctx, in.Data, schema, opts); err != nil {
-		return nil, err
+	} else {
+		chosen := "all records"
+		if split != nil {
+			chosen = fmt.Sprintf("part 0 of %v, seed %d", ratios, in.SplitSeed)
+		}
+		if enc, err = fitCached(ctx, in.CacheDir, in.Data, chosen, schema, opts); err != nil {
+			return nil, err
+		}
 	}
 	opts.Keep = nil
 	p := &Prepared{Encoders: enc, Protocol: metric.ProtocolHoldout, Growth: growth}

@@ -107,7 +107,7 @@ func PrepareRating(ctx context.Context, cfg *Config, in Inputs, h RatingHoldout)
 		return nil, err
 	}
 	opts := dataset.Options{Read: data.ReadOptions{SkipBad: cfg.Data.SkipBad, MaxLineBytes: cfg.Data.MaxLineBytes}, OnProgress: in.OnProgress, Threads: in.Threads}
-	enc, err := dataset.Fit(ctx, in.Data, schema, opts)
+	enc, err := fitCached(ctx, in.CacheDir, in.Data, "all records", schema, opts)
 	if err != nil {
 		return nil, err
 	}

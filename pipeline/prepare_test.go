@@ -342,9 +342,10 @@ func TestPrepareThreeFiles(t *testing.T) {
 	checkUserIDs(t, "test", p.Test, p.Encoders, false)
 }
 
-// A second Prepare of the same inputs reuses the caches: the fingerprint
-// is the same and no cache file is rewritten. A training file with a new
-// modification time is other data: the fingerprint changes.
+// A second Prepare of the same inputs reuses the caches and the fitted
+// encoders: the fingerprint is the same and no cache or encoder file is
+// rewritten. A training file with a new modification time is other data:
+// the fingerprint changes.
 func TestPrepareReusesCache(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "all.csv")
@@ -371,8 +372,12 @@ func TestPrepareReusesCache(t *testing.T) {
 	}
 	first := prepare(t, &cfg, in)
 	before := listing()
-	if len(before) != 1 {
-		t.Fatalf("cache directory holds %v, want one cache", before)
+	exts := map[string]int{}
+	for name := range before {
+		exts[filepath.Ext(name)]++
+	}
+	if len(before) != 2 || exts[CacheExt] != 1 || exts[EncodersExt] != 1 {
+		t.Fatalf("cache directory holds %v, want one cache and one fitted-encoder file", before)
 	}
 	// Any rewrite from here on would carry a later modification time.
 	time.Sleep(20 * time.Millisecond)

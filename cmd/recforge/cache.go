@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,7 +20,8 @@ const cacheDirUsage = "`DIR` of encoded caches (default: $" + pipeline.CacheDirE
 func cacheHelp() string {
 	return fmt.Sprintf(`
 Encoded caches: each data source is parsed and encoded once, into a cache
-that later runs reuse. Caches go in --cache-dir DIR, else $%s,
+that later runs reuse, beside the encoders fitted on it (also reused while
+the data, schema and split are the same). Caches go in --cache-dir DIR, else $%s,
 else recforge/ in the user cache directory (here: %s).
 recforge cache shows their size; recforge cache clean removes them.
 `, pipeline.CacheDirEnv, pipeline.DefaultCacheDir())
@@ -78,7 +80,7 @@ func runCache(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // cacheInfo describes the cache directory: where it is and why, and what
 // it holds.
 func cacheInfo(dir, where string, w io.Writer) error {
-	entries, err := cache.Scan(dir, pipeline.CacheExt)
+	entries, err := scanCaches(dir)
 	if err != nil {
 		return err
 	}
@@ -104,7 +106,7 @@ func cacheClean(dir string, dryRun bool, w io.Writer) error {
 	var gone []cache.Entry
 	var err error
 	if dryRun {
-		all, serr := cache.Scan(dir, pipeline.CacheExt)
+		all, serr := scanCaches(dir)
 		if serr != nil {
 			return serr
 		}
@@ -116,6 +118,8 @@ func cacheClean(dir string, dryRun bool, w io.Writer) error {
 		}
 	} else {
 		gone, err = cache.Clean(dir, pipeline.CacheExt)
+		enc, eerr := pipeline.CleanEncoders(dir)
+		gone, err = append(gone, enc...), errors.Join(err, eerr)
 	}
 	caches, cacheBytes := tally(gone, cache.Complete)
 	stale, staleBytes := tally(gone, cache.Stale)
@@ -125,12 +129,23 @@ func cacheClean(dir string, dryRun bool, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "%s %s and %s of killed builds from %s: %s freed\n", verb, plural(caches, "cache", "caches"),
 		plural(stale, "temporary file", "temporary files"), dir, bytesLine(cacheBytes+staleBytes))
-	if left, lerr := cache.Scan(dir, pipeline.CacheExt); lerr == nil {
+	if left, lerr := scanCaches(dir); lerr == nil {
 		if n, size := tally(left, cache.Building); n > 0 {
 			fmt.Fprintf(w, "left %s being written by a run now, %s\n", plural(n, "file", "files"), bytesLine(size))
 		}
 	}
 	return err
+}
+
+// scanCaches lists the encoded caches and the fitted-encoder files in dir
+// with their temporaries (see cache.Scan and pipeline.ScanEncoders).
+func scanCaches(dir string) ([]cache.Entry, error) {
+	entries, err := cache.Scan(dir, pipeline.CacheExt)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := pipeline.ScanEncoders(dir)
+	return append(entries, enc...), err
 }
 
 // tally counts the entries of a kind and their bytes.

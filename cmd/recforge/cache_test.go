@@ -65,8 +65,13 @@ func TestCacheCommand(t *testing.T) {
 	if len(caches) != 2 {
 		t.Fatalf("caches %v, want 2", caches)
 	}
+	// Each run also kept its fitted encoders beside its cache.
+	fitted, _ := filepath.Glob(filepath.Join(cache, "*"+pipeline.EncodersExt))
+	if len(fitted) != 2 {
+		t.Fatalf("fitted-encoder files %v, want 2", fitted)
+	}
 	var cacheBytes int64
-	for _, c := range caches {
+	for _, c := range append(caches, fitted...) {
 		st, _ := os.Stat(c)
 		cacheBytes += st.Size()
 	}
@@ -82,18 +87,18 @@ func TestCacheCommand(t *testing.T) {
 	size := fmt.Sprintf("(%d bytes)", cacheBytes)
 	for _, args := range [][]string{{"cache", "--cache-dir", cache}, {"cache", "info", "--cache-dir", cache}} {
 		code, stdout, stderr := recforge(t, args...)
-		if code != 0 || !strings.Contains(stdout, "cache directory: "+cache+" (--cache-dir)") || !strings.Contains(stdout, "2 caches, ") ||
+		if code != 0 || !strings.Contains(stdout, "cache directory: "+cache+" (--cache-dir)") || !strings.Contains(stdout, "4 caches, ") ||
 			!strings.Contains(stdout, size) || !strings.Contains(stdout, "1 temporary file of killed builds, 7 bytes") {
 			t.Errorf("%v: exit %d, %s\n%s", args, code, stderr, stdout)
 		}
 	}
 	code, stdout, _ := recforge(t, "cache", "clean", "--dry-run", "--cache-dir", cache)
-	if left, _ := filepath.Glob(filepath.Join(cache, "*")); code != 0 || len(left) != 4 || strings.Count(stdout, "would remove "+cache) != 3 ||
+	if left, _ := filepath.Glob(filepath.Join(cache, "*")); code != 0 || len(left) != 6 || strings.Count(stdout, "would remove "+cache) != 5 ||
 		!strings.Contains(stdout, fmt.Sprintf("(%d bytes) freed", cacheBytes+7)) {
 		t.Errorf("clean --dry-run: exit %d, left %v\n%s", code, left, stdout)
 	}
 	code, stdout, _ = recforge(t, "cache", "clean", "--cache-dir", cache)
-	if code != 0 || !strings.Contains(stdout, "removed 2 caches and 1 temporary file of killed builds from "+cache) ||
+	if code != 0 || !strings.Contains(stdout, "removed 4 caches and 1 temporary file of killed builds from "+cache) ||
 		!strings.Contains(stdout, fmt.Sprintf("(%d bytes) freed", cacheBytes+7)) {
 		t.Errorf("clean: exit %d\n%s", code, stdout)
 	}

@@ -121,6 +121,11 @@ func (p *progress) stage(pr dataset.Progress) {
 		p.finishBar()
 		p.stageKey = ""
 		if pr.Reused {
+			if pr.Stage == "fit" {
+				// The fitted encoders were kept: no record was read.
+				fmt.Fprintf(p.w, "%s %s: the encoders fitted by an earlier run, from the cache (current)\n", pr.Stage, pr.Spec)
+				return
+			}
 			fmt.Fprintf(p.w, "%s %s: %s rows, from the cache (current)\n", pr.Stage, pr.Spec, thousands(pr.Rows))
 			return
 		}

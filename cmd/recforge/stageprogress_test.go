@@ -28,13 +28,17 @@ func TestStageProgressLines(t *testing.T) {
 			t.Errorf("%d %s lines, want one:\n%s", n, stage, stderr)
 		}
 	}
-	// Encoding the same data again finds its cache current.
+	// Fitting and encoding the same data again find the fitted encoders and
+	// the cache current.
 	code, _, stderr = recforge(t, append(args, "--overwrite")...)
 	if code != 0 {
 		t.Fatalf("train again: exit %d: %s", code, stderr)
 	}
-	if want := "encode " + spec + ": 3,000 rows, from the cache (current)\n"; !strings.Contains(stderr, want) {
-		t.Errorf("second run's stderr lacks %q:\n%s", want, stderr)
+	for _, want := range []string{"fit " + spec + ": the encoders fitted by an earlier run, from the cache (current)\n",
+		"encode " + spec + ": 3,000 rows, from the cache (current)\n"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("second run's stderr lacks %q:\n%s", want, stderr)
+		}
 	}
 	code, _, stderr = recforge(t, append(args, "--overwrite", "--quiet")...)
 	if code != 0 || strings.Contains(stderr, "fit ") || strings.Contains(stderr, "encode ") {
