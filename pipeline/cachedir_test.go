@@ -9,7 +9,8 @@ import (
 )
 
 // RECFORGE_CACHE_DIR moves the default cache directory, and Prepare
-// writes its caches there, named *CacheExt; an explicit CacheDir wins.
+// writes its caches there, named *CacheExt, with its fitted encoders
+// (*EncodersExt); an explicit CacheDir wins.
 func TestCacheDirEnv(t *testing.T) {
 	env := t.TempDir()
 	t.Setenv(CacheDirEnv, env)
@@ -35,7 +36,8 @@ func TestCacheDirEnv(t *testing.T) {
 	if got, _ := filepath.Glob(filepath.Join(explicit, "*"+CacheExt)); len(got) != 1 {
 		t.Errorf("caches in the explicit %s: %v", explicit, got)
 	}
-	if got, _ := filepath.Glob(filepath.Join(env, "*")); len(got) != 1 {
+	// The first run's cache and fitted encoders, nothing of the second's.
+	if got, _ := filepath.Glob(filepath.Join(env, "*")); len(got) != 2 || strings.Contains(strings.Join(got, " "), "seed_2") {
 		t.Errorf("the explicit directory's run also wrote into %s: %v", env, got)
 	}
 	t.Setenv(CacheDirEnv, "")

@@ -119,7 +119,8 @@ func TestCacheCommand(t *testing.T) {
 	if code, _, stderr := recforge(t, "data", "encode", "--data", "synthetic:ctr?rows=1000&seed=3"); code != 0 {
 		t.Fatalf("data encode: %s", stderr)
 	}
-	if _, stdout, _ = recforge(t, "cache"); !strings.Contains(stdout, "1 cache, ") {
+	// The cache and the encoders fitted for it.
+	if _, stdout, _ = recforge(t, "cache"); !strings.Contains(stdout, "2 caches, ") {
 		t.Errorf("the encoded cache is not under $%s:\n%s", pipeline.CacheDirEnv, stdout)
 	}
 	// The help of the commands that write caches says where they go.
