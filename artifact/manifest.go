@@ -146,7 +146,8 @@ func BuildVersion() string {
 	if !ok {
 		return "devel"
 	}
-	if bi.Main.Path == "github.com/recforge/recforge" && bi.Main.Version != "" {
+	// A build from a checkout says "(devel)": reported as "devel".
+	if bi.Main.Path == "github.com/recforge/recforge" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
 	for _, d := range bi.Deps {
