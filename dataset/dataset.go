@@ -223,8 +223,9 @@ func (d *Dataset) ValueRow(r int, dst []float32) {
 }
 
 // The indices of the cache's columns, in the order columns lists them:
-// colValues is missing when no slot has a stored value, and every later
-// index is then one less (see columnIndex).
+// colGroup is missing when the schema has no group field, colValues when
+// no slot has a stored value, and every later index is then one less for
+// each (see columnIndex).
 const (
 	colLabel = iota
 	colGroup
@@ -251,9 +252,11 @@ func columns(enc *feature.Encoders, byRef bool) []cache.Column {
 	}
 	cols := []cache.Column{
 		{Name: "label", Type: cache.Float32, Width: 1},
-		{Name: "group", Type: cache.Int64, Width: 1},
-		{Name: "ids", Type: cache.Int32, Width: len(ex.IDs)},
 	}
+	if hasGroup(enc) {
+		cols = append(cols, cache.Column{Name: "group", Type: cache.Int64, Width: 1})
+	}
+	cols = append(cols, cache.Column{Name: "ids", Type: cache.Int32, Width: len(ex.IDs)})
 	if n := len(enc.ValueSlots()); n > 0 {
 		cols = append(cols, cache.Column{Name: "values", Type: cache.Float32, Width: n})
 	}
@@ -271,12 +274,27 @@ func columns(enc *feature.Encoders, byRef bool) []cache.Column {
 }
 
 // columnIndex returns the index in the cache of column c (one of the col
-// constants) when the values column is present or not.
-func columnIndex(c int, hasValues bool) int {
-	if c > colValues && !hasValues {
-		return c - 1
+// constants) when the group and values columns are present or not.
+func columnIndex(c int, group, values bool) int {
+	i := c
+	if c > colGroup && !group {
+		i--
 	}
-	return c
+	if c > colValues && !values {
+		i--
+	}
+	return i
+}
+
+// hasGroup reports whether enc's schema has a group field: the cache then
+// stores each row's group key; else every key is 0 and none is stored.
+func hasGroup(enc *feature.Encoders) bool {
+	for _, f := range enc.Schema().Fields {
+		if f.Type == feature.Group {
+			return true
+		}
+	}
+	return false
 }
 
 // Build encodes the source named by spec with enc into the cache file at
@@ -390,8 +408,8 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 	ord := []int64{0}
 	valueSlots := enc.ValueSlots()
 	values := make([]float32, len(valueSlots))
-	hasValues := len(valueSlots) > 0
-	col := func(c int) int { return columnIndex(c, hasValues) }
+	hasValues, grouped := len(valueSlots) > 0, hasGroup(enc)
+	col := func(c int) int { return columnIndex(c, grouped, hasValues) }
 	var wins []window
 	for ordinal := int64(0); ; ordinal++ {
 		if ordinal%checkEvery == 0 && ctx.Err() != nil {
@@ -417,13 +435,15 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 		}
 		label[0], group[0] = ex.Label, int64(ex.Group)
 		w.Float32(col(colLabel), label)
-		w.Int64(col(colGroup), group)
+		if grouped {
+			w.Int64(col(colGroup), group)
+		}
 		w.Int32(col(colIDs), ex.IDs)
 		if hasValues {
 			for k, s := range valueSlots {
 				values[k] = ex.Values[s]
 			}
-			w.Float32(colValues, values)
+			w.Float32(col(colValues), values)
 		}
 		if pools != nil {
 			wins = pools.windows(wins[:0])
@@ -460,15 +480,15 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 	if err := json.Unmarshal(c.Meta(), &meta); err != nil || meta.Skipped < 0 {
 		return nil, fmt.Errorf("dataset: cache %s: no valid build record (%q): delete the file to rebuild it", c.Path(), c.Meta())
 	}
-	d := &Dataset{Rows: c.Rows(), Slots: want[colIDs].Width, Skipped: meta.Skipped, seqs: seqLayouts(enc), c: c}
-	d.NumSeq = want[columnIndex(colSeqLens, len(enc.ValueSlots()) > 0)].Width
+	grouped, hasValues := hasGroup(enc), len(enc.ValueSlots()) > 0
+	d := &Dataset{Rows: c.Rows(), Slots: want[columnIndex(colIDs, grouped, hasValues)].Width, Skipped: meta.Skipped, seqs: seqLayouts(enc), c: c}
+	d.NumSeq = want[columnIndex(colSeqLens, grouped, hasValues)].Width
 	for _, q := range d.seqs {
 		d.SeqLen += q.max
 	}
 	var err error
 	for _, step := range []func() error{
 		func() (e error) { d.Label, e = c.Float32("label"); return },
-		func() (e error) { d.Group, e = c.Int64("group"); return },
 		func() (e error) { d.IDs, e = c.Int32("ids"); return },
 		func() (e error) { d.SeqLens, e = c.Int32("seq_lens"); return },
 		func() (e error) { d.Ordinal, e = c.Int64("ordinal"); return },
@@ -476,6 +496,15 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 		if err = step(); err != nil {
 			return nil, err
 		}
+	}
+	if hasGroup(enc) {
+		if d.Group, err = c.Int64("group"); err != nil {
+			return nil, err
+		}
+	} else {
+		// Every key is 0: a slice the kernel backs with its zero page
+		// while it is only read.
+		d.Group = make([]int64, d.Rows)
 	}
 	if d.ValueSlots = enc.ValueSlots(); len(d.ValueSlots) > 0 {
 		if d.StoredValues, err = c.Float32("values"); err != nil {

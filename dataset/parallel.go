@@ -362,8 +362,8 @@ func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *featur
 		<-readerDone
 		wg.Wait()
 	}()
-	hasValues := nv > 0
-	col := func(c int) int { return columnIndex(c, hasValues) }
+	hasValues, grouped := nv > 0, hasGroup(enc)
+	col := func(c int) int { return columnIndex(c, grouped, hasValues) }
 	var wins []window
 	for c := range ordered {
 		<-c.done
@@ -381,10 +381,12 @@ func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *featur
 				continue
 			}
 			w.Float32(col(colLabel), c.label[i:i+1])
-			w.Int64(col(colGroup), c.group[i:i+1])
+			if grouped {
+				w.Int64(col(colGroup), c.group[i:i+1])
+			}
 			w.Int32(col(colIDs), c.ids[i*slots:(i+1)*slots])
 			if hasValues {
-				w.Float32(colValues, c.values[i*nv:(i+1)*nv])
+				w.Float32(col(colValues), c.values[i*nv:(i+1)*nv])
 			}
 			seq, seqLens := c.seq[i*seqTotal:(i+1)*seqTotal], c.seqLens[i*nseq:(i+1)*nseq]
 			if pools != nil {

@@ -11,8 +11,9 @@ import (
 // version 3 the caller's metadata (Writer.SetMeta). Version 4 changes no
 // byte of the format: it marks that package dataset stores values for its
 // numeric slots alone, so that every older cache is rebuilt rather than
-// read with the columns it no longer expects.
-const Version = 4
+// read with the columns it no longer expects. Version 5, likewise, marks
+// that dataset stores no group column when the schema has no group field.
+const Version = 5
 
 // MaxMeta bounds the bytes of metadata a cache carries: a few facts about
 // the build, never data.
