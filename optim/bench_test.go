@@ -12,7 +12,8 @@ import (
 // work follows the rows touched, not the table. Rows are drawn from the whole
 // table (span = rows), and for the largest table also from its first 1e5
 // rows only, which separates the cost of a table outgrowing the caches from
-// the cost of the step itself. Filling the gradients is not timed.
+// the cost of the step itself. Filling the gradients is not timed. Each
+// runs on 1 and 2 threads (Optimizer.Threads).
 func BenchmarkSparseAdam(b *testing.B) {
 	const dim, touched = 10, 40_000
 	for _, rows := range []int{100_000, 1_000_000, 10_000_000} {
@@ -31,18 +32,21 @@ func BenchmarkSparseAdam(b *testing.B) {
 					copy(tab.GradRow(r), grads[i*dim:(i+1)*dim])
 				}
 			}
-			b.Run(fmt.Sprintf("rows=%d/span=%d", rows, span), func(b *testing.B) {
-				fill()
-				o.Step()
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					b.StopTimer()
+			for _, threads := range []int{1, 2} {
+				b.Run(fmt.Sprintf("rows=%d/span=%d/threads=%d", rows, span, threads), func(b *testing.B) {
+					o.Threads = threads
 					fill()
-					b.StartTimer()
 					o.Step()
-				}
-			})
+					b.ReportAllocs()
+					b.ResetTimer()
+					for b.Loop() {
+						b.StopTimer()
+						fill()
+						b.StartTimer()
+						o.Step()
+					}
+				})
+			}
 		}
 	}
 }

@@ -32,7 +32,6 @@ type Group struct {
 	tables []tableEntry
 	owned  bool    // handed to an Optimizer: its weights are fixed
 	ctx    stepCtx // lives here: passed through the Rule interface, a local would escape
-	sink   float32 // keeps touchRows' loads alive
 }
 
 // denseEntry is a dense parameter and its optimizer state.
@@ -149,55 +148,101 @@ func (g *Group) SetSteps(n int64) {
 	g.steps = n
 }
 
-// step updates the group's weights from their gradients, scaled by the
-// clipping factor scale, then clears the gradients.
-func (g *Group) step(scale float32) {
+// begin readies the step's scalars and checks the weights' layout.
+func (g *Group) begin() {
 	c := &g.ctx
 	*c = stepCtx{lr: g.CurrentLR(), t: g.steps + 1}
 	g.checkStep(c.lr)
 	g.rule.prepare(c)
-	lambda := g.L2
-	if g.DecoupledDecay {
-		lambda = 0
-	}
 	for _, d := range g.params {
-		p := d.p
-		if len(d.s) != g.slots*len(p.W) || len(p.G) != len(p.W) {
+		if p := d.p; len(d.s) != g.slots*len(p.W) || len(p.G) != len(p.W) {
 			panic(fmt.Sprintf("optim: group %q: param %q changed size since it was added", g.name, p.Name))
 		}
-		addDecay(p.G, p.W, scale, lambda)
-		if g.DecoupledDecay && g.L2 != 0 {
-			f := 1 - c.lr*g.L2
-			for i := range p.W {
-				p.W[i] *= f
-			}
-		}
-		g.rule.update(p.W, p.G, d.s, c)
-		p.ZeroGrad()
 	}
-	for i := range g.tables {
-		e := &g.tables[i]
-		t := e.t
-		dim, stride := t.Dim, t.Stride
-		if stride != dim+g.slots*dim {
-			panic(fmt.Sprintf("optim: group %q: table %q has %d state floats per row, the rule needs %d: was its state re-reserved elsewhere?", g.name, t.Name, stride-dim, g.slots*dim))
+	for _, e := range g.tables {
+		if t := e.t; t.Stride != t.Dim+g.slots*t.Dim {
+			panic(fmt.Sprintf("optim: group %q: table %q has %d state floats per row, the rule needs %d: was its state re-reserved elsewhere?", g.name, t.Name, t.Stride-t.Dim, g.slots*t.Dim))
 		}
-		rows := t.TouchedRows()
-		for b0 := 0; b0 < len(rows); b0 += touchBlock {
-			b1 := min(b0+touchBlock, len(rows))
-			g.sink += touchRows(t.Data, rows[b0:b1], stride)
-			for j := b0; j < b1; j++ {
-				r := rows[j]
-				o := int(r) * stride
-				row := t.Data[o : o+stride : o+stride]
-				gr := t.Grad(j)
-				addDecay(gr, row[:dim], scale, e.reg.lambda(r))
-				g.rule.update(row[:dim], gr, row[dim:], c)
-			}
-		}
-		t.ZeroGrad()
+	}
+}
+
+// finish clears the gradients the step consumed and counts the step.
+func (g *Group) finish() {
+	for _, e := range g.tables {
+		e.t.ZeroGrad()
 	}
 	g.steps++
+}
+
+// pieceRows is how many touched rows of a table one piece of a step
+// updates: enough that handing a piece to a thread costs nothing next to
+// it, few enough that a large table's rows spread over the threads.
+const pieceRows = 2048
+
+// piece is an independent part of a group's step: one dense parameter, or
+// a run of a table's touched rows. Every weight's update reads only its
+// own gradient and state, so the pieces may run in any order, at once.
+type piece struct {
+	g      *Group
+	scale  float32
+	param  int // index in g.params, or −1
+	table  int // index in g.tables when param < 0
+	lo, hi int // the table's touched rows [lo, hi)
+	sink   float32
+}
+
+// pieces appends the pieces of the group's step to dst, after begin.
+func (g *Group) pieces(dst []piece, scale float32) []piece {
+	for i := range g.params {
+		dst = append(dst, piece{g: g, scale: scale, param: i})
+	}
+	for i, e := range g.tables {
+		n := len(e.t.TouchedRows())
+		for lo := 0; lo < n; lo += pieceRows {
+			dst = append(dst, piece{g: g, scale: scale, param: -1, table: i, lo: lo, hi: min(lo+pieceRows, n)})
+		}
+	}
+	return dst
+}
+
+// run applies the piece's updates and clears a dense parameter's
+// gradient (table gradients are cleared by finish, all rows at once).
+func (p *piece) run() {
+	g, c := p.g, &p.g.ctx
+	if p.param >= 0 {
+		d := g.params[p.param]
+		w := d.p
+		lambda := g.L2
+		if g.DecoupledDecay {
+			lambda = 0
+		}
+		addDecay(w.G, w.W, p.scale, lambda)
+		if g.DecoupledDecay && g.L2 != 0 {
+			f := 1 - c.lr*g.L2
+			for i := range w.W {
+				w.W[i] *= f
+			}
+		}
+		g.rule.update(w.W, w.G, d.s, c)
+		w.ZeroGrad()
+		return
+	}
+	e := &g.tables[p.table]
+	t := e.t
+	dim, stride := t.Dim, t.Stride
+	rows := t.TouchedRows()
+	for b0 := p.lo; b0 < p.hi; b0 += touchBlock {
+		b1 := min(b0+touchBlock, p.hi)
+		p.sink += touchRows(t.Data, rows[b0:b1], stride)
+		for j := b0; j < b1; j++ {
+			r := rows[j]
+			o := int(r) * stride
+			row := t.Data[o : o+stride : o+stride]
+			gr := t.Grad(j)
+			addDecay(gr, row[:dim], p.scale, e.reg.lambda(r))
+			g.rule.update(row[:dim], gr, row[dim:], c)
+		}
+	}
 }
 
 // checkStep panics on settings changed since construction that the step

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/recforge/recforge/internal/parallel"
+
 	"github.com/recforge/recforge/nn"
 )
 
@@ -17,10 +19,17 @@ type Optimizer struct {
 	// touched table rows of every group) by ClipNorm/‖g‖ when their global
 	// L2 norm ‖g‖ exceeds it. Regularization is added after clipping.
 	ClipNorm float32
+	// Threads is how many goroutines apply a Step (0 or 1: the caller's
+	// alone): dense parameters and runs of touched table rows are spread
+	// over them. Each weight's update reads only its own gradient and
+	// state, so the weights after a step are the same for any count.
+	Threads int
 
 	groups   []*Group
 	gradNorm float64
 	lbfgs    *lbfgsCache // L-BFGS's last accepted point (StepWith)
+	pieces   []piece     // the current step's, kept for the next
+	runPiece func(int)   // runs pieces[i]
 }
 
 // New returns an optimizer over the given groups, which it then owns: no
@@ -98,8 +107,18 @@ func (o *Optimizer) Step() {
 			scale = float32(float64(o.ClipNorm) / o.gradNorm)
 		}
 	}
+	ps := o.pieces[:0]
 	for _, g := range o.groups {
-		g.step(scale)
+		g.begin()
+		ps = g.pieces(ps, scale)
+	}
+	o.pieces = ps
+	if o.runPiece == nil { // made once: a closure per step would allocate
+		o.runPiece = func(i int) { o.pieces[i].run() }
+	}
+	parallel.For(len(ps), o.Threads, o.runPiece)
+	for _, g := range o.groups {
+		g.finish()
 	}
 }
 

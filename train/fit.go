@@ -72,8 +72,9 @@ type Options struct {
 	// when Config.Shards > 1 (see Stepper.Shard); a pretraining stage
 	// trains on one shard.
 	Replica ReplicaFunc
-	// Threads is how many shards train at once (0: SetThreads's count).
-	// It changes the speed, never the result.
+	// Threads is how many shards train at once and how many goroutines
+	// apply the optimizer's step (0: SetThreads's count). It changes the
+	// speed, never the result.
 	Threads int
 }
 
@@ -240,6 +241,7 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 	if err := step.Shard(cfg.Shards, threads, opts.Replica); err != nil {
 		return nil, err
 	}
+	opt.Threads = threads // the weights after a step are the same for any count
 	var shuf *data.Shuffler
 	var runRows int64
 	var runSecs float64
