@@ -95,7 +95,7 @@ func NewDCN(env Env, cfg DCNConfig) (*DCN, error) {
 		return nil, err
 	}
 	rng := env.Rand()
-	stack, err := newStackedInput("dcn.emb", env.Layout, cfg.EmbeddingDim, cfg.InitStd, env.MaxBatch, rng)
+	stack, err := newStackedInput("dcn.emb", env, cfg.EmbeddingDim, cfg.InitStd, rng)
 	if err != nil {
 		return nil, err
 	}

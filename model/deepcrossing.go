@@ -77,7 +77,7 @@ func NewDeepCrossing(env Env, cfg DeepCrossingConfig) (*DeepCrossing, error) {
 		return nil, err
 	}
 	rng := env.Rand()
-	stack, err := newStackedInput("deepcrossing.emb", env.Layout, cfg.EmbeddingDim, cfg.InitStd, env.MaxBatch, rng)
+	stack, err := newStackedInput("deepcrossing.emb", env, cfg.EmbeddingDim, cfg.InitStd, rng)
 	if err != nil {
 		return nil, err
 	}

@@ -33,11 +33,11 @@ func newFMBase(name string, env Env, embeddingDim int, initStd float64) (*fmBase
 	}
 	l := env.Layout
 	rng := env.Rand()
-	v := nn.NewTable(name+".v", l.Rows, dim, true)
+	v := env.table(name+".v", l.Rows, dim, true)
 	v.InitNormal(initStd, rng)
 	f := len(l.Slots)
 	return &fmBase{
-		lin: newLinear(l, env.MaxBatch), v: v,
+		lin: newLinear(env), v: v,
 		emb:    nn.NewFieldEmbedding(v, f, env.MaxBatch),
 		fields: f, dim: dim,
 		out: make([]float32, env.MaxBatch),

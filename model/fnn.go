@@ -127,7 +127,7 @@ func NewFNN(env Env, cfg FNNConfig) (*FNN, error) {
 	rng := env.Rand()
 	nb, f := env.MaxBatch, len(l.Slots)
 	m := &FNN{cfg: cfg, env: env, preSeed: rng.Uint64(), fields: f, dim: k, in: 1 + f*(k+1)}
-	m.z = nn.NewTable("fnn.z", l.Rows, k+1, true)
+	m.z = env.table("fnn.z", l.Rows, k+1, true)
 	m.z.InitNormal(cfg.InitStd, rng)
 	m.emb = nn.NewFieldEmbedding(m.z, f, nb)
 	m.w0 = nn.NewParam("fnn.w0", 1)

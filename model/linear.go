@@ -20,8 +20,9 @@ type linear struct {
 
 // newLinear builds the term over the layout's slots; weights start at zero,
 // as LR and FM conventionally do.
-func newLinear(l Layout, maxBatch int) *linear {
-	w := nn.NewTable("linear.w", l.Rows, 1, true)
+func newLinear(env Env) *linear {
+	l, maxBatch := env.Layout, env.MaxBatch
+	w := env.table("linear.w", l.Rows, 1, true)
 	f := len(l.Slots)
 	return &linear{
 		w: w, bias: nn.NewParam("linear.bias", 1), emb: nn.NewFieldEmbedding(w, f, maxBatch),

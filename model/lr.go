@@ -36,7 +36,7 @@ func init() {
 
 // NewLR builds LR; its weights start at zero.
 func NewLR(env Env, cfg LRConfig) *LR {
-	return &LR{lin: newLinear(env.Layout, env.MaxBatch), cfg: cfg}
+	return &LR{lin: newLinear(env), cfg: cfg}
 }
 
 // Forward returns the logits of b.

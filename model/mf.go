@@ -68,7 +68,7 @@ func NewMF(env Env, cfg MFConfig) (*MF, error) {
 		cfg: cfg, pair: pair,
 		P:      newPairTable("mf.user", pair.users, cfg.Factors, cfg.InitStd, rng),
 		Q:      newPairTable("mf.item", pair.items, cfg.Factors, cfg.InitStd, rng),
-		B:      nn.NewTable("mf.item_bias", int(pair.items.Size), 1, true),
+		B:      env.table("mf.item_bias", int(pair.items.Size), 1, true),
 		users:  make([]int32, nb),
 		items:  make([]int32, nb),
 		logits: make([]float32, nb),

@@ -167,7 +167,7 @@ func NewPNN(env Env, product PNNProduct, cfg PNNConfig) (*PNN, error) {
 	nb, d1 := env.MaxBatch, cfg.Hidden[0]
 	rng := env.Rand()
 	m := &PNN{cfg: cfg, product: product, fields: F, dim: k, d1: d1}
-	m.table = nn.NewTable(product.String()+".emb", env.Layout.Rows, k, true)
+	m.table = env.table(product.String()+".emb", env.Layout.Rows, k, true)
 	m.table.InitNormal(cfg.InitStd, rng)
 	m.emb = nn.NewFieldEmbedding(m.table, F, nb)
 	inner := product == PNNInner || product == PNNBoth

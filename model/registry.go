@@ -30,6 +30,19 @@ type Env struct {
 	// 0 means memlimit's: the memory available, or RECFORGE_MEMORY_LIMIT;
 	// negative checks nothing.
 	MemoryLimit int64
+	// Replica builds a replica that will read another model's weights
+	// (train.ReplicaFunc): its embedding tables are views without weights
+	// of their own (nn.NewTableView).
+	Replica bool
+}
+
+// table returns an embedding table of rows×dim for a model built in e: a
+// view without weights when e builds a replica.
+func (e Env) table(name string, rows, dim int, padding bool) *nn.Table {
+	if e.Replica {
+		return nn.NewTableView(name, rows, dim, padding)
+	}
+	return nn.NewTable(name, rows, dim, padding)
 }
 
 // Rand returns the initialization generator of e's seed.

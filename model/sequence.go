@@ -167,7 +167,7 @@ func newSeqInputs(name string, env Env, cfg SeqConfig) (*seqInputs, *rand.Rand, 
 		g.query = make([]float32, env.MaxBatch*g.width)
 	}
 	rng := env.Rand()
-	v := nn.NewTable(name+".v", l.Rows, dim, true)
+	v := env.table(name+".v", l.Rows, dim, true)
 	v.InitNormal(cfg.InitStd, rng)
 	f := len(l.Slots)
 	s := &seqInputs{

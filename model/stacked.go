@@ -36,10 +36,11 @@ type stackedInput struct {
 	de   []float32 // n×C×k, the embedding gradient (unused when N = 0)
 }
 
-// newStackedInput builds the input layer over l's slots with a table named
+// newStackedInput builds the input layer over env's slots with a table named
 // name (one width for every categorical field: embeddingDim, or the schema's
 // when 0), its rows drawn from N(0, initStd²) by rng.
-func newStackedInput(name string, l Layout, embeddingDim int, initStd float64, maxBatch int, rng *rand.Rand) (*stackedInput, error) {
+func newStackedInput(name string, env Env, embeddingDim int, initStd float64, rng *rand.Rand) (*stackedInput, error) {
+	l, maxBatch := env.Layout, env.MaxBatch
 	if len(l.Slots) == 0 {
 		return nil, fmt.Errorf("the schema has no categorical or numeric field")
 	}
@@ -64,7 +65,7 @@ func newStackedInput(name string, l Layout, embeddingDim int, initStd float64, m
 			return nil, err
 		}
 		s.dim = dim
-		s.table = nn.NewTable(name, l.Rows, dim, true)
+		s.table = env.table(name, l.Rows, dim, true)
 		s.table.InitNormal(initStd, rng)
 		s.emb = nn.NewFieldEmbedding(s.table, len(s.cat), maxBatch)
 	} else if embeddingDim < 0 {

@@ -26,7 +26,7 @@ func mixedLayout() Layout {
 
 func TestStackedInputLayout(t *testing.T) {
 	l := mixedLayout()
-	s, err := newStackedInput("emb", l, 0, 0.1, 2, nn.NewRand(1))
+	s, err := newStackedInput("emb", Env{Layout: l, MaxBatch: 2}, 0, 0.1, nn.NewRand(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,24 +62,24 @@ func TestStackedInputLayout(t *testing.T) {
 func TestStackedInputChecks(t *testing.T) {
 	l := mixedLayout()
 	l.Slots[1].Dim = 7 // a numeric field's width does not matter
-	if _, err := newStackedInput("emb", l, 0, 0.1, 2, nn.NewRand(1)); err != nil {
+	if _, err := newStackedInput("emb", Env{Layout: l, MaxBatch: 2}, 0, 0.1, nn.NewRand(1)); err != nil {
 		t.Fatalf("numeric width rejected: %v", err)
 	}
 	l.Slots[2].Dim = 3
-	if _, err := newStackedInput("emb", l, 0, 0.1, 2, nn.NewRand(1)); err == nil || !strings.Contains(err.Error(), "embedding_dim") {
+	if _, err := newStackedInput("emb", Env{Layout: l, MaxBatch: 2}, 0, 0.1, nn.NewRand(1)); err == nil || !strings.Contains(err.Error(), "embedding_dim") {
 		t.Fatalf("mixed categorical widths: %v", err)
 	}
-	if _, err := newStackedInput("emb", l, 4, 0.1, 2, nn.NewRand(1)); err != nil {
+	if _, err := newStackedInput("emb", Env{Layout: l, MaxBatch: 2}, 4, 0.1, nn.NewRand(1)); err != nil {
 		t.Fatalf("override rejected: %v", err)
 	}
-	if _, err := newStackedInput("emb", l, 4, 0, 2, nn.NewRand(1)); err == nil {
+	if _, err := newStackedInput("emb", Env{Layout: l, MaxBatch: 2}, 4, 0, nn.NewRand(1)); err == nil {
 		t.Fatal("init_std 0 accepted")
 	}
-	if _, err := newStackedInput("emb", Layout{Rows: 1}, 0, 0.1, 2, nn.NewRand(1)); err == nil {
+	if _, err := newStackedInput("emb", Env{Layout: Layout{Rows: 1}, MaxBatch: 2}, 0, 0.1, nn.NewRand(1)); err == nil {
 		t.Fatal("empty layout accepted")
 	}
 	// Numeric fields only: no table, the stack is the raw values.
-	s, err := newStackedInput("emb", tinyLayout(0, 2, 1, 3), 0, 0.1, 2, nn.NewRand(1))
+	s, err := newStackedInput("emb", Env{Layout: tinyLayout(0, 2, 1, 3), MaxBatch: 2}, 0, 0.1, nn.NewRand(1))
 	if err != nil || s.table != nil || s.width != 2 {
 		t.Fatalf("numeric-only stack: %v, table %v, width %d", err, s.table, s.width)
 	}

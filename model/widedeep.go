@@ -136,13 +136,13 @@ func NewWideDeep(env Env, cfg WideDeepConfig) (*WideDeep, error) {
 		return nil, fmt.Errorf("%d crosses of cross_buckets = %d exceed 2^31-1 weights", len(crosses), cfg.CrossBuckets)
 	}
 	rng := env.Rand()
-	stack, err := newStackedInput("widedeep.emb", l, cfg.EmbeddingDim, cfg.InitStd, env.MaxBatch, rng)
+	stack, err := newStackedInput("widedeep.emb", env, cfg.EmbeddingDim, cfg.InitStd, rng)
 	if err != nil {
 		return nil, err
 	}
 	nb, H := env.MaxBatch, cfg.Hidden[len(cfg.Hidden)-1]
 	m := &WideDeep{
-		cfg: cfg, lin: newLinear(l, nb), crosses: crosses, buckets: cfg.CrossBuckets,
+		cfg: cfg, lin: newLinear(env), crosses: crosses, buckets: cfg.CrossBuckets,
 		slots: len(l.Slots), stack: stack,
 		tower: newDenseTower("widedeep.mlp", stack.width, cfg.Hidden, nn.ActReLU, cfg.BatchNorm, cfg.Dropout, nb, rng),
 		head:  nn.NewParam("widedeep.head", H),
@@ -153,7 +153,7 @@ func NewWideDeep(env Env, cfg WideDeepConfig) (*WideDeep, error) {
 	if X := len(crosses); X > 0 {
 		// One table holds every cross: cross c owns rows
 		// [1 + c·B, 1 + (c+1)·B); row 0 is "no cross feature".
-		m.cross = nn.NewTable("widedeep.cross", 1+X*cfg.CrossBuckets, 1, true)
+		m.cross = env.table("widedeep.cross", 1+X*cfg.CrossBuckets, 1, true)
 		m.crossEmb = nn.NewFieldEmbedding(m.cross, X, nb)
 		m.cids = make([]int32, nb*X)
 		m.dcross = make([]float32, nb*X)

@@ -44,8 +44,24 @@ func NewTable(name string, rows, dim int, padding bool) *Table {
 	}
 }
 
-// InitNormal fills every row but the padding row from N(0, std²).
+// NewTableView returns a table of rows×dim with no weights of its own
+// (Data is nil): a model replica's view of another table, whose Data and
+// Stride the trainer points it at before every use. It keeps its own
+// gradient rows. A table can be most of a model's memory, which a replica
+// would otherwise allocate and initialize only to drop.
+func NewTableView(name string, rows, dim int, padding bool) *Table {
+	if rows < 1 || dim < 1 {
+		panic(fmt.Sprintf("nn: table %q: rows and dim must be positive, got %d×%d", name, rows, dim))
+	}
+	return &Table{Name: name, Rows: rows, Dim: dim, Stride: dim, Padding: padding, slot: make([]int32, rows)}
+}
+
+// InitNormal fills every row but the padding row from N(0, std²). On a
+// view (NewTableView) it draws nothing: there are no weights to fill.
 func (t *Table) InitNormal(std float64, rng *rand.Rand) {
+	if t.Data == nil {
+		return
+	}
 	for r := 0; r < t.Rows; r++ {
 		if t.Padding && r == 0 {
 			continue
@@ -54,8 +70,12 @@ func (t *Table) InitNormal(std float64, rng *rand.Rand) {
 	}
 }
 
-// InitUniform fills every row but the padding row from U[-a, a).
+// InitUniform fills every row but the padding row from U[-a, a). On a
+// view it draws nothing.
 func (t *Table) InitUniform(a float64, rng *rand.Rand) {
+	if t.Data == nil {
+		return
+	}
 	for r := 0; r < t.Rows; r++ {
 		if t.Padding && r == 0 {
 			continue

@@ -124,8 +124,9 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 		layout := model.NewLayout(p.Encoders)
 		topts.Replica = func(maxBatch int) (model.Model, error) {
 			// A replica shares the model's weights: the memory check
-			// counted them once, with the model.
-			r, _, err := model.New(cfg.Model.Name, params, model.Env{Layout: layout, MaxBatch: maxBatch, Seed: tc.Seed, MemoryLimit: -1})
+			// counted them once, with the model, and its tables are
+			// views (Env.Replica).
+			r, _, err := model.New(cfg.Model.Name, params, model.Env{Layout: layout, MaxBatch: maxBatch, Seed: tc.Seed, MemoryLimit: -1, Replica: true})
 			return r, err
 		}
 	}

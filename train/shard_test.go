@@ -49,7 +49,7 @@ func newShardModel(t *testing.T, c shardCase, l model.Layout, batch int) (model.
 	}
 	return m, func(maxBatch int) (model.Model, error) {
 		e := env
-		e.MaxBatch, e.MemoryLimit = maxBatch, -1
+		e.MaxBatch, e.MemoryLimit, e.Replica = maxBatch, -1, true
 		r, _, err := model.New(c.name, json.RawMessage(c.params), e)
 		return r, err
 	}
