@@ -14,7 +14,8 @@ import (
 // numeric slots alone, so that every older cache is rebuilt rather than
 // read with the columns it no longer expects. Version 5, likewise, marks
 // that dataset stores no group column when the schema has no group field.
-// Version 6 adds unrowed columns (Width Unrowed).
+// Version 6 adds unrowed columns (Width Unrowed), in which dataset keeps
+// the ordinals of the records it rejected instead of every row's ordinal.
 const Version = 6
 
 // MaxMeta bounds the bytes of metadata a cache carries: a few facts about
