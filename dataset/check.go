@@ -65,3 +65,24 @@ func (d *Dataset) badID(col string, row int, id int32, what string, r feature.ID
 	return fmt.Errorf("dataset: cache %s: column %q, row %d: %s has id %d, outside its ids %v: the cache was not written by these encoders; remove it to rebuild it",
 		d.c.Path(), col, row, what, id, r)
 }
+
+// checkRejected checks the ordinals of the rejected records that Ordinal
+// relies on: ascending, each of a record the reader returned (the rows and
+// the rejected records together), and no more of them than the build
+// counted as skipped. Like the ids, a crafted or foreign file could break
+// them with its checksums intact, and the splits would then quietly move
+// rows between their parts.
+func (d *Dataset) checkRejected() error {
+	records := int64(d.Rows) + int64(len(d.rejected))
+	if int64(len(d.rejected)) > d.Skipped {
+		return fmt.Errorf("dataset: cache %s: column %q lists %d rejected records, but the build skipped %d: the cache was not written by this build; remove it to rebuild it",
+			d.c.Path(), "rejected", len(d.rejected), d.Skipped)
+	}
+	for k, o := range d.rejected {
+		if o < 0 || o >= records || k > 0 && o <= d.rejected[k-1] {
+			return fmt.Errorf("dataset: cache %s: column %q, value %d: ordinal %d is out of order or outside the %d records read: the cache was not written by this build; remove it to rebuild it",
+				d.c.Path(), "rejected", k, o, records)
+		}
+	}
+	return nil
+}

@@ -16,7 +16,7 @@ import (
 
 // snapshot renders every column of d, for comparing two datasets.
 func snapshot(d *Dataset) string {
-	return fmt.Sprint(d.Rows, d.Label, d.Group, d.IDs, d.ValueSlots, d.StoredValues, d.Seq, d.SeqLens, d.Ordinal, d.SeqStart, d.Pools)
+	return fmt.Sprint(d.Rows, d.Label, d.Group, d.IDs, d.ValueSlots, d.StoredValues, d.Seq, d.SeqLens, d.rejected, d.SeqStart, d.Pools)
 }
 
 // A cache with 100 bytes flipped is rebuilt by Build, to the contents of a
@@ -67,6 +67,21 @@ func TestBuildRebuildsCorruptCache(t *testing.T) {
 // column: what a crafted file, or an older encoder's, would hold.
 func rewrite(t *testing.T, path string, edit func(col string, v []int32)) {
 	t.Helper()
+	rewriteWith(t, path, edits{i32: edit})
+}
+
+// edits are the changes rewriteWith makes: i32 edits an int32 column's
+// values in place, i64 returns an int64 column's new values (for an
+// unrowed column, of any length), meta the metadata when not nil.
+type edits struct {
+	i32  func(col string, v []int32)
+	i64  func(col string, v []int64) []int64
+	meta func(m []byte) []byte
+}
+
+// rewriteWith is rewrite with any of edits.
+func rewriteWith(t *testing.T, path string, e edits) {
+	t.Helper()
 	c, err := cache.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +92,11 @@ func rewrite(t *testing.T, path string, edit func(col string, v []int32)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.SetMeta(c.Meta())
+	meta := c.Meta()
+	if e.meta != nil {
+		meta = e.meta(meta)
+	}
+	w.SetMeta(meta)
 	type column struct {
 		f32 []float32
 		i32 []int32
@@ -92,12 +111,15 @@ func rewrite(t *testing.T, path string, edit func(col string, v []int32)) {
 			d.f32, err = c.Float32(col.Name)
 		case cache.Int32:
 			d.i32, err = c.Int32(col.Name)
-			if err == nil {
+			if err == nil && e.i32 != nil {
 				d.i32 = append([]int32(nil), d.i32...)
-				edit(col.Name, d.i32)
+				e.i32(col.Name, d.i32)
 			}
 		case cache.Int64:
 			d.i64, err = c.Int64(col.Name)
+			if err == nil && e.i64 != nil {
+				d.i64 = e.i64(col.Name, append([]int64(nil), d.i64...))
+			}
 		}
 		if err == nil && col.Width == 0 {
 			d.off, err = c.Offsets(col.Name)
@@ -106,21 +128,33 @@ func rewrite(t *testing.T, path string, edit func(col string, v []int32)) {
 			t.Fatal(err)
 		}
 	}
+	// write appends column k's values lo:hi.
+	write := func(k, lo, hi int) {
+		d := &data[k]
+		switch cols[k].Type {
+		case cache.Float32:
+			w.Float32(k, d.f32[lo:hi])
+		case cache.Int32:
+			w.Int32(k, d.i32[lo:hi])
+		case cache.Int64:
+			w.Int64(k, d.i64[lo:hi])
+		}
+	}
+	for k, col := range cols {
+		if col.Width == cache.Unrowed {
+			write(k, 0, len(data[k].f32)+len(data[k].i32)+len(data[k].i64))
+		}
+	}
 	for r := range c.Rows() {
 		for k, col := range cols {
-			d := &data[k]
 			lo, hi := r*col.Width, (r+1)*col.Width
-			if col.Width == 0 {
-				lo, hi = int(d.off[r]), int(d.off[r+1])
+			switch col.Width {
+			case cache.Unrowed:
+				continue
+			case 0:
+				lo, hi = int(data[k].off[r]), int(data[k].off[r+1])
 			}
-			switch col.Type {
-			case cache.Float32:
-				w.Float32(k, d.f32[lo:hi])
-			case cache.Int32:
-				w.Int32(k, d.i32[lo:hi])
-			case cache.Int64:
-				w.Int64(k, d.i64[lo:hi])
-			}
+			write(k, lo, hi)
 		}
 		if err := w.EndRow(); err != nil {
 			t.Fatal(err)

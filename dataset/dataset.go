@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 
 	"github.com/recforge/recforge/data"
 	"github.com/recforge/recforge/data/cache"
@@ -19,7 +20,7 @@ type Options struct {
 	Read data.ReadOptions
 	// Keep, when set, restricts Fit to the records for which it returns
 	// true, given each record's ordinal among those the reader returns
-	// (0, 1, …), which is its row index in the dataset Build makes: the
+	// (0, 1, …), which Dataset.Ordinal gives for each row Build makes: the
 	// encoders of a split are fitted on its training part alone. Build
 	// encodes every record regardless.
 	Keep func(ordinal int64) bool
@@ -183,11 +184,6 @@ type Dataset struct {
 	StoredValues []float32
 	Seq          []int32
 	SeqLens      []int32
-	// Ordinal is each row's record ordinal in the source, among the
-	// records the reader returns (the ordinal Options.Keep sees): rows of
-	// records the encoders rejected under SkipBad are missing, so row and
-	// ordinal part ways after them, and splits must follow the ordinal.
-	Ordinal []int64
 	// Skipped counts the records skipped as malformed while building the
 	// cache, whether this Build built it or found it current.
 	Skipped int64
@@ -200,12 +196,28 @@ type Dataset struct {
 	SeqStart []int64
 	Pools    [][]int32
 
-	seqs []seqLayout
-	c    *cache.Cache
+	// rejected lists, ascending, the ordinals of the records the encoders
+	// rejected under SkipBad, which have no row (see Ordinal).
+	rejected []int64
+	seqs     []seqLayout
+	c        *cache.Cache
 }
 
 // Close unmaps the cache.
 func (d *Dataset) Close() error { return d.c.Close() }
+
+// Ordinal returns row r's record ordinal in the source, among the records
+// the reader returns (the ordinal Options.Keep sees). Records the encoders
+// rejected under SkipBad have no row, so row and ordinal part ways after
+// the first of them, and splits must follow the ordinal. The cache keeps
+// those records' ordinals rather than every row's: usually none, and a
+// binary search among them otherwise.
+func (d *Dataset) Ordinal(r int) int64 {
+	// Rejected record k has rejected[k]-k rows before it: row r comes
+	// after every rejected record with at most r rows before it.
+	k := sort.Search(len(d.rejected), func(k int) bool { return d.rejected[k]-int64(k) > int64(r) })
+	return int64(r + k)
+}
 
 // ValueRow writes row r's values, one per slot, into dst, which holds
 // Slots values: exactly the row's Example.Values, 1 for every slot but
@@ -233,17 +245,19 @@ const (
 	colValues
 	colSeq
 	colSeqLens
-	colOrdinal
+	colRejected
 	colPools
 )
 
 // columns are the cache's columns: "values" holds the values of the
 // slots that have one besides 1 (feature.Encoders.ValueSlots), and is
-// left out when none has (a fixed width of 0 would read as ragged); the
-// dense layout keeps every row's padded sequences in "seq"; the
-// by-reference layout keeps each row's window starts in "seq_start" and
-// each sequence's pool in a ragged column "pool_S" whose rows hold the ids
-// their row added to the pool.
+// left out when none has (a fixed width of 0 would read as ragged);
+// "rejected", an unrowed column, holds the ordinals of the records the
+// encoders rejected (see Dataset.Ordinal): usually none, where a column of
+// every row's ordinal cost 8 bytes a row. The dense layout keeps every
+// row's padded sequences in "seq"; the by-reference layout keeps each
+// row's window starts in "seq_start" and each sequence's pool in a ragged
+// column "pool_S" whose rows hold the ids their row added to the pool.
 func columns(enc *feature.Encoders, byRef bool) []cache.Column {
 	ex := enc.NewExample()
 	seq := cache.Column{Name: "seq", Type: cache.Int32, Width: len(ex.Seq)}
@@ -263,7 +277,7 @@ func columns(enc *feature.Encoders, byRef bool) []cache.Column {
 	cols = append(cols,
 		seq,
 		cache.Column{Name: "seq_lens", Type: cache.Int32, Width: len(ex.SeqLens)},
-		cache.Column{Name: "ordinal", Type: cache.Int64, Width: 1},
+		cache.Column{Name: "rejected", Type: cache.Int64, Width: cache.Unrowed},
 	)
 	if byRef {
 		for s := range ex.SeqLens {
@@ -429,6 +443,8 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 			// error would fail every row alike.
 			if ve := (*feature.ValueError)(nil); opts.Read.SkipBad && errors.As(err, &ve) {
 				skipped++
+				ord[0] = ordinal
+				w.Int64(col(colRejected), ord)
 				continue
 			}
 			return 0, Locate(rec, err)
@@ -454,8 +470,6 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 			w.Int32(col(colSeq), ex.Seq)
 		}
 		w.Int32(col(colSeqLens), ex.SeqLens)
-		ord[0] = ordinal
-		w.Int64(col(colOrdinal), ord)
 		if err := w.EndRow(); err != nil {
 			return 0, err
 		}
@@ -491,11 +505,14 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 		func() (e error) { d.Label, e = c.Float32("label"); return },
 		func() (e error) { d.IDs, e = c.Int32("ids"); return },
 		func() (e error) { d.SeqLens, e = c.Int32("seq_lens"); return },
-		func() (e error) { d.Ordinal, e = c.Int64("ordinal"); return },
+		func() (e error) { d.rejected, e = c.Int64("rejected"); return },
 	} {
 		if err = step(); err != nil {
 			return nil, err
 		}
+	}
+	if err := d.checkRejected(); err != nil {
+		return nil, err
 	}
 	if hasGroup(enc) {
 		if d.Group, err = c.Int64("group"); err != nil {

@@ -54,7 +54,7 @@ func TestBuildGlobSource(t *testing.T) {
 	if err != nil || !rebuilt {
 		t.Fatalf("first build: rebuilt %v, %v", rebuilt, err)
 	}
-	if got.Rows != 900 || !slices.Equal(got.IDs, want.IDs) || !slices.Equal(got.Label, want.Label) || !slices.Equal(got.Ordinal, want.Ordinal) {
+	if got.Rows != 900 || !slices.Equal(got.IDs, want.IDs) || !slices.Equal(got.Label, want.Label) || !slices.Equal(got.rejected, want.rejected) {
 		t.Errorf("the parts' cache (%d rows) differs from the whole file's (%d rows)", got.Rows, want.Rows)
 	}
 	got.Close()

@@ -378,6 +378,8 @@ func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *featur
 		for i := range end {
 			if !c.ok[i] {
 				skipped++
+				ord := [1]int64{c.first + int64(i)}
+				w.Int64(col(colRejected), ord[:])
 				continue
 			}
 			w.Float32(col(colLabel), c.label[i:i+1])
@@ -397,8 +399,6 @@ func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *featur
 				w.Int32(col(colSeq), seq)
 			}
 			w.Int32(col(colSeqLens), seqLens)
-			ord := [1]int64{c.first + int64(i)}
-			w.Int64(col(colOrdinal), ord[:])
 			if err := w.EndRow(); err != nil {
 				return 0, err
 			}

@@ -267,7 +267,7 @@ func prepareRows(ctx context.Context, cfg *Config, in Inputs) (*Prepared, error)
 			d.Set, d.Rows = all, []int32{}
 		}
 		for i := range all.Rows {
-			d := parts[split.Part(all.Ordinal[i])]
+			d := parts[split.Part(all.Ordinal(i))]
 			d.Rows = append(d.Rows, int32(i))
 		}
 		p.Split = fmt.Sprintf("%s split of %s, seed %d", ratioString(ratios), in.Data, in.SplitSeed)

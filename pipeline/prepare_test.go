@@ -450,3 +450,59 @@ func TestPrepareSkipBadKeepsSplitAligned(t *testing.T) {
 		t.Errorf("%d training rows, want the %d training records", got, want)
 	}
 }
+
+// Under skip_bad, every row goes to the part of its record's ordinal: the
+// parts' rows, computed here from the lines alone, are those of a split
+// by ordinal over the records left after the rejected ones, whether these
+// come early, in a run or near the end (records 3, 4, 8, 22 and 592 here).
+func TestPrepareSkipBadSplitsByOrdinal(t *testing.T) {
+	dir := t.TempDir()
+	const n, seed = 600, 5
+	parts := partsOf(t, n, defaultSplit, seed)
+	// Rejected: the first two records outside the training part, the
+	// next two test records, and the last record outside it.
+	var bad []int
+	for i, part := range parts {
+		if part != 0 && len(bad) < 2 || part == 2 && len(bad) < 4 {
+			bad = append(bad, i)
+		}
+	}
+	for i := n - 1; ; i-- {
+		if parts[i] != 0 {
+			if !slices.Contains(bad, i) {
+				bad = append(bad, i)
+			}
+			break
+		}
+	}
+	var b strings.Builder
+	b.WriteString("label,user,price,session\n")
+	want := make([][]int32, 3)
+	row := int32(0)
+	for i, part := range parts {
+		price := fmt.Sprint(i)
+		if slices.Contains(bad, i) {
+			price = "abc"
+		} else {
+			want[part] = append(want[part], row)
+			row++
+		}
+		fmt.Fprintf(&b, "%d,%s%d,%s,s%d\n", i%2, []string{"tr", "va", "te"}[part], i%5, price, i%7)
+	}
+	path := filepath.Join(dir, "all.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Schema = tinySchema()
+	cfg.Data.SkipBad = true
+	p := prepare(t, &cfg, Inputs{Data: "csv:" + path, CacheDir: filepath.Join(dir, "cache"), SplitSeed: seed})
+	if p.Skipped != int64(len(bad)) {
+		t.Errorf("skipped %d records, want the %d rejected (%v)", p.Skipped, len(bad), bad)
+	}
+	for k, got := range [][]int32{p.Train.Rows, p.Valid.Rows, p.Test.Rows} {
+		if !slices.Equal(got, want[k]) {
+			t.Errorf("part %d has rows %v, want %v", k, got, want[k])
+		}
+	}
+}

@@ -82,7 +82,7 @@ func TestBatchesEqualDirectEncoding(t *testing.T) {
 		bt := d.Source().Batch(idx)
 		f := set.Slots
 		for i := range idx {
-			ord := set.Ordinal[d.Row(i)]
+			ord := set.Ordinal(d.Row(i))
 			for s := range f {
 				gotID, gotV := bt.IDs[i*f+s], bt.Values[i*f+s]
 				if gotID != ids[ord][s] || math.Float32bits(gotV) != math.Float32bits(vals[ord][s]) {

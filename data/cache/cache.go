@@ -107,6 +107,12 @@ func (c *Cache) section(name string, t DType) (*section, error) {
 		if s.Type != t {
 			return nil, fmt.Errorf("cache: %s: column %q holds %v, not %v", c.path, name, s.Type, t)
 		}
+		if s.Width == Unrowed {
+			if s.offsetsLen != 0 || s.valuesLen%int64(t.size()) != 0 {
+				return nil, fmt.Errorf("cache: %s: column %q: %d bytes of values are no whole number of %v", c.path, name, s.valuesLen, t)
+			}
+			return s, nil
+		}
 		// The product is taken in 128 bits: a hostile header must not make
 		// it wrap around to the section's length.
 		hi, want := bits.Mul64(uint64(s.Width)*uint64(t.size()), uint64(c.h.rows))
@@ -132,8 +138,9 @@ func (c *Cache) offsets(s *section) []int64 {
 	return view[int64](c.data[s.offsetsAt : s.offsetsAt+s.offsetsLen])
 }
 
-// Float32 returns the values of a Float32 column: Rows×Width values, or for
-// a ragged column all rows' values back to back (see Offsets).
+// Float32 returns the values of a Float32 column: Rows×Width values, for
+// a ragged column all rows' values back to back (see Offsets), for an
+// unrowed one its array.
 func (c *Cache) Float32(name string) ([]float32, error) {
 	s, err := c.section(name, Float32)
 	if err != nil {
@@ -170,7 +177,7 @@ func (c *Cache) Offsets(name string) ([]int64, error) {
 			continue
 		}
 		if s.Width != 0 {
-			return nil, fmt.Errorf("cache: %s: column %q has fixed width %d", c.path, name, s.Width)
+			return nil, fmt.Errorf("cache: %s: column %q is not ragged (width %d)", c.path, name, s.Width)
 		}
 		if _, err := c.section(name, s.Type); err != nil {
 			return nil, err

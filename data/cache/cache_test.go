@@ -2,9 +2,11 @@ package cache
 
 import (
 	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -13,12 +15,16 @@ var testCols = []Column{
 	{Name: "ids", Type: Int32, Width: 3},
 	{Name: "hist", Type: Int32}, // ragged
 	{Name: "time", Type: Int64, Width: 1},
+	{Name: "skipped", Type: Int64, Width: Unrowed},
 }
 
-// writeRows writes three rows whose values are easy to predict.
+// writeRows writes three rows whose values are easy to predict, and to
+// the unrowed column before, between and after them: 5, 6 7, (none), 8.
 func writeRows(w *Writer) error {
 	hists := [][]int32{{7, 8}, nil, {9, 10, 11, 12}}
+	skipped := [][]int64{{5}, {6, 7}, nil, {8}}
 	for r := range 3 {
+		w.Int64(4, skipped[r])
 		w.Float32(0, []float32{float32(r) + 0.5})
 		w.Int32(1, []int32{int32(10 * r), int32(10*r + 1), int32(10*r + 2)})
 		w.Int32(2, hists[r])
@@ -27,6 +33,7 @@ func writeRows(w *Writer) error {
 			return err
 		}
 	}
+	w.Int64(4, skipped[3])
 	return nil
 }
 
@@ -57,6 +64,12 @@ func TestRoundTrip(t *testing.T) {
 	times, _ := c.Int64("time")
 	if !slices.Equal(times, []int64{0, 1 << 40, 2 << 40}) {
 		t.Fatalf("time = %v", times)
+	}
+	if skipped, err := c.Int64("skipped"); err != nil || !slices.Equal(skipped, []int64{5, 6, 7, 8}) {
+		t.Fatalf("skipped = %v, %v; want 5 6 7 8", skipped, err)
+	}
+	if _, err := c.Offsets("skipped"); err == nil {
+		t.Fatal("an unrowed column has offsets")
 	}
 	if _, err := c.Float32("ids"); err == nil {
 		t.Fatal("reading an int32 column as float32 succeeded")
@@ -151,6 +164,47 @@ func TestCorruptAndInvalid(t *testing.T) {
 	}
 	if _, err := Create(filepath.Join(dir, "e"), Fingerprint(), []Column{{Name: "a", Type: Int32, Width: 1}, {Name: "a", Type: Int32, Width: 1}}); err == nil {
 		t.Fatal("duplicate column names accepted")
+	}
+	if _, err := Create(filepath.Join(dir, "e"), Fingerprint(), []Column{{Name: "a", Type: Int32, Width: Unrowed - 1}}); err == nil {
+		t.Fatal("a negative width other than Unrowed accepted")
+	}
+}
+
+// An unrowed column whose header gives it a length that is no whole
+// number of values (with every checksum made to match, as a crafted file
+// would) is an error, not a slice cut short.
+func TestUnrowedLengthChecked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c")
+	c, _, err := OpenOrBuild(path, Fingerprint(), testCols, writeRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	raw, _ := os.ReadFile(path)
+	h, err := unmarshal(raw, int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &h.sections[4]
+	if s.Name != "skipped" || s.valuesLen != 4*8 {
+		t.Fatalf("section 4 is %q of %d bytes, want skipped of 32", s.Name, s.valuesLen)
+	}
+	s.valuesLen -= 3
+	s.valuesCRC = crc32.Checksum(raw[s.valuesAt:s.valuesAt+s.valuesLen], castagnoli)
+	copy(raw, h.marshal())
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Open(path)
+	if err != nil {
+		t.Fatalf("the crafted file did not open: %v", err)
+	}
+	defer c.Close()
+	if v, err := c.Int64("skipped"); err == nil || !strings.Contains(err.Error(), `column "skipped": 29 bytes`) {
+		t.Fatalf("29 bytes read as int64s: %v, %v", v, err)
+	}
+	if v, err := c.Int64("time"); err != nil || len(v) != 3 {
+		t.Fatalf("the other columns: %v, %v", v, err)
 	}
 }
 

@@ -23,6 +23,9 @@ func writeMany(w *Writer) error {
 		}
 		w.Int32(2, hist)
 		w.Int64(3, []int64{int64(r) << 33})
+		if r%7 == 3 {
+			w.Int64(4, []int64{int64(r) * 3})
+		}
 		if err := w.EndRow(); err != nil {
 			return err
 		}

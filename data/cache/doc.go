@@ -3,8 +3,9 @@
 // logs are parsed and encoded once.
 //
 // A cache file holds named columns of float32, int32 or int64 values, each
-// either fixed-width (Width values per row) or ragged (per-row offsets plus
-// values, for sequences). A versioned header carries a fingerprint of what
+// either fixed-width (Width values per row), ragged (per-row offsets plus
+// values, for sequences) or unrowed (one array of any length, for what
+// concerns the whole cache and may outgrow the metadata). A versioned header carries a fingerprint of what
 // the cache was built from — the source files and the fitted encoders —
 // and the caller's metadata (what the build learned besides the rows, as
 // the records it skipped), and OpenOrBuild rebuilds a cache whose fingerprint or format version no longer

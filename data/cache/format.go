@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"math"
 )
 
 // Version is the cache format version written by this build. A file of any
@@ -13,7 +14,9 @@ import (
 // numeric slots alone, so that every older cache is rebuilt rather than
 // read with the columns it no longer expects. Version 5, likewise, marks
 // that dataset stores no group column when the schema has no group field.
-const Version = 5
+// Version 6 adds unrowed columns (Width Unrowed), in which dataset keeps
+// the ordinals of the records it rejected instead of every row's ordinal.
+const Version = 6
 
 // MaxMeta bounds the bytes of metadata a cache carries: a few facts about
 // the build, never data.
@@ -67,9 +70,19 @@ type Column struct {
 	Name string
 	Type DType
 	// Width is the number of values per row; 0 makes the column ragged,
-	// with per-row lengths.
+	// with per-row lengths; Unrowed makes it one array of any length,
+	// tied to no row.
 	Width int
 }
+
+// Unrowed is the Width of a column that holds one array, written in any
+// number of calls between and around the rows: what a build learns about
+// the whole cache that may be too large for the metadata (MaxMeta), as
+// the ordinals of the records it skipped.
+const Unrowed = -1
+
+// unrowedWidth is how the header stores Unrowed: its 32 bits.
+const unrowedWidth uint32 = math.MaxUint32
 
 // section locates one column's bytes in the file.
 type section struct {
@@ -109,7 +122,11 @@ func (h *header) marshal() []byte {
 		b = binary.LittleEndian.AppendUint16(b, uint16(len(s.Name)))
 		b = append(b, s.Name...)
 		b = append(b, byte(s.Type))
-		b = binary.LittleEndian.AppendUint32(b, uint32(s.Width))
+		w := uint32(s.Width)
+		if s.Width == Unrowed {
+			w = unrowedWidth
+		}
+		b = binary.LittleEndian.AppendUint32(b, w)
 		for _, v := range []int64{s.offsetsAt, s.offsetsLen, s.valuesAt, s.valuesLen} {
 			b = binary.LittleEndian.AppendUint64(b, uint64(v))
 		}
@@ -152,7 +169,11 @@ func unmarshal(b []byte, size int64) (*header, error) {
 		var s section
 		s.Name = string(r.take(int(r.u16())))
 		s.Type = DType(r.take(1)[0:1:1][0])
-		s.Width = int(r.u32())
+		if w := r.u32(); w == unrowedWidth {
+			s.Width = Unrowed
+		} else {
+			s.Width = int(w)
+		}
 		s.offsetsAt, s.offsetsLen = int64(r.u64()), int64(r.u64())
 		s.valuesAt, s.valuesLen = int64(r.u64()), int64(r.u64())
 		s.offsetsCRC, s.valuesCRC = r.u32(), r.u32()

@@ -42,7 +42,7 @@ func Create(path string, fingerprint [32]byte, cols []Column) (*Writer, error) {
 	w := &Writer{path: path, fingerprint: fingerprint, cols: append([]Column(nil), cols...)}
 	seen := map[string]bool{}
 	for _, c := range cols {
-		if c.Type.size() == 0 || c.Width < 0 || c.Name == "" || len(c.Name) > math.MaxUint16 || seen[c.Name] {
+		if c.Type.size() == 0 || c.Width < Unrowed || c.Name == "" || len(c.Name) > math.MaxUint16 || seen[c.Name] {
 			return nil, fmt.Errorf("cache: invalid or duplicate column %+v", c)
 		}
 		seen[c.Name] = true
@@ -78,7 +78,8 @@ func Create(path string, fingerprint [32]byte, cols []Column) (*Writer, error) {
 	return w, nil
 }
 
-// Float32 appends values of column c (of type Float32) to the current row.
+// Float32 appends values of column c (of type Float32) to the current row,
+// or for an unrowed column to its array.
 func (w *Writer) Float32(c int, v []float32) {
 	if !w.want(c, Float32) {
 		return
@@ -90,7 +91,7 @@ func (w *Writer) Float32(c int, v []float32) {
 	w.write(c, b, len(v))
 }
 
-// Int32 appends values of column c (of type Int32) to the current row.
+// Int32 appends values of column c (of type Int32), as Float32.
 func (w *Writer) Int32(c int, v []int32) {
 	if !w.want(c, Int32) {
 		return
@@ -102,7 +103,7 @@ func (w *Writer) Int32(c int, v []int32) {
 	w.write(c, b, len(v))
 }
 
-// Int64 appends values of column c (of type Int64) to the current row.
+// Int64 appends values of column c (of type Int64), as Float32.
 func (w *Writer) Int64(c int, v []int64) {
 	if !w.want(c, Int64) {
 		return
@@ -132,16 +133,21 @@ func (w *Writer) write(c int, b []byte, n int) {
 		w.err = err
 	}
 	s.n += int64(len(b))
-	w.got[c] += n
+	if w.cols[c].Width != Unrowed {
+		w.got[c] += n
+	}
 }
 
 // EndRow closes the current row. Every fixed-width column must have received
-// exactly Width values.
+// exactly Width values; an unrowed column takes no part.
 func (w *Writer) EndRow() error {
 	if w.err != nil {
 		return w.err
 	}
 	for c, col := range w.cols {
+		if col.Width == Unrowed {
+			continue
+		}
 		if col.Width == 0 {
 			w.ends[c] += int64(w.got[c])
 			var b [8]byte
