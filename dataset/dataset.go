@@ -234,10 +234,8 @@ func (d *Dataset) ValueRow(r int, dst []float32) {
 	}
 }
 
-// The indices of the cache's columns, in the order columns lists them:
-// colGroup is missing when the schema has no group field, colValues when
-// no slot has a stored value, and every later index is then one less for
-// each (see columnIndex).
+// The cache's columns, in the order columns lists them; a cache leaves
+// some out (see colIndex).
 const (
 	colLabel = iota
 	colGroup
@@ -246,58 +244,63 @@ const (
 	colSeq
 	colSeqLens
 	colRejected
-	colPools
+	colPools // the first of one column per sequence (by reference)
+	numCols
 )
 
-// columns are the cache's columns: "values" holds the values of the
-// slots that have one besides 1 (feature.Encoders.ValueSlots), and is
-// left out when none has (a fixed width of 0 would read as ragged);
-// "rejected", an unrowed column, holds the ordinals of the records the
-// encoders rejected (see Dataset.Ordinal): usually none, where a column of
-// every row's ordinal cost 8 bytes a row. The dense layout keeps every
-// row's padded sequences in "seq"; the by-reference layout keeps each
-// row's window starts in "seq_start" and each sequence's pool in a ragged
-// column "pool_S" whose rows hold the ids their row added to the pool.
-func columns(enc *feature.Encoders, byRef bool) []cache.Column {
+// colIndex maps each col constant to its column's index in a cache, or
+// to −1 for a column the cache leaves out.
+type colIndex [numCols]int
+
+// columns are the cache's columns for enc, and where each is. "group" is
+// left out when the schema has no group field (every key is 0); "values"
+// holds the values of the slots that have one besides 1
+// (feature.Encoders.ValueSlots), and is left out when none has; "seq" and
+// "seq_lens" are left out when the schema has no sequence (a width of 0
+// reads as ragged, at 8 bytes of offset a row); "rejected", an unrowed
+// column, holds the ordinals of the records the encoders rejected (see
+// Dataset.Ordinal): usually none, where a column of every row's ordinal
+// cost 8 bytes a row. The dense layout keeps every row's padded sequences
+// in "seq"; the by-reference layout keeps each row's window starts in
+// "seq_start" and each sequence's pool in a ragged column "pool_S" whose
+// rows hold the ids their row added to the pool.
+func columns(enc *feature.Encoders, byRef bool) ([]cache.Column, colIndex) {
 	ex := enc.NewExample()
-	seq := cache.Column{Name: "seq", Type: cache.Int32, Width: len(ex.Seq)}
-	if byRef {
-		seq = cache.Column{Name: "seq_start", Type: cache.Int64, Width: len(ex.SeqLens)}
+	var cols []cache.Column
+	var idx colIndex
+	for i := range idx {
+		idx[i] = -1
 	}
-	cols := []cache.Column{
-		{Name: "label", Type: cache.Float32, Width: 1},
+	add := func(c int, col cache.Column) {
+		idx[c] = len(cols)
+		cols = append(cols, col)
 	}
+	add(colLabel, cache.Column{Name: "label", Type: cache.Float32, Width: 1})
 	if hasGroup(enc) {
-		cols = append(cols, cache.Column{Name: "group", Type: cache.Int64, Width: 1})
+		add(colGroup, cache.Column{Name: "group", Type: cache.Int64, Width: 1})
 	}
-	cols = append(cols, cache.Column{Name: "ids", Type: cache.Int32, Width: len(ex.IDs)})
+	add(colIDs, cache.Column{Name: "ids", Type: cache.Int32, Width: len(ex.IDs)})
 	if n := len(enc.ValueSlots()); n > 0 {
-		cols = append(cols, cache.Column{Name: "values", Type: cache.Float32, Width: n})
+		add(colValues, cache.Column{Name: "values", Type: cache.Float32, Width: n})
 	}
-	cols = append(cols,
-		seq,
-		cache.Column{Name: "seq_lens", Type: cache.Int32, Width: len(ex.SeqLens)},
-		cache.Column{Name: "rejected", Type: cache.Int64, Width: cache.Unrowed},
-	)
+	if len(ex.SeqLens) > 0 {
+		if byRef {
+			add(colSeq, cache.Column{Name: "seq_start", Type: cache.Int64, Width: len(ex.SeqLens)})
+		} else {
+			add(colSeq, cache.Column{Name: "seq", Type: cache.Int32, Width: len(ex.Seq)})
+		}
+		add(colSeqLens, cache.Column{Name: "seq_lens", Type: cache.Int32, Width: len(ex.SeqLens)})
+	}
+	add(colRejected, cache.Column{Name: "rejected", Type: cache.Int64, Width: cache.Unrowed})
 	if byRef {
 		for s := range ex.SeqLens {
+			if s == 0 {
+				idx[colPools] = len(cols)
+			}
 			cols = append(cols, cache.Column{Name: fmt.Sprintf("pool_%d", s), Type: cache.Int32})
 		}
 	}
-	return cols
-}
-
-// columnIndex returns the index in the cache of column c (one of the col
-// constants) when the group and values columns are present or not.
-func columnIndex(c int, group, values bool) int {
-	i := c
-	if c > colGroup && !group {
-		i--
-	}
-	if c > colValues && !values {
-		i--
-	}
-	return i
+	return cols, idx
 }
 
 // hasGroup reports whether enc's schema has a group field: the cache then
@@ -365,7 +368,8 @@ func Build(ctx context.Context, spec string, enc *feature.Encoders, cachePath st
 	}
 	fp := cache.Fingerprint([]byte(spec), ident, encJSON, fmt.Appendf(nil, "%s %s", read, layout))
 	rp := newReporter(opts.OnProgress, "encode", spec, r)
-	c, rebuilt, err := cache.OpenOrBuild(cachePath, fp, columns(enc, byRef), func(w *cache.Writer) error {
+	cols, _ := columns(enc, byRef)
+	c, rebuilt, err := cache.OpenOrBuild(cachePath, fp, cols, func(w *cache.Writer) error {
 		skipped, err := encode(ctx, spec, r, enc, pools, w, rp, opts)
 		if err != nil {
 			return err
@@ -422,8 +426,7 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 	ord := []int64{0}
 	valueSlots := enc.ValueSlots()
 	values := make([]float32, len(valueSlots))
-	hasValues, grouped := len(valueSlots) > 0, hasGroup(enc)
-	col := func(c int) int { return columnIndex(c, grouped, hasValues) }
+	_, col := columns(enc, pools != nil)
 	var wins []window
 	for ordinal := int64(0); ; ordinal++ {
 		if ordinal%checkEvery == 0 && ctx.Err() != nil {
@@ -444,32 +447,34 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 			if ve := (*feature.ValueError)(nil); opts.Read.SkipBad && errors.As(err, &ve) {
 				skipped++
 				ord[0] = ordinal
-				w.Int64(col(colRejected), ord)
+				w.Int64(col[colRejected], ord)
 				continue
 			}
 			return 0, Locate(rec, err)
 		}
 		label[0], group[0] = ex.Label, int64(ex.Group)
-		w.Float32(col(colLabel), label)
-		if grouped {
-			w.Int64(col(colGroup), group)
+		w.Float32(col[colLabel], label)
+		if col[colGroup] >= 0 {
+			w.Int64(col[colGroup], group)
 		}
-		w.Int32(col(colIDs), ex.IDs)
-		if hasValues {
+		w.Int32(col[colIDs], ex.IDs)
+		if col[colValues] >= 0 {
 			for k, s := range valueSlots {
 				values[k] = ex.Values[s]
 			}
-			w.Float32(col(colValues), values)
+			w.Float32(col[colValues], values)
 		}
-		if pools != nil {
+		switch {
+		case pools != nil:
 			wins = pools.windows(wins[:0])
-			if err := pools.add(ex.Seq, ex.SeqLens, wins, w, col(colSeq), col(colPools)); err != nil {
+			if err := pools.add(ex.Seq, ex.SeqLens, wins, w, col[colSeq], col[colPools]); err != nil {
 				return 0, Locate(rec, err)
 			}
-		} else {
-			w.Int32(col(colSeq), ex.Seq)
+			w.Int32(col[colSeqLens], ex.SeqLens)
+		case col[colSeq] >= 0:
+			w.Int32(col[colSeq], ex.Seq)
+			w.Int32(col[colSeqLens], ex.SeqLens)
 		}
-		w.Int32(col(colSeqLens), ex.SeqLens)
 		if err := w.EndRow(); err != nil {
 			return 0, err
 		}
@@ -480,7 +485,7 @@ func encode(ctx context.Context, spec string, r data.Reader, enc *feature.Encode
 // view checks the cache's shape and ids against the encoders and exposes
 // its columns.
 func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
-	want := columns(enc, byRef)
+	want, col := columns(enc, byRef)
 	got := c.Columns()
 	if len(got) != len(want) {
 		return nil, fmt.Errorf("dataset: cache %s has %d columns, want %d", c.Path(), len(got), len(want))
@@ -494,9 +499,10 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 	if err := json.Unmarshal(c.Meta(), &meta); err != nil || meta.Skipped < 0 {
 		return nil, fmt.Errorf("dataset: cache %s: no valid build record (%q): delete the file to rebuild it", c.Path(), c.Meta())
 	}
-	grouped, hasValues := hasGroup(enc), len(enc.ValueSlots()) > 0
-	d := &Dataset{Rows: c.Rows(), Slots: want[columnIndex(colIDs, grouped, hasValues)].Width, Skipped: meta.Skipped, seqs: seqLayouts(enc), c: c}
-	d.NumSeq = want[columnIndex(colSeqLens, grouped, hasValues)].Width
+	d := &Dataset{Rows: c.Rows(), Slots: want[col[colIDs]].Width, Skipped: meta.Skipped, seqs: seqLayouts(enc), c: c}
+	if col[colSeqLens] >= 0 {
+		d.NumSeq = want[col[colSeqLens]].Width
+	}
 	for _, q := range d.seqs {
 		d.SeqLen += q.max
 	}
@@ -504,7 +510,6 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 	for _, step := range []func() error{
 		func() (e error) { d.Label, e = c.Float32("label"); return },
 		func() (e error) { d.IDs, e = c.Int32("ids"); return },
-		func() (e error) { d.SeqLens, e = c.Int32("seq_lens"); return },
 		func() (e error) { d.rejected, e = c.Int64("rejected"); return },
 	} {
 		if err = step(); err != nil {
@@ -514,7 +519,7 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 	if err := d.checkRejected(); err != nil {
 		return nil, err
 	}
-	if hasGroup(enc) {
+	if col[colGroup] >= 0 {
 		if d.Group, err = c.Int64("group"); err != nil {
 			return nil, err
 		}
@@ -528,9 +533,16 @@ func view(c *cache.Cache, enc *feature.Encoders, byRef bool) (*Dataset, error) {
 			return nil, err
 		}
 	}
-	if !byRef {
-		if d.Seq, err = c.Int32("seq"); err != nil {
+	if col[colSeqLens] >= 0 {
+		if d.SeqLens, err = c.Int32("seq_lens"); err != nil {
 			return nil, err
+		}
+	}
+	if !byRef {
+		if col[colSeq] >= 0 {
+			if d.Seq, err = c.Int32("seq"); err != nil {
+				return nil, err
+			}
 		}
 		if err := d.checkIDs(enc); err != nil {
 			return nil, err

@@ -139,9 +139,9 @@ func TestOrdinalsFollowSkippedRecords(t *testing.T) {
 }
 
 // With nothing skipped, a Criteo-shaped row (13 bucketized numbers and 26
-// categories, as the built-in schema reads synthetic:ctr) costs 176 bytes
-// in all: a label, 39 ids and the offsets of the two (empty) sequence
-// columns, which are ragged; no ordinal. Its ordinal is its row.
+// categories, as the built-in schema reads synthetic:ctr) costs 160 bytes
+// in all: a label and 39 ids; no ordinal, no group, no values, no
+// sequence columns. Its ordinal is its row.
 func TestCriteoRowBytes(t *testing.T) {
 	const rows = 3000
 	spec := fmt.Sprintf("synthetic:ctr?rows=%d&seed=5", rows)
@@ -176,8 +176,8 @@ func TestCriteoRowBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if perRow != 176 || st.Size() < 176*rows || st.Size() > 176*rows+4096 {
-		t.Errorf("%d bytes a row in the columns %v, %d in the file of %d rows; want 176 and a header of at most 4096 bytes", perRow, d.c.Columns(), st.Size(), rows)
+	if perRow != 160 || st.Size() < 160*rows || st.Size() > 160*rows+4096 {
+		t.Errorf("%d bytes a row in the columns %v, %d in the file of %d rows; want 160 (a label and 39 ids) and a header of at most 4096 bytes", perRow, d.c.Columns(), st.Size(), rows)
 	}
 	if len(d.rejected) != 0 || d.Skipped != 0 {
 		t.Errorf("%d rejected ordinals, %d skipped; want none", len(d.rejected), d.Skipped)

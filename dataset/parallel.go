@@ -362,8 +362,7 @@ func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *featur
 		<-readerDone
 		wg.Wait()
 	}()
-	hasValues, grouped := nv > 0, hasGroup(enc)
-	col := func(c int) int { return columnIndex(c, grouped, hasValues) }
+	_, col := columns(enc, pools != nil)
 	var wins []window
 	for c := range ordered {
 		<-c.done
@@ -379,26 +378,28 @@ func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *featur
 			if !c.ok[i] {
 				skipped++
 				ord := [1]int64{c.first + int64(i)}
-				w.Int64(col(colRejected), ord[:])
+				w.Int64(col[colRejected], ord[:])
 				continue
 			}
-			w.Float32(col(colLabel), c.label[i:i+1])
-			if grouped {
-				w.Int64(col(colGroup), c.group[i:i+1])
+			w.Float32(col[colLabel], c.label[i:i+1])
+			if col[colGroup] >= 0 {
+				w.Int64(col[colGroup], c.group[i:i+1])
 			}
-			w.Int32(col(colIDs), c.ids[i*slots:(i+1)*slots])
-			if hasValues {
-				w.Float32(col(colValues), c.values[i*nv:(i+1)*nv])
+			w.Int32(col[colIDs], c.ids[i*slots:(i+1)*slots])
+			if col[colValues] >= 0 {
+				w.Float32(col[colValues], c.values[i*nv:(i+1)*nv])
 			}
 			seq, seqLens := c.seq[i*seqTotal:(i+1)*seqTotal], c.seqLens[i*nseq:(i+1)*nseq]
-			if pools != nil {
-				if err := pools.add(seq, seqLens, wins[i*np:(i+1)*np], w, col(colSeq), col(colPools)); err != nil {
+			switch {
+			case pools != nil:
+				if err := pools.add(seq, seqLens, wins[i*np:(i+1)*np], w, col[colSeq], col[colPools]); err != nil {
 					return 0, Locate(c.locate(i), err)
 				}
-			} else {
-				w.Int32(col(colSeq), seq)
+				w.Int32(col[colSeqLens], seqLens)
+			case col[colSeq] >= 0:
+				w.Int32(col[colSeq], seq)
+				w.Int32(col[colSeqLens], seqLens)
 			}
-			w.Int32(col(colSeqLens), seqLens)
 			if err := w.EndRow(); err != nil {
 				return 0, err
 			}

@@ -16,7 +16,9 @@ import (
 // that dataset stores no group column when the schema has no group field.
 // Version 6 adds unrowed columns (Width Unrowed), in which dataset keeps
 // the ordinals of the records it rejected instead of every row's ordinal.
-const Version = 6
+// Version 7 marks that dataset stores no sequence columns when the schema
+// has no sequence.
+const Version = 7
 
 // MaxMeta bounds the bytes of metadata a cache carries: a few facts about
 // the build, never data.
