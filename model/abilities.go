@@ -166,5 +166,7 @@ type ShardTrainer interface {
 // Reseeds, in place of Reseed: seed is the model's, shardSeed a stream of
 // the replica's own (for dropout).
 type ShardReseeder interface {
+	// ReseedShard reseeds a replica at the start of an epoch: seed is the
+	// one the model was reseeded with, shardSeed the replica's own.
 	ReseedShard(seed, shardSeed uint64)
 }

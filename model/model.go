@@ -28,7 +28,8 @@ type Batch struct {
 	// that its shards compute the whole batch's loss (DIEN's auxiliary
 	// loss: a mean over the whole batch, negatives drawn from all its
 	// rows); other models ignore it.
-	Whole  *Batch
+	Whole *Batch
+	// Offset is the row of Whole at which these rows begin.
 	Offset int
 }
 
