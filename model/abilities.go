@@ -84,6 +84,12 @@ type Stage struct {
 // sum, as Funk and Koren write them). In training the trainer calls Loss
 // after Forward, in place of the task's loss, and passes dout to Backward,
 // which adds the gradient of any penalty Loss counted.
+//
+// On shards (train.Stepper.Shard) each replica's Loss sees its shard's rows
+// only, and the trainer sums the shards' losses and gradients: a penalty's
+// share must therefore add up over disjoint parts of a batch (AutoRec's is
+// proportional to the batch's vectors, which a RowGrouper's shards split
+// whole), or be added by one shard alone (ShardTrainer).
 type Objective interface {
 	// Loss returns the loss of the latest Forward on b, summed over the
 	// batch (its share of a penalty included), and writes its gradient
@@ -133,7 +139,8 @@ type ItemScorer interface {
 // shuffles and batches the groups, Config.Batch groups to a batch, and a
 // batch holds all rows of its groups, group after group, each group's rows
 // in the order of the source. A batch then has more rows than groups:
-// MaxBatch bounds the groups.
+// MaxBatch bounds the groups. On shards, a batch is cut on group
+// boundaries, each shard a run of whole groups.
 type RowGrouper interface {
 	// GroupSlot returns the slot whose id groups the rows.
 	GroupSlot() int
@@ -142,11 +149,24 @@ type RowGrouper interface {
 // ShardTrainer is implemented by models whose training step must know that
 // each batch is split into shards, trained at once by replicas that share
 // the weights (train.Config.Shards > 1), because they add a term per batch
-// rather than per row (AFM's attention L2), or cannot train that way at all
-// (DIEN's auxiliary loss). The trainer calls TrainShard on every replica
-// before the first step: shard 0 is the model itself.
+// rather than per row (AFM's attention L2), or cannot train that way at
+// all. The trainer calls TrainShard on every replica before the first
+// step: shard 0 is the model itself.
 type ShardTrainer interface {
 	// TrainShard tells the model that it trains shard i of n of every
 	// batch, or returns why it cannot train on shards.
 	TrainShard(i, n int) error
+}
+
+// ShardReseeder is implemented by a Reseeder some of whose random draws
+// belong to the batch rather than to a shard's rows (DIEN's negatives,
+// drawn from the whole batch, see Batch.Whole): every replica training a
+// shard must draw them as the model does. At the start of every epoch the
+// trainer calls ReseedShard on each replica but the model, which it
+// Reseeds, in place of Reseed: seed is the model's, shardSeed a stream of
+// the replica's own (for dropout).
+type ShardReseeder interface {
+	// ReseedShard reseeds a replica at the start of an epoch: seed is the
+	// one the model was reseeded with, shardSeed the replica's own.
+	ReseedShard(seed, shardSeed uint64)
 }

@@ -36,7 +36,9 @@ import (
 // (Objective) is the squared error summed over the batch's rows plus the
 // batch's share (vectors in the batch / vectors with ratings) of the
 // penalty, so that an epoch sums to the objective above; Backward adds the
-// penalty's gradient. The part trains with Adam at LR by default, or with
+// penalty's gradient. On shards (train.Stepper.Shard) each shard holds
+// whole vectors and counts its own, so the shards' shares add up to the
+// batch's. The part trains with Adam at LR by default, or with
 // the paper's full-batch methods: "lbfgs" (optim.LBFGS) or "rprop"
 // (iRprop−, first step RpropStep). V and W start Glorot-uniform, μ at 0,
 // b at the training mean when f is the identity (else 0).

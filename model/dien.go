@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/recforge/recforge/blas"
 	"github.com/recforge/recforge/nn"
@@ -41,6 +42,16 @@ import (
 // generator seeded by the model's seed (Reseed sets it per epoch) and a
 // digest of the batch's behaviours, so repeated Forwards of one batch draw
 // the same negatives, and a run is reproducible bit for bit.
+//
+// Shards (train.Stepper.Shard): a replica training a shard of a batch
+// (Batch.Whole) computes its rows' part of the whole batch's auxiliary
+// loss. It indexes the whole batch's behaviours (the pool, P and the
+// digest), replays the draws of the rows before its own and draws its
+// rows' negatives as the whole batch would, reading a negative of another
+// shard's row from the table and adding its gradient to the table there;
+// its part is normalized by the whole batch's P. The shards' parts add up
+// to the whole batch's loss and gradient, up to the order of float sums;
+// every replica draws with the model's seed (ShardReseeder).
 //
 // The ⟨h_t, e⟩ products need the GRU's hidden width to be the behaviour
 // width D (36 for the paper's 18-wide item and category): gru_hidden 0 takes
@@ -92,8 +103,18 @@ type dienAux struct {
 	dpos   []float32 // per flat step t: ∂/∂⟨h_t, e_{t+1}⟩ of the summed loss
 	dneg   []float32 // per flat step t: ∂/∂⟨h_t, ê_{t+1}⟩ of the summed loss
 	dlast  []float32 // maxBatch×H: dL/dh'_T, packed out of the MLP's gradient
-	pairs  int
+	pairs  int       // P: the whole batch's pairs
 	loss   float64
+
+	// On a shard (Batch.Whole): the whole batch, where the shard begins
+	// in it, and its behaviours as seqInputs.index finds them (wbase,
+	// wsrc, wlens); negE holds, per flat step of the shard, the embedding
+	// of a negative behaviour from another shard's row. neg then holds
+	// the whole batch's flat steps. whole is nil for a batch of its own.
+	whole              *Batch
+	lo                 int
+	wbase, wsrc, wlens []int32
+	negE               []float32
 
 	// Consecutive rows with the same history (one user's candidates, when
 	// scoring) share one run of the extractor, whose states the rows then
@@ -223,7 +244,7 @@ func (m *DIEN) Forward(b *Batch) []float32 {
 		putCols(x, m.xw, o, last, H, n)
 		o += H
 		if m.auxOn {
-			m.auxLoss += m.auxForward(gi, hs)
+			m.auxLoss += m.auxForward(gi, hs, b)
 		}
 	}
 	return m.mlp.Forward(x, n)
@@ -318,43 +339,97 @@ func (m *DIEN) extractBackward(gi int, dhs []float32) []float32 {
 
 // auxForward samples the negatives of group gi, returns its auxiliary loss
 // and keeps the loss's derivatives with respect to the two scores of every
-// pair.
-func (m *DIEN) auxForward(gi int, hs []float32) float64 {
+// pair. On a shard of a batch (b.Whole) it samples and scores its own rows'
+// pairs as the whole batch does, and returns their part of its loss.
+func (m *DIEN) auxForward(gi int, hs []float32, b *Batch) float64 {
 	g, ax := m.in.groups[gi], m.aux[gi]
 	n, L, D := m.in.n, g.steps, g.width
-	M := 0
-	for i := range n {
-		for q := range int(g.lens[i]) {
+	whole, lo := b, 0
+	lens, hash := g.lens, g.hash
+	ax.whole, ax.lo = nil, 0
+	if b.Whole != nil {
+		whole, lo = b.Whole, b.Offset
+		ax.whole, ax.lo = whole, lo
+		nw, nm := whole.N, len(g.seqs)
+		ax.wbase = slices.Grow(ax.wbase[:0], nw*nm)[:nw*nm]
+		ax.wsrc = slices.Grow(ax.wsrc[:0], nw*L)[:nw*L]
+		ax.wlens = slices.Grow(ax.wlens[:0], nw)[:nw]
+		hash = m.in.index(g, whole, ax.wbase, ax.wsrc, ax.wlens)
+		lens = ax.wlens
+		ax.pool = slices.Grow(ax.pool[:0], nw*L)[:nw*L]
+		if len(ax.negE) < n*L*D {
+			ax.negE = make([]float32, len(ax.neg)*D)
+		}
+	}
+	nw := whole.N
+	M, P := 0, 0
+	for i := range nw {
+		for q := range int(lens[i]) {
 			ax.pool[M] = int32(i*L + q)
 			M++
 		}
+		P += max(int(lens[i])-1, 0)
 	}
-	m.pcg.Seed(m.seed, g.hash^uint64(n)*0x9e3779b97f4a7c15)
+	m.pcg.Seed(m.seed, hash^uint64(nw)*0x9e3779b97f4a7c15)
+	draw := func(i int) int32 {
+		k := ax.pool[m.rng.IntN(M)]
+		for try := 0; try < 4 && int(k)/L == i; try++ {
+			k = ax.pool[m.rng.IntN(M)]
+		}
+		return k
+	}
+	// The draws of the whole batch's rows before this shard's.
+	for i := range lo {
+		for t := 0; t+1 < int(lens[i]); t++ {
+			draw(i)
+		}
+	}
 	var loss float64
-	pairs := 0
 	for i := range n {
 		for t := 0; t+1 < int(g.lens[i]); t++ {
 			f := i*L + t
 			h := hs[f*D : (f+1)*D]
-			k := ax.pool[m.rng.IntN(M)]
-			for try := 0; try < 4 && int(k)/L == i; try++ {
-				k = ax.pool[m.rng.IntN(M)]
+			k := draw(lo + i)
+			if ax.local(k, L, n) < 0 {
+				m.in.behaviourAt(g, whole, ax.wbase, ax.wsrc, int(k)/L, int(k)%L, ax.negE[f*D:(f+1)*D])
 			}
+			ne := m.negative(gi, f, k)
 			pos := float64(blas.Dot(h, g.hist[(f+1)*D:(f+2)*D]))
-			neg := float64(blas.Dot(h, g.hist[int(k)*D:(int(k)+1)*D]))
+			neg := float64(blas.Dot(h, ne))
 			// −log σ(pos) = softplus(−pos); −log(1 − σ(neg)) = softplus(neg).
 			loss += softplus(-pos) + softplus(neg)
 			ax.neg[f] = k
 			ax.dpos[f] = float32(sigmoid(pos) - 1)
 			ax.dneg[f] = float32(sigmoid(neg))
-			pairs++
 		}
 	}
-	ax.pairs, ax.loss = pairs, 0
-	if pairs > 0 {
-		ax.loss = loss / float64(pairs)
+	ax.pairs, ax.loss = P, 0
+	if P > 0 {
+		ax.loss = loss / float64(P)
 	}
 	return ax.loss
+}
+
+// local returns where the whole batch's flat step k is among this batch's
+// n×L gathered steps, or −1 when it is another shard's.
+func (ax *dienAux) local(k int32, L, n int) int {
+	if l := int(k) - ax.lo*L; l >= 0 && l < n*L {
+		return l
+	}
+	return -1
+}
+
+// negative returns the embedding of the negative k (a flat step of the
+// whole batch) of group gi's pair at flat step f: the gathered behaviour
+// when k is one of this batch's rows, else the one auxForward read from
+// the table into negE.
+func (m *DIEN) negative(gi, f int, k int32) []float32 {
+	g, ax := m.in.groups[gi], m.aux[gi]
+	L, D := g.steps, g.width
+	if l := ax.local(k, L, m.in.n); l >= 0 {
+		return g.hist[l*D : (l+1)*D]
+	}
+	return ax.negE[f*D : (f+1)*D]
 }
 
 // softplus returns log(1 + eˣ) without overflow.
@@ -415,26 +490,30 @@ func (m *DIEN) auxStateGrad(gi int, dhs []float32) {
 			f := i*L + t
 			d := dhs[f*D : (f+1)*D]
 			blas.Axpy(c*ax.dpos[f], g.hist[(f+1)*D:(f+2)*D], d)
-			k := int(ax.neg[f])
-			blas.Axpy(c*ax.dneg[f], g.hist[k*D:(k+1)*D], d)
+			blas.Axpy(c*ax.dneg[f], m.negative(gi, f, ax.neg[f]), d)
 		}
 	}
 }
 
 // auxEmbGrad adds α·∂L_aux/∂e to dhist: the positive and the negative
-// behaviour of every pair.
+// behaviour of every pair; on a shard, a negative of another shard's row
+// adds its gradient to the table rows it reads.
 func (m *DIEN) auxEmbGrad(gi int, dhist []float32) {
 	g, ax := m.in.groups[gi], m.aux[gi]
 	hs := m.hs[gi]
-	L, D := g.steps, g.width
+	n, L, D := m.in.n, g.steps, g.width
 	c := float32(m.cfg.AuxAlpha / float64(ax.pairs))
-	for i := range m.in.n {
+	for i := range n {
 		for t := 0; t+1 < int(g.lens[i]); t++ {
 			f := i*L + t
 			h := hs[f*D : (f+1)*D]
 			blas.Axpy(c*ax.dpos[f], h, dhist[(f+1)*D:(f+2)*D])
-			k := int(ax.neg[f])
-			blas.Axpy(c*ax.dneg[f], h, dhist[k*D:(k+1)*D])
+			k := ax.neg[f]
+			if l := ax.local(k, L, n); l >= 0 {
+				blas.Axpy(c*ax.dneg[f], h, dhist[l*D:(l+1)*D])
+				continue
+			}
+			m.in.addBehaviourGrad(g, ax.whole, ax.wbase, ax.wsrc, int(k)/L, int(k)%L, c*ax.dneg[f], h)
 		}
 	}
 }
@@ -466,18 +545,13 @@ func (m *DIEN) SetTraining(training bool) {
 	m.mlp.SetTraining(training)
 }
 
-// TrainShard refuses shards while the auxiliary loss is on: it is a mean
-// over the real history steps of the whole batch and draws its negatives
-// from the batch, which a shard only sees part of (see ShardTrainer).
-func (m *DIEN) TrainShard(i, n int) error {
-	if m.cfg.AuxAlpha > 0 {
-		return fmt.Errorf("dien cannot train on %d shards with aux_alpha %g: its auxiliary loss is a mean over the whole batch's history steps and draws negatives from the batch; set shards to 1 or aux_alpha to 0", n, m.cfg.AuxAlpha)
-	}
-	return nil
-}
-
 // Reseed restarts the negative sampler from seed (see Reseeder).
 func (m *DIEN) Reseed(seed uint64) { m.seed = seed }
+
+// ReseedShard restarts a replica's negative sampler from the model's seed:
+// its negatives are drawn from the whole batch, as the model draws them
+// (see ShardReseeder).
+func (m *DIEN) ReseedShard(seed, _ uint64) { m.seed = seed }
 
 // Buffers returns the MLP's Dice running statistics (none with PReLU or
 // ReLU).

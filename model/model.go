@@ -21,6 +21,16 @@ type Batch struct {
 	Label []float32
 	// Group holds one group key per row (nil when absent).
 	Group []int64
+	// Whole, when not nil, is the batch these rows were cut from, at rows
+	// [Offset, Offset+N) of it: one shard of a batch split for
+	// data-parallel training (train.Stepper.Shard). A model whose training
+	// loss couples a batch's rows reads the rest of the batch there, so
+	// that its shards compute the whole batch's loss (DIEN's auxiliary
+	// loss: a mean over the whole batch, negatives drawn from all its
+	// rows); other models ignore it.
+	Whole *Batch
+	// Offset is the row of Whole at which these rows begin.
+	Offset int
 }
 
 // Model is a trainable model. Forward and Backward alternate: Backward

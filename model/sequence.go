@@ -281,30 +281,51 @@ func (s *seqInputs) forward(b *Batch) []float32 {
 // gather fills g's behaviours, lengths and candidates from b.
 func (s *seqInputs) gather(g *seqGroup, b *Batch) {
 	n, k, L, D := b.N, s.dim, g.steps, g.width
+	g.hash = s.index(g, b, g.base, g.src, g.lens)
+	for i := range n {
+		q := int(g.lens[i])
+		for j := range q {
+			s.behaviourAt(g, b, g.base, g.src, i, j, g.hist[(i*L+j)*D:(i*L+j+1)*D])
+		}
+		clear(g.hist[(i*L+q)*D : (i+1)*L*D])
+		qd := g.query[i*D : (i+1)*D]
+		for j, slot := range g.slots {
+			o := (i*s.fields + slot) * k
+			copy(qd[j*k:(j+1)*k], s.e[o:o+k])
+		}
+	}
+}
+
+// index finds g's real behaviours in the rows of b: per row and member j,
+// where the member's p-th element is in the row's Seq (base + p); per row,
+// how many behaviours are real (lens); per gathered step, its sequence
+// position (src, L per row). It returns a digest of the ids, row by row.
+// It panics on a length or an id outside the layout.
+func (s *seqInputs) index(g *seqGroup, b *Batch, base, src, lens []int32) uint64 {
+	L := g.steps
 	l := s.layout
 	nseq := len(l.Seqs)
-	t := s.v
-	data, stride, rows := t.Data, t.Stride, uint32(t.Rows)
+	rows := uint32(s.v.Rows)
 	h := uint64(0x243f6a8885a308d3)
 	m := len(g.seqs)
-	for i := range n {
+	for i := range b.N {
 		seq := b.Seq[i*l.SeqLen : (i+1)*l.SeqLen]
-		lens := b.SeqLens[i*nseq : (i+1)*nseq]
-		base := g.base[i*m : (i+1)*m]
+		ls := b.SeqLens[i*nseq : (i+1)*nseq]
+		bs := base[i*m : (i+1)*m]
 		end := 0
 		for j, si := range g.seqs {
-			ln := int(lens[si])
+			ln := int(ls[si])
 			if ln < 0 || ln > L {
 				panic(fmt.Sprintf("model: row %d: sequence %q has length %d outside [0, %d]", i, l.Seqs[si].Field, ln, L))
 			}
 			end = max(end, ln)
-			base[j] = int32(g.offs[j] + l.Seqs[si].Start(ln))
+			bs[j] = int32(g.offs[j] + l.Seqs[si].Start(ln))
 		}
 		q := 0
 		for p := range end {
 			real := false
 			for j, si := range g.seqs {
-				if p < int(lens[si]) && seq[int(base[j])+p] != 0 {
+				if p < int(ls[si]) && seq[int(bs[j])+p] != 0 {
 					real = true
 					break
 				}
@@ -312,37 +333,71 @@ func (s *seqInputs) gather(g *seqGroup, b *Batch) {
 			if !real {
 				continue
 			}
-			dst := g.hist[(i*L+q)*D : (i*L+q+1)*D]
 			for j, si := range g.seqs {
-				out := dst[j*k : (j+1)*k]
-				if p >= int(lens[si]) {
-					clear(out)
+				if p >= int(ls[si]) {
 					continue
 				}
-				id := seq[int(base[j])+p]
+				id := seq[int(bs[j])+p]
 				if id == 0 {
-					clear(out)
 					continue
 				}
 				if uint32(id) >= rows {
 					panic(fmt.Sprintf("model: row %d: sequence %q has id %d at position %d, outside [0, %d)", i, l.Seqs[si].Field, id, p, rows))
 				}
-				copy(out, data[int(id)*stride:int(id)*stride+k])
 				h = (h ^ uint64(id)) * 0x100000001b3
 			}
-			g.src[i*L+q] = int32(p)
+			src[i*L+q] = int32(p)
 			q++
 		}
-		clear(g.hist[(i*L+q)*D : (i+1)*L*D])
-		g.lens[i] = int32(q)
+		lens[i] = int32(q)
 		h = (h ^ uint64(q)<<32) * 0x100000001b3
-		qd := g.query[i*D : (i+1)*D]
-		for j, slot := range g.slots {
-			o := (i*s.fields + slot) * k
-			copy(qd[j*k:(j+1)*k], s.e[o:o+k])
+	}
+	return h
+}
+
+// behaviourAt writes into dst (len D) the embedding of row i's q-th real
+// behaviour in g, as index found it in b: its members' rows side by side,
+// zero for a member that is not real there.
+func (s *seqInputs) behaviourAt(g *seqGroup, b *Batch, base, src []int32, i, q int, dst []float32) {
+	k, l, m := s.dim, s.layout, len(g.seqs)
+	nseq := len(l.Seqs)
+	seq := b.Seq[i*l.SeqLen : (i+1)*l.SeqLen]
+	p := int(src[i*g.steps+q])
+	t := s.v
+	for j, si := range g.seqs {
+		out := dst[j*k : (j+1)*k]
+		if p >= int(b.SeqLens[i*nseq+si]) {
+			clear(out)
+			continue
+		}
+		id := seq[int(base[i*m+j])+p]
+		if id == 0 {
+			clear(out)
+			continue
+		}
+		copy(out, t.Data[int(id)*t.Stride:int(id)*t.Stride+k])
+	}
+}
+
+// addBehaviourGrad adds a·d (d of len D), the gradient of row i's q-th
+// real behaviour in g as index found it in b, into the table rows it reads.
+func (s *seqInputs) addBehaviourGrad(g *seqGroup, b *Batch, base, src []int32, i, q int, a float32, d []float32) {
+	k, l, m := s.dim, s.layout, len(g.seqs)
+	nseq := len(l.Seqs)
+	seq := b.Seq[i*l.SeqLen : (i+1)*l.SeqLen]
+	p := int(src[i*g.steps+q])
+	for j, si := range g.seqs {
+		if p >= int(b.SeqLens[i*nseq+si]) {
+			continue
+		}
+		gr := s.v.GradRow(seq[int(base[i*m+j])+p]) // nil for id 0
+		if gr == nil {
+			continue
+		}
+		for c, v := range d[j*k : (j+1)*k] {
+			gr[c] += a * v
 		}
 	}
-	g.hash = h
 }
 
 // slotGrad returns the n×F×k slot gradient, set to dslots (the MLP's
@@ -373,30 +428,10 @@ func (s *seqInputs) addQueryGrad(g *seqGroup, dq []float32) {
 // histGrad accumulates dL/dhist (n×L×D, read at real behaviours only) of g
 // into the rows its behaviours read.
 func (s *seqInputs) histGrad(g *seqGroup, dhist []float32) {
-	k, L, D := s.dim, g.steps, g.width
-	l := s.layout
-	nseq := len(l.Seqs)
-	b := s.b
-	m := len(g.seqs)
+	L, D := g.steps, g.width
 	for i := range s.n {
-		seq := b.Seq[i*l.SeqLen : (i+1)*l.SeqLen]
-		lens := b.SeqLens[i*nseq : (i+1)*nseq]
-		base := g.base[i*m : (i+1)*m]
 		for q := range int(g.lens[i]) {
-			p := int(g.src[i*L+q])
-			d := dhist[(i*L+q)*D : (i*L+q+1)*D]
-			for j, si := range g.seqs {
-				if p >= int(lens[si]) {
-					continue
-				}
-				gr := s.v.GradRow(seq[int(base[j])+p]) // nil for id 0
-				if gr == nil {
-					continue
-				}
-				for c, v := range d[j*k : (j+1)*k] {
-					gr[c] += v
-				}
-			}
+			s.addBehaviourGrad(g, s.b, g.base, g.src, i, q, 1, dhist[(i*L+q)*D:(i*L+q+1)*D])
 		}
 	}
 }

@@ -309,7 +309,7 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 			done += batch.N
 			batches++
 			if hasAux {
-				auxSum += aux.AuxLoss()
+				auxSum += step.auxLoss(aux)
 			}
 			if opts.OnBatch != nil {
 				el := time.Since(start).Seconds()

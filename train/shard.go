@@ -42,16 +42,26 @@ type shardSet struct {
 	params  []*nn.Param // the model's
 	tables  []*nn.Table
 	buffers []*nn.Param
+	// objective: the model computes its own loss (model.Objective), each
+	// replica on its shard. groupSlot: the slot whose id groups the rows
+	// of a model.RowGrouper, −1 for none.
+	objective bool
+	groupSlot int
+	// cuts bounds the shards of the current batch: shard i holds its rows
+	// [cuts[i], cuts[i+1]). starts holds the batch's group starts.
+	cuts, starts []int
 }
 
 // shardReplica is one shard's model and its share of the current batch.
 type shardReplica struct {
 	m       model.Model
-	params  []*nn.Param // aligned with shardSet.params
+	obj     model.Objective // m's own loss, when shardSet.objective
+	params  []*nn.Param     // aligned with shardSet.params
 	tables  []*nn.Table
 	buffers []*nn.Param
 	b       model.Batch // the shard's rows of the current batch
 	loss    float64     // summed over the shard's rows
+	aux     float64     // its part of the auxiliary loss (model.AuxLosser)
 	ran     bool        // the shard had rows and its backward ran
 }
 
@@ -70,9 +80,15 @@ func modelName(m model.Model) string {
 // the batch's mean over all its rows; dense gradients are summed in shard
 // order and the embedding rows' gradients merged row by row in shard order,
 // so the weights after a step depend on the shard count but never on the
-// thread count. Models that compute their own loss (model.Objective) or
-// train on groups of rows (model.RowGrouper) are refused, as is a
-// model.ShardTrainer that says it cannot train on shards.
+// thread count.
+//
+// A model that computes its own loss (model.Objective) computes it on each
+// shard, and the shards' sums add up to the batch's. A model.RowGrouper's
+// batch is cut on group boundaries, each shard a run of whole groups, as
+// even in groups as the batch allows (maxBatch then bounds the groups, as
+// for the model). Each shard's batch names the batch it was cut from
+// (model.Batch.Whole), for a loss that couples the batch's rows. A
+// model.ShardTrainer that says it cannot train on shards is refused.
 func (s *Stepper) Shard(shards, threads int, replica ReplicaFunc) error {
 	if shards <= 1 {
 		s.par = nil
@@ -82,16 +98,14 @@ func (s *Stepper) Shard(shards, threads int, replica ReplicaFunc) error {
 	if shards > maxShards {
 		return fmt.Errorf("train: shards = %d, want at most %d", shards, maxShards)
 	}
-	if s.objective != nil {
-		return fmt.Errorf("train: %s cannot train on %d shards: it computes its own loss over the whole batch (model.Objective); set shards to 1", name, shards)
-	}
-	if _, ok := s.m.(model.RowGrouper); ok {
-		return fmt.Errorf("train: %s cannot train on %d shards: its examples are groups of rows (model.RowGrouper); set shards to 1", name, shards)
-	}
 	if replica == nil {
 		return fmt.Errorf("train: %d shards need a replica of the model (Options.Replica)", shards)
 	}
-	p := &shardSet{threads: max(threads, 1), params: model.Params(s.m), tables: model.Tables(s.m), buffers: buffersOf(s.m)}
+	p := &shardSet{threads: max(threads, 1), params: model.Params(s.m), tables: model.Tables(s.m), buffers: buffersOf(s.m),
+		objective: s.objective != nil, groupSlot: -1}
+	if g, ok := s.m.(model.RowGrouper); ok {
+		p.groupSlot = g.GroupSlot()
+	}
 	repBatch := max((len(s.grad)+shards-1)/shards, 1)
 	// Replicas are built on the threads too: each allocates and
 	// initializes a model whose tables it then drops for the model's.
@@ -114,6 +128,14 @@ func (s *Stepper) Shard(shards, threads int, replica ReplicaFunc) error {
 		}
 		if err := p.check(r); err != nil {
 			return fmt.Errorf("train: replica of %s for shard %d: %w", name, i, err)
+		}
+		if p.objective {
+			if r.obj, _ = r.m.(model.Objective); r.obj == nil {
+				return fmt.Errorf("train: replica of %s for shard %d computes no loss of its own (model.Objective), the model does", name, i)
+			}
+		}
+		if g, ok := r.m.(model.RowGrouper); p.groupSlot >= 0 && (!ok || g.GroupSlot() != p.groupSlot) {
+			return fmt.Errorf("train: replica of %s for shard %d does not group the rows by slot %d as the model does", name, i, p.groupSlot)
 		}
 		if st, ok := r.m.(model.ShardTrainer); ok {
 			if err := st.TrainShard(i, shards); err != nil {
@@ -176,13 +198,17 @@ func (p *shardSet) share() {
 
 // beginEpoch reseeds every replica but the model (shard 0, which the
 // trainer reseeds with seed) with a stream of its own derived from seed
-// and its shard, as the model is (model.Reseeder: dropout), puts it in
+// and its shard, as the model is (model.Reseeder: dropout), or with both
+// (model.ShardReseeder: draws that belong to the whole batch), puts it in
 // training mode, and copies the model's buffers into it: statistics fitted
 // before training (model.DataFitter) or restored from a checkpoint.
 func (p *shardSet) beginEpoch(seed uint64) {
 	for i, r := range p.reps[1:] {
-		if rs, ok := r.m.(model.Reseeder); ok {
-			rs.Reseed(seed ^ uint64(i+1)*0xbf58476d1ce4e5b9)
+		own := seed ^ uint64(i+1)*0xbf58476d1ce4e5b9
+		if rs, ok := r.m.(model.ShardReseeder); ok {
+			rs.ReseedShard(seed, own)
+		} else if rs, ok := r.m.(model.Reseeder); ok {
+			rs.Reseed(own)
 		}
 		r.m.SetTraining(true)
 		for j, b := range r.buffers {
@@ -191,29 +217,35 @@ func (p *shardSet) beginEpoch(seed uint64) {
 	}
 }
 
-// run trains every shard of b: forward, the loss with the gradient of the
-// batch's mean, backward, on up to p.threads goroutines, shard i always on
-// replica i. dl (len b.N) receives the output gradients. It returns the
-// loss summed over the batch, shard by shard in order.
+// run trains every shard of b, cut as p.cut last cut it: forward, the
+// loss with its gradient, backward, on up to p.threads goroutines, shard i
+// always on replica i. The loss is the task's with the gradient of the
+// batch's mean, or the model's own (model.Objective) with the gradient of
+// its sum. dl (len b.N) receives the output gradients. It returns the loss
+// summed over the batch, shard by shard in order.
 func (p *shardSet) run(b *model.Batch, dl []float32, task Task) float64 {
 	p.share()
 	for i, r := range p.reps {
 		p.slice(r, b, i)
 	}
-	shards := len(p.reps)
 	work := func(i int) {
 		r := p.reps[i]
-		r.loss, r.ran = 0, false
+		r.loss, r.aux, r.ran = 0, 0, false
 		n := r.b.N
 		if n == 0 {
 			return
 		}
-		lo := i * b.N / shards
 		out := r.m.Forward(&r.b)
-		d := dl[lo : lo+n]
-		if task == Binary {
+		if a, ok := r.m.(model.AuxLosser); ok {
+			r.aux = a.AuxLoss()
+		}
+		d := dl[r.b.Offset : r.b.Offset+n]
+		switch {
+		case r.obj != nil:
+			r.loss = r.obj.Loss(&r.b, out, d)
+		case task == Binary:
 			r.loss = nn.SigmoidLogLossPart(d, out, r.b.Label, nil, b.N)
-		} else {
+		default:
 			r.loss = nn.SquaredErrorPart(d, out, r.b.Label, nil, b.N)
 		}
 		if !math.IsNaN(r.loss) && !math.IsInf(r.loss, 0) {
@@ -221,12 +253,67 @@ func (p *shardSet) run(b *model.Batch, dl []float32, task Task) float64 {
 			r.ran = true
 		}
 	}
-	p.parallel(shards, work)
+	p.parallel(len(p.reps), work)
 	var sum float64
 	for _, r := range p.reps {
 		sum += r.loss
 	}
 	return sum
+}
+
+// auxLoss returns the auxiliary loss of the last run (model.AuxLosser):
+// the shards' parts, each a share of the whole batch's, summed in shard
+// order.
+func (p *shardSet) auxLoss() float64 {
+	var sum float64
+	for _, r := range p.reps {
+		sum += r.aux
+	}
+	return sum
+}
+
+// cut sets the bounds of the shards of b: runs of consecutive rows as even
+// as b.N allows, or for a model.RowGrouper runs of whole groups (runs of
+// rows with the same id in the group slot) as even in groups as their
+// count allows. It reports a shard with more rows (groups) than a replica
+// takes.
+func (p *shardSet) cut(b *model.Batch, capacity int) error {
+	shards := len(p.reps)
+	p.cuts = p.cuts[:0]
+	if p.groupSlot < 0 {
+		if (b.N+shards-1)/shards > capacity {
+			return fmt.Errorf("train: a batch of %d rows in %d shards exceeds the replicas' %d rows", b.N, shards, capacity)
+		}
+		for i := range shards + 1 {
+			p.cuts = append(p.cuts, i*b.N/shards)
+		}
+		return nil
+	}
+	p.starts = p.starts[:0]
+	if b.N > 0 {
+		w := len(b.IDs) / b.N
+		if p.groupSlot >= w {
+			return fmt.Errorf("train: rows grouped by slot %d, but the batch has %d slots", p.groupSlot, w)
+		}
+		for r := range b.N {
+			if r == 0 || b.IDs[r*w+p.groupSlot] != b.IDs[(r-1)*w+p.groupSlot] {
+				p.starts = append(p.starts, r)
+			}
+		}
+	}
+	groups := len(p.starts)
+	if (groups+shards-1)/shards > capacity {
+		return fmt.Errorf("train: a batch of %d groups of rows in %d shards exceeds the replicas' %d groups", groups, shards, capacity)
+	}
+	for i := range shards {
+		at := b.N
+		if g := i * groups / shards; g < groups {
+			at = p.starts[g]
+		}
+		p.cuts = append(p.cuts, at)
+	}
+	p.cuts = append(p.cuts, b.N)
+	return nil
 }
 
 // parallel runs work(0), …, work(n−1) on up to p.threads goroutines, the
@@ -258,11 +345,10 @@ func (p *shardSet) parallel(n int, work func(int)) {
 	wg.Wait()
 }
 
-// slice points replica i's batch at its rows of b, the i-th of len(reps)
-// runs of consecutive rows.
+// slice points replica i's batch at its rows of b, the i-th run of rows
+// cut (p.cuts), and at b as the batch it was cut from.
 func (p *shardSet) slice(r *shardReplica, b *model.Batch, i int) {
-	shards := len(p.reps)
-	lo, hi := i*b.N/shards, (i+1)*b.N/shards
+	lo, hi := p.cuts[i], p.cuts[i+1]
 	n := b.N
 	cut := func(x []int32) []int32 {
 		if x == nil || n == 0 {
@@ -271,7 +357,7 @@ func (p *shardSet) slice(r *shardReplica, b *model.Batch, i int) {
 		w := len(x) / n
 		return x[lo*w : hi*w]
 	}
-	r.b = model.Batch{N: hi - lo, IDs: cut(b.IDs), Seq: cut(b.Seq), SeqLens: cut(b.SeqLens)}
+	r.b = model.Batch{N: hi - lo, IDs: cut(b.IDs), Seq: cut(b.Seq), SeqLens: cut(b.SeqLens), Whole: b, Offset: lo}
 	if b.Values != nil && n > 0 {
 		w := len(b.Values) / n
 		r.b.Values = b.Values[lo*w : hi*w]

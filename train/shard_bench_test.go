@@ -56,7 +56,7 @@ func benchSet(b *testing.B, spec string, s *feature.Schema) (model.Layout, Data)
 // batch, gathering included, as Fit takes them; the replicas are built
 // before) of DeepFM (the defaults: embedding 16, MLP 400-400-400,
 // on 40,960 synthetic Criteo-shaped rows) and DIN (the defaults, on the
-// synthetic behaviour set) at batch 4096 split into RECFORGE_BENCH_SHARDS
+// synthetic behaviour set; DIEN and seqbase too when named) at batch 4096 split into RECFORGE_BENCH_SHARDS
 // shards (default 4), for each thread count of RECFORGE_BENCH_THREADS
 // (default "1,2"); RECFORGE_BENCH_MODELS picks the models (default
 // "deepfm,din"). Matrix products run on one thread each: the threads train
@@ -75,7 +75,7 @@ func BenchmarkShardedEpoch(b *testing.B) {
 			var l model.Layout
 			var d Data
 			switch name {
-			case "din":
+			case "din", "dien", "seqbase":
 				spec := "behavior:synthetic?users=8000&items=2000&categories=50&seed=3&max_len=20&part=train"
 				s, err := behavior.Schema(spec)
 				if err != nil {

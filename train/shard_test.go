@@ -3,7 +3,9 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,31 +14,84 @@ import (
 	"github.com/recforge/recforge/optim"
 )
 
-// shardCase is a model trained on shards, on the CTR fixture or on the
-// behaviour set.
+// shardCase is a model trained on shards, on the CTR fixture, the
+// behaviour set or the ratings of shardRatings, in batches of batch rows
+// (groups of rows for a model.RowGrouper; 0 for 64).
 type shardCase struct {
 	name, params string
-	seq          bool
+	data         shardDataSet
+	batch        int
 }
+
+// shardDataSet names the data set of a shardCase.
+type shardDataSet int
+
+const (
+	ctrData shardDataSet = iota
+	seqData
+	ratingData
+)
 
 // The models the shard tests train: small widths so that they run fast,
 // dropout and Dice (batch statistics) left on where the model has them by
-// default, so that the replicas' random streams and statistics are covered.
+// default, so that the replicas' random streams and statistics are covered;
+// DIEN with its auxiliary loss (negatives drawn from the whole batch), the
+// models with an objective of their own (model.Objective) and AutoRec's
+// groups of rows (model.RowGrouper), with Adam and with full-batch L-BFGS (whose line search evaluates
+// the loss several times a step).
 var shardCases = []shardCase{
-	{"deepfm", `{"hidden": [16, 8]}`, false},
-	{"dcn", `{"hidden": [16, 8], "cross_layers": 2}`, false},
-	{"din", `{"hidden": [8], "attention_hidden": [4]}`, true},
+	{"deepfm", `{"hidden": [16, 8]}`, ctrData, 0},
+	{"dcn", `{"hidden": [16, 8], "cross_layers": 2}`, ctrData, 0},
+	{"din", `{"hidden": [8], "attention_hidden": [4]}`, seqData, 0},
+	{"dien", `{"hidden": [8], "init_std": 0.3}`, seqData, 0},
+	{"biasedmf", `{"factors": 8}`, ratingData, 0},
+	{"autorec-i", `{"hidden": 16}`, ratingData, 8},
+	{"autorec-u", `{"hidden": 16, "lambda": 30}`, ratingData, 8},
+	{"autorec-i", `{"hidden": 16, "optimizer": "lbfgs"}`, ratingData, 64},
 }
 
-// shardData returns the layout and training view of c's data set.
-func shardData(t *testing.T, c shardCase) (model.Layout, Data) {
+// shardData returns the layout and a training source factory of c's data
+// set, and the task.
+func shardData(t *testing.T, c shardCase) (model.Layout, func() Source, Task) {
 	t.Helper()
-	if c.seq {
+	switch c.data {
+	case seqData:
 		_, l, view := seqSet(t)
-		return l, view
+		return l, view.Source, Binary
+	case ratingData:
+		l, src := shardRatings(t)
+		return l, src, Regression
 	}
 	f := newFixture(t, 1500)
-	return model.NewLayout(f.enc), f.train
+	return model.NewLayout(f.enc), f.train.Source, Binary
+}
+
+// shardRatings returns a (user, item) layout of 40 users and 30 items and
+// a source of 520 ratings from 1 to 5: user u rates 13 items, a user's
+// first item and its ratings following u and the item, so that users and
+// items have ratings in common and groups of different sizes.
+func shardRatings(t *testing.T) (model.Layout, func() Source) {
+	t.Helper()
+	const users, items = 40, 30
+	var ids []int32
+	var labels []float32
+	for u := range users {
+		for j := range 13 {
+			i := (u*7 + j*(1+u%3)) % items
+			ids = append(ids, int32(2+u), int32(3+users+i))
+			labels = append(labels, float32(1+(u+2*i+j/4)%5))
+		}
+	}
+	// Repeated (user, item) pairs are kept: they are ratings too.
+	return model.NewLayout(pairEncoders(t, users, items)), func() Source { return &pairSource{ids: ids, labels: labels} }
+}
+
+// batchOf returns c's batch size.
+func (c shardCase) batchOf() int {
+	if c.batch > 0 {
+		return c.batch
+	}
+	return 64
 }
 
 // newShardModel builds c's model and a replica factory for it.
@@ -92,7 +147,7 @@ func sameBits(a, b [][]float32) (int, int) {
 	return -1, -1
 }
 
-// Training on 4 shards gives the same bits whether 1, 2 or 4 threads run
+// Training on 4 shards gives the same bits whether 1, 2 or 3 threads run
 // them: each shard always trains on its own replica and the gradients are
 // summed in shard order. The weights also moved, and differ from one
 // shard's (the dropout streams and the order of the sums differ), so the
@@ -100,14 +155,15 @@ func sameBits(a, b [][]float32) (int, int) {
 func TestShardsBitIdenticalForAnyThreadCount(t *testing.T) {
 	for _, c := range shardCases {
 		t.Run(c.name, func(t *testing.T) {
-			l, view := shardData(t, c)
-			cfg := Config{Epochs: 2, Batch: 64, Seed: 3, Optimizer: optim.Spec{Rule: "adam", LR: 1e-2}, Shards: 4}
+			l, src, task := shardData(t, c)
+			cfg := Config{Epochs: 2, Batch: c.batchOf(), Seed: 3, Optimizer: optim.Spec{Rule: "adam", LR: 1e-2}, Shards: 4, Task: task}
 			var want [][]float32
 			var wantLoss float64
-			for _, threads := range []int{1, 2, 4} {
+			var wantAux *float64
+			for _, threads := range []int{1, 2, 3} {
 				m, rep := newShardModel(t, c, l, cfg.Batch)
 				before := state(m)
-				res, err := Fit(context.Background(), m, view.Source(), nil, cfg, Options{Replica: rep, Threads: threads})
+				res, err := Fit(context.Background(), m, src(), nil, cfg, Options{Replica: rep, Threads: threads})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -116,7 +172,7 @@ func TestShardsBitIdenticalForAnyThreadCount(t *testing.T) {
 					if i, _ := sameBits(before, got); i < 0 {
 						t.Fatal("training on shards left every weight as it was")
 					}
-					want, wantLoss = got, res.Epochs[1].TrainLoss
+					want, wantLoss, wantAux = got, res.Epochs[1].TrainLoss, res.Epochs[1].AuxLoss
 					continue
 				}
 				if i, j := sameBits(want, got); i >= 0 {
@@ -125,10 +181,13 @@ func TestShardsBitIdenticalForAnyThreadCount(t *testing.T) {
 				if l := res.Epochs[1].TrainLoss; l != wantLoss {
 					t.Errorf("%d threads: training loss %v, 1 thread %v", threads, l, wantLoss)
 				}
+				if a := res.Epochs[1].AuxLoss; (a == nil) != (wantAux == nil) || a != nil && *a != *wantAux {
+					t.Errorf("%d threads: auxiliary loss %v, 1 thread %v", threads, a, wantAux)
+				}
 			}
 			one, _ := newShardModel(t, c, l, cfg.Batch)
 			cfg.Shards = 1
-			if _, err := Fit(context.Background(), one, view.Source(), nil, cfg, Options{}); err != nil {
+			if _, err := Fit(context.Background(), one, src(), nil, cfg, Options{}); err != nil {
 				t.Fatal(err)
 			}
 			if i, _ := sameBits(want, state(one)); i < 0 {
@@ -142,15 +201,15 @@ func TestShardsBitIdenticalForAnyThreadCount(t *testing.T) {
 // replica factory and threads.
 func TestOneShardIsTheModelAlone(t *testing.T) {
 	c := shardCases[0]
-	l, view := shardData(t, c)
+	l, src, _ := shardData(t, c)
 	cfg := Config{Epochs: 1, Batch: 64, Seed: 3, Optimizer: optim.Spec{Rule: "adam", LR: 1e-2}}
 	plain, _ := newShardModel(t, c, l, cfg.Batch)
-	if _, err := Fit(context.Background(), plain, view.Source(), nil, cfg, Options{}); err != nil {
+	if _, err := Fit(context.Background(), plain, src(), nil, cfg, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Shards = 1
 	one, rep := newShardModel(t, c, l, cfg.Batch)
-	if _, err := Fit(context.Background(), one, view.Source(), nil, cfg, Options{Replica: rep, Threads: 4}); err != nil {
+	if _, err := Fit(context.Background(), one, src(), nil, cfg, Options{Replica: rep, Threads: 4}); err != nil {
 		t.Fatal(err)
 	}
 	if i, j := sameBits(state(plain), state(one)); i >= 0 {
@@ -177,43 +236,59 @@ func grads(m model.Model) [][]float32 {
 // whole batch (computed by the model alone: forward, the loss's gradient
 // over every row, backward) up to float rounding, and so is the loss: each
 // shard's output gradient is scaled by 1/(batch rows), not 1/(shard rows),
-// and AFM's once-per-batch attention L2 is added once. Models without
-// dropout or batch statistics, which a shard cannot reproduce.
+// and AFM's once-per-batch attention L2 is added once. A model with an
+// objective of its own sums it over its shard (biased MF; AutoRec, whose
+// penalty share counts the shard's vectors: its shards are runs of whole
+// groups); DIEN's auxiliary loss, a mean over the whole batch's pairs with
+// negatives drawn from all its rows, is split into the shards' parts.
+// Models without dropout or batch statistics, which a shard cannot
+// reproduce.
 func TestShardGradientsSumToTheBatchGradient(t *testing.T) {
 	cases := []shardCase{
-		{"deepfm", `{"hidden": [16, 8], "dropout": 0}`, false},
-		{"dcn", `{"hidden": [16, 8], "cross_layers": 2}`, false},
-		{"afm", `{"dropout": 0, "attention_l2": 0.5}`, false},
-		{"din", `{"hidden": [8], "attention_hidden": [4], "activation": "prelu", "attention_activation": "prelu"}`, true},
+		{"deepfm", `{"hidden": [16, 8], "dropout": 0}`, ctrData, 50},
+		{"dcn", `{"hidden": [16, 8], "cross_layers": 2}`, ctrData, 50},
+		{"afm", `{"dropout": 0, "attention_l2": 0.5}`, ctrData, 50},
+		{"din", `{"hidden": [8], "attention_hidden": [4], "activation": "prelu", "attention_activation": "prelu"}`, seqData, 50},
+		{"dien", `{"hidden": [8], "activation": "prelu", "init_std": 0.3}`, seqData, 50},
+		{"dien", `{"hidden": [8], "activation": "prelu", "init_std": 0.3, "variant": "agru", "aux_alpha": 3}`, seqData, 50},
+		{"biasedmf", `{"factors": 8, "init_std": 0.5}`, ratingData, 50},
+		// 10 groups of rows, not a multiple of the shards either.
+		{"autorec-i", `{"hidden": 16}`, ratingData, 10},
+		{"autorec-u", `{"layers": [12, 6], "lambda": 30}`, ratingData, 10},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			l, view := shardData(t, c)
-			const batch = 50 // not a multiple of the shards
-			src := view.Source()
-			if _, err := src.Epoch(1); err != nil {
-				t.Fatal(err)
+			l, newSrc, task := shardData(t, c)
+			whole, _ := newShardModel(t, c, l, c.batch)
+			m, rep := newShardModel(t, c, l, c.batch)
+			b := shardTestBatch(t, newSrc, c.batch, whole, m)
+			// As Fit does at the start of an epoch (DIEN's negatives).
+			for _, x := range []model.Model{whole, m} {
+				if r, ok := x.(model.Reseeder); ok {
+					r.Reseed(1)
+				}
+				x.SetTraining(true)
 			}
-			idx := make([]int32, batch)
-			for i := range idx {
-				idx[i] = int32(i)
+			obj, _ := whole.(model.Objective)
+			dl := make([]float32, b.N)
+			out := whole.Forward(b)
+			var wantLoss float64
+			switch {
+			case obj != nil:
+				wantLoss = obj.Loss(b, out, dl)
+			case task == Binary:
+				wantLoss = nn.SigmoidLogLoss(dl, out, b.Label, nil)
+			default:
+				wantLoss = nn.SquaredError(dl, out, b.Label, nil)
 			}
-			b := src.Batch(idx)
-
-			whole, _ := newShardModel(t, c, l, batch)
-			whole.SetTraining(true)
-			dl := make([]float32, batch)
-			wantLoss := nn.SigmoidLogLoss(dl, whole.Forward(b), b.Label, nil)
 			whole.Backward(dl)
 			want := grads(whole)
 
-			m, rep := newShardModel(t, c, l, batch)
-			m.SetTraining(true)
 			opt, err := NewOptimizer(m, Config{Optimizer: optim.Spec{Rule: "sgd", LR: 1}}) // never steps
 			if err != nil {
 				t.Fatal(err)
 			}
-			st, err := NewStepper(m, opt, Binary, batch)
+			st, err := NewStepper(m, opt, task, c.batch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -221,11 +296,23 @@ func TestShardGradientsSumToTheBatchGradient(t *testing.T) {
 				t.Fatal(err)
 			}
 			st.beginEpoch(1)
-			loss := st.par.run(b, st.grad[:batch], Binary) / batch
+			if err := st.par.cut(b, st.repBatch); err != nil {
+				t.Fatal(err)
+			}
+			loss := st.par.run(b, make([]float32, b.N), task)
+			if obj == nil {
+				loss /= float64(b.N)
+			}
 			st.par.reduce()
 			got := grads(m)
-			if math.Abs(loss-wantLoss) > 1e-12*math.Abs(wantLoss) {
+			if math.Abs(loss-wantLoss) > 1e-6*math.Abs(wantLoss) {
 				t.Errorf("loss %v, whole batch %v", loss, wantLoss)
+			}
+			if a, ok := whole.(model.AuxLosser); ok && a.HasAuxLoss() {
+				wantAux, aux := a.AuxLoss(), st.par.auxLoss()
+				if math.Abs(aux-wantAux) > 1e-6*wantAux || wantAux == 0 {
+					t.Errorf("auxiliary loss %v, whole batch %v", aux, wantAux)
+				}
 			}
 			nonzero := 0
 			for i := range want {
@@ -249,30 +336,112 @@ func TestShardGradientsSumToTheBatchGradient(t *testing.T) {
 	}
 }
 
-// A model that cannot train on shards is refused with its name and the
-// reason; so is a sharded run without a replica factory.
+// shardTestBatch returns the first n examples of a source newSrc makes,
+// after fitting the models to its data (model.DataFitter), as Fit does: n
+// groups of rows for a model.RowGrouper, grouped as Fit groups them.
+func shardTestBatch(t *testing.T, newSrc func() Source, n int, models ...model.Model) *model.Batch {
+	t.Helper()
+	src := newSrc()
+	for _, m := range models {
+		if df, ok := m.(model.DataFitter); ok {
+			ex, _, err := examples(src, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := df.FitData(ex); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if g, ok := models[0].(model.RowGrouper); ok {
+		src = groupRows(src, g.GroupSlot())
+	}
+	if _, err := src.Epoch(1); err != nil {
+		t.Fatal(err)
+	}
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	return src.Batch(idx)
+}
+
+// One step of plain SGD on the whole training set, on 3 shards, moves
+// every weight as on one shard, up to float rounding, and reports the
+// same training (and auxiliary) loss: Fit's sharded step computes the
+// unsharded loss and gradient, a model.Objective's sum and a
+// model.RowGrouper's groups included.
+func TestShardedStepIsTheUnshardedStep(t *testing.T) {
+	cases := []shardCase{
+		{"dien", `{"hidden": [8], "activation": "prelu", "init_std": 0.3}`, seqData, 0},
+		{"biasedmf", `{"factors": 8, "init_std": 0.5, "lr": 0.05}`, ratingData, 0},
+		{"autorec-i", `{"hidden": 16, "lambda": 30}`, ratingData, 0},
+		{"autorec-u", `{"hidden": 16, "lambda": 30}`, ratingData, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l, src, task := shardData(t, c)
+			// One batch holds every example (and every group of rows).
+			cfg := Config{Epochs: 1, Batch: 1000, Seed: 3, Optimizer: optim.Spec{Rule: "sgd", LR: 0.05}, Task: task,
+				Parts: map[string]optim.Spec{"all": {Rule: "sgd", LR: 0.05}}}
+			var before, after [2][][]float32
+			var res [2]*Result
+			for k, shards := range []int{1, 3} {
+				cfg.Shards = shards
+				m, rep := newShardModel(t, c, l, cfg.Batch)
+				var err error
+				before[k] = state(m)
+				if res[k], err = Fit(context.Background(), m, src(), nil, cfg, Options{Replica: rep, Threads: 2}); err != nil {
+					t.Fatal(err)
+				}
+				after[k] = state(m)
+			}
+			if i, j := sameBits(before[0], before[1]); i >= 0 {
+				t.Fatalf("the models start apart at tensor %d, index %d", i, j)
+			}
+			moved := false
+			for i := range after[0] {
+				scale := 0.0
+				for j, w := range after[0][i] {
+					scale = max(scale, math.Abs(float64(w-before[0][i][j])))
+				}
+				moved = moved || scale > 0
+				for j, w := range after[1][i] {
+					// The steps agree to rounding: a small share of the step.
+					if d := math.Abs(float64(w - after[0][i][j])); d > 1e-5*scale+1e-7*math.Abs(float64(w)) {
+						t.Fatalf("tensor %d[%d]: 3 shards %g, 1 shard %g (largest step %g)", i, j, w, after[0][i][j], scale)
+					}
+				}
+			}
+			if !moved {
+				t.Fatal("the step moved no weight")
+			}
+			e0, e1 := res[0].Epochs[0], res[1].Epochs[0]
+			if math.Abs(e1.TrainLoss-e0.TrainLoss) > 1e-6*math.Abs(e0.TrainLoss) {
+				t.Errorf("training loss: 3 shards %v, 1 shard %v", e1.TrainLoss, e0.TrainLoss)
+			}
+			if (e0.AuxLoss == nil) != (e1.AuxLoss == nil) || e0.AuxLoss != nil && math.Abs(*e1.AuxLoss-*e0.AuxLoss) > 1e-6**e0.AuxLoss {
+				t.Errorf("auxiliary loss: 3 shards %v, 1 shard %v", e1.AuxLoss, e0.AuxLoss)
+			}
+		})
+	}
+}
+
+// A model that cannot train on shards (model.ShardTrainer) is refused with
+// its reason; so is a sharded run without a replica factory.
 func TestShardsRefused(t *testing.T) {
 	_, l, view := seqSet(t)
 	cfg := Config{Epochs: 1, Batch: 16, Seed: 1, Optimizer: optim.Spec{Rule: "adam", LR: 1e-2}, Shards: 2}
-	m, rep := newShardModel(t, shardCase{"dien", `{"hidden": [8]}`, true}, l, cfg.Batch)
-	_, err := Fit(context.Background(), m, view.Source(), nil, cfg, Options{Replica: rep})
-	if err == nil || !strings.Contains(err.Error(), "dien cannot train on 2 shards") || !strings.Contains(err.Error(), "aux_alpha") {
-		t.Errorf("dien with its auxiliary loss on 2 shards: %v", err)
-	}
-	m, rep = newShardModel(t, shardCase{"dien", `{"hidden": [8], "aux_alpha": 0}`, true}, l, cfg.Batch)
-	if _, err := Fit(context.Background(), m, view.Source(), nil, cfg, Options{Replica: rep}); err != nil {
-		t.Errorf("dien at aux_alpha 0 on 2 shards: %v", err)
-	}
-	m, _ = newShardModel(t, shardCase{"din", `{"hidden": [8]}`, true}, l, cfg.Batch)
+	m, _ := newShardModel(t, shardCase{"din", `{"hidden": [8]}`, seqData, 0}, l, cfg.Batch)
 	if _, err := Fit(context.Background(), m, view.Source(), nil, cfg, Options{}); err == nil || !strings.Contains(err.Error(), "Options.Replica") {
 		t.Errorf("2 shards without replicas: %v", err)
 	}
-	st, err := NewStepper(halfSquares{newMeanModel()}, optim.New(), Regression, 4)
+	st, err := NewStepper(refusesShards{newMeanModel()}, optim.New(), Regression, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Shard(2, 1, func(int) (model.Model, error) { return halfSquares{newMeanModel()}, nil }); err == nil || !strings.Contains(err.Error(), "computes its own loss") {
-		t.Errorf("a model.Objective on 2 shards: %v", err)
+	if err := st.Shard(2, 1, func(int) (model.Model, error) { return refusesShards{newMeanModel()}, nil }); err == nil || !strings.Contains(err.Error(), "no shards for me") {
+		t.Errorf("a model.ShardTrainer refusing 2 shards: %v", err)
 	}
 	bad := cfg
 	bad.Shards = -1
@@ -281,9 +450,78 @@ func TestShardsRefused(t *testing.T) {
 	}
 }
 
+// refusesShards cannot train on shards; groupedSquares trains on groups
+// of rows by slot 0 with the loss ½Σ(out−y)².
+type (
+	refusesShards  struct{ *meanModel }
+	groupedSquares struct{ *meanModel }
+)
+
+func (refusesShards) TrainShard(i, n int) error {
+	return fmt.Errorf("no shards for me (%d of %d)", i, n)
+}
+
+func (groupedSquares) GroupSlot() int { return 0 }
+
+func (m groupedSquares) Loss(b *model.Batch, out, dout []float32) float64 {
+	return halfSquares(m).Loss(b, out, dout)
+}
+
+// A model with its own loss (model.Objective) and groups of rows
+// (model.RowGrouper) trains on shards cut on group boundaries, each a run
+// of whole groups as even in groups as their count allows, and steps by
+// the gradient of the loss summed over the batch, reporting its mean, as
+// on one shard. Hand-computed: w starts at 0, so the gradient of
+// ½Σ(w−y)² is −Σy = −30, one SGD step at 0.1 moves w to 3, and the loss is
+// ½Σy²/10 = 5.5.
+func TestShardsCutOnGroupBoundaries(t *testing.T) {
+	// Groups of 3, 1, 4 and 2 rows: shards 0 and 1 get groups 0–1 and
+	// 2–3, rows 0–3 and 4–9.
+	src := newRowsSource([]int32{5, 5, 5, 7, 9, 9, 9, 9, 2, 2}, []float32{1, 4, 2, 5, 3, 1, 5, 2, 4, 3})
+	for _, threads := range []int{1, 2} {
+		m := groupedSquares{newMeanModel()}
+		opt, err := NewOptimizer(m, Config{Optimizer: optim.Spec{Rule: "sgd", LR: 0.1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := NewStepper(m, opt, Regression, 4) // at most 4 groups
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reps []*meanModel
+		err = st.Shard(2, threads, func(int) (model.Model, error) {
+			r := newMeanModel()
+			reps = append(reps, r)
+			return groupedSquares{r}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.SetTraining(true)
+		st.beginEpoch(1)
+		loss, err := st.Step(src.Batch([]int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if loss != 5.5 || m.w.W[0] != 3 {
+			t.Errorf("%d threads: loss %v, w %v; want 5.5 and 3", threads, loss, m.w.W[0])
+		}
+		if len(reps) != 1 || !slices.Equal(m.batches[0], []int32{0, 1, 2, 3}) || !slices.Equal(reps[0].batches[0], []int32{4, 5, 6, 7, 8, 9}) {
+			t.Errorf("%d threads: shards of rows %v and %v, want 0–3 and 4–9", threads, m.batches, reps[0].batches)
+		}
+		// Five groups in 2 shards: one shard of 3 groups, more than the
+		// replicas' ⌈4/2⌉.
+		five := newRowsSource([]int32{1, 2, 3, 4, 5}, []float32{1, 2, 3, 4, 5})
+		if _, err := st.Step(five.Batch([]int32{0, 1, 2, 3, 4})); err == nil || !strings.Contains(err.Error(), "5 groups of rows in 2 shards exceeds the replicas' 2 groups") {
+			t.Errorf("%d threads: 5 groups: %v", threads, err)
+		}
+	}
+}
+
 // Every registered model trains on 3 shards to the same bits with 1 and 3
-// threads (the policy model, DRN, trains through its own learner), or is
-// refused with its name and why; models fitted in closed form take no
+// threads (the policy model, DRN, trains through its own learner): none is
+// refused, AutoRec's groups of rows, the models with their own loss and
+// DIEN's auxiliary loss included; models fitted in closed form take no
 // steps to shard.
 func TestEveryModelShardsIndependentOfThreads(t *testing.T) {
 	ctr := newFixture(t, 1200)
@@ -357,5 +595,8 @@ func TestEveryModelShardsIndependentOfThreads(t *testing.T) {
 	t.Logf("fitted in closed form: %s", strings.Join(closed, " "))
 	if len(sharded) < 10 {
 		t.Errorf("only %d models trained on shards", len(sharded))
+	}
+	if len(refused) > 0 {
+		t.Errorf("every model trains on shards, but %s refused", strings.Join(refused, " "))
 	}
 }

@@ -20,7 +20,7 @@ type Stepper struct {
 	objective model.Objective // nil: the task's loss
 	grad      []float32
 	par       *shardSet // nil: one shard (Shard)
-	repBatch  int       // the most rows a replica's shard may hold
+	repBatch  int       // the most rows (groups) a replica's shard may hold
 }
 
 // NewStepper returns the step of m under opt for task (Binary: sigmoid log
@@ -80,8 +80,8 @@ func (s *Stepper) Step(b *model.Batch) (float64, error) {
 
 // stepShards is Step over the shards of b (see Shard).
 func (s *Stepper) stepShards(b *model.Batch, dl []float32) (float64, error) {
-	if shards := len(s.par.reps); (b.N+shards-1)/shards > s.repBatch {
-		return math.NaN(), fmt.Errorf("train: a batch of %d rows in %d shards exceeds the replicas' %d rows", b.N, shards, s.repBatch)
+	if err := s.par.cut(b, s.repBatch); err != nil {
+		return math.NaN(), err
 	}
 	var finite bool
 	loss, err := s.opt.StepWith(func() float64 {
@@ -90,8 +90,9 @@ func (s *Stepper) stepShards(b *model.Batch, dl []float32) (float64, error) {
 		if finite {
 			s.par.reduce()
 		}
-		if b.N == 0 {
-			return 0
+		if b.N == 0 || s.objective != nil {
+			// The optimizer sees a model.Objective's sum, as on one shard.
+			return sum
 		}
 		return sum * (1 / float64(b.N))
 	})
@@ -107,7 +108,19 @@ func (s *Stepper) stepShards(b *model.Batch, dl []float32) (float64, error) {
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, ErrDiverged
 	}
+	if s.objective != nil && b.N > 0 {
+		loss /= float64(b.N) // Objective.Loss sums over the batch
+	}
 	return loss, nil
+}
+
+// auxLoss returns the auxiliary loss (model.AuxLosser) of the last step:
+// aux's, the model's, or on shards the sum of the shards' parts.
+func (s *Stepper) auxLoss(aux model.AuxLosser) float64 {
+	if s.par != nil {
+		return s.par.auxLoss()
+	}
+	return aux.AuxLoss()
 }
 
 // beginEpoch readies the replicas of a sharded stepper for an epoch

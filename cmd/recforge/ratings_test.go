@@ -202,3 +202,34 @@ func TestRatingsTakesMovieLensSpecs(t *testing.T) {
 		}
 	}
 }
+
+// The rating models train on shards from the command line: the same
+// figures on 1 and 2 threads, bit for bit, and the figures of one shard up
+// to float rounding (the shards' losses and gradients are the batch's).
+func TestRatingsOnShards(t *testing.T) {
+	train, test := ratingFolds(t)
+	for _, args := range [][]string{
+		{"--model", "biasedmf", "--factors", "4", "--batch", "32", "--epochs", "3"},
+		{"--model", "autorec-i", "--hidden", "8", "--batch", "8", "--epochs", "3"},
+		{"--model", "autorec-u", "--hidden", "8", "--optimizer", "lbfgs", "--epochs", "3"},
+	} {
+		args = append(args, "--train", train, "--test", test, "--folds", "1")
+		var fold [3]map[string]any
+		for k, extra := range [][]string{{"--shards", "3", "--threads", "1"}, {"--shards", "3", "--threads", "2"}, {"--shards", "1"}} {
+			out, errOut, err := ratings(t, append(args, extra...)...)
+			if err != nil {
+				t.Fatalf("%v %v: %v\n%s", args, extra, err, errOut)
+			}
+			fold[k] = lastJSON(t, out)["folds"].([]any)[0].(map[string]any)
+		}
+		for _, key := range []string{"rmse", "mae", "valid_rmse"} {
+			a, b, one := fold[0][key].(float64), fold[1][key].(float64), fold[2][key].(float64)
+			if a != b {
+				t.Errorf("%s %s: 3 shards on 1 thread %v, on 2 threads %v", args[1], key, a, b)
+			}
+			if math.Abs(a-one) > 1e-5*one {
+				t.Errorf("%s %s: 3 shards %v, 1 shard %v", args[1], key, a, one)
+			}
+		}
+	}
+}

@@ -67,3 +67,33 @@ func seqWriteFile(t *testing.T, dir, name, content string) string {
 	}
 	return p
 }
+
+// recforge train trains DIEN with its auxiliary loss on shards: the same
+// losses, auxiliary included, and validation metrics on 1 and 2 threads,
+// bit for bit.
+func TestTrainDIENOnShards(t *testing.T) {
+	dir := t.TempDir()
+	cfg := seqWriteFile(t, dir, "dien.yaml", "model: {name: dien, params: {hidden: [8]}}\n")
+	var logs [2]string
+	for k, threads := range []string{"1", "2"} {
+		run, _ := trainSeq(t, filepath.Join(dir, threads), "dien", "--config", cfg, "--shards", "3", "--threads", threads)
+		raw, err := os.ReadFile(filepath.Join(run, "train.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var es map[string]any
+		if err := json.Unmarshal([]byte(strings.SplitN(string(raw), "\n", 2)[0]), &es); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := es["aux_loss"]; !ok {
+			t.Fatalf("train.jsonl %s: no aux_loss", raw)
+		}
+		delete(es, "train_rows_per_sec")
+		delete(es, "seconds")
+		b, _ := json.Marshal(es)
+		logs[k] = string(b)
+	}
+	if logs[0] != logs[1] {
+		t.Errorf("3 shards on 1 thread logged %s, on 2 threads %s", logs[0], logs[1])
+	}
+}
