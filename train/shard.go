@@ -5,9 +5,9 @@ import (
 	"math"
 	"reflect"
 	"strings"
-	"sync"
 	"sync/atomic"
 
+	"github.com/recforge/recforge/internal/parallel"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/nn"
 )
@@ -111,7 +111,7 @@ func (s *Stepper) Shard(shards, threads int, replica ReplicaFunc) error {
 	// initializes a model whose tables it then drops for the model's.
 	p.reps = make([]*shardReplica, shards)
 	errs := make([]error, shards)
-	p.parallel(shards, func(i int) {
+	parallel.For(shards, p.threads, func(i int) {
 		m := s.m
 		if i > 0 {
 			var err error
@@ -253,7 +253,7 @@ func (p *shardSet) run(b *model.Batch, dl []float32, task Task) float64 {
 			r.ran = true
 		}
 	}
-	p.parallel(len(p.reps), work)
+	parallel.For(len(p.reps), p.threads, work)
 	var sum float64
 	for _, r := range p.reps {
 		sum += r.loss
@@ -316,35 +316,6 @@ func (p *shardSet) cut(b *model.Batch, capacity int) error {
 	return nil
 }
 
-// parallel runs work(0), …, work(n−1) on up to p.threads goroutines, the
-// caller's included, and returns when all are done. Which goroutine runs
-// which index does not matter to the results: each index has its own state.
-func (p *shardSet) parallel(n int, work func(int)) {
-	t := min(p.threads, n)
-	if t <= 1 {
-		for i := range n {
-			work(i)
-		}
-		return
-	}
-	var next atomic.Int32
-	var wg sync.WaitGroup
-	loop := func() {
-		for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-			work(i)
-		}
-	}
-	wg.Add(t - 1)
-	for range t - 1 {
-		go func() {
-			defer wg.Done()
-			loop()
-		}()
-	}
-	loop()
-	wg.Wait()
-}
-
 // slice points replica i's batch at its rows of b, the i-th run of rows
 // cut (p.cuts), and at b as the batch it was cut from.
 func (p *shardSet) slice(r *shardReplica, b *model.Batch, i int) {
@@ -376,7 +347,7 @@ func (p *shardSet) slice(r *shardReplica, b *model.Batch, i int) {
 // thread sums it; embedding rows merged table by table, each touched row's
 // gradient added to the model's row in shard order.
 func (p *shardSet) reduce() {
-	p.parallel(len(p.params)+len(p.tables), func(j int) {
+	parallel.For(len(p.params)+len(p.tables), p.threads, func(j int) {
 		if j < len(p.params) {
 			g := p.params[j].G
 			for _, r := range p.reps[1:] {
