@@ -19,9 +19,10 @@ var defaultThreads atomic.Int32
 
 func init() { defaultThreads.Store(1) }
 
-// SetThreads sets how many goroutines train the shards of a batch when
-// Options.Threads leaves it unset (Config.Shards > 1); the default is 1.
-// Values below 1 are treated as 1. Results do not depend on it.
+// SetThreads sets how many goroutines train the shards of a batch
+// (Config.Shards > 1) and score validation batches when Options.Threads
+// leaves it unset; the default is 1. Values below 1 are treated as 1.
+// Results do not depend on it.
 func SetThreads(n int) { defaultThreads.Store(int32(max(n, 1))) }
 
 // Threads reports the thread count SetThreads set.
@@ -91,30 +92,12 @@ func (s *Stepper) Shard(shards, threads int, replica ReplicaFunc) error {
 	if replica == nil {
 		return fmt.Errorf("train: %d shards need a replica of the model (Options.Replica)", shards)
 	}
-	p := &shardSet{threads: max(threads, 1), params: model.Params(s.m), tables: model.Tables(s.m), buffers: buffersOf(s.m)}
 	repBatch := max((len(s.grad)+shards-1)/shards, 1)
-	// Replicas are built on the threads too: each allocates and
-	// initializes a model whose tables it then drops for the model's.
-	p.reps = make([]*shardReplica, shards)
-	errs := make([]error, shards)
-	p.parallel(shards, func(i int) {
-		m := s.m
-		if i > 0 {
-			var err error
-			if m, err = replica(repBatch); err != nil {
-				errs[i] = fmt.Errorf("train: replica for shard %d: %w", i, err)
-				return
-			}
-		}
-		p.reps[i] = &shardReplica{m: m, params: model.Params(m), tables: model.Tables(m), buffers: buffersOf(m)}
-	})
+	p, err := newShardSet(s.m, shards, threads, repBatch, replica, "shard")
+	if err != nil {
+		return err
+	}
 	for i, r := range p.reps {
-		if errs[i] != nil {
-			return errs[i]
-		}
-		if err := p.check(r); err != nil {
-			return fmt.Errorf("train: replica of %s for shard %d: %w", name, i, err)
-		}
 		if st, ok := r.m.(model.ShardTrainer); ok {
 			if err := st.TrainShard(i, shards); err != nil {
 				return fmt.Errorf("train: %w", err)
@@ -123,8 +106,40 @@ func (s *Stepper) Shard(shards, threads int, replica ReplicaFunc) error {
 	}
 	s.par = p
 	s.repBatch = repBatch
-	p.share()
 	return nil
+}
+
+// newShardSet returns m with n−1 replicas sharing its weights (replica 0
+// is m itself), built by replica for batches of up to maxBatch rows on up
+// to threads goroutines at once, and checked against m; role names a
+// replica's use in errors ("shard", "scoring replica").
+func newShardSet(m model.Model, n, threads, maxBatch int, replica ReplicaFunc, role string) (*shardSet, error) {
+	p := &shardSet{threads: max(threads, 1), params: model.Params(m), tables: model.Tables(m), buffers: buffersOf(m)}
+	// Replicas are built on the threads too: each allocates and
+	// initializes a model whose tables it then drops for the model's.
+	p.reps = make([]*shardReplica, n)
+	errs := make([]error, n)
+	p.parallel(n, func(i int) {
+		r := m
+		if i > 0 {
+			var err error
+			if r, err = replica(maxBatch); err != nil {
+				errs[i] = fmt.Errorf("train: replica for %s %d: %w", role, i, err)
+				return
+			}
+		}
+		p.reps[i] = &shardReplica{m: r, params: model.Params(r), tables: model.Tables(r), buffers: buffersOf(r)}
+	})
+	for i, r := range p.reps {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if err := p.check(r); err != nil {
+			return nil, fmt.Errorf("train: replica of %s for %s %d: %w", modelName(m), role, i, err)
+		}
+	}
+	p.share()
+	return p, nil
 }
 
 // buffersOf returns m's model.Stateful buffers, or nil.
@@ -185,9 +200,26 @@ func (p *shardSet) beginEpoch(seed uint64) {
 			rs.Reseed(seed ^ uint64(i+1)*0xbf58476d1ce4e5b9)
 		}
 		r.m.SetTraining(true)
-		for j, b := range r.buffers {
-			copy(b.W, p.buffers[j].W)
-		}
+		p.copyBuffers(r)
+	}
+}
+
+// infer readies every replica to score as the model does, in inference
+// mode: the replicas read the model's weights and hold copies of its
+// buffers (a BatchNorm's running statistics as training left them). The
+// model's own mode is the caller's to set.
+func (p *shardSet) infer() {
+	p.share()
+	for _, r := range p.reps[1:] {
+		r.m.SetTraining(false)
+		p.copyBuffers(r)
+	}
+}
+
+// copyBuffers copies the model's buffers into replica r's.
+func (p *shardSet) copyBuffers(r *shardReplica) {
+	for j, b := range r.buffers {
+		copy(b.W, p.buffers[j].W)
 	}
 }
 
@@ -233,29 +265,67 @@ func (p *shardSet) run(b *model.Batch, dl []float32, task Task) float64 {
 // caller's included, and returns when all are done. Which goroutine runs
 // which index does not matter to the results: each index has its own state.
 func (p *shardSet) parallel(n int, work func(int)) {
-	t := min(p.threads, n)
+	_ = parallel(p.threads, n, func(_, i int) error {
+		work(i)
+		return nil
+	})
+}
+
+// parallel runs work(w, i) for every i in [0, n) on up to workers
+// goroutines, the caller's included, w in [0, workers) naming the
+// goroutine, so that work can use state of its own (a replica, buffers);
+// it returns when all are done, the goroutines blocking, never spinning.
+// The indices are taken in increasing order. A failing index stops the
+// goroutines from taking more; those taken before it run to the end, so
+// the error returned, the one of the lowest failing index, is the one a
+// loop over the indices in order would stop at.
+func parallel(workers, n int, work func(w, i int) error) error {
+	t := min(workers, n)
 	if t <= 1 {
 		for i := range n {
-			work(i)
+			if err := work(0, i); err != nil {
+				return err
+			}
 		}
-		return
+		return nil
 	}
-	var next atomic.Int32
+	var next atomic.Int64
+	var failed atomic.Bool
+	// Each goroutine's first failure, its lowest: it takes increasing
+	// indices.
+	at := make([]int, t)
+	errs := make([]error, t)
+	loop := func(w int) {
+		for !failed.Load() {
+			i := int(next.Add(1)) - 1
+			if i >= n {
+				return
+			}
+			if err := work(w, i); err != nil {
+				at[w], errs[w] = i, err
+				failed.Store(true)
+				return
+			}
+		}
+	}
 	var wg sync.WaitGroup
-	loop := func() {
-		for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-			work(i)
-		}
-	}
 	wg.Add(t - 1)
-	for range t - 1 {
+	for w := 1; w < t; w++ {
 		go func() {
 			defer wg.Done()
-			loop()
+			loop(w)
 		}()
 	}
-	loop()
+	loop(0)
 	wg.Wait()
+	var err error
+	low := n
+	for w, e := range errs {
+		if e != nil && at[w] < low {
+			low, err = at[w], e
+		}
+	}
+	return err
 }
 
 // slice points replica i's batch at its rows of b, the i-th of len(reps)
