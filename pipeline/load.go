@@ -26,6 +26,17 @@ type Loaded struct {
 	Task     train.Task
 	// Batch is the largest batch the model scores at once.
 	Batch int
+	// Threads is how many batches Score and Evaluate score at once (or
+	// users, under a ranking protocol), each thread with a replica of
+	// Model that shares its weights; 0 or 1 is one. The scores do not
+	// depend on it.
+	Threads int
+
+	// replica builds Model's replicas as Load built Model; scorer scores
+	// on scorerThreads threads, kept so that its replicas are built once.
+	replica       train.ReplicaFunc
+	scorer        *train.Scorer
+	scorerThreads int
 }
 
 // Load opens the artifact in dir and rebuilds its model for batches of up
@@ -42,7 +53,8 @@ func Load(dir string, batch int) (*Loaded, error) {
 	if batch < 1 {
 		batch = 1024
 	}
-	m, _, err := model.New(man.Model, man.HyperParams, model.Env{Layout: model.NewLayout(enc), MaxBatch: batch})
+	layout := model.NewLayout(enc)
+	m, _, err := model.New(man.Model, man.HyperParams, model.Env{Layout: layout, MaxBatch: batch})
 	if err != nil {
 		return nil, fmt.Errorf("artifact %s: %w", dir, err)
 	}
@@ -54,7 +66,22 @@ func Load(dir string, batch int) (*Loaded, error) {
 	if task != train.Binary && task != train.Regression {
 		return nil, fmt.Errorf("artifact %s: task %q, expected binary or regression", dir, man.Task)
 	}
-	return &Loaded{Manifest: man, Encoders: enc, Model: m, Task: task, Batch: batch}, nil
+	replica := func(maxBatch int) (model.Model, error) {
+		// A replica reads the model's weights: the memory check counted
+		// them once, with the model, and its tables are views.
+		r, _, err := model.New(man.Model, man.HyperParams, model.Env{Layout: layout, MaxBatch: maxBatch, MemoryLimit: -1, Replica: true})
+		return r, err
+	}
+	return &Loaded{Manifest: man, Encoders: enc, Model: m, Task: task, Batch: batch, replica: replica}, nil
+}
+
+// scoring returns the scorer of l.Model on l.Threads threads: one thread
+// for a Loaded that Load did not build, which has no replica builder.
+func (l *Loaded) scoring() *train.Scorer {
+	if t := max(l.Threads, 1); l.scorer == nil || l.scorer.Model() != l.Model || l.scorerThreads != t {
+		l.scorer, l.scorerThreads = train.NewScorer(l.Model, t, l.replica), t
+	}
+	return l.scorer
 }
 
 // Score streams the records of spec through the encoders and the model and
@@ -65,7 +92,10 @@ func Load(dir string, batch int) (*Loaded, error) {
 // error located at its record, whatever opts.SkipBad says: Load refuses
 // non-finite weights, so it comes from an input value beyond the model's
 // float32 arithmetic, and no score is better than a silent NaN. Cancelling
-// ctx stops the scoring with an error wrapping ctx's.
+// ctx stops the scoring with an error wrapping ctx's. With l.Threads > 1,
+// that many batches are read and then scored at once, each by a replica;
+// the batches, their scores, the calls of emit and the errors are those
+// of one thread.
 func (l *Loaded) Score(ctx context.Context, spec string, opts data.ReadOptions, emit func(scores, labels []float32, groups []int64) error) (skipped int64, err error) {
 	r, err := data.Open(spec, opts)
 	if err != nil {
@@ -83,36 +113,63 @@ func (l *Loaded) Score(ctx context.Context, spec string, opts data.ReadOptions, 
 	lay := model.NewLayout(l.Encoders)
 	f, q, ns := len(lay.Slots), lay.SeqLen, len(lay.Seqs)
 	n := l.Batch
-	b := &model.Batch{IDs: make([]int32, n*f), Values: make([]float32, n*f), Seq: make([]int32, n*q),
-		SeqLens: make([]int32, n*ns), Label: make([]float32, n), Group: make([]int64, n)}
-	scores := make([]float32, n)
-	// Where each row of the batch came from, to name a row the model
+	sc := l.scoring()
+	score := sc.Batches(l.Task, n)
+	// Where each row of a batch came from, to name a row the model
 	// cannot score.
 	type place struct {
 		file string
 		line int
 	}
-	at := make([]place, n)
-	flush := func() error {
-		if b.N == 0 {
-			return nil
+	// A batch being read or waiting to be scored, with its rows' places
+	// and its scores.
+	type pending struct {
+		b      model.Batch
+		at     []place
+		scores []float32
+	}
+	bufs := make([]pending, sc.Threads())
+	for i := range bufs {
+		bufs[i] = pending{
+			b: model.Batch{IDs: make([]int32, n*f), Values: make([]float32, n*f), Seq: make([]int32, n*q),
+				SeqLens: make([]int32, n*ns), Label: make([]float32, n), Group: make([]int64, n)},
+			at: make([]place, n), scores: make([]float32, n),
 		}
-		k := b.N
-		out := l.Model.Forward(&model.Batch{N: k, IDs: b.IDs[:k*f], Values: b.Values[:k*f], Seq: b.Seq[:k*q], SeqLens: b.SeqLens[:k*ns]})
-		for i, z := range out {
-			scores[i] = l.Task.Score(z)
-			if x := float64(scores[i]); math.IsNaN(x) || math.IsInf(x, 0) {
-				return &data.ParseError{File: at[i].file, Line: at[i].line,
-					Msg: fmt.Sprintf("the model scores this record %v: an input value is beyond its float32 arithmetic", scores[i])}
+	}
+	views := make([]*model.Batch, len(bufs))
+	outs := make([][]float32, len(bufs))
+	// flush scores the first k batches of bufs at once, then checks and
+	// emits them in order, as one thread would batch by batch.
+	flush := func(k int) error {
+		for i := range k {
+			b := &bufs[i].b
+			views[i] = &model.Batch{N: b.N, IDs: b.IDs[:b.N*f], Values: b.Values[:b.N*f], Seq: b.Seq[:b.N*q], SeqLens: b.SeqLens[:b.N*ns]}
+			outs[i] = bufs[i].scores
+		}
+		if err := score(ctx, views[:k], outs[:k]); err != nil {
+			return err
+		}
+		for i := range k {
+			p := &bufs[i]
+			m := p.b.N
+			for j, s := range p.scores[:m] {
+				if x := float64(s); math.IsNaN(x) || math.IsInf(x, 0) {
+					return &data.ParseError{File: p.at[j].file, Line: p.at[j].line,
+						Msg: fmt.Sprintf("the model scores this record %v: an input value is beyond its float32 arithmetic", s)}
+				}
+			}
+			var labels []float32
+			if labeled {
+				labels = p.b.Label[:m]
+			}
+			p.b.N = 0
+			if err := emit(p.scores[:m], labels, p.b.Group[:m]); err != nil {
+				return err
 			}
 		}
-		var labels []float32
-		if labeled {
-			labels = b.Label[:k]
-		}
-		b.N = 0
-		return emit(scores[:k], labels, b.Group[:k])
+		return nil
 	}
+	full := 0 // bufs[:full] are full; bufs[full] is being read
 	var rec data.Record
 	for read := int64(0); ; read++ {
 		// A look at ctx costs tens of nanoseconds, a record microseconds.
@@ -123,32 +180,46 @@ func (l *Loaded) Score(ctx context.Context, spec string, opts data.ReadOptions, 
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err == nil {
+			if err = re.Encode(rec.Cols, ex); err != nil {
+				// Only a malformed value is a bad row to skip: any
+				// other error would fail every row alike.
+				if ve := (*feature.ValueError)(nil); opts.SkipBad && errors.As(err, &ve) {
+					skipped++
+					continue
+				}
+				err = dataset.Locate(rec, err)
+			}
+		}
 		if err != nil {
+			// One thread would have scored and emitted the full
+			// batches before reading this record.
+			if ferr := flush(full); ferr != nil {
+				return skipped, ferr
+			}
 			return skipped, err
 		}
-		if err := re.Encode(rec.Cols, ex); err != nil {
-			// Only a malformed value is a bad row to skip: any other
-			// error would fail every row alike.
-			if ve := (*feature.ValueError)(nil); opts.SkipBad && errors.As(err, &ve) {
-				skipped++
-				continue
-			}
-			return skipped, dataset.Locate(rec, err)
-		}
-		i := b.N
+		p := &bufs[full]
+		b, i := &p.b, p.b.N
 		copy(b.IDs[i*f:], ex.IDs)
 		copy(b.Values[i*f:], ex.Values)
 		copy(b.Seq[i*q:], ex.Seq)
 		copy(b.SeqLens[i*ns:], ex.SeqLens)
 		b.Label[i], b.Group[i] = ex.Label, int64(ex.Group)
-		at[i] = place{rec.File, rec.Line}
+		p.at[i] = place{rec.File, rec.Line}
 		if b.N++; b.N == n {
-			if err := flush(); err != nil {
-				return skipped, err
+			if full++; full == len(bufs) {
+				if err := flush(full); err != nil {
+					return skipped, err
+				}
+				full = 0
 			}
 		}
 	}
-	if err := flush(); err != nil {
+	if bufs[full].b.N > 0 {
+		full++
+	}
+	if err := flush(full); err != nil {
 		return skipped, err
 	}
 	return skipped + r.Skipped(), nil

@@ -111,7 +111,8 @@ func prepareRanking(ctx context.Context, cfg *Config, in Inputs) (*Prepared, err
 
 // evaluateRanking evaluates a ranking artifact on the held-out part of the
 // ranking data set spec under its protocol, the artifact's encoders mapping
-// the data's ids (an id unseen in training to its OOV id).
+// the data's ids (an id unseen in training to its OOV id), the users on
+// l.Threads threads.
 func evaluateRanking(ctx context.Context, l *Loaded, spec string, _ data.ReadOptions) (*metric.Report, error) {
 	d, err := implicit.Open(spec, implicit.LoadOptions{SplitSeed: rankingSplitSeed})
 	if err != nil {
@@ -121,5 +122,5 @@ func evaluateRanking(ctx context.Context, l *Loaded, spec string, _ data.ReadOpt
 	if err != nil {
 		return nil, err
 	}
-	return d.Evaluator(ids, l.Batch).Evaluate(ctx, l.Model, l.Task)
+	return l.scoring().Evaluate(ctx, d.Evaluator(ids, l.Batch), l.Task)
 }

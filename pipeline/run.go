@@ -120,15 +120,15 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 		return nil, err
 	}
 	topts := train.Options{Fingerprint: fingerprint, Resume: opts.Resume, OnBatch: opts.OnBatch}
-	if tc.Shards > 1 {
-		layout := model.NewLayout(p.Encoders)
-		topts.Replica = func(maxBatch int) (model.Model, error) {
-			// A replica shares the model's weights: the memory check
-			// counted them once, with the model, and its tables are
-			// views (Env.Replica).
-			r, _, err := model.New(cfg.Model.Name, params, model.Env{Layout: layout, MaxBatch: maxBatch, Seed: tc.Seed, MemoryLimit: -1, Replica: true})
-			return r, err
-		}
+	// Replicas train the shards of a batch (tc.Shards > 1) and score
+	// validation and test batches on the threads (train.SetThreads).
+	layout := model.NewLayout(p.Encoders)
+	topts.Replica = func(maxBatch int) (model.Model, error) {
+		// A replica shares the model's weights: the memory check
+		// counted them once, with the model, and its tables are
+		// views (Env.Replica).
+		r, _, err := model.New(cfg.Model.Name, params, model.Env{Layout: layout, MaxBatch: maxBatch, Seed: tc.Seed, MemoryLimit: -1, Replica: true})
+		return r, err
 	}
 	var log *os.File
 	if opts.Out != "" {
@@ -160,7 +160,8 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	if logErr != nil {
 		return nil, fmt.Errorf("training log: %w", logErr)
 	}
-	rep, err := test.Evaluate(ctx, m, res.Task)
+	// On the threads validation scored on, with its replicas.
+	rep, err := res.Scorer.Evaluate(ctx, test, res.Task)
 	if err != nil {
 		return nil, fmt.Errorf("test evaluation: %w", err)
 	}

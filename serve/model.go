@@ -156,8 +156,10 @@ func loadVersion(name, dir string, maxBatch, replicas int) (*version, error) {
 	replicas = max(replicas, 1)
 	v.pool = make(chan *replica, replicas)
 	v.pool <- v.newReplica(master)
+	renv := env
+	renv.Replica = true // its tables are views of the master's
 	for range replicas - 1 {
-		m, _, err := model.New(man.Model, man.HyperParams, env)
+		m, _, err := model.New(man.Model, man.HyperParams, renv)
 		if err != nil {
 			return nil, fmt.Errorf("artifact %s: %w", dir, err)
 		}

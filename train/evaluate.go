@@ -51,30 +51,10 @@ func HigherIsBetter(name string) (higher, ok bool) {
 // Predict returns the model's score of every row in view, in order: the
 // click probability for a binary task, the prediction for regression. It
 // switches m to inference mode. batch must not exceed the MaxBatch m was
-// built for. Cancelling ctx stops it with an error wrapping ctx's.
+// built for. Cancelling ctx stops it with an error wrapping ctx's. A
+// Scorer's Predict gives the same scores on several threads.
 func Predict(ctx context.Context, m model.Model, d Data, task Task, batch int) ([]float32, error) {
-	m.SetTraining(false)
-	out := make([]float32, d.Len())
-	if d.Len() == 0 {
-		return out, nil
-	}
-	g := newBatcher(d.Set, min(batch, d.Len()))
-	rows := make([]int32, 0, batch)
-	for start := 0; start < len(out); start += batch {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("train: scoring: stopped after %d of %d rows: %w", start, len(out), err)
-		}
-		end := min(start+batch, len(out))
-		rows = rows[:0]
-		for i := start; i < end; i++ {
-			rows = append(rows, int32(d.row(i)))
-		}
-		y := m.Forward(g.gather(rows))
-		for i, v := range y {
-			out[start+i] = task.Score(v)
-		}
-	}
-	return out, nil
+	return NewScorer(m, 1, nil).Predict(ctx, d, task, batch)
 }
 
 // Score turns a model output into the task's score: for a binary task the
@@ -145,7 +125,12 @@ func Metrics(task Task, scores, labels []float32, groups []int64, protocol strin
 // grouped asks for gAUC over the rows' group keys. Cancelling ctx stops it
 // as it does Predict.
 func Evaluate(ctx context.Context, m model.Model, d Data, task Task, batch int, grouped bool, protocol string) (*metric.Report, []float32, error) {
-	scores, err := Predict(ctx, m, d, task, batch)
+	return evaluate(ctx, NewScorer(m, 1, nil), d, task, batch, grouped, protocol)
+}
+
+// evaluate is Evaluate with s's model, on s's threads.
+func evaluate(ctx context.Context, s *Scorer, d Data, task Task, batch int, grouped bool, protocol string) (*metric.Report, []float32, error) {
+	scores, err := s.Predict(ctx, d, task, batch)
 	if err != nil {
 		return nil, nil, err
 	}

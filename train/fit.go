@@ -69,11 +69,14 @@ type Options struct {
 	OnBatch func(Progress)
 	OnEpoch func(EpochStats)
 	// Replica builds the replicas that train the shards of every batch
-	// when Config.Shards > 1 (see Stepper.Shard); a pretraining stage
-	// trains on one shard.
+	// when Config.Shards > 1 (see Stepper.Shard), and those that score
+	// validation batches when Threads > 1 (see Scorer); a pretraining
+	// stage trains and validates on one thread.
 	Replica ReplicaFunc
-	// Threads is how many shards train at once and how many goroutines
-	// apply the optimizer's step (0: SetThreads's count). It changes the
+	// Threads is how many shards train at once, how many goroutines
+	// apply the optimizer's step, and how many batches (or users, under a
+	// ranking protocol) validation scores at once with replicas built by
+	// Replica (0: SetThreads's count). It changes the
 	// speed, never the result.
 	Threads int
 }
@@ -101,6 +104,11 @@ type Result struct {
 	RowsPerSec float64
 	// Resumed is the number of epochs restored from the checkpoint.
 	Resumed int
+	// Scorer scores with the trained model on the run's threads
+	// (Options.Threads, with replicas built by Options.Replica), its
+	// replicas those validation built: the caller's test evaluation
+	// reuses them.
+	Scorer *Scorer `json:"-"`
 }
 
 // ErrDiverged reports a training loss that is no longer finite.
@@ -191,8 +199,15 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 		task == Binary && (watched == "rmse" || watched == "mae") {
 		return nil, fmt.Errorf("train: early_stop metric %q does not apply to a %s task", watched, task)
 	}
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = Threads()
+	}
+	// Validation scores on the threads too, with replicas of its own:
+	// the shards' hold too few rows for a whole scoring batch.
+	scorer := NewScorer(m, threads, opts.Replica)
 	if cf, ok := m.(model.ClosedForm); ok {
-		return fitClosedForm(ctx, cf, m, src, valid, cfg.Batch, task, watched)
+		return fitClosedForm(ctx, cf, scorer, src, valid, cfg.Batch, task, watched)
 	}
 	if pt, ok := m.(model.Pretrainer); ok && !opts.Resume && !opts.Pretrained {
 		if err := pretrain(ctx, pt, src, valid, cfg, opts); err != nil {
@@ -228,15 +243,11 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 			return nil, fmt.Errorf("train: checkpoint %s was a %s task, this run is %s", opts.Checkpoint, st.Task, task)
 		}
 	}
-	res := &Result{Task: task, Watched: watched, Resumed: st.Epoch}
+	res := &Result{Task: task, Watched: watched, Resumed: st.Epoch, Scorer: scorer}
 	fullBatch := opt.FullBatch()
 	step, err := NewStepper(m, opt, task, cfg.Batch)
 	if err != nil {
 		return nil, err
-	}
-	threads := opts.Threads
-	if threads <= 0 {
-		threads = Threads()
 	}
 	if err := step.Shard(cfg.Shards, threads, opts.Replica); err != nil {
 		return nil, err
@@ -340,7 +351,7 @@ func Fit(ctx context.Context, m model.Model, src Source, valid Evaluator, cfg Co
 			es.AuxLoss = &mean
 		}
 		if valid != nil {
-			rep, err := valid.Evaluate(ctx, m, task)
+			rep, err := scorer.Evaluate(ctx, valid, task)
 			if err != nil {
 				return nil, fmt.Errorf("train: validation after epoch %d: %w", epoch, err)
 			}
@@ -448,9 +459,9 @@ func examples(src Source, batch int) (iter.Seq[*model.Batch], int, error) {
 	}, n, nil
 }
 
-// fitClosedForm fits a model.ClosedForm on the first epoch's examples of
-// src and evaluates it once with valid.
-func fitClosedForm(ctx context.Context, cf model.ClosedForm, m model.Model, src Source, valid Evaluator, batch int, task Task, watched string) (*Result, error) {
+// fitClosedForm fits a model.ClosedForm, the scorer's model, on the first
+// epoch's examples of src and evaluates it once with valid.
+func fitClosedForm(ctx context.Context, cf model.ClosedForm, scorer *Scorer, src Source, valid Evaluator, batch int, task Task, watched string) (*Result, error) {
 	start := time.Now()
 	ex, n, err := examples(src, batch)
 	if err != nil {
@@ -465,10 +476,10 @@ func fitClosedForm(ctx context.Context, cf model.ClosedForm, m model.Model, src 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res := &Result{Task: task, Watched: watched, Stop: "closed_form", RowsPerSec: float64(n) / max(time.Since(start).Seconds(), 1e-9)}
-	m.SetTraining(false)
+	res := &Result{Task: task, Watched: watched, Stop: "closed_form", RowsPerSec: float64(n) / max(time.Since(start).Seconds(), 1e-9), Scorer: scorer}
+	scorer.Model().SetTraining(false)
 	if valid != nil {
-		rep, err := valid.Evaluate(ctx, m, task)
+		rep, err := scorer.Evaluate(ctx, valid, task)
 		if err != nil {
 			return nil, fmt.Errorf("train: validation: %w", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/recforge/recforge/data"
+	"github.com/recforge/recforge/internal/parallel"
 	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/model"
 )
@@ -81,8 +82,18 @@ type LeaveOneOut struct {
 }
 
 // Evaluate ranks the held-out items with m.
-func (l LeaveOneOut) Evaluate(ctx context.Context, m model.Model, _ Task) (*metric.Report, error) {
-	return leaveOneOut(ctx, PairScorer(m, l.IDs, l.Batch), l.In, l.Split, l.K...)
+func (l LeaveOneOut) Evaluate(ctx context.Context, m model.Model, task Task) (*metric.Report, error) {
+	return l.EvaluateWith(ctx, NewScorer(m, 1, nil), task)
+}
+
+// EvaluateWith ranks the held-out items with s's model, users on s's
+// threads.
+func (l LeaveOneOut) EvaluateWith(ctx context.Context, s *Scorer, _ Task) (*metric.Report, error) {
+	score, err := s.pairScorers(l.IDs, l.Batch, len(l.Split.Test))
+	if err != nil {
+		return nil, err
+	}
+	return leaveOneOut(ctx, score, l.In, l.Split, l.K...)
 }
 
 // FullRanking is the evaluator that ranks, for every user with test
@@ -104,12 +115,43 @@ type FullRanking struct {
 }
 
 // Evaluate ranks every user's candidates with m.
-func (f FullRanking) Evaluate(ctx context.Context, m model.Model, _ Task) (*metric.Report, error) {
-	return fullRanking(ctx, PairScorer(m, f.IDs, f.Batch), f.NumItems, f.Seen, f.Test, f.K...)
+func (f FullRanking) Evaluate(ctx context.Context, m model.Model, task Task) (*metric.Report, error) {
+	return f.EvaluateWith(ctx, NewScorer(m, 1, nil), task)
 }
 
-// leaveOneOut runs LeaveOneOut's protocol with score.
-func leaveOneOut(ctx context.Context, score ScoreFunc, in data.Interactions, split data.LOOSplit, ks ...int) (*metric.Report, error) {
+// EvaluateWith ranks every user's candidates with s's model, users on s's
+// threads.
+func (f FullRanking) EvaluateWith(ctx context.Context, s *Scorer, _ Task) (*metric.Report, error) {
+	score, err := s.pairScorers(f.IDs, f.Batch, len(f.Test))
+	if err != nil {
+		return nil, err
+	}
+	return fullRanking(ctx, score, f.NumItems, f.Seen, f.Test, f.K...)
+}
+
+// rankChunk is the number of users a ranking protocol hands a thread at
+// once: enough work to outweigh taking it, few enough to balance.
+const rankChunk = 64
+
+// pairScorers returns a ScoreFunc (PairScorer) per thread that ranks
+// users in chunks of rankChunk, each over a model of its own.
+func (s *Scorer) pairScorers(ids PairIDs, batch, users int) ([]ScoreFunc, error) {
+	batch = max(batch, 1)
+	ms, err := s.models(batch, (users+rankChunk-1)/rankChunk)
+	if err != nil {
+		return nil, err
+	}
+	fs := make([]ScoreFunc, len(ms))
+	for i, m := range ms {
+		fs[i] = PairScorer(m, ids, batch)
+	}
+	return fs, nil
+}
+
+// leaveOneOut runs LeaveOneOut's protocol, users in chunks of rankChunk
+// on len(score) threads, thread w scoring with score[w]; the ranks are
+// added to the metrics in user order.
+func leaveOneOut(ctx context.Context, score []ScoreFunc, in data.Interactions, split data.LOOSplit, ks ...int) (*metric.Report, error) {
 	if len(split.Test) == 0 {
 		return nil, fmt.Errorf("leave-one-out: no held-out users")
 	}
@@ -118,21 +160,41 @@ func leaveOneOut(ctx context.Context, score ScoreFunc, in data.Interactions, spl
 		return nil, err
 	}
 	negs := len(split.Negatives[0])
-	items := make([]int32, 0, negs+1)
-	scores := make([]float32, negs+1)
-	for i, r := range split.Test {
-		if i%256 == 0 && ctx.Err() != nil {
-			return nil, fmt.Errorf("leave-one-out: stopped after %d of %d users: %w", i, len(split.Test), ctx.Err())
+	users := len(split.Test)
+	type buffers struct {
+		items  []int32
+		scores []float32
+	}
+	bufs := make([]buffers, len(score))
+	ranks := make([]int, users)
+	err = parallel.Do(len(score), (users+rankChunk-1)/rankChunk, func(w, c int) error {
+		lo := c * rankChunk
+		if ctx.Err() != nil {
+			return fmt.Errorf("leave-one-out: stopped after %d of %d users: %w", lo, users, ctx.Err())
 		}
-		if len(split.Negatives[i]) != negs {
-			return nil, fmt.Errorf("leave-one-out: held-out row %d has %d negatives, the first %d", r, len(split.Negatives[i]), negs)
+		b := &bufs[w]
+		if b.scores == nil {
+			b.items, b.scores = make([]int32, 0, negs+1), make([]float32, negs+1)
 		}
-		items = append(append(items[:0], in.Items[r]), split.Negatives[i]...)
-		score(in.Users[r], items, scores)
-		rank, err := metric.RankOfPositive(scores[0], scores[1:])
-		if err != nil {
-			return nil, fmt.Errorf("leave-one-out: user %d: %w", in.Users[r], err)
+		for i := lo; i < min(lo+rankChunk, users); i++ {
+			r := split.Test[i]
+			if len(split.Negatives[i]) != negs {
+				return fmt.Errorf("leave-one-out: held-out row %d has %d negatives, the first %d", r, len(split.Negatives[i]), negs)
+			}
+			b.items = append(append(b.items[:0], in.Items[r]), split.Negatives[i]...)
+			score[w](in.Users[r], b.items, b.scores)
+			rank, err := metric.RankOfPositive(b.scores[0], b.scores[1:])
+			if err != nil {
+				return fmt.Errorf("leave-one-out: user %d: %w", in.Users[r], err)
+			}
+			ranks[i] = rank
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, rank := range ranks {
 		if err := acc.AddRank(rank); err != nil {
 			return nil, err
 		}
@@ -144,8 +206,10 @@ func leaveOneOut(ctx context.Context, score ScoreFunc, in data.Interactions, spl
 	return rep, nil
 }
 
-// fullRanking runs FullRanking's protocol with score.
-func fullRanking(ctx context.Context, score ScoreFunc, numItems int, seen *data.UserItems, test map[int32][]int32, ks ...int) (*metric.Report, error) {
+// fullRanking runs FullRanking's protocol, users in chunks of rankChunk on
+// len(score) threads, thread w scoring with score[w]; the ranks are added
+// to the metrics in user order.
+func fullRanking(ctx context.Context, score []ScoreFunc, numItems int, seen *data.UserItems, test map[int32][]int32, ks ...int) (*metric.Report, error) {
 	acc, err := metric.NewRankingAccumulator(ks...)
 	if err != nil {
 		return nil, err
@@ -156,51 +220,44 @@ func fullRanking(ctx context.Context, score ScoreFunc, numItems int, seen *data.
 	}
 	// Users in order, so that the sums (and the report) are reproducible.
 	slices.Sort(users)
-	var scratch metric.RankScratch
-	candidates := make([]int32, 0, numItems)
-	scores := make([]float32, numItems)
-	relevant := make([]bool, numItems)
-	isTest := make([]bool, numItems)
-	for done, u := range users {
-		if done%64 == 0 && ctx.Err() != nil {
-			return nil, fmt.Errorf("full ranking: stopped after %d of %d users: %w", done, len(users), ctx.Err())
+	type buffers struct {
+		scratch    metric.RankScratch
+		candidates []int32
+		scores     []float32
+		relevant   []bool
+		isTest     []bool
+	}
+	bufs := make([]buffers, len(score))
+	ranks := make([][]int, len(users)) // nil: a user without test items
+	err = parallel.Do(len(score), (len(users)+rankChunk-1)/rankChunk, func(w, c int) error {
+		lo := c * rankChunk
+		if ctx.Err() != nil {
+			return fmt.Errorf("full ranking: stopped after %d of %d users: %w", lo, len(users), ctx.Err())
 		}
-		items := test[u]
-		if len(items) == 0 {
+		b := &bufs[w]
+		if b.scores == nil {
+			b.candidates = make([]int32, 0, numItems)
+			b.scores, b.relevant, b.isTest = make([]float32, numItems), make([]bool, numItems), make([]bool, numItems)
+		}
+		for k := lo; k < min(lo+rankChunk, len(users)); k++ {
+			u := users[k]
+			r, err := rankUser(score[w], b.candidates[:0], b.scores, b.relevant, b.isTest, &b.scratch, u, numItems, seen, test[u])
+			if err != nil {
+				return err
+			}
+			ranks[k] = slices.Clone(r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range ranks {
+		if r == nil {
 			continue
 		}
-		for _, it := range items {
-			if it < 0 || int(it) >= numItems {
-				return nil, fmt.Errorf("full ranking: user %d: item %d outside [0, %d)", u, it, numItems)
-			}
-			isTest[it] = true
-		}
-		candidates = candidates[:0]
-		trained := seen.Items(u)
-		j := 0
-		for it := range int32(numItems) {
-			for j < len(trained) && trained[j] < it {
-				j++
-			}
-			if j < len(trained) && trained[j] == it && !isTest[it] {
-				continue // a training interaction is not a candidate
-			}
-			candidates = append(candidates, it)
-		}
-		n := len(candidates)
-		for i, it := range candidates {
-			relevant[i] = isTest[it]
-		}
-		score(u, candidates, scores[:n])
-		ranks, err := metric.RelevantRanks(&scratch, scores[:n], relevant[:n])
-		if err != nil {
-			return nil, fmt.Errorf("full ranking: user %d: %w", u, err)
-		}
-		if err := acc.AddRanks(ranks); err != nil {
+		if err := acc.AddRanks(r); err != nil {
 			return nil, err
-		}
-		for _, it := range items {
-			isTest[it] = false
 		}
 	}
 	rep := metric.NewReport(metric.ProtocolFullRanking)
@@ -208,4 +265,49 @@ func fullRanking(ctx context.Context, score ScoreFunc, numItems int, seen *data.
 		return nil, err
 	}
 	return rep, nil
+}
+
+// rankUser ranks user u's test items among the candidates of full
+// ranking, every item but those u interacted with in training, with
+// score; the other arguments are buffers of numItems entries (isTest all
+// false, as it is left). The ranks returned are owned by scratch. A user
+// without test items has none (nil).
+func rankUser(score ScoreFunc, candidates []int32, scores []float32, relevant, isTest []bool, scratch *metric.RankScratch, u int32, numItems int, seen *data.UserItems, items []int32) ([]int, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	for _, it := range items {
+		if it < 0 || int(it) >= numItems {
+			return nil, fmt.Errorf("full ranking: user %d: item %d outside [0, %d)", u, it, numItems)
+		}
+	}
+	for _, it := range items {
+		isTest[it] = true
+	}
+	defer func() {
+		for _, it := range items {
+			isTest[it] = false
+		}
+	}()
+	trained := seen.Items(u)
+	j := 0
+	for it := range int32(numItems) {
+		for j < len(trained) && trained[j] < it {
+			j++
+		}
+		if j < len(trained) && trained[j] == it && !isTest[it] {
+			continue // a training interaction is not a candidate
+		}
+		candidates = append(candidates, it)
+	}
+	n := len(candidates)
+	for i, it := range candidates {
+		relevant[i] = isTest[it]
+	}
+	score(u, candidates, scores[:n])
+	ranks, err := metric.RelevantRanks(scratch, scores[:n], relevant[:n])
+	if err != nil {
+		return nil, fmt.Errorf("full ranking: user %d: %w", u, err)
+	}
+	return ranks, nil
 }

@@ -25,7 +25,7 @@ func TestLeaveOneOutByHand(t *testing.T) {
 	// and tied with item 3 (0.5): rank 3. User 1's positive (item 4, 0.8)
 	// beats all its negatives: rank 1.
 	table := []float32{0.1, 0.2, 0.5, 0.5, 0.8, 0.9}
-	rep, err := leaveOneOut(context.Background(), byItem(table), in, split, 1, 3)
+	rep, err := leaveOneOut(context.Background(), []ScoreFunc{byItem(table)}, in, split, 1, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestFullRankingByHand(t *testing.T) {
 	// Candidates 2..5 scored 0.9, 0.8, 0.1, 0.5: order 2, 3, 5, 4, so the
 	// test items rank 2 and 4.
 	table := []float32{5, 5, 0.9, 0.8, 0.1, 0.5}
-	rep, err := fullRanking(context.Background(), byItem(table), 6, seen, map[int32][]int32{0: {3, 4}}, 2, 4)
+	rep, err := fullRanking(context.Background(), []ScoreFunc{byItem(table)}, 6, seen, map[int32][]int32{0: {3, 4}}, 2, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

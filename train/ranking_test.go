@@ -93,11 +93,11 @@ func TestPairEvaluators(t *testing.T) {
 	}
 	seen := data.NewUserItems([]int32{0, 0}, []int32{0, 1}, 2)
 	test := map[int32][]int32{0: {3, 4}}
-	wantLOO, err := leaveOneOut(context.Background(), byItem(byDense), in, split, 1, 3)
+	wantLOO, err := leaveOneOut(context.Background(), []ScoreFunc{byItem(byDense)}, in, split, 1, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantFull, err := fullRanking(context.Background(), byItem(byDense), 6, seen, test, 2, 4)
+	wantFull, err := fullRanking(context.Background(), []ScoreFunc{byItem(byDense)}, 6, seen, test, 2, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

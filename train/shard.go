@@ -19,9 +19,10 @@ var defaultThreads atomic.Int32
 
 func init() { defaultThreads.Store(1) }
 
-// SetThreads sets how many goroutines train the shards of a batch when
-// Options.Threads leaves it unset (Config.Shards > 1); the default is 1.
-// Values below 1 are treated as 1. Results do not depend on it.
+// SetThreads sets how many goroutines train the shards of a batch
+// (Config.Shards > 1) and score validation batches when Options.Threads
+// leaves it unset; the default is 1. Values below 1 are treated as 1.
+// Results do not depend on it.
 func SetThreads(n int) { defaultThreads.Store(int32(max(n, 1))) }
 
 // Threads reports the thread count SetThreads set.
@@ -101,34 +102,16 @@ func (s *Stepper) Shard(shards, threads int, replica ReplicaFunc) error {
 	if replica == nil {
 		return fmt.Errorf("train: %d shards need a replica of the model (Options.Replica)", shards)
 	}
-	p := &shardSet{threads: max(threads, 1), params: model.Params(s.m), tables: model.Tables(s.m), buffers: buffersOf(s.m),
-		objective: s.objective != nil, groupSlot: -1}
+	repBatch := max((len(s.grad)+shards-1)/shards, 1)
+	p, err := newShardSet(s.m, shards, threads, repBatch, replica, "shard")
+	if err != nil {
+		return err
+	}
+	p.objective, p.groupSlot = s.objective != nil, -1
 	if g, ok := s.m.(model.RowGrouper); ok {
 		p.groupSlot = g.GroupSlot()
 	}
-	repBatch := max((len(s.grad)+shards-1)/shards, 1)
-	// Replicas are built on the threads too: each allocates and
-	// initializes a model whose tables it then drops for the model's.
-	p.reps = make([]*shardReplica, shards)
-	errs := make([]error, shards)
-	parallel.For(shards, p.threads, func(i int) {
-		m := s.m
-		if i > 0 {
-			var err error
-			if m, err = replica(repBatch); err != nil {
-				errs[i] = fmt.Errorf("train: replica for shard %d: %w", i, err)
-				return
-			}
-		}
-		p.reps[i] = &shardReplica{m: m, params: model.Params(m), tables: model.Tables(m), buffers: buffersOf(m)}
-	})
 	for i, r := range p.reps {
-		if errs[i] != nil {
-			return errs[i]
-		}
-		if err := p.check(r); err != nil {
-			return fmt.Errorf("train: replica of %s for shard %d: %w", name, i, err)
-		}
 		if p.objective {
 			if r.obj, _ = r.m.(model.Objective); r.obj == nil {
 				return fmt.Errorf("train: replica of %s for shard %d computes no loss of its own (model.Objective), the model does", name, i)
@@ -145,8 +128,41 @@ func (s *Stepper) Shard(shards, threads int, replica ReplicaFunc) error {
 	}
 	s.par = p
 	s.repBatch = repBatch
-	p.share()
 	return nil
+}
+
+// newShardSet returns m with n−1 replicas sharing its weights (replica 0
+// is m itself), built by replica for batches of up to maxBatch rows on up
+// to threads goroutines at once, and checked against m; role names a
+// replica's use in errors ("shard", "scoring replica").
+func newShardSet(m model.Model, n, threads, maxBatch int, replica ReplicaFunc, role string) (*shardSet, error) {
+	p := &shardSet{threads: max(threads, 1), params: model.Params(m), tables: model.Tables(m), buffers: buffersOf(m)}
+	// Replicas are built on the threads too: each allocates its own
+	// activations and gradients (its tables are views when the builder
+	// sets model.Env.Replica).
+	p.reps = make([]*shardReplica, n)
+	errs := make([]error, n)
+	parallel.For(n, p.threads, func(i int) {
+		r := m
+		if i > 0 {
+			var err error
+			if r, err = replica(maxBatch); err != nil {
+				errs[i] = fmt.Errorf("train: replica for %s %d: %w", role, i, err)
+				return
+			}
+		}
+		p.reps[i] = &shardReplica{m: r, params: model.Params(r), tables: model.Tables(r), buffers: buffersOf(r)}
+	})
+	for i, r := range p.reps {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if err := p.check(r); err != nil {
+			return nil, fmt.Errorf("train: replica of %s for %s %d: %w", modelName(m), role, i, err)
+		}
+	}
+	p.share()
+	return p, nil
 }
 
 // buffersOf returns m's model.Stateful buffers, or nil.
@@ -211,9 +227,26 @@ func (p *shardSet) beginEpoch(seed uint64) {
 			rs.Reseed(own)
 		}
 		r.m.SetTraining(true)
-		for j, b := range r.buffers {
-			copy(b.W, p.buffers[j].W)
-		}
+		p.copyBuffers(r)
+	}
+}
+
+// infer readies every replica to score as the model does, in inference
+// mode: the replicas read the model's weights and hold copies of its
+// buffers (a BatchNorm's running statistics as training left them). The
+// model's own mode is the caller's to set.
+func (p *shardSet) infer() {
+	p.share()
+	for _, r := range p.reps[1:] {
+		r.m.SetTraining(false)
+		p.copyBuffers(r)
+	}
+}
+
+// copyBuffers copies the model's buffers into replica r's.
+func (p *shardSet) copyBuffers(r *shardReplica) {
+	for j, b := range r.buffers {
+		copy(b.W, p.buffers[j].W)
 	}
 }
 

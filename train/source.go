@@ -64,11 +64,16 @@ func NewHoldout(d Data, batch int, grouped bool) Evaluator {
 
 // Evaluate scores h's rows with m.
 func (h Holdout) Evaluate(ctx context.Context, m model.Model, task Task) (*metric.Report, error) {
+	return h.EvaluateWith(ctx, NewScorer(m, 1, nil), task)
+}
+
+// EvaluateWith scores h's rows with s's model, batches on s's threads.
+func (h Holdout) EvaluateWith(ctx context.Context, s *Scorer, task Task) (*metric.Report, error) {
 	batch := h.Batch
 	if batch <= 0 {
 		batch = 1024
 	}
-	rep, _, err := Evaluate(ctx, m, h.Data, task, batch, h.Grouped, metric.ProtocolHoldout)
+	rep, _, err := evaluate(ctx, s, h.Data, task, batch, h.Grouped, metric.ProtocolHoldout)
 	return rep, err
 }
 

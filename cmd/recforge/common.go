@@ -55,10 +55,12 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&r.shards, "shards", 0, shardsUsage)
 }
 
-// The usage of --threads and --shards, shared by the commands that train.
+// The usage of --threads and --shards, shared by the commands that train,
+// and of --threads of the commands that score with an artifact.
 const (
-	threadsUsage = "threads that fit the encoders, encode the data, train a batch's shards at once (--shards) and split large matrix products (results are identical for any count)"
-	shardsUsage  = "split every batch into `N` shards trained by replicas of the model at once, on --threads cores; the result depends on N, never on --threads (default: the configuration's, else 1)"
+	threadsUsage      = "threads that fit the encoders, encode the data, train a batch's shards at once (--shards), score validation and test batches at once and split large matrix products (results are identical for any count)"
+	scoreThreadsUsage = "threads that score batches at once, each with a replica of the model sharing its weights (a ranking model: users at once; --explain: one thread); the scores are identical for any count"
+	shardsUsage       = "split every batch into `N` shards trained by replicas of the model at once, on --threads cores; the result depends on N, never on --threads (default: the configuration's, else 1)"
 )
 
 // setThreads hands threads to the trainer, which runs that many of a

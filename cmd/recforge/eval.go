@@ -135,19 +135,21 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // artifactFlags are the flags of the commands that score data with an
 // artifact.
 type artifactFlags struct {
-	dir, spec string
-	batch     int
-	read      readFlags
+	dir, spec      string
+	batch, threads int
+	read           readFlags
 }
 
 func (a *artifactFlags) register(fs *flag.FlagSet, dataUsage, skipUsage string) {
 	fs.StringVar(&a.dir, "artifact", "", "artifact `DIR` (a training run's DIR/model)")
 	fs.StringVar(&a.spec, "data", "", dataUsage)
 	fs.IntVar(&a.batch, "batch", 1024, "scoring batch size")
+	fs.IntVar(&a.threads, "threads", 1, scoreThreadsUsage)
 	a.read.register(fs, skipUsage)
 }
 
-// load checks the required flags and loads the artifact.
+// load checks the required flags and loads the artifact, to score on
+// --threads threads.
 func (a *artifactFlags) load(fs *cmdFlags) (*pipeline.Loaded, error) {
 	if a.dir == "" {
 		return nil, missing(fs, "artifact")
@@ -155,5 +157,13 @@ func (a *artifactFlags) load(fs *cmdFlags) (*pipeline.Loaded, error) {
 	if a.spec == "" {
 		return nil, missing(fs, "data")
 	}
-	return pipeline.Load(a.dir, a.batch)
+	if a.threads < 1 {
+		return nil, badFlag("--threads %d, want ≥ 1", a.threads)
+	}
+	l, err := pipeline.Load(a.dir, a.batch)
+	if err != nil {
+		return nil, err
+	}
+	l.Threads = a.threads
+	return l, nil
 }

@@ -116,7 +116,7 @@ func TestHelpFlagsSection(t *testing.T) {
 		t.Errorf("models --help: %q", out)
 	}
 	_, out, _ = recforge(t, "train", "--help")
-	if !strings.Contains(out, "\nFlags:\n  --batch int\n") || !strings.Contains(out, "  --threads int\n    \tthreads that fit the encoders, encode the data, train a batch's shards at once (--shards) and split large matrix products (results are identical for any count) (default 1)\n") ||
+	if !strings.Contains(out, "\nFlags:\n  --batch int\n") || !strings.Contains(out, "  --threads int\n    \tthreads that fit the encoders, encode the data, train a batch's shards at once (--shards), score validation and test batches at once and split large matrix products (results are identical for any count) (default 1)\n") ||
 		!strings.Contains(out, "  --shards N\n") {
 		t.Errorf("train --help: flags missing or misformatted in\n%s", out)
 	}

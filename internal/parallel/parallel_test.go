@@ -1,6 +1,7 @@
 package parallel
 
 import (
+	"fmt"
 	"sync/atomic"
 	"testing"
 )
@@ -48,4 +49,28 @@ func TestForRunsConcurrently(t *testing.T) {
 			<-a
 		}
 	})
+}
+
+// Do names each piece's goroutine within [0, workers), and a failure
+// returns the error of the lowest failing index, as a loop in order
+// would, whatever the thread count.
+func TestDoLowestError(t *testing.T) {
+	for _, workers := range []int{1, 2, 4} {
+		var bad atomic.Int32
+		err := Do(workers, 100, func(w, i int) error {
+			if w < 0 || w >= workers {
+				bad.Add(1)
+			}
+			if i == 37 || i == 61 {
+				return fmt.Errorf("piece %d", i)
+			}
+			return nil
+		})
+		if err == nil || err.Error() != "piece 37" || bad.Load() != 0 {
+			t.Fatalf("workers %d: error %v, %d pieces on a goroutine out of range", workers, err, bad.Load())
+		}
+		if err := Do(workers, 10, func(int, int) error { return nil }); err != nil {
+			t.Fatalf("workers %d: %v", workers, err)
+		}
+	}
 }
