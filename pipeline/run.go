@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/recforge/recforge/artifact"
+	"github.com/recforge/recforge/dataset"
 	"github.com/recforge/recforge/feature"
 	"github.com/recforge/recforge/internal/atomicfile"
 	"github.com/recforge/recforge/internal/dirlock"
@@ -46,6 +47,9 @@ type RunOptions struct {
 	// OnBatch and OnEpoch receive the trainer's progress.
 	OnBatch func(train.Progress)
 	OnEpoch func(train.EpochStats)
+	// OnProgress, when set, is told how far the test evaluation has got,
+	// as stage "evaluate" of spec "test".
+	OnProgress func(dataset.Progress)
 }
 
 // Outcome is what a training run reports: the fields of the command's
@@ -161,9 +165,19 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 		return nil, fmt.Errorf("training log: %w", logErr)
 	}
 	// On the threads validation scored on, with its replicas.
+	if opts.OnProgress != nil {
+		res.Scorer.OnProgress = func(scored, total int) {
+			opts.OnProgress(dataset.Progress{Stage: "evaluate", Spec: "test", Rows: int64(scored), TotalRows: int64(total)})
+		}
+		opts.OnProgress(dataset.Progress{Stage: "evaluate", Spec: "test", TotalRows: int64(p.Test.Len())})
+	}
 	rep, err := res.Scorer.Evaluate(ctx, test, res.Task)
+	res.Scorer.OnProgress = nil
 	if err != nil {
 		return nil, fmt.Errorf("test evaluation: %w", err)
+	}
+	if opts.OnProgress != nil {
+		opts.OnProgress(dataset.Progress{Stage: "evaluate", Spec: "test", Rows: int64(p.Test.Len()), TotalRows: int64(p.Test.Len()), Done: true})
 	}
 	out := &Outcome{
 		Model: cfg.Model.Name, Data: dataSpec, Protocol: p.Protocol, Split: p.Split, Metrics: map[string]any{},

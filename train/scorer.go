@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/recforge/recforge/internal/parallel"
 	"github.com/recforge/recforge/metric"
@@ -20,6 +21,11 @@ import (
 // model alone gives, bit for bit, whatever the thread count. A Scorer
 // runs one call at a time.
 type Scorer struct {
+	// OnProgress, when set, is told how many of a Predict call's total
+	// rows are scored, after each batch of the caller's goroutine (one
+	// call at a time, never concurrently).
+	OnProgress func(scored, total int)
+
 	m       model.Model
 	threads int
 	replica ReplicaFunc
@@ -95,6 +101,7 @@ func (s *Scorer) Predict(ctx context.Context, d Data, task Task, batch int) ([]f
 	}
 	// Each goroutine gathers its batches into buffers of its own.
 	gs := make([]*batcher, len(ms))
+	var scored atomic.Int64
 	err = parallel.Do(len(ms), batches, func(w, k int) error {
 		start := k * batch
 		if err := ctx.Err(); err != nil {
@@ -114,6 +121,9 @@ func (s *Scorer) Predict(ctx context.Context, d Data, task Task, batch int) ([]f
 		y := ms[w].Forward(g.gather(rows))
 		for i, v := range y {
 			out[start+i] = task.Score(v)
+		}
+		if done := scored.Add(int64(end - start)); w == 0 && s.OnProgress != nil {
+			s.OnProgress(int(done), n)
 		}
 		return nil
 	})

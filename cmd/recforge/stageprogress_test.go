@@ -11,9 +11,9 @@ import (
 	"github.com/recforge/recforge/dataset"
 )
 
-// Fitting and encoding print one line per stage on a stderr that is no
-// terminal: rows, time and rate when the stage read the data, the cache's
-// rows when it was current; --quiet prints none.
+// Fitting, encoding and the test evaluation print one line per stage on a
+// stderr that is no terminal: rows, time and rate when the stage read the
+// data, the cache's rows when it was current; --quiet prints none.
 func TestStageProgressLines(t *testing.T) {
 	dir := t.TempDir()
 	spec := "synthetic:ctr?rows=3000&seed=2"
@@ -28,6 +28,12 @@ func TestStageProgressLines(t *testing.T) {
 			t.Errorf("%d %s lines, want one:\n%s", n, stage, stderr)
 		}
 	}
+	// The test evaluation too, over the test rows the data line counts.
+	test := regexp.MustCompile(`(?m)^data: .* ([0-9]+) test rows`).FindStringSubmatch(stderr)
+	eval := regexp.MustCompile(`(?m)^evaluate test: ([0-9,]+) rows in [0-9.]+[mµ]?s \([0-9,]+ rows/s\)$`).FindAllStringSubmatch(stderr, -1)
+	if test == nil || len(eval) != 1 || strings.ReplaceAll(eval[0][1], ",", "") != test[1] {
+		t.Errorf("want one evaluate line over the data line's test rows:\n%s", stderr)
+	}
 	// Fitting and encoding the same data again find the fitted encoders and
 	// the cache current.
 	code, _, stderr = recforge(t, append(args, "--overwrite")...)
@@ -41,7 +47,7 @@ func TestStageProgressLines(t *testing.T) {
 		}
 	}
 	code, _, stderr = recforge(t, append(args, "--overwrite", "--quiet")...)
-	if code != 0 || strings.Contains(stderr, "fit ") || strings.Contains(stderr, "encode ") {
+	if code != 0 || strings.Contains(stderr, "fit ") || strings.Contains(stderr, "encode ") || strings.Contains(stderr, "evaluate ") {
 		t.Errorf("--quiet: exit %d, stderr %q; want no stage lines", code, stderr)
 	}
 }

@@ -82,7 +82,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		*out = filepath.Join("runs", cfg.Model.Name)
 	}
 	prog := newProgress(stderr, cfg.Model.Name, *quiet)
-	ropts := pipeline.RunOptions{Out: *out, Resume: *resume, Overwrite: *overwrite, OnBatch: prog.batch, OnEpoch: prog.epoch, Warm: warm}
+	ropts := pipeline.RunOptions{Out: *out, Resume: *resume, Overwrite: *overwrite, OnBatch: prog.batch, OnEpoch: prog.epoch, OnProgress: prog.stage, Warm: warm}
 	in := rf.inputs(cfg)
 	in.OnProgress = prog.stage
 	in.Warm = warm
