@@ -58,3 +58,54 @@ func TestReplicaTablesAreViews(t *testing.T) {
 		}
 	}
 }
+
+// A view replica given the model's weights (ShareWeights) scores as the
+// model does; a replica of another configuration is refused and keeps
+// its own weights.
+func TestShareWeights(t *testing.T) {
+	l := tinyLayout(6, 2, 300, 8)
+	env := Env{Layout: l, MaxBatch: 16, Seed: 1, MemoryLimit: -1}
+	m, _, err := New("deepfm", []byte(`{"hidden": [8, 4], "batch_norm": true}`), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range Buffers(m) {
+		for i := range b.W {
+			b.W[i] = 0.5 + float32(i%7)/10 // batch statistics a replica must copy
+		}
+	}
+	renv := env
+	renv.Replica, renv.Seed = true, 9
+	r, _, err := New("deepfm", []byte(`{"hidden": [8, 4], "batch_norm": true}`), renv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ShareWeights(r, m); err != nil {
+		t.Fatal(err)
+	}
+	m.SetTraining(false)
+	r.SetTraining(false)
+	b := &Batch{N: 16, IDs: make([]int32, 16*len(l.Slots)), Values: make([]float32, 16*len(l.Slots)), Label: make([]float32, 16)}
+	for i := range b.IDs {
+		b.IDs[i] = int32(1 + i%7)
+		b.Values[i] = 1
+	}
+	want := append([]float32(nil), m.Forward(b)...)
+	got := r.Forward(b)
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("row %d: replica %v, model %v", i, got[i], want[i])
+		}
+	}
+	other, _, err := New("deepfm", []byte(`{"hidden": [8, 5]}`), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := Params(other)[0].W
+	if err := ShareWeights(other, m); err == nil {
+		t.Fatal("a replica of another configuration shared the weights")
+	}
+	if &Params(other)[0].W[0] != &w[0] {
+		t.Fatal("a refused replica's weights were repointed")
+	}
+}

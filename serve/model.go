@@ -163,7 +163,7 @@ func loadVersion(name, dir string, maxBatch, replicas int) (*version, error) {
 		if err != nil {
 			return nil, fmt.Errorf("artifact %s: %w", dir, err)
 		}
-		if err := shareWeights(m, master); err != nil {
+		if err := model.ShareWeights(m, master); err != nil {
 			return nil, fmt.Errorf("artifact %s: %w", dir, err)
 		}
 		m.SetTraining(false)
@@ -192,46 +192,6 @@ func versionID(man *artifact.Manifest, weights, seen []byte) string {
 		h.Write(part)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
-}
-
-// shareWeights points dst's parameters and embedding tables at src's, so
-// that replicas cost their buffers but not a copy of the tables. Layers
-// read Param.W and Table.Data at every Forward, never a private copy (the
-// replica tests check that every registered model scores the same through
-// a replica). The inference buffers (batch statistics) are small and
-// wrapped in fresh Params by Buffers, so they are copied.
-func shareWeights(dst, src model.Model) error {
-	dp, sp := model.Params(dst), model.Params(src)
-	if len(dp) != len(sp) {
-		return fmt.Errorf("replica has %d parameters, master %d", len(dp), len(sp))
-	}
-	for i := range dp {
-		if len(dp[i].W) != len(sp[i].W) || dp[i].Name != sp[i].Name {
-			return fmt.Errorf("replica parameter %s (%d) does not match %s (%d)", dp[i].Name, len(dp[i].W), sp[i].Name, len(sp[i].W))
-		}
-		dp[i].W = sp[i].W
-	}
-	dt, st := model.Tables(dst), model.Tables(src)
-	if len(dt) != len(st) {
-		return fmt.Errorf("replica has %d tables, master %d", len(dt), len(st))
-	}
-	for i := range dt {
-		if dt[i].Rows != st[i].Rows || dt[i].Dim != st[i].Dim || dt[i].Stride != st[i].Stride || dt[i].Padding != st[i].Padding {
-			return fmt.Errorf("replica table %s does not match %s", dt[i].Name, st[i].Name)
-		}
-		dt[i].Data = st[i].Data
-	}
-	db, sb := model.Buffers(dst), model.Buffers(src)
-	if len(db) != len(sb) {
-		return fmt.Errorf("replica has %d buffers, master %d", len(db), len(sb))
-	}
-	for i := range db {
-		if len(db[i].W) != len(sb[i].W) {
-			return fmt.Errorf("replica buffer %s does not match", db[i].Name)
-		}
-		copy(db[i].W, sb[i].W)
-	}
-	return nil
 }
 
 // newReplica wraps m with a batch of maxBatch rows.

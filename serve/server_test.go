@@ -194,7 +194,7 @@ func TestReplicasShareWeights(t *testing.T) {
 			}
 		}
 		master.SetTraining(false)
-		if err := shareWeights(replica, master); err != nil {
+		if err := model.ShareWeights(replica, master); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		replica.SetTraining(false)

@@ -157,11 +157,10 @@ func newShardSet(m model.Model, n, threads, maxBatch int, replica ReplicaFunc, r
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
-		if err := p.check(r); err != nil {
+		if err := model.ShareWeights(r.m, m); err != nil {
 			return nil, fmt.Errorf("train: replica of %s for %s %d: %w", modelName(m), role, i, err)
 		}
 	}
-	p.share()
 	return p, nil
 }
 
@@ -169,31 +168,6 @@ func newShardSet(m model.Model, n, threads, maxBatch int, replica ReplicaFunc, r
 func buffersOf(m model.Model) []*nn.Param {
 	if st, ok := m.(model.Stateful); ok {
 		return st.Buffers()
-	}
-	return nil
-}
-
-// check reports a replica whose parameters, tables or buffers do not
-// match the model's one for one.
-func (p *shardSet) check(r *shardReplica) error {
-	if len(r.params) != len(p.params) || len(r.tables) != len(p.tables) || len(r.buffers) != len(p.buffers) {
-		return fmt.Errorf("%d parameters, %d tables and %d buffers, the model %d, %d and %d",
-			len(r.params), len(r.tables), len(r.buffers), len(p.params), len(p.tables), len(p.buffers))
-	}
-	for i, q := range r.params {
-		if q.Name != p.params[i].Name || len(q.W) != len(p.params[i].W) || len(q.G) != len(q.W) {
-			return fmt.Errorf("parameter %s (%d) does not match %s (%d)", q.Name, len(q.W), p.params[i].Name, len(p.params[i].W))
-		}
-	}
-	for i, t := range r.tables {
-		if u := p.tables[i]; t.Name != u.Name || t.Rows != u.Rows || t.Dim != u.Dim || t.Padding != u.Padding {
-			return fmt.Errorf("table %s (%d×%d) does not match %s (%d×%d)", t.Name, t.Rows, t.Dim, u.Name, u.Rows, u.Dim)
-		}
-	}
-	for i, b := range r.buffers {
-		if len(b.W) != len(p.buffers[i].W) {
-			return fmt.Errorf("buffer %s does not match %s", b.Name, p.buffers[i].Name)
-		}
 	}
 	return nil
 }
