@@ -13,7 +13,20 @@ import (
 // column's expected form (label, integer, number, text). It backs the
 // Criteo, Avazu, MovieLens and NCF rating readers.
 type DelimitedReader struct {
-	src     *lineSource
+	src *lineSource
+	delimFormat
+	skipper
+
+	scratch parseScratch
+	pending []byte // the first data line, read at open time
+	hasPend bool
+	header  bool // the file had a header line
+}
+
+// delimFormat is what a DelimitedReader knows of its file's lines once it
+// has read the first: all that parsing a line needs, read-only after
+// opening, so that any goroutine can parse the reader's blocks.
+type delimFormat struct {
 	sep     []byte
 	columns []string
 	kinds   []kind
@@ -22,13 +35,6 @@ type DelimitedReader struct {
 	// unlabeled is true when this file lacks it.
 	optLabel  string
 	unlabeled bool
-	skipper
-
-	cols    [][]byte
-	conv    []byte
-	pending []byte // the first data line, read at open time
-	hasPend bool
-	header  bool // the file had a header line
 }
 
 // delimSpec describes one delimited format.
@@ -55,9 +61,11 @@ func openDelimited(path string, spec delimSpec, opts ReadOptions) (*DelimitedRea
 		return nil, err
 	}
 	r := &DelimitedReader{
-		src: src, sep: []byte(spec.sep), columns: spec.columns, kinds: spec.kinds,
-		latin1: spec.latin1, optLabel: spec.optLabel, skipper: skipper{skipBad: opts.SkipBad},
-		cols: make([][]byte, 0, len(spec.columns)),
+		src: src,
+		delimFormat: delimFormat{sep: []byte(spec.sep), columns: spec.columns, kinds: spec.kinds,
+			latin1: spec.latin1, optLabel: spec.optLabel},
+		skipper: skipper{skipBad: opts.SkipBad},
+		scratch: parseScratch{cols: make([][]byte, 0, len(spec.columns))},
 	}
 	if err := r.prime(spec); err != nil {
 		src.close()
@@ -110,7 +118,7 @@ func (r *DelimitedReader) prime(spec delimSpec) error {
 }
 
 // dropLabel makes the reader read files without the label column.
-func (r *DelimitedReader) dropLabel() {
+func (r *delimFormat) dropLabel() {
 	i := slices.Index(r.columns, r.optLabel)
 	// Copies: the columns and kinds are shared by every reader of the
 	// format.
@@ -122,7 +130,7 @@ func (r *DelimitedReader) dropLabel() {
 // mixedLabels explains a line of n fields in a file whose first line
 // (its header, or its first record) decided whether the label column is
 // there, when n is what the other choice would expect.
-func (r *DelimitedReader) mixedLabels(n int) string {
+func (r *delimFormat) mixedLabels(n int) string {
 	switch {
 	case r.optLabel == "":
 		return ""
@@ -155,24 +163,39 @@ func (r *DelimitedReader) Next(rec *Record) error {
 				return err
 			}
 		}
-		if err := r.parse(line); err != nil {
+		cols, err := r.parse(line, r.src.path, r.src.line, &r.scratch)
+		if err != nil {
 			if r.skip(err) {
 				continue
 			}
 			return err
 		}
-		rec.File, rec.Line, rec.Cols = r.src.path, r.src.line, r.cols
+		rec.File, rec.Line, rec.Cols = r.src.path, r.src.line, cols
 		return nil
 	}
 }
 
-func (r *DelimitedReader) parse(line []byte) error {
+// ReadBlock implements BlockReader: the lines are read here, parsed by
+// the block.
+func (r *DelimitedReader) ReadBlock(dst Block, n int) (Block, error) {
+	b := reuseLineBlock(dst)
+	b.file, b.parse, b.skipBad = r.src.path, r.parse, r.skipBad
+	if r.hasPend && n > 0 {
+		b.add(r.pending, r.src.line) // nothing was read after it
+		r.hasPend = false
+	}
+	return b, b.fill(r.src, n)
+}
+
+// parse splits line (line lineNo of file) into its columns, in s.cols,
+// and checks each against its column's kind.
+func (r *delimFormat) parse(line []byte, file string, lineNo int, s *parseScratch) ([][]byte, error) {
 	if r.latin1 && !utf8.Valid(line) {
-		r.conv = appendLatin1(r.conv[:0], line)
-		line = r.conv
+		s.conv = appendLatin1(s.conv[:0], line)
+		line = s.conv
 	}
 	line0 := line
-	cols := r.cols[:0]
+	cols := s.cols[:0]
 	n := 0
 	for {
 		var i int
@@ -199,7 +222,7 @@ func (r *DelimitedReader) parse(line []byte) error {
 		if n > len(r.columns) {
 			col = len(r.columns) + 1 // the first extra one
 		}
-		return &ParseError{File: r.src.path, Line: r.src.line, Column: col,
+		return nil, &ParseError{File: file, Line: lineNo, Column: col,
 			Msg: fmt.Sprintf("expected %d fields, found %d", len(r.columns), n) + r.mixedLabels(n)}
 	}
 	// One UTF-8 pass over the line is much cheaper than one per text
@@ -211,11 +234,11 @@ func (r *DelimitedReader) parse(line []byte) error {
 			continue
 		}
 		if msg := k.check(cols[c]); msg != "" {
-			return &ParseError{File: r.src.path, Line: r.src.line, Column: c + 1, Field: r.columns[c], Msg: msg}
+			return nil, &ParseError{File: file, Line: lineNo, Column: c + 1, Field: r.columns[c], Msg: msg}
 		}
 	}
-	r.cols = cols
-	return nil
+	s.cols = cols
+	return cols, nil
 }
 
 // appendLatin1 appends the UTF-8 encoding of Latin-1 text: each byte is the

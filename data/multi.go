@@ -106,6 +106,9 @@ func openMulti(files []string, open func(path string) (Reader, error)) (Reader, 
 				strings.Join(cols, ","), files[0], strings.Join(m.columns, ","))}
 		}
 	}
+	if _, ok := first.(BlockReader); ok {
+		return multiBlockReader{m}, nil
+	}
 	return m, nil
 }
 
@@ -126,29 +129,68 @@ func (m *multiReader) Next(rec *Record) error {
 		if !errors.Is(err, io.EOF) {
 			return err
 		}
-		if m.next == len(m.files) {
-			return io.EOF
-		}
-		m.skipped += m.cur.Skipped()
-		m.done += m.sizes[m.next-1]
-		if err := m.cur.Close(); err != nil {
-			m.err = err
+		if err := m.advance(); err != nil {
 			return err
 		}
-		r, err := m.open(m.files[m.next])
-		if err != nil {
-			m.cur, m.err = nopReader{}, err
-			return err
+	}
+}
+
+// advance closes the exhausted current file and opens the next one; it
+// returns io.EOF after the last file, and the error that ended the source
+// for good otherwise.
+func (m *multiReader) advance() error {
+	if m.next == len(m.files) {
+		return io.EOF
+	}
+	m.skipped += m.cur.Skipped()
+	m.done += m.sizes[m.next-1]
+	if err := m.cur.Close(); err != nil {
+		m.err = err
+		return err
+	}
+	r, err := m.open(m.files[m.next])
+	if err != nil {
+		m.cur, m.err = nopReader{}, err
+		return err
+	}
+	if !slices.Equal(r.Columns(), m.columns) {
+		// The file changed since openMulti checked it.
+		r.Close()
+		m.cur = nopReader{}
+		m.err = &ParseError{File: m.files[m.next], Msg: fmt.Sprintf("columns %s differ from those of %s, the first file of the source", strings.Join(r.Columns(), ","), m.files[0])}
+		return m.err
+	}
+	m.cur = r
+	m.next++
+	return nil
+}
+
+// multiBlockReader is a multiReader over files whose readers are
+// BlockReaders, and is one itself: a block never spans two files.
+type multiBlockReader struct{ *multiReader }
+
+// ReadBlock implements BlockReader, moving on to the next file at the end
+// of one.
+func (m multiBlockReader) ReadBlock(dst Block, n int) (Block, error) {
+	for {
+		if m.err != nil {
+			return emptyBlock{}, m.err
 		}
-		if !slices.Equal(r.Columns(), m.columns) {
-			// The file changed since openMulti checked it.
-			r.Close()
-			m.cur = nopReader{}
-			m.err = &ParseError{File: m.files[m.next], Msg: fmt.Sprintf("columns %s differ from those of %s, the first file of the source", strings.Join(r.Columns(), ","), m.files[0])}
-			return m.err
+		br, ok := m.cur.(BlockReader)
+		if !ok { // a nopReader, after an error
+			return emptyBlock{}, io.EOF
 		}
-		m.cur = r
-		m.next++
+		b, err := br.ReadBlock(dst, n)
+		if !errors.Is(err, io.EOF) {
+			return b, err
+		}
+		if err := m.advance(); err != nil {
+			return b, err
+		}
+		if b != nil && b.Len() > 0 {
+			return b, nil // the next file's records come with the next block
+		}
+		dst = b
 	}
 }
 
@@ -179,3 +221,9 @@ func (nopReader) Columns() []string  { return nil }
 func (nopReader) Next(*Record) error { return io.EOF }
 func (nopReader) Skipped() int64     { return 0 }
 func (nopReader) Close() error       { return nil }
+
+// emptyBlock is a block of no records.
+type emptyBlock struct{}
+
+func (emptyBlock) Len() int                                     { return 0 }
+func (emptyBlock) Parse(func(rec *Record) error) (int64, error) { return 0, nil }

@@ -94,6 +94,19 @@ func (rp *reporter) report(rows int64, force, done bool) {
 	rp.fn(rp.p)
 }
 
+// reportBytes sends the progress after rows records with the source's
+// bytes read as given, from a goroutine other than the reader's.
+func (rp *reporter) reportBytes(rows, read, total int64) {
+	if rp == nil {
+		return
+	}
+	rp.p.Rows, rp.p.Done = rows, false
+	if rp.bytes != nil {
+		rp.p.BytesRead, rp.p.TotalBytes = read, total
+	}
+	rp.fn(rp.p)
+}
+
 // checkEvery is how many records the loops over a source read between two
 // looks at their context: a look costs tens of nanoseconds, a record about
 // a microsecond, and a few thousand records take well under a second.

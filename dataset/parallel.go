@@ -57,6 +57,16 @@ type chunk struct {
 	errAt int
 	done  chan struct{}
 	refs  atomic.Int32
+
+	// Reading by blocks (data.BlockReader): the block read into this
+	// chunk, what ended the reading after it, the source's bytes read by
+	// then, and what parsing it gave.
+	blk         data.Block
+	readErr     error
+	read, total int64
+	parseErr    error
+	skipped     int64
+	parsed      chan struct{}
 }
 
 // reset empties c for the records from ordinal first on.
@@ -123,26 +133,31 @@ func (c *chunk) locate(i int) data.Record {
 // doing the sequential loop's bookkeeping: the context checks, progress
 // reports, Options.Keep and the windows of a SeqWindower.
 type chunkReader struct {
-	ctx   context.Context
-	r     data.Reader
-	rp    *reporter
-	keep  func(int64) bool
-	pools *poolSet
-	free  chan *chunk
-	stop  atomic.Bool // a worker failed: read no further
+	ctx     context.Context
+	r       data.Reader
+	threads int // goroutines parsing blocks, for a data.BlockReader
+	rp      *reporter
+	keep    func(int64) bool
+	pools   *poolSet
+	free    chan *chunk
+	stop    atomic.Bool // a worker failed: read no further
 	// What ended the reading, once the goroutine is over: err is nil at
 	// the end of the source (and when stopped), else the reader's error
 	// or ctx's, at record ordinal at.
 	err  error
 	at   int64
 	kept int64
+	// skipped counts the malformed records that parsing blocks skipped
+	// (the reader's Skipped counts those it skipped itself).
+	skipped int64
 }
 
-// newChunkReader returns a reader with k chunks to fill.
-func newChunkReader(ctx context.Context, r data.Reader, rp *reporter, keep func(int64) bool, pools *poolSet, k int) *chunkReader {
-	cr := &chunkReader{ctx: ctx, r: r, rp: rp, keep: keep, pools: pools, free: make(chan *chunk, k)}
+// newChunkReader returns a reader with k chunks to fill; a
+// data.BlockReader's blocks are parsed on threads goroutines.
+func newChunkReader(ctx context.Context, r data.Reader, rp *reporter, keep func(int64) bool, pools *poolSet, k, threads int) *chunkReader {
+	cr := &chunkReader{ctx: ctx, r: r, threads: threads, rp: rp, keep: keep, pools: pools, free: make(chan *chunk, k)}
 	for range k {
-		cr.free <- &chunk{done: make(chan struct{}, 1)}
+		cr.free <- &chunk{done: make(chan struct{}, 1), parsed: make(chan struct{}, 1)}
 	}
 	return cr
 }
@@ -151,6 +166,12 @@ func newChunkReader(ctx context.Context, r data.Reader, rp *reporter, keep func(
 // stop, calling send with each filled chunk (in order), and then returns.
 // The stage's message names what ctx stopped.
 func (cr *chunkReader) run(stage string, send func(*chunk)) {
+	// A sequence source's windows are taken record by record as they are
+	// read: only the others are parsed in blocks.
+	if br, ok := cr.r.(data.BlockReader); ok && cr.pools == nil {
+		cr.runBlocks(br, stage, send)
+		return
+	}
 	var rec data.Record
 	var c *chunk
 	flush := func() {
@@ -205,6 +226,109 @@ func (cr *chunkReader) run(stage string, send func(*chunk)) {
 	}
 }
 
+// runBlocks is run over a data.BlockReader: this goroutine's reader reads
+// the blocks in order, cr.threads goroutines parse them into chunks, and
+// this one numbers the parsed chunks' records and sends the chunks on in
+// order — the sequential loop's records, keeps, errors and stops, with
+// the parsing (the bulk of reading) spread over the threads.
+func (cr *chunkReader) runBlocks(br data.BlockReader, stage string, send func(*chunk)) {
+	cr.rp.report(0, false, false) // before the reader runs: it reads the byte counts
+	toParse := make(chan *chunk, cap(cr.free))
+	ordered := make(chan *chunk, cap(cr.free))
+	var parsers sync.WaitGroup
+	for range cr.threads {
+		parsers.Add(1)
+		go func() {
+			defer parsers.Done()
+			for c := range toParse {
+				c.skipped, c.parseErr = c.blk.Parse(func(rec *data.Record) error {
+					c.add(rec)
+					return nil
+				})
+				c.parsed <- struct{}{}
+			}
+		}()
+	}
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		defer close(ordered)
+		defer close(toParse)
+		for !cr.stop.Load() && cr.ctx.Err() == nil {
+			c := <-cr.free
+			c.reset(0)
+			c.blk, c.readErr = br.ReadBlock(c.blk, chunkRecords)
+			if b, ok := cr.r.(data.ByteCounter); ok {
+				c.read, c.total = b.BytesRead()
+			}
+			toParse <- c
+			ordered <- c
+			if c.readErr != nil {
+				return
+			}
+		}
+	}()
+	ordinal := int64(0)
+	defer func() {
+		// Whatever ended the loop, let the reader and parsers finish and
+		// put their chunks back, so that no goroutine outlives run.
+		cr.stop.Store(true)
+		for c := range ordered {
+			<-c.parsed
+			cr.free <- c
+		}
+		<-readerDone
+		parsers.Wait()
+	}()
+	for c := range ordered {
+		if err := cr.ctx.Err(); err != nil {
+			<-c.parsed
+			cr.free <- c
+			cr.err, cr.at = fmt.Errorf("dataset: %s: stopped after %d records: %w", stage, ordinal, err), ordinal
+			return
+		}
+		<-c.parsed
+		c.first = ordinal
+		cr.skipped += c.skipped
+		if cr.keep != nil {
+			for i := range c.n {
+				k := cr.keep(ordinal + int64(i))
+				c.keep = append(c.keep, k)
+				if k {
+					cr.kept++
+				}
+			}
+		} else {
+			cr.kept += int64(c.n)
+		}
+		ordinal += int64(c.n)
+		if cr.rp != nil && ordinal/progressEvery != (ordinal-int64(c.n))/progressEvery {
+			cr.rp.reportBytes(ordinal, c.read, c.total)
+		}
+		// Read before sending: once sent, c goes back to the reader.
+		end, last := c.parseErr, c.readErr != nil
+		if end == nil && !errors.Is(c.readErr, io.EOF) {
+			end = c.readErr
+		}
+		if c.n > 0 {
+			send(c)
+		} else {
+			cr.free <- c
+		}
+		if end != nil {
+			cr.err, cr.at = end, ordinal
+			return
+		}
+		if last { // the end of the source
+			cr.at = ordinal
+			return
+		}
+		if cr.stop.Load() {
+			return
+		}
+	}
+}
+
 // chunksInFlight is how many chunks a parallel stage keeps per thread:
 // one being worked on and one waiting, so that no thread idles while the
 // reader fills the next.
@@ -215,7 +339,7 @@ const chunksInFlight = 2
 // order, and owns its fields' counts, so the result is Observe's.
 func fitParallel(ctx context.Context, spec string, r data.Reader, ft *feature.Fitter, rp *reporter, opts Options) error {
 	parts := ft.Parts(opts.Threads)
-	cr := newChunkReader(ctx, r, rp, opts.Keep, nil, chunksInFlight*len(parts)+1)
+	cr := newChunkReader(ctx, r, rp, opts.Keep, nil, chunksInFlight*len(parts)+1, opts.Threads)
 	// Each part's first error, as (ordinal, field) to order them.
 	type failure struct {
 		ordinal int64
@@ -282,7 +406,7 @@ func fitParallel(ctx context.Context, spec string, r data.Reader, ft *feature.Fi
 // same checks and errors.
 func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *feature.Encoders, pools *poolSet, w *cache.Writer, rp *reporter, opts Options) (skipped int64, err error) {
 	threads := opts.Threads
-	cr := newChunkReader(ctx, r, rp, nil, pools, chunksInFlight*threads+1)
+	cr := newChunkReader(ctx, r, rp, nil, pools, chunksInFlight*threads+1, threads)
 	ordered := make(chan *chunk, chunksInFlight*threads+1)
 	work := make(chan *chunk, chunksInFlight*threads+1)
 	valueSlots := enc.ValueSlots()
@@ -414,7 +538,7 @@ func encodeParallel(ctx context.Context, spec string, r data.Reader, enc *featur
 		return 0, cr.err
 	}
 	rp.report(cr.at, true, false) // done once the cache is assembled
-	return skipped + r.Skipped(), nil
+	return skipped + cr.skipped + r.Skipped(), nil
 }
 
 // grow returns s resliced to n elements, reallocated when too short.

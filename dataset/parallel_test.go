@@ -2,14 +2,18 @@ package dataset
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/recforge/recforge/feature"
 )
@@ -297,4 +301,136 @@ func TestParallelProgress(t *testing.T) {
 	}
 	d.Close()
 	checkStage(t, "encode", got, n, st.Size())
+}
+
+// writeCTRLines writes n synthetic Criteo rows to path (gzipped when gz),
+// with the lines of bad (1-based line numbers) replaced.
+func writeCTRLines(t *testing.T, path string, n int, gz bool, bad map[int]string) {
+	t.Helper()
+	plain := filepath.Join(t.TempDir(), "plain.tsv")
+	writeCTR(t, plain, n)
+	b, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	for i, l := range bad {
+		lines[i-1] = l + "\n"
+	}
+	out := []byte(strings.Join(lines, ""))
+	if gz {
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		w.Write(out)
+		w.Close()
+		out = buf.Bytes()
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Sources read in blocks parsed on the threads (data.BlockReader): a
+// generated one, and Criteo files — two of them, one gzipped, with
+// malformed lines skipped at chunk boundaries — give the same encoders and
+// caches, skipped rows included, for any thread count.
+func TestParallelBlocksSameAsOneThread(t *testing.T) {
+	schema := criteoSchema(t)
+	sameForAnyThreads(t, "synthetic:ctr?rows=40000&seed=3&max_vocab=500", schema, Options{Keep: func(i int64) bool { return i%7 != 0 }}, 40000)
+
+	dir := t.TempDir()
+	const n = chunkRecords + 300
+	bad := map[int]string{1: "1\t2", 500: "", chunkRecords: "0\tx", chunkRecords + 1: strings.Repeat("\t", 39)}
+	writeCTRLines(t, filepath.Join(dir, "day_0.tsv"), n, false, bad)
+	writeCTRLines(t, filepath.Join(dir, "day_1.gz"), n, true, map[int]string{chunkRecords - 1: "1"})
+	opts := Options{}
+	opts.Read.SkipBad = true
+	// Four malformed lines (the tabs alone lack the label) and a blank
+	// one, which is no record.
+	sameForAnyThreads(t, "criteo:"+filepath.Join(dir, "day_*"), schema, opts, 2*n-5)
+	enc, err := Fit(t.Context(), "criteo:"+filepath.Join(dir, "day_*"), schema, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, th := range []int{1, 3} {
+		opts.Threads = th
+		d, _, err := Build(t.Context(), "criteo:"+filepath.Join(dir, "day_*"), enc, filepath.Join(dir, fmt.Sprint(th, ".rfc")), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Skipped != 4 {
+			t.Errorf("%d threads: %d rows skipped, want 4", th, d.Skipped)
+		}
+		d.Close()
+	}
+}
+
+// Read in blocks, the first malformed line is the error for any thread
+// count, named by its file and line, and a failed Build leaves no cache.
+func TestParallelBlocksFirstErrorWins(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "bad.tsv")
+	const n = 3 * chunkRecords
+	writeCTRLines(t, src, n, false, map[int]string{chunkRecords + 9: "0\t1\t2", 2*chunkRecords + 1: "3"})
+	schema := criteoSchema(t)
+	clean := filepath.Join(dir, "clean.tsv")
+	writeCTR(t, clean, n)
+	enc, err := Fit(t.Context(), "criteo:"+clean, schema, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMsg := fmt.Sprintf("bad.tsv:%d: column 4: expected 40 fields, found 3", chunkRecords+9)
+	for _, th := range []int{1, 2, 4} {
+		_, err := Fit(t.Context(), "criteo:"+src, schema, Options{Threads: th})
+		if err == nil || !strings.Contains(err.Error(), wantMsg) {
+			t.Errorf("Fit with %d threads: %v, want %q", th, err, wantMsg)
+		}
+		_, _, err = Build(t.Context(), "criteo:"+src, enc, filepath.Join(dir, fmt.Sprint(th, ".rfc")), Options{Threads: th})
+		if err == nil || !strings.Contains(err.Error(), wantMsg) {
+			t.Errorf("Build with %d threads: %v, want %q", th, err, wantMsg)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.rfc*")); len(left) != 0 {
+		t.Errorf("a failed Build left %v", left)
+	}
+}
+
+// Read in blocks, a parallel fit and build stop soon after their context
+// is cancelled, saying how far they got, and leave no goroutine behind.
+func TestParallelBlocksCancel(t *testing.T) {
+	schema, ok, err := DefaultSchema(bigSource)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	enc, err := Fit(t.Context(), "synthetic:ctr?rows=2000&seed=2&max_vocab=50", schema, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	for _, stage := range []string{"fit", "build"} {
+		ctx, cancel := context.WithCancel(t.Context())
+		var last int64
+		opts := Options{Threads: 2, OnProgress: func(p Progress) {
+			last = p.Rows
+			if p.Rows >= 3*chunkRecords {
+				cancel()
+			}
+		}}
+		if stage == "fit" {
+			_, err = Fit(ctx, bigSource, schema, opts)
+		} else {
+			_, _, err = Build(ctx, bigSource, enc, filepath.Join(t.TempDir(), "c.rfc"), opts)
+		}
+		cancel()
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "stopped after") {
+			t.Errorf("%s: %v, want context.Canceled saying how far it got", stage, err)
+		}
+		if last > 4*chunkRecords+chunkRecords*chunksInFlight*2 {
+			t.Errorf("%s went on to %d records after the cancel at %d", stage, last, 3*chunkRecords)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines before, %d after", before, after)
+	}
 }

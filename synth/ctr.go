@@ -161,7 +161,7 @@ func centredNormals(rng *rand.Rand, p []float64, d int) []float64 {
 // BaseCTR.
 func (g *CTR) calibrate() {
 	n := g.cfg.CalibrationRows
-	s := &CTRStream{g: g, rng: rand.New(rand.NewPCG(g.cfg.Seed, streamCalib))}
+	s := g.stream(streamCalib)
 	row := g.NewRow()
 	sums := make([]float64, len(g.numCross))
 	logits := make([]float64, n)
@@ -176,7 +176,7 @@ func (g *CTR) calibrate() {
 		g.numCross[i].mean = sums[i] / float64(n)
 	}
 	// Second pass, same rows: logits without bias, then bisect the bias.
-	s.rng = rand.New(rand.NewPCG(g.cfg.Seed, streamCalib))
+	s = g.stream(streamCalib)
 	for i := range n {
 		s.draw(&row)
 		logits[i] = row.Logit
@@ -231,41 +231,82 @@ func (g *CTR) NewRow() CTRRow {
 type CTRStream struct {
 	g   *CTR
 	rng *rand.Rand
+	d   rowDraws
 }
 
 // Stream returns a stream positioned at the first row.
 func (g *CTR) Stream() *CTRStream {
-	return &CTRStream{g: g, rng: rand.New(rand.NewPCG(g.cfg.Seed, streamRows))}
+	return g.stream(streamRows)
+}
+
+// stream returns a stream of the seed's stream id.
+func (g *CTR) stream(id uint64) *CTRStream {
+	return &CTRStream{g: g, rng: rand.New(rand.NewPCG(g.cfg.Seed, id)), d: g.newDraws(1)}
 }
 
 // Next overwrites row (made by NewRow) with the next row.
 func (s *CTRStream) Next(row *CTRRow) {
 	s.draw(row)
-	row.Logit += s.g.bias
-	row.FirstOrderLogit += s.g.bias
-	row.P = sigmoid(row.Logit)
-	row.Label = s.rng.Float64() < row.P
+	s.g.finish(row, s.rng.Float64())
 }
 
 // draw fills row's features and its logit without bias.
 func (s *CTRStream) draw(row *CTRRow) {
-	g, rng := s.g, s.rng
+	s.drawRandom(s.d)
+	s.g.compute(s.d, row)
+}
+
+// rowDraws are the random numbers behind the features of rows, in the
+// order a stream draws them: drawing them is the only part of making a
+// row that must follow the rows' order, so a block of rows can be drawn
+// in order and computed on any goroutine (ctrBlock). Each slice holds one
+// entry per field for each row, row after row.
+type rowDraws struct {
+	miss []bool    // per numeric field: its value is missing
+	z    []float64 // per numeric field: the standard normal of its log count
+	cat  []uint64  // per categorical field: the uniform its value is drawn with
+}
+
+// newDraws returns room for n rows' draws.
+func (g *CTR) newDraws(n int) rowDraws {
+	return rowDraws{miss: make([]bool, n*len(g.nums)), z: make([]float64, n*len(g.nums)), cat: make([]uint64, n*len(g.cats))}
+}
+
+// row returns row i's draws in d.
+func (g *CTR) row(d rowDraws, i int) rowDraws {
+	nn, nc := len(g.nums), len(g.cats)
+	return rowDraws{miss: d.miss[i*nn : (i+1)*nn], z: d.z[i*nn : (i+1)*nn], cat: d.cat[i*nc : (i+1)*nc]}
+}
+
+// drawRandom draws one row's random numbers into d.
+func (s *CTRStream) drawRandom(d rowDraws) {
+	rng := s.rng
+	for k := range s.g.nums {
+		d.miss[k] = rng.Uint64() < s.g.nums[k].missing
+		d.z[k] = rng.NormFloat64()
+	}
+	for j := range d.cat {
+		d.cat[j] = rng.Uint64()
+	}
+}
+
+// compute fills row's features and its logit without bias from its draws.
+func (g *CTR) compute(d rowDraws, row *CTRRow) {
 	var first float64
 	for k := range g.nums {
 		f := &g.nums[k]
-		row.NumMissing[k] = rng.Uint64() < f.missing
-		z := rng.NormFloat64()
+		row.NumMissing[k] = d.miss[k]
 		if row.NumMissing[k] {
 			row.Num[k] = 0
 			continue
 		}
-		x := math.Floor(math.Exp(f.mu + f.s*z))
+		x := math.Floor(math.Exp(f.mu + f.s*d.z[k]))
 		row.Num[k] = int64(min(x, 1e15))
 		first += f.beta * g.standardized(k, row)
 	}
 	for j := range g.cats {
 		f := &g.cats[j]
-		slot := f.sample.draw(rng.Uint64())
+		slot := f.sample.draw(d.cat[j])
 		first += f.w[slot]
 		if int(slot) == f.vocab {
 			slot = -1
@@ -290,6 +331,15 @@ func (s *CTRStream) draw(row *CTRRow) {
 	}
 	row.FirstOrderLogit = first
 	row.Logit = first + cross
+}
+
+// finish adds the bias to a computed row and samples its click with the
+// uniform u.
+func (g *CTR) finish(row *CTRRow, u float64) {
+	row.Logit += g.bias
+	row.FirstOrderLogit += g.bias
+	row.P = sigmoid(row.Logit)
+	row.Label = u < row.P
 }
 
 // slot is the table index of field j's value in row: missing is the last.

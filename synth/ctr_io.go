@@ -93,6 +93,70 @@ func (r *ctrReader) Next(rec *data.Record) error {
 	return nil
 }
 
+// ReadBlock implements data.BlockReader: the rows' random numbers are
+// drawn here, in order; the block computes and formats the rows.
+func (r *ctrReader) ReadBlock(dst data.Block, n int) (data.Block, error) {
+	if r.closed {
+		return nil, errors.New("synth: ReadBlock on a closed reader")
+	}
+	b, ok := dst.(*ctrBlock)
+	if !ok || b.g != r.g {
+		b = &ctrBlock{g: r.g, row: r.g.NewRow(), ends: make([]int, len(r.g.columns))}
+	}
+	n = max(0, min(n, r.n-r.i))
+	if cap(b.u) < n {
+		b.d, b.u = r.g.newDraws(n), make([]float64, n)
+	}
+	b.first, b.u = r.i, b.u[:n]
+	for i := range n {
+		r.s.drawRandom(r.g.row(b.d, i))
+		b.u[i] = r.s.rng.Float64()
+	}
+	r.i += n
+	if r.i == r.n {
+		return b, io.EOF
+	}
+	return b, nil
+}
+
+// ctrBlock is a block of generated rows: their random numbers, drawn in
+// order by ReadBlock; Parse makes the rows.
+type ctrBlock struct {
+	g     *CTR
+	first int       // the first row's index
+	d     rowDraws  // the features' draws
+	u     []float64 // each row's uniform for its click
+	row   CTRRow
+	buf   []byte
+	ends  []int
+	cols  [][]byte
+}
+
+// Len implements data.Block.
+func (b *ctrBlock) Len() int { return len(b.u) }
+
+// Parse implements data.Block: row by row, the Next of the reader that
+// drew the block.
+func (b *ctrBlock) Parse(fn func(rec *data.Record) error) (int64, error) {
+	rec := data.Record{File: "synth-ctr"}
+	for i, u := range b.u {
+		b.g.compute(b.g.row(b.d, i), &b.row)
+		b.g.finish(&b.row, u)
+		b.buf = b.g.appendCTRRow(b.buf[:0], &b.row, 0, b.ends)
+		b.cols = b.cols[:0]
+		start := 0
+		for _, end := range b.ends {
+			b.cols = append(b.cols, b.buf[start:end:end])
+			start = end
+		}
+		rec.Line, rec.Cols = b.first+i+1, b.cols
+		if err := fn(&rec); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
 func (r *ctrReader) Close() error {
 	r.closed = true
 	return nil

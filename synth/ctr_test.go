@@ -3,10 +3,12 @@ package synth
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/recforge/recforge/data"
@@ -272,4 +274,49 @@ func BenchmarkCTRReader(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// Read through blocks of any size, parsed out of order, a generated
+// source gives exactly Next's records, located as Next locates them.
+func TestCTRBlocksAreNext(t *testing.T) {
+	g := newCTR(t, CTRConfig{Seed: 4})
+	const n = 1000
+	var want []string
+	var rec data.Record
+	r := g.Reader(n)
+	for r.Next(&rec) == nil {
+		want = append(want, fmt.Sprintf("%s:%d %q", rec.File, rec.Line, rec.Cols))
+	}
+	if len(want) != n {
+		t.Fatalf("Next gave %d rows, want %d", len(want), n)
+	}
+	for _, size := range []int{1, 7, n, 2 * n} {
+		br := g.Reader(n).(data.BlockReader)
+		var blocks []data.Block
+		for {
+			b, err := br.ReadBlock(nil, size)
+			if b.Len() > size {
+				t.Fatalf("blocks of %d: a block of %d rows", size, b.Len())
+			}
+			blocks = append(blocks, b)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := make([][]string, len(blocks))
+		for i := len(blocks) - 1; i >= 0; i-- { // last first: no block leans on another
+			if _, err := blocks[i].Parse(func(rec *data.Record) error {
+				got[i] = append(got[i], fmt.Sprintf("%s:%d %q", rec.File, rec.Line, rec.Cols))
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if all := slices.Concat(got...); !slices.Equal(all, want) {
+			t.Errorf("blocks of %d: %d rows differ from Next's %d", size, len(all), len(want))
+		}
+	}
 }
