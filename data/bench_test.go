@@ -98,6 +98,51 @@ func BenchmarkReadCriteo1M(b *testing.B) {
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
+// BenchmarkReadCriteo1MBlocks reads the same file as BenchmarkReadCriteo1M
+// in blocks: "read" is ReadBlock alone, the sequential part of a parallel
+// reading, whose rate caps it; "parse" adds parsing the blocks on the same
+// goroutine.
+func BenchmarkReadCriteo1MBlocks(b *testing.B) {
+	const rows = 1_000_000
+	path := filepath.Join(b.TempDir(), "criteo-1m.txt")
+	writeCriteo(b, path, rows, 42)
+	st, _ := os.Stat(path)
+	for _, parse := range []bool{false, true} {
+		b.Run(map[bool]string{false: "read", true: "parse"}[parse], func(b *testing.B) {
+			b.SetBytes(st.Size())
+			for range b.N {
+				r, err := OpenCriteo(path, ReadOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				var blk Block
+				n := 0
+				for {
+					var readErr error
+					blk, readErr = r.ReadBlock(blk, 16384)
+					if parse {
+						if _, err := blk.Parse(func(*Record) error { return nil }); err != nil {
+							b.Fatal(err)
+						}
+					}
+					n += blk.Len()
+					if errors.Is(readErr, io.EOF) {
+						break
+					}
+					if readErr != nil {
+						b.Fatal(readErr)
+					}
+				}
+				r.Close()
+				if n != rows {
+					b.Fatalf("%d rows, want %d", n, rows)
+				}
+			}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
 // TestNextDoesNotAllocate checks the steady state of every text reader:
 // after warm-up, Next allocates nothing per row.
 func TestNextDoesNotAllocate(t *testing.T) {

@@ -47,6 +47,9 @@ type lineBlock struct {
 	ends  []int // each line's end in buf
 	lines []int // each line's 1-based number
 	bad   []badLine
+	// parsed are the entries parsed while reading (a CSV record whose
+	// quotes may span lines): their fields' ends within the entry.
+	parsed []parsedLine
 	// parse parses one line of file into a record's columns, using and
 	// returning the scratch the block keeps between lines.
 	parse   func(line []byte, file string, lineNo int, s *parseScratch) ([][]byte, error)
@@ -60,10 +63,18 @@ type badLine struct {
 	err error
 }
 
+// parsedLine is the entry at index i of a lineBlock, parsed already into
+// fields ending at ends.
+type parsedLine struct {
+	i    int
+	ends []int
+}
+
 // parseScratch is the reusable memory of one goroutine parsing lines.
 type parseScratch struct {
 	cols [][]byte
 	conv []byte
+	ends []int
 }
 
 // reuseLineBlock returns dst emptied when it is a lineBlock, else a new one.
@@ -72,7 +83,7 @@ func reuseLineBlock(dst Block) *lineBlock {
 	if !ok {
 		return &lineBlock{}
 	}
-	b.buf, b.ends, b.lines, b.bad = b.buf[:0], b.ends[:0], b.lines[:0], b.bad[:0]
+	b.buf, b.ends, b.lines, b.bad, b.parsed = b.buf[:0], b.ends[:0], b.lines[:0], b.bad[:0], b.parsed[:0]
 	return b
 }
 
@@ -87,6 +98,13 @@ func (b *lineBlock) add(line []byte, lineNo int) {
 func (b *lineBlock) addBad(err *ParseError) {
 	b.bad = append(b.bad, badLine{len(b.ends), err})
 	b.add(nil, err.Line)
+}
+
+// addParsed appends a record read at lineNo and parsed already: its
+// fields back to back in buf, ending at ends.
+func (b *lineBlock) addParsed(buf []byte, ends []int, lineNo int) {
+	b.parsed = append(b.parsed, parsedLine{len(b.ends), append([]int(nil), ends...)})
+	b.add(buf, lineNo)
 }
 
 // fill reads up to n more non-blank lines of src into b, and returns what
@@ -113,15 +131,24 @@ func (b *lineBlock) Len() int { return len(b.ends) }
 // Parse implements Block.
 func (b *lineBlock) Parse(fn func(rec *Record) error) (skipped int64, err error) {
 	rec := Record{File: b.file}
-	bad := b.bad
+	bad, parsed := b.bad, b.parsed
 	start := 0
 	for i, end := range b.ends {
 		line := b.buf[start:end:end]
 		start = end
 		var err error
-		if len(bad) > 0 && bad[0].i == i {
+		switch {
+		case len(bad) > 0 && bad[0].i == i:
 			err, bad = bad[0].err, bad[1:]
-		} else {
+		case len(parsed) > 0 && parsed[0].i == i:
+			rec.Cols = b.scratch.cols[:0]
+			from := 0
+			for _, e := range parsed[0].ends {
+				rec.Cols = append(rec.Cols, line[from:e:e])
+				from = e
+			}
+			b.scratch.cols, parsed = rec.Cols, parsed[1:]
+		default:
 			rec.Cols, err = b.parse(line, b.file, b.lines[i], &b.scratch)
 		}
 		if err != nil {

@@ -66,7 +66,18 @@ func TestBlocksReadAsNext(t *testing.T) {
 	tail := strings.Repeat(",a", len(AvazuColumns)-3)
 	avazu := strings.Join(AvazuColumns, ",") + "\n1,0,14102100" + tail + "\n2,14102100" + tail +
 		"\n3,1,14102101" + tail + "\n4,7,14102101" + tail + "\n5,1,14102102" + tail + "\n"
+	// CSV: quoted fields with the delimiter, "" and line breaks (a blank
+	// line inside quotes is data), a quote inside an unquoted field, a bad
+	// field after a closing quote, invalid UTF-8, a wrong width, a trailing
+	// empty field, a record over-long inside its quotes, and a quoted
+	// field left open at the end of the file.
+	csv := "a,b,c\n1,\"x,y\",3\n\n2,\"multi\nline\n\nfield\",4\n3,bad\"q,5\n4,\"ok\"x,6\n" +
+		"5,\xff\xfe,7\n6,7\n7,8,\n8,\"" + strings.Repeat("long\n", 100) + "\",9\n9,\"he said \"\"hi\"\"\",10\n" +
+		"10,plain,11\r\n11,\"open,12\n12,after,13\n"
 	cases := map[string]string{
+		"csv":     "csv:" + writeIn(t, dir, "q.csv", csv, false),
+		"csv-end": "csv:" + writeIn(t, dir, "q2.csv", strings.TrimSuffix(csv, "11,\"open,12\n12,after,13\n"), true),
+		"tsv":     "tsv:" + writeIn(t, dir, "t.tsv", "a\tb\n1\t\"2\n\n3\t4\t5\n6\t\xff\n7\t8\n", false),
 		"plain":  "criteo:" + writeIn(t, dir, "good.tsv", good, false),
 		"messy":  "criteo:" + writeIn(t, dir, "messy.tsv", messy, false),
 		"gzip":   "criteo:" + writeIn(t, dir, "messy.gz", messy, true),
@@ -110,6 +121,11 @@ func TestBlocksReadAsNext(t *testing.T) {
 			// where the data has them.
 			if len(wantRows) == 0 {
 				t.Errorf("%s: Next read no record", name)
+			}
+			// (The over-long record's lines after the limit read as
+			// records of their own, malformed too.)
+			if name == "csv" && (skip && wantSkipped < 7 || !skip && wantErr == nil) {
+				t.Errorf("csv, skip %v: %d skipped, error %v; want 7 or more skipped, or an error", skip, wantSkipped, wantErr)
 			}
 			if name == "messy" && (skip && wantSkipped != 3 || !skip && wantErr == nil) {
 				t.Errorf("messy, skip %v: %d skipped, error %v; want 3 skipped or an error", skip, wantSkipped, wantErr)

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
@@ -16,18 +17,31 @@ import (
 // characters. Fields keep their raw text: what a column means is the
 // schema's business (package feature).
 type CSVReader struct {
-	src    *lineSource
-	comma  byte
-	quotes bool
-	trim   bool
+	src *lineSource
+	csvFormat
 	skipper
-	max     int
-	columns []string
 
-	buf  []byte // the unquoted fields of the current record, back to back
-	ends []int  // end offset of each field in buf
+	rec  csvRecord
 	cols [][]byte
 	line int // the record's first line
+}
+
+// csvFormat is how a CSVReader's records are written: all that parsing
+// one needs, read-only after opening, so that any goroutine can parse the
+// reader's blocks.
+type csvFormat struct {
+	comma   byte
+	quotes  bool
+	trim    bool
+	max     int
+	columns []string
+}
+
+// csvRecord holds one parsed record: its unquoted fields back to back in
+// buf, and each field's end offset in ends.
+type csvRecord struct {
+	buf  []byte
+	ends []int
 }
 
 // OpenCSV reads comma-separated values with RFC 4180 quoting.
@@ -51,8 +65,8 @@ func OpenDelimitedText(path string, comma byte, quotes bool, opts ReadOptions) (
 	if err != nil {
 		return nil, err
 	}
-	r := &CSVReader{src: src, comma: comma, quotes: quotes, trim: opts.TrimSpace,
-		skipper: skipper{skipBad: opts.SkipBad}, max: opts.maxLine()}
+	r := &CSVReader{src: src, csvFormat: csvFormat{comma: comma, quotes: quotes, trim: opts.TrimSpace, max: opts.maxLine()},
+		skipper: skipper{skipBad: opts.SkipBad}}
 	if opts.Columns != nil {
 		r.columns = opts.Columns
 	} else if err := r.readHeader(); err != nil {
@@ -72,10 +86,10 @@ func (r *CSVReader) readHeader() error {
 		return err // a bad header fails even when skipping bad rows
 	}
 	r.src.records-- // a header alone is still an empty file
-	r.columns = make([]string, len(r.ends))
+	r.columns = make([]string, len(r.rec.ends))
 	start := 0
-	for i, end := range r.ends {
-		r.columns[i] = string(r.buf[start:end])
+	for i, end := range r.rec.ends {
+		r.columns[i] = string(r.rec.buf[start:end])
 		start = end
 	}
 	return nil
@@ -105,13 +119,8 @@ func (r *CSVReader) Close() error { return r.src.close() }
 func (r *CSVReader) Next(rec *Record) error {
 	for {
 		err := r.readRecord()
-		if err == nil && len(r.ends) != len(r.columns) {
-			col := len(r.ends) + 1
-			if len(r.ends) > len(r.columns) {
-				col = len(r.columns) + 1
-			}
-			err = &ParseError{File: r.src.path, Line: r.line, Column: col,
-				Msg: fmt.Sprintf("expected %d fields, found %d", len(r.columns), len(r.ends))}
+		if err == nil {
+			err = r.checkWidth(&r.rec, r.src.path, r.line)
 		}
 		if err != nil {
 			if r.skip(err) {
@@ -119,110 +128,183 @@ func (r *CSVReader) Next(rec *Record) error {
 			}
 			return err
 		}
-		start := 0
-		for i, end := range r.ends {
-			r.cols[i] = r.buf[start:end:end]
-			start = end
-		}
+		r.cols = r.rec.fields(r.cols)
 		rec.File, rec.Line, rec.Cols = r.src.path, r.line, r.cols
 		return nil
 	}
 }
 
-// readRecord parses the next record into buf and ends.
+// checkWidth checks that rec has a field per column.
+func (f *csvFormat) checkWidth(rec *csvRecord, file string, line int) error {
+	if len(rec.ends) == len(f.columns) {
+		return nil
+	}
+	col := len(rec.ends) + 1
+	if len(rec.ends) > len(f.columns) {
+		col = len(f.columns) + 1
+	}
+	return &ParseError{File: file, Line: line, Column: col,
+		Msg: fmt.Sprintf("expected %d fields, found %d", len(f.columns), len(rec.ends))}
+}
+
+// fields returns rec's fields in dst, reused.
+func (rec *csvRecord) fields(dst [][]byte) [][]byte {
+	dst = dst[:0]
+	start := 0
+	for _, end := range rec.ends {
+		dst = append(dst, rec.buf[start:end:end])
+		start = end
+	}
+	return dst
+}
+
+// readRecord parses the next record into r.rec.
 func (r *CSVReader) readRecord() error {
 	line, err := r.src.next()
 	if err != nil {
 		return err
 	}
 	r.line = r.src.line
-	r.buf, r.ends = r.buf[:0], r.ends[:0]
+	return r.parseRecord(line, r.src.path, r.line, r.src, &r.rec)
+}
+
+// ReadBlock implements BlockReader. A line without a quote is a record of
+// its own, parsed by the block; one with a quote may open a field that
+// runs on over the next lines, so it is parsed here, in order, and the
+// block keeps its fields.
+func (r *CSVReader) ReadBlock(dst Block, n int) (Block, error) {
+	b := reuseLineBlock(dst)
+	b.file, b.parse, b.skipBad = r.src.path, r.parseLine, r.skipBad
+	for b.Len() < n {
+		line, err := r.src.next()
+		if err == nil && r.quotes && bytes.IndexByte(line, '"') >= 0 {
+			r.line = r.src.line
+			if err = r.parseRecord(line, r.src.path, r.line, r.src, &r.rec); err == nil {
+				err = r.checkWidth(&r.rec, r.src.path, r.line)
+			}
+			if err == nil {
+				b.addParsed(r.rec.buf, r.rec.ends, r.line)
+				continue
+			}
+		} else if err == nil {
+			b.add(line, r.src.line)
+			continue
+		}
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Line == 0 {
+			return b, err // the end, a broken stream, an empty file
+		}
+		b.addBad(pe)
+	}
+	return b, nil
+}
+
+// parseLine parses a line without a quote (a whole record) for a block.
+func (f *csvFormat) parseLine(line []byte, file string, lineNo int, s *parseScratch) ([][]byte, error) {
+	rec := csvRecord{buf: s.conv, ends: s.ends}
+	err := f.parseRecord(line, file, lineNo, nil, &rec)
+	s.conv, s.ends = rec.buf, rec.ends
+	if err == nil {
+		err = f.checkWidth(&rec, file, lineNo)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.cols = rec.fields(s.cols)
+	return s.cols, nil
+}
+
+// parseRecord parses the record that starts with line, line lineNo of
+// file, into rec. A quoted field that runs past the line's end goes on
+// over the next lines of src, which must then be the line's source (a
+// line without a quote never needs it).
+func (f *csvFormat) parseRecord(line []byte, file string, lineNo int, src *lineSource, rec *csvRecord) error {
+	cur := lineNo // the line being parsed, for errors
+	rec.buf, rec.ends = rec.buf[:0], rec.ends[:0]
 	col := 1
 	for {
 		// One field per iteration; line holds the rest of the record.
-		if r.trim {
+		if f.trim {
 			line = bytes.TrimLeft(line, " \t")
 		}
-		if r.quotes && len(line) > 0 && line[0] == '"' {
+		if f.quotes && len(line) > 0 && line[0] == '"' {
 			line = line[1:]
 			for {
 				i := bytes.IndexByte(line, '"')
 				if i < 0 {
 					// The quoted field goes on on the next line.
-					r.buf = append(append(r.buf, line...), '\n')
-					if len(r.buf) > r.max {
-						return r.errAt(col, fmt.Sprintf("record longer than %d bytes inside a quoted field", r.max))
+					rec.buf = append(append(rec.buf, line...), '\n')
+					if len(rec.buf) > f.max {
+						return f.errAt(file, cur, col, fmt.Sprintf("record longer than %d bytes inside a quoted field", f.max))
 					}
-					r.src.keepBlank = true // a blank line inside quotes is data
-					next, err := r.src.next()
-					r.src.keepBlank = false
-					if err == io.EOF || err != nil && r.src.eof {
-						e := r.errAt(col, "the quoted field opened on this line expected a closing quote before the end of the file")
-						e.Line = r.line
-						return e
+					src.keepBlank = true // a blank line inside quotes is data
+					next, err := src.next()
+					src.keepBlank = false
+					if err == io.EOF || err != nil && src.eof {
+						return f.errAt(file, lineNo, col, "the quoted field opened on this line expected a closing quote before the end of the file")
 					}
 					if err != nil {
 						return err
 					}
-					line = next
+					line, cur = next, src.line
 					continue
 				}
-				r.buf = append(r.buf, line[:i]...)
+				rec.buf = append(rec.buf, line[:i]...)
 				line = line[i+1:]
 				if len(line) > 0 && line[0] == '"' {
-					r.buf = append(r.buf, '"')
+					rec.buf = append(rec.buf, '"')
 					line = line[1:]
 					continue
 				}
 				break
 			}
-			if r.trim {
+			if f.trim {
 				line = bytes.TrimLeft(line, " \t")
 			}
-			if len(line) > 0 && line[0] != r.comma {
-				return r.errAt(col, fmt.Sprintf("expected %q or the end of the line after a closing quote, found %q", r.comma, line[0]))
+			if len(line) > 0 && line[0] != f.comma {
+				return f.errAt(file, cur, col, fmt.Sprintf("expected %q or the end of the line after a closing quote, found %q", f.comma, line[0]))
 			}
 		} else {
 			field := line
-			if i := bytes.IndexByte(line, r.comma); i >= 0 {
+			if i := bytes.IndexByte(line, f.comma); i >= 0 {
 				field, line = line[:i], line[i:]
 			} else {
 				line = nil
 			}
-			if r.trim {
+			if f.trim {
 				field = bytes.TrimRight(field, " \t")
 			}
-			if r.quotes && bytes.IndexByte(field, '"') >= 0 {
-				return r.errAt(col, "a quote inside an unquoted field: quote the whole field and double the quote")
+			if f.quotes && bytes.IndexByte(field, '"') >= 0 {
+				return f.errAt(file, cur, col, "a quote inside an unquoted field: quote the whole field and double the quote")
 			}
-			r.buf = append(r.buf, field...)
+			rec.buf = append(rec.buf, field...)
 		}
 		start := 0
-		if len(r.ends) > 0 {
-			start = r.ends[len(r.ends)-1]
+		if len(rec.ends) > 0 {
+			start = rec.ends[len(rec.ends)-1]
 		}
-		if !utf8.Valid(r.buf[start:]) {
-			return r.errAt(col, "expected UTF-8 text, found invalid bytes "+quoteBytes(r.buf[start:]))
+		if !utf8.Valid(rec.buf[start:]) {
+			return f.errAt(file, cur, col, "expected UTF-8 text, found invalid bytes "+quoteBytes(rec.buf[start:]))
 		}
-		r.ends = append(r.ends, len(r.buf))
+		rec.ends = append(rec.ends, len(rec.buf))
 		if len(line) == 0 {
 			return nil
 		}
 		line = line[1:] // the delimiter
 		col++
 		if len(line) == 0 {
-			r.ends = append(r.ends, len(r.buf)) // a trailing empty field
+			rec.ends = append(rec.ends, len(rec.buf)) // a trailing empty field
 			return nil
 		}
 	}
 }
 
-func (r *CSVReader) errAt(col int, msg string) *ParseError {
-	f := ""
-	if col <= len(r.columns) {
-		f = r.columns[col-1]
+func (f *csvFormat) errAt(file string, line, col int, msg string) *ParseError {
+	name := ""
+	if col <= len(f.columns) {
+		name = f.columns[col-1]
 	}
-	return &ParseError{File: r.src.path, Line: r.src.line, Column: col, Field: f, Msg: msg}
+	return &ParseError{File: file, Line: line, Column: col, Field: name, Msg: msg}
 }
 
 // BytesRead reports how far through its file the reader has read (see
