@@ -78,13 +78,13 @@ func TestBlocksReadAsNext(t *testing.T) {
 		"csv":     "csv:" + writeIn(t, dir, "q.csv", csv, false),
 		"csv-end": "csv:" + writeIn(t, dir, "q2.csv", strings.TrimSuffix(csv, "11,\"open,12\n12,after,13\n"), true),
 		"tsv":     "tsv:" + writeIn(t, dir, "t.tsv", "a\tb\n1\t\"2\n\n3\t4\t5\n6\t\xff\n7\t8\n", false),
-		"plain":  "criteo:" + writeIn(t, dir, "good.tsv", good, false),
-		"messy":  "criteo:" + writeIn(t, dir, "messy.tsv", messy, false),
-		"gzip":   "criteo:" + writeIn(t, dir, "messy.gz", messy, true),
-		"files":  "criteo:" + writeIn(t, dir, "a.tsv", messy, false) + "," + writeIn(t, dir, "b.gz", good, true),
-		"trunc":  "criteo:" + filepath.Join(dir, "trunc.gz"),
-		"avazu":  "avazu:" + writeIn(t, dir, "avazu.csv", avazu, false),
-		"header": "movielens:" + writeIn(t, dir, "u.data", "1\t2\t5\t881250949\n\n1\t3\t4\t881250950\n2\t3\tx\t881250950\n", false),
+		"plain":   "criteo:" + writeIn(t, dir, "good.tsv", good, false),
+		"messy":   "criteo:" + writeIn(t, dir, "messy.tsv", messy, false),
+		"gzip":    "criteo:" + writeIn(t, dir, "messy.gz", messy, true),
+		"files":   "criteo:" + writeIn(t, dir, "a.tsv", messy, false) + "," + writeIn(t, dir, "b.gz", good, true),
+		"trunc":   "criteo:" + filepath.Join(dir, "trunc.gz"),
+		"avazu":   "avazu:" + writeIn(t, dir, "avazu.csv", avazu, false),
+		"header":  "movielens:" + writeIn(t, dir, "u.data", "1\t2\t5\t881250949\n\n1\t3\t4\t881250950\n2\t3\tx\t881250950\n", false),
 	}
 	for name, spec := range cases {
 		for _, skip := range []bool{false, true} {

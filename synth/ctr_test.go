@@ -320,3 +320,21 @@ func TestCTRBlocksAreNext(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCTRReadBlock is the sequential part of reading generated rows
+// in blocks (drawing their random numbers): its rate caps a parallel
+// reading, against BenchmarkCTRReader's for reading them one by one.
+func BenchmarkCTRReadBlock(b *testing.B) {
+	r := newCTR(b, CTRConfig{Seed: 1}).Reader(b.N).(data.BlockReader)
+	var blk data.Block
+	b.ResetTimer()
+	for n := 0; n < b.N; {
+		var err error
+		blk, err = r.ReadBlock(blk, 16384)
+		n += blk.Len()
+		if err != nil && !errors.Is(err, io.EOF) {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
