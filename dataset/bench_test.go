@@ -128,8 +128,9 @@ func readEncode(spec string, enc *feature.Encoders) error {
 }
 
 // BenchmarkThreads fits the Criteo schema's encoders on 200,000 synthetic
-// Criteo rows and encodes them into a cache with 1 and 2 threads
-// (Options.Threads), reporting the rows/s of each stage:
+// Criteo rows — read from a file, and generated (synthetic:ctr) — and
+// encodes them into a cache with 1 and 2 threads (Options.Threads),
+// reporting the rows/s of each stage:
 //
 //	go test -run '^$' -bench Threads -benchtime 3x ./dataset
 func BenchmarkThreads(b *testing.B) {
@@ -137,29 +138,30 @@ func BenchmarkThreads(b *testing.B) {
 	src := filepath.Join(dir, "criteo.tsv")
 	const n = 200_000
 	writeCTR(b, src, n)
-	spec := "criteo:" + src
 	schema := criteoSchema(b)
-	for _, threads := range []int{1, 2} {
-		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
-			opts := Options{Threads: threads}
-			var fitSec, encSec float64
-			for i := range b.N {
-				start := b.Elapsed()
-				enc, err := Fit(context.Background(), spec, schema, opts)
-				if err != nil {
-					b.Fatal(err)
+	for _, spec := range []string{"criteo:" + src, fmt.Sprintf("synthetic:ctr?rows=%d&seed=3", n)} {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("source=%s/threads=%d", spec[:strings.IndexByte(spec, ':')], threads), func(b *testing.B) {
+				opts := Options{Threads: threads}
+				var fitSec, encSec float64
+				for i := range b.N {
+					start := b.Elapsed()
+					enc, err := Fit(context.Background(), spec, schema, opts)
+					if err != nil {
+						b.Fatal(err)
+					}
+					mid := b.Elapsed()
+					d, _, err := Build(context.Background(), spec, enc, filepath.Join(dir, fmt.Sprintf("c%d-%d", threads, i)), opts)
+					if err != nil {
+						b.Fatal(err)
+					}
+					fitSec += (mid - start).Seconds()
+					encSec += (b.Elapsed() - mid).Seconds()
+					d.Close()
 				}
-				mid := b.Elapsed()
-				d, _, err := Build(context.Background(), spec, enc, filepath.Join(dir, fmt.Sprintf("c%d-%d", threads, i)), opts)
-				if err != nil {
-					b.Fatal(err)
-				}
-				fitSec += (mid - start).Seconds()
-				encSec += (b.Elapsed() - mid).Seconds()
-				d.Close()
-			}
-			b.ReportMetric(float64(n*b.N)/fitSec, "fit-rows/s")
-			b.ReportMetric(float64(n*b.N)/encSec, "encode-rows/s")
-		})
+				b.ReportMetric(float64(n*b.N)/fitSec, "fit-rows/s")
+				b.ReportMetric(float64(n*b.N)/encSec, "encode-rows/s")
+			})
+		}
 	}
 }
