@@ -39,6 +39,10 @@ type Settings struct {
 	Negatives int `json:"negatives,omitempty"`
 	// L2 penalizes the dense weights and the touched embedding rows.
 	L2 float64 `json:"l2,omitempty"`
+	// Shards splits every batch into shards trained by replicas at once
+	// (train.Config.Shards, 0: 1): the model depends on it, never on the
+	// threads that train them.
+	Shards int `json:"shards,omitempty"`
 	// Pretrain (NeuMF) starts from a GMF and an MLP trained with the GMF
 	// and MLP settings and fine-tunes with plain SGD; without it NeuMF
 	// trains from scratch with Adam.
@@ -128,7 +132,7 @@ func (s Settings) params() ([]byte, error) {
 // dense weights, batch 256 by default. ItemPop, fitted in closed form,
 // reads none of it.
 func (s Settings) trainConfig(seed uint64) train.Config {
-	c := train.Config{Task: train.Binary, Epochs: max(s.Epochs, 1), Batch: s.Batch, Seed: seed,
+	c := train.Config{Task: train.Binary, Epochs: max(s.Epochs, 1), Batch: s.Batch, Seed: seed, Shards: s.Shards,
 		Optimizer: optim.Spec{Rule: "adam", LR: s.LR, WeightDecay: s.L2}}
 	if c.Batch == 0 {
 		c.Batch = 256
@@ -159,6 +163,10 @@ type FitOptions struct {
 	// Validate evaluates the held-out interactions after every epoch and
 	// ends with the weights of the epoch best on the primary metric.
 	Validate bool
+	// Threads train a batch's shards (Settings.Shards) and score the
+	// held-out users at once (0: train.Threads()); the results are the
+	// same for any count.
+	Threads int
 }
 
 // Fitted is a trained model.
@@ -171,6 +179,12 @@ type Fitted struct {
 	// largest batch it takes.
 	IDs   train.PairIDs
 	Batch int
+}
+
+// Evaluate evaluates the fitted model on d's test interactions under d's
+// protocol, users on the threads it was trained on.
+func (f *Fitted) Evaluate(ctx context.Context, d *Dataset) (*metric.Report, error) {
+	return f.Result.Scorer.Evaluate(ctx, d.Evaluator(f.IDs, f.Batch), train.Binary)
 }
 
 // Fit trains the model s describes on d's training rows with train.Fit:
@@ -192,14 +206,18 @@ func Fit(ctx context.Context, d *Dataset, s Settings, seed uint64, opt FitOption
 		return nil, err
 	}
 	tc := s.trainConfig(seed)
-	topts := train.Options{}
+	layout := model.NewLayout(enc)
+	topts := train.Options{Threads: opt.Threads, Replica: func(maxBatch int) (model.Model, error) {
+		r, _, err := model.New(s.Model, params, model.Env{Layout: layout, MaxBatch: maxBatch, Seed: seed, Replica: true})
+		return r, err
+	}}
 	batch := tc.Batch
 	if s.Model == "neumf" && s.Pretrain {
 		g, m := s.GMF.trainConfig(seed), s.MLP.trainConfig(seed)
 		topts.Stages = map[string]train.Config{"gmf": g, "mlp": m}
 		batch = max(batch, g.Batch, m.Batch)
 	}
-	m, _, err := model.New(s.Model, params, model.Env{Layout: model.NewLayout(enc), MaxBatch: batch, Seed: seed})
+	m, _, err := model.New(s.Model, params, model.Env{Layout: layout, MaxBatch: batch, Seed: seed})
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +283,7 @@ func Tune(ctx context.Context, v *Dataset, s Settings, grid Grid, seed uint64, p
 		return nil, err
 	}
 	if s.Model == "itempop" {
-		f, err := Fit(ctx, v, s, seed, FitOptions{})
+		f, err := Fit(ctx, v, s, seed, FitOptions{Threads: pre.Threads})
 		if err != nil {
 			return nil, err
 		}
@@ -330,6 +348,8 @@ type Plan struct {
 	// under full ranking (0: 0.1); ValidSeed draws the hold-out.
 	ValidFraction float64
 	ValidSeed     uint64
+	// Threads train and evaluate every run (FitOptions.Threads).
+	Threads int
 	// OnTrial and OnRun, when set, report each tuning trial and each run.
 	OnTrial func(Trial)
 	OnRun   func(model string, r Run)
@@ -392,7 +412,7 @@ func Execute(ctx context.Context, d *Dataset, p Plan) ([]Result, error) {
 		for i := range results {
 			r := &results[i]
 			start := time.Now()
-			opt := FitOptions{}
+			opt := FitOptions{Threads: p.Threads}
 			if s := r.Settings; s.Model == "neumf" && s.Pretrain {
 				for k, f := range parts {
 					g, isGMF := f.Model.(*model.GMF)
@@ -410,7 +430,7 @@ func Execute(ctx context.Context, d *Dataset, p Plan) ([]Result, error) {
 				return nil, fmt.Errorf("%s seed %d: %w", r.Model, seed, err)
 			}
 			parts = append(parts, f)
-			rep, err := d.Evaluator(f.IDs, f.Batch).Evaluate(ctx, f.Model, train.Binary)
+			rep, err := f.Evaluate(ctx, d)
 			if err != nil {
 				return nil, fmt.Errorf("%s seed %d: %w", r.Model, seed, err)
 			}
@@ -469,16 +489,16 @@ func tuneAll(ctx context.Context, d *Dataset, p Plan, results []Result) error {
 		r := &results[i]
 		s := r.Settings
 		grid := p.Grid
-		pre := FitOptions{}
+		pre := FitOptions{Threads: p.Threads}
 		if s.Model == "neumf" && s.Pretrain {
 			g, m := find(*s.GMF), find(*s.MLP)
 			if g == nil {
-				if g, err = Tune(ctx, v, *s.GMF, p.Grid, seed, FitOptions{}, p.OnTrial); err != nil {
+				if g, err = Tune(ctx, v, *s.GMF, p.Grid, seed, FitOptions{Threads: p.Threads}, p.OnTrial); err != nil {
 					return err
 				}
 			}
 			if m == nil {
-				if m, err = Tune(ctx, v, *s.MLP, p.Grid, seed, FitOptions{}, p.OnTrial); err != nil {
+				if m, err = Tune(ctx, v, *s.MLP, p.Grid, seed, FitOptions{Threads: p.Threads}, p.OnTrial); err != nil {
 					return err
 				}
 			}

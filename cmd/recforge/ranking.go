@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/recforge/recforge/blas"
 	"github.com/recforge/recforge/implicit"
 )
 
@@ -59,7 +58,8 @@ func runRanking(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	tuneFactors := fs.String("tune-factors", "8", "factors tried with --tune (`LIST`)")
 	tuneFtLR := fs.String("tune-finetune-lr", "0.001,0.01,0.1", "NeuMF fine-tuning `RATES` tried with --tune")
 	validFrac := fs.Float64("valid-fraction", 0.1, "share of each user's training items held out for --tune under full ranking")
-	threads := fs.Int("threads", 1, "threads for matrix products (results are identical for any count)")
+	threads := fs.Int("threads", 1, "threads that train a batch's shards at once (--shards), score the held-out users at once and split large matrix products (results are identical for any count)")
+	shards := fs.Int("shards", 0, shardsUsage)
 	quiet := fs.Bool("quiet", false, "no tuning lines on stderr")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
@@ -76,11 +76,14 @@ func runRanking(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *threads < 1 {
 		return badFlag("--threads %d, want ≥ 1", *threads)
 	}
+	if *shards < 0 {
+		return badFlag("--shards %d, want ≥ 1", *shards)
+	}
 	tower, err := intList("layers", *layers)
 	if err != nil {
 		return err
 	}
-	plan := implicit.Plan{Tune: *tune, ValidFraction: *validFrac, ValidSeed: *splitSeed}
+	plan := implicit.Plan{Tune: *tune, ValidFraction: *validFrac, ValidSeed: *splitSeed, Threads: *threads}
 	if *tune {
 		if plan.Grid.LR, err = floatList("tune-lr", *tuneLR); err != nil {
 			return err
@@ -102,7 +105,7 @@ func runRanking(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return s, err
 		}
 		s.Factors, s.Layers, s.Epochs, s.LR = *factors, tower, *epochs, *lr
-		s.Batch, s.Negatives, s.L2 = *batch, *negatives, *l2
+		s.Batch, s.Negatives, s.L2, s.Shards = *batch, *negatives, *l2, *shards
 		return s, nil
 	}
 	for _, name := range splitList(*models) {
@@ -126,7 +129,7 @@ func runRanking(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		plan.Models = append(plan.Models, s)
 	}
-	blas.SetThreads(*threads)
+	setThreads(*threads, *shards)
 	d, err := implicit.Open(*dataSpec, implicit.LoadOptions{SplitSeed: *splitSeed})
 	if err != nil {
 		return err

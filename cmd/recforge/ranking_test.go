@@ -29,6 +29,48 @@ func rankingData(t *testing.T) string {
 	return p
 }
 
+// withoutTimings drops the timings of ranking's output: the seed lines'
+// seconds and the JSON line.
+func withoutTimings(s string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if i := strings.Index(l, "  ("); i > 0 && strings.Contains(l, "seed ") {
+			l = l[:i]
+		}
+		if !strings.HasPrefix(l, "{") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// Trained on shards and evaluated on any number of threads, every ranking
+// model gives the same metrics, to the last digit printed, tuning included.
+func TestRankingThreads(t *testing.T) {
+	data := "movielens:" + rankingData(t)
+	args := []string{"--model", "itempop,mf,gmf,mlp,neumf", "--data", data, "--epochs", "2", "--finetune-epochs", "1",
+		"--shards", "3", "--tune", "--tune-lr", "0.001,0.01"}
+	want, _, err := ranking(append(args, "--threads", "1")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(want, "neumf   seed 1: hr@10 ") {
+		t.Fatalf("no NeuMF line:\n%s", want)
+	}
+	for _, th := range []string{"2", "3"} {
+		got, _, err := ranking(append(args, "--threads", th)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if withoutTimings(got) != withoutTimings(want) {
+			t.Errorf("--threads %s:\n%s\nwant (--threads 1)\n%s", th, got, want)
+		}
+	}
+	if _, _, err := ranking("--model", "gmf", "--data", data, "--shards", "-1"); err == nil || !strings.Contains(err.Error(), "--shards -1") {
+		t.Errorf("--shards -1: %v", err)
+	}
+}
+
 func ranking(args ...string) (stdout, stderr string, err error) {
 	var o, e bytes.Buffer
 	err = runRanking(context.Background(), args, &o, &e)
@@ -81,19 +123,7 @@ func TestRankingOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	strip := func(s string) string { // drop the timings
-		var keep []string
-		for _, l := range strings.Split(s, "\n") {
-			if i := strings.Index(l, "  ("); i > 0 && strings.Contains(l, "seed ") {
-				l = l[:i]
-			}
-			if !strings.HasPrefix(l, "{") {
-				keep = append(keep, l)
-			}
-		}
-		return strings.Join(keep, "\n")
-	}
-	if strip(out) != strip(again) {
+	if withoutTimings(out) != withoutTimings(again) {
 		t.Errorf("two runs differ:\n%s\n%s", out, again)
 	}
 }
