@@ -28,6 +28,29 @@ func Axpy(alpha float32, x, y []float32) { axpyImpl(alpha, x[:len(y)], y) }
 // reproducible, but it is not left to right.
 func Dot(x, y []float32) float32 { return dotImpl(x, y[:len(x)]) }
 
+// BiasGrad adds the column sums of the rows×cols row-major matrix dz to
+// db[:cols]: the gradient of a bias added to every row. Each column is summed
+// row by row in order, as the plain loop does, so the result does not depend
+// on the implementation.
+func BiasGrad(db, dz []float32, rows, cols int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	biasGradImpl(db[:cols], dz[:rows*cols], nil, rows, cols)
+}
+
+// ReLUBiasGrad is BiasGrad preceded by the gradient of a ReLU whose output
+// is y (rows×cols): it zeroes dz where y is not positive, then sums the
+// columns, in one pass over memory. Like a sign test on y's bits it keeps
+// the gradient where y is −0 (a ReLU passes −0 through) and drops it where
+// y is +0.
+func ReLUBiasGrad(db, dz, y []float32, rows, cols int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	biasGradImpl(db[:cols], dz[:rows*cols], y[:rows*cols], rows, cols)
+}
+
 // The implementations, replaced at start-up by assembly where the CPU has it.
 var (
 	expImpl     = expGeneric
@@ -35,4 +58,6 @@ var (
 	tanhImpl    = tanhGeneric
 	axpyImpl    = axpyGeneric
 	dotImpl     = dotGeneric
+	// biasGradImpl applies the ReLU mask when y is not nil.
+	biasGradImpl = biasGradGeneric
 )

@@ -128,3 +128,25 @@ func dotGeneric(x, y []float32) float32 {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// biasGradGeneric masks a row of dz by the sign of −int32(bits(y)) rather
+// than a branch: about half the units of a ReLU layer are off, at random,
+// and a branch would mispredict on every other element.
+func biasGradGeneric(db, dz, y []float32, rows, cols int) {
+	for i := 0; i < rows; i++ {
+		zr := dz[i*cols : i*cols+cols]
+		if y == nil {
+			for j, g := range zr {
+				db[j] += g
+			}
+			continue
+		}
+		yr := y[i*cols : i*cols+cols]
+		for j := range zr {
+			keep := uint32(-int32(math.Float32bits(yr[j])) >> 31) // all ones iff y > 0 or y = −0
+			g := math.Float32frombits(math.Float32bits(zr[j]) & keep)
+			zr[j] = g
+			db[j] += g
+		}
+	}
+}

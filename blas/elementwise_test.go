@@ -12,9 +12,10 @@ type ewImpl struct {
 	exp, sigmoid, tanh func(dst, src []float32)
 	axpy               func(alpha float32, x, y []float32)
 	dot                func(x, y []float32) float32
+	biasGrad           func(db, dz, y []float32, rows, cols int)
 }
 
-var genericEW = ewImpl{"generic", expGeneric, sigmoidGeneric, tanhGeneric, axpyGeneric, dotGeneric}
+var genericEW = ewImpl{"generic", expGeneric, sigmoidGeneric, tanhGeneric, axpyGeneric, dotGeneric, biasGradGeneric}
 
 // unaryCase pairs a function under test with its float64 definition.
 type unaryCase struct {
