@@ -51,6 +51,34 @@ func ReLUBiasGrad(db, dz, y []float32, rows, cols int) {
 	biasGradImpl(db[:cols], dz[:rows*cols], y[:rows*cols], rows, cols)
 }
 
+// AdamConsts are the per-step scalars of Adam's update (see AdamUpdate).
+type AdamConsts struct {
+	// Beta1 and Beta2 are the moments' decay rates.
+	Beta1, Beta2 float32
+	// Step is the learning rate over 1−β1ᵗ; Corr is 1/√(1−β2ᵗ), which turns
+	// √v into √v̂.
+	Step, Corr float32
+	// Eps keeps the step finite where v is zero.
+	Eps float32
+}
+
+// AdamUpdate applies Adam's update to the weights w with gradients g and
+// moments m and v, over len(w) elements (g, m and v must be as long):
+//
+//	m ← β1·m + (1−β1)·g;  v ← β2·v + ((1−β2)·g)·g
+//	w ← w − (Step·m) / (√v·Corr + Eps)
+//
+// Every operation is rounded on its own, in this order, whatever the
+// implementation: the results are those of the plain float32 loop bit for
+// bit.
+func AdamUpdate(w, g, m, v []float32, k AdamConsts) {
+	n := len(w)
+	if n == 0 {
+		return
+	}
+	adamImpl(w, g[:n], m[:n], v[:n], [7]float32{k.Beta1, 1 - k.Beta1, k.Beta2, 1 - k.Beta2, k.Step, k.Corr, k.Eps})
+}
+
 // The implementations, replaced at start-up by assembly where the CPU has it.
 var (
 	expImpl     = expGeneric
@@ -60,4 +88,6 @@ var (
 	dotImpl     = dotGeneric
 	// biasGradImpl applies the ReLU mask when y is not nil.
 	biasGradImpl = biasGradGeneric
+	// adamImpl takes the constants β1, 1−β1, β2, 1−β2, step, corr, ε.
+	adamImpl = adamGeneric
 )

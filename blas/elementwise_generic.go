@@ -150,3 +150,13 @@ func biasGradGeneric(db, dz, y []float32, rows, cols int) {
 		}
 	}
 }
+
+func adamGeneric(w, g, m, v []float32, k [7]float32) {
+	b1, c1, b2, c2, step, corr, eps := k[0], k[1], k[2], k[3], k[4], k[5], k[6]
+	for i, gi := range g {
+		mi := b1*m[i] + c1*gi
+		vi := b2*v[i] + c2*gi*gi
+		m[i], v[i] = mi, vi
+		w[i] -= step * mi / (float32(math.Sqrt(float64(vi)))*corr + eps)
+	}
+}

@@ -363,6 +363,56 @@ func elementwise(s, g *bytes.Buffer) {
 		dot(s, g, x)
 	}
 	biasGrad512(s, g)
+	adam512(s, g)
+}
+
+// adam512 writes func adam512(w, g, m, v []float32, k [7]float32) over
+// len(w): Adam's update with the constants k = β1, 1−β1, β2, 1−β2, step,
+// correction, ε, as optim's Go loop computes it, each operation rounded on
+// its own (no FMA), so that the results are the same bit for bit:
+//
+//	m = β1·m + (1−β1)·g;  v = β2·v + ((1−β2)·g)·g
+//	w = w − (step·m) / (√v·corr + ε)
+func adam512(s, g *bytes.Buffer) {
+	g.WriteString("\n//go:noescape\nfunc adam512(w, g, m, v []float32, k [7]float32)\n")
+	s.WriteString("\n// func adam512(w, g, m, v []float32, k [7]float32)\nTEXT ·adam512(SB), NOSPLIT, $0-124\n")
+	s.WriteString(`	MOVQ w_base+0(FP), DI
+	MOVQ w_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ m_base+48(FP), DX
+	MOVQ v_base+72(FP), R8
+	VBROADCASTSS k_0+96(FP), Z20
+	VBROADCASTSS k_1+100(FP), Z21
+	VBROADCASTSS k_2+104(FP), Z22
+	VBROADCASTSS k_3+108(FP), Z23
+	VBROADCASTSS k_4+112(FP), Z24
+	VBROADCASTSS k_5+116(FP), Z25
+	VBROADCASTSS k_6+120(FP), Z26
+`)
+	body := func(ld, st, z string) {
+		fmt.Fprintf(s, "\t%s (SI),%s Z0\n\t%s (DX),%s Z1\n\t%s (R8),%s Z2\n\t%s (DI),%s Z3\n", ld, z, ld, z, ld, z, ld, z)
+		s.WriteString(`	VMULPS Z1, Z20, Z4
+	VMULPS Z0, Z21, Z5
+	VADDPS Z5, Z4, Z4
+	VMULPS Z2, Z22, Z6
+	VMULPS Z0, Z23, Z7
+	VMULPS Z0, Z7, Z7
+	VADDPS Z7, Z6, Z6
+	VSQRTPS Z6, Z8
+	VMULPS Z25, Z8, Z8
+	VADDPS Z26, Z8, Z8
+	VMULPS Z4, Z24, Z9
+	VDIVPS Z8, Z9, Z9
+	VSUBPS Z9, Z3, Z3
+`)
+		fmt.Fprintf(s, "\t%s Z4,%s (DX)\n\t%s Z6,%s (R8)\n\t%s Z3,%s (DI)\n", st, z, st, z, st, z)
+	}
+	s.WriteString("loop:\n\tCMPQ CX, $16\n\tJLT tail\n")
+	body("VMOVUPS", "VMOVUPS", "")
+	s.WriteString("\tADDQ $64, SI\n\tADDQ $64, DX\n\tADDQ $64, R8\n\tADDQ $64, DI\n\tSUBQ $16, CX\n\tJMP loop\n")
+	s.WriteString("tail:\n\tTESTQ CX, CX\n\tJEQ done\n\tMOVL $1, AX\n\tSHLL CX, AX\n\tDECL AX\n\tKMOVW AX, K1\n")
+	body("VMOVUPS.Z", "VMOVUPS", " K1,")
+	s.WriteString("done:\n\tVZEROUPPER\n\tRET\n")
 }
 
 // biasGrad512 writes func biasGrad512(db, dz, y *float32, rows, cols, relu
