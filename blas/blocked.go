@@ -3,8 +3,9 @@ package blas
 // workspace holds one goroutine's packing buffers and tile arguments. It is
 // kept on a free list so that steady-state calls allocate nothing.
 type workspace struct {
-	bp []float32 // packed block of B: nr-column panels, kc×nr each
-	t  tileArgs
+	bp  []float32 // packed block of B: nr-column panels, kc×nr each
+	acc []float32 // gemv's sums for a transposed A
+	t   tileArgs
 }
 
 var workspaces freeList[workspace]
@@ -12,6 +13,12 @@ var workspaces freeList[workspace]
 // gemmNative runs a validated call on the kernel family chosen for this CPU,
 // split across goroutines when SetThreads allows and the call is large.
 func gemmNative(g *gemmArgs) {
+	if g.n == 1 {
+		w := workspaces.get()
+		w.gemv(g)
+		workspaces.put(w)
+		return
+	}
 	kern := active
 	plan := planFor(kern, g)
 	if nt := Threads(); nt > 1 && g.m*g.n*g.k >= parallelMinFMAs {

@@ -28,6 +28,57 @@ func Axpy(alpha float32, x, y []float32) { axpyImpl(alpha, x[:len(y)], y) }
 // reproducible, but it is not left to right.
 func Dot(x, y []float32) float32 { return dotImpl(x, y[:len(x)]) }
 
+// BiasGrad adds the column sums of the rows×cols row-major matrix dz to
+// db[:cols]: the gradient of a bias added to every row. Each column is summed
+// row by row in order, as the plain loop does, so the result does not depend
+// on the implementation.
+func BiasGrad(db, dz []float32, rows, cols int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	biasGradImpl(db[:cols], dz[:rows*cols], nil, rows, cols)
+}
+
+// ReLUBiasGrad is BiasGrad preceded by the gradient of a ReLU whose output
+// is y (rows×cols): it zeroes dz where y is not positive, then sums the
+// columns, in one pass over memory. Like a sign test on y's bits it keeps
+// the gradient where y is −0 (a ReLU passes −0 through) and drops it where
+// y is +0.
+func ReLUBiasGrad(db, dz, y []float32, rows, cols int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	biasGradImpl(db[:cols], dz[:rows*cols], y[:rows*cols], rows, cols)
+}
+
+// AdamConsts are the per-step scalars of Adam's update (see AdamUpdate).
+type AdamConsts struct {
+	// Beta1 and Beta2 are the moments' decay rates.
+	Beta1, Beta2 float32
+	// Step is the learning rate over 1−β1ᵗ; Corr is 1/√(1−β2ᵗ), which turns
+	// √v into √v̂.
+	Step, Corr float32
+	// Eps keeps the step finite where v is zero.
+	Eps float32
+}
+
+// AdamUpdate applies Adam's update to the weights w with gradients g and
+// moments m and v, over len(w) elements (g, m and v must be as long):
+//
+//	m ← β1·m + (1−β1)·g;  v ← β2·v + ((1−β2)·g)·g
+//	w ← w − (Step·m) / (√v·Corr + Eps)
+//
+// Every operation is rounded on its own, in this order, whatever the
+// implementation: the results are those of the plain float32 loop bit for
+// bit.
+func AdamUpdate(w, g, m, v []float32, k AdamConsts) {
+	n := len(w)
+	if n == 0 {
+		return
+	}
+	adamImpl(w, g[:n], m[:n], v[:n], [7]float32{k.Beta1, 1 - k.Beta1, k.Beta2, 1 - k.Beta2, k.Step, k.Corr, k.Eps})
+}
+
 // The implementations, replaced at start-up by assembly where the CPU has it.
 var (
 	expImpl     = expGeneric
@@ -35,4 +86,8 @@ var (
 	tanhImpl    = tanhGeneric
 	axpyImpl    = axpyGeneric
 	dotImpl     = dotGeneric
+	// biasGradImpl applies the ReLU mask when y is not nil.
+	biasGradImpl = biasGradGeneric
+	// adamImpl takes the constants β1, 1−β1, β2, 1−β2, step, corr, ε.
+	adamImpl = adamGeneric
 )

@@ -33,3 +33,9 @@ func axpy256(alpha float32, x, y []float32)
 
 //go:noescape
 func dot256(x, y []float32) float32
+
+//go:noescape
+func biasGrad512(db, dz, y *float32, rows, cols, relu int)
+
+//go:noescape
+func adam512(w, g, m, v []float32, k [7]float32)

@@ -128,3 +128,35 @@ func dotGeneric(x, y []float32) float32 {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// biasGradGeneric masks a row of dz by the sign of −int32(bits(y)) rather
+// than a branch: about half the units of a ReLU layer are off, at random,
+// and a branch would mispredict on every other element.
+func biasGradGeneric(db, dz, y []float32, rows, cols int) {
+	for i := 0; i < rows; i++ {
+		zr := dz[i*cols : i*cols+cols]
+		if y == nil {
+			for j, g := range zr {
+				db[j] += g
+			}
+			continue
+		}
+		yr := y[i*cols : i*cols+cols]
+		for j := range zr {
+			keep := uint32(-int32(math.Float32bits(yr[j])) >> 31) // all ones iff y > 0 or y = −0
+			g := math.Float32frombits(math.Float32bits(zr[j]) & keep)
+			zr[j] = g
+			db[j] += g
+		}
+	}
+}
+
+func adamGeneric(w, g, m, v []float32, k [7]float32) {
+	b1, c1, b2, c2, step, corr, eps := k[0], k[1], k[2], k[3], k[4], k[5], k[6]
+	for i, gi := range g {
+		mi := b1*m[i] + c1*gi
+		vi := b2*v[i] + c2*gi*gi
+		m[i], v[i] = mi, vi
+		w[i] -= step * mi / (float32(math.Sqrt(float64(vi)))*corr + eps)
+	}
+}

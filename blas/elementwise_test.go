@@ -12,9 +12,11 @@ type ewImpl struct {
 	exp, sigmoid, tanh func(dst, src []float32)
 	axpy               func(alpha float32, x, y []float32)
 	dot                func(x, y []float32) float32
+	biasGrad           func(db, dz, y []float32, rows, cols int)
+	adam               func(w, g, m, v []float32, k [7]float32)
 }
 
-var genericEW = ewImpl{"generic", expGeneric, sigmoidGeneric, tanhGeneric, axpyGeneric, dotGeneric}
+var genericEW = ewImpl{"generic", expGeneric, sigmoidGeneric, tanhGeneric, axpyGeneric, dotGeneric, biasGradGeneric, adamGeneric}
 
 // unaryCase pairs a function under test with its float64 definition.
 type unaryCase struct {

@@ -20,10 +20,10 @@ func kernelFamilies() []*microKernel {
 func ewImpls() []ewImpl {
 	is := []ewImpl{genericEW}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		is = append(is, ewImpl{"avx2", exp256, sigmoid256, tanh256, axpy256, dot256})
+		is = append(is, ewImpl{"avx2", exp256, sigmoid256, tanh256, axpy256, dot256, biasGradGeneric, adamGeneric})
 	}
 	if cpu.X86.HasAVX512F {
-		is = append(is, ewImpl{"avx512", exp512, sigmoid512, tanh512, axpy512, dot512})
+		is = append(is, ewImpl{"avx512", exp512, sigmoid512, tanh512, axpy512, dot512, biasGradAVX512, adam512})
 	}
 	return is
 }

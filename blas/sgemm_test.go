@@ -267,3 +267,31 @@ func TestSgemmBadArgsPanic(t *testing.T) {
 		}()
 	}
 }
+
+// TestSgemmOneColumn covers the n = 1 path (gemv) for every storage order:
+// dot products for A as stored, axpys for A transposed, B gathered through a
+// row stride, every scalar and epilogue, C's padding untouched and an
+// uninitialised C ignored when beta is 0.
+func TestSgemmOneColumn(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, tr := range transposes {
+		for _, m := range []int{1, 2, 15, 16, 17, 33, 400} {
+			for _, k := range []int{1, 3, 16, 17, 64, 390, 1000} {
+				tc := gemmCase{transA: tr.a, transB: tr.b, m: m, n: 1, k: k,
+					padA: rng.IntN(3), padB: rng.IntN(3), padC: rng.IntN(3),
+					alpha: []float32{1, -0.75}[rng.IntN(2)], beta: []float32{0, 1, 0.5}[rng.IntN(3)],
+					bias: rng.IntN(2) == 0, relu: rng.IntN(2) == 0}
+				o := tc.operands(rng)
+				tc.run(o)
+				tc.check(t, o, "Sgemm n=1")
+			}
+		}
+	}
+	// No allocation once the workspace has grown.
+	tc := gemmCase{transA: true, m: 400, n: 1, k: 500, padB: 2, alpha: 1, beta: 1, bias: true}
+	o := tc.operands(rng)
+	tc.run(o)
+	if n := testing.AllocsPerRun(10, func() { tc.run(o) }); n != 0 {
+		t.Errorf("Sgemm n=1 allocates %v times per call", n)
+	}
+}

@@ -312,7 +312,7 @@ func (l *AFMInteraction) Backward(dy []float32) []float32 {
 		}
 	}
 	blas.Sgemm(true, false, k, t, m, 1, pp, k, dhid, t, 1, l.AttW.G, t)
-	addColumnSums(l.AttB.G, dhid, m, t)
+	blas.BiasGrad(l.AttB.G, dhid, m, t)
 	blas.Sgemm(false, true, m, k, t, 1, dhid, t, l.AttW.W, t, 1, dpp, k)
 	if l.dropped {
 		for i, s := range l.mask[:m*k] {

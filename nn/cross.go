@@ -177,7 +177,7 @@ func (c *Cross) Backward(dy []float32) []float32 {
 		}
 		wl := c.W.W[l*d*d : (l+1)*d*d]
 		blas.Sgemm(true, false, d, d, n, 1, xl, d, dz, d, 1, c.W.G[l*d*d:(l+1)*d*d], d)
-		addColumnSums(c.B.G[l*d:(l+1)*d], dz, n, d)
+		blas.BiasGrad(c.B.G[l*d:(l+1)*d], dz, n, d)
 		blas.Sgemm(false, true, n, d, d, 1, dz, d, wl, d, 1, g, d)
 	}
 	for j, v := range g {

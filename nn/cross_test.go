@@ -137,7 +137,7 @@ func crossV1BackwardByFormula(c *Cross, dy []float32) (dx0, dw, db []float32) {
 		xl := c.layerIn(l)
 		wl := c.W.W[l*d : (l+1)*d]
 		s := c.s[l*c.maxBatch : l*c.maxBatch+n]
-		addColumnSums(db[l*d:(l+1)*d], g, n, d)
+		blas.BiasGrad(db[l*d:(l+1)*d], g, n, d)
 		for b := 0; b < n; b++ {
 			var t float32
 			for j := 0; j < d; j++ {

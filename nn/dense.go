@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/recforge/recforge/blas"
@@ -97,7 +96,8 @@ func (d *Dense) Backward(dy []float32) []float32 {
 	y := d.y[:n*d.Out]
 	switch d.Act {
 	case ActReLU:
-		reluGradColumnSums(d.B.G, dz, y, n, d.Out)
+		// The mask and the bias gradient in one pass over dz.
+		blas.ReLUBiasGrad(d.B.G, dz, y, n, d.Out)
 	case ActSigmoid:
 		for i, v := range y {
 			dz[i] *= v * (1 - v)
@@ -108,7 +108,7 @@ func (d *Dense) Backward(dy []float32) []float32 {
 		}
 	}
 	if d.Act != ActReLU {
-		addColumnSums(d.B.G, dz, n, d.Out)
+		blas.BiasGrad(d.B.G, dz, n, d.Out)
 	}
 	blas.Sgemm(true, false, d.In, d.Out, n, 1, d.x, d.In, dz, d.Out, 1, d.W.G, d.Out)
 	if d.NoInputGrad {
@@ -117,33 +117,4 @@ func (d *Dense) Backward(dy []float32) []float32 {
 	dx := d.dx[:n*d.In]
 	blas.Sgemm(false, true, n, d.In, d.Out, 1, dz, d.Out, d.W.W, d.Out, 0, dx, d.In)
 	return dx
-}
-
-// addColumnSums adds the column sums of the n×w matrix m to dst.
-func addColumnSums(dst, m []float32, n, w int) {
-	dst = dst[:w]
-	for i := 0; i < n; i++ {
-		row := m[i*w : i*w+w]
-		for j, v := range row {
-			dst[j] += v
-		}
-	}
-}
-
-// reluGradColumnSums zeroes dz where the ReLU output y is not positive and
-// adds the column sums of the result to db, in one pass. The mask is built
-// from the sign of y's bits rather than a branch: about half the units are
-// off, at random, and a branch would mispredict on every other element.
-func reluGradColumnSums(db, dz, y []float32, n, w int) {
-	db = db[:w]
-	for i := 0; i < n; i++ {
-		zr := dz[i*w : i*w+w]
-		yr := y[i*w : i*w+w]
-		for j := range zr {
-			keep := uint32(-int32(math.Float32bits(yr[j])) >> 31) // all ones iff y > 0
-			g := math.Float32frombits(math.Float32bits(zr[j]) & keep)
-			zr[j] = g
-			db[j] += g
-		}
-	}
 }

@@ -18,7 +18,14 @@ type FieldEmbedding struct {
 	values   []float32 // the last Forward's values (nil: all 1), not copied
 	y        []float32
 	dvalues  []float32
+	sink     float32 // keeps the loads of the look-ahead (touchBlock)
 }
+
+// lookBlock is how many lookups the look-ahead loads before their copy or
+// gradient. Rows of a large table miss the caches one by one: loaded back
+// to back, independent as they are, the misses overlap, where the copy loop
+// (a memmove call per row) leaves only a few in flight.
+const lookBlock = 16
 
 // NewFieldEmbedding returns a lookup of fields rows per example over table,
 // for batches of up to maxBatch examples.
@@ -56,7 +63,16 @@ func (e *FieldEmbedding) Forward(ids []int32, values []float32, n int) []float32
 		e.values = values[:m]
 	}
 	y := e.y[:m*dim]
+	var sink float32
 	for k, id := range ids {
+		if k%lookBlock == 0 {
+			for _, a := range ids[k:min(k+lookBlock, m)] {
+				if uint32(a) < rows {
+					o := int(a) * stride
+					sink += data[o] + data[o+dim-1]
+				}
+			}
+		}
 		if uint32(id) >= rows {
 			panic(badID("FieldEmbedding", t, k, id))
 		}
@@ -80,6 +96,7 @@ func (e *FieldEmbedding) Forward(ids []int32, values []float32, n int) []float32
 			}
 		}
 	}
+	e.sink += sink
 	return y
 }
 
@@ -91,7 +108,11 @@ func (e *FieldEmbedding) Backward(dy []float32) []float32 {
 	dim := t.Dim
 	dy = dy[:len(e.ids)*dim]
 	if e.values == nil {
+		var sink int32
 		for k, id := range e.ids {
+			if k%lookBlock == 0 {
+				sink += t.touchSlots(e.ids[k:min(k+lookBlock, len(e.ids))])
+			}
 			g := t.GradRow(id)
 			if g == nil {
 				continue
@@ -100,6 +121,7 @@ func (e *FieldEmbedding) Backward(dy []float32) []float32 {
 				g[d] += v
 			}
 		}
+		e.sink += float32(sink)
 		return nil
 	}
 	dvalues := e.dvalues[:len(e.ids)]

@@ -304,7 +304,7 @@ func (g *GRU) backward(dhs, dlast, datt []float32) []float32 {
 
 	in := g.In
 	blas.Sgemm(true, false, in, G, real, 1, g.xp, in, dz, G, 1, g.Wx.G, G)
-	addColumnSums(g.B.G, dz, real, G)
+	blas.BiasGrad(g.B.G, dz, real, G)
 	dxp := g.dxp[:real*in]
 	blas.Sgemm(false, true, real, in, G, 1, dz, G, g.Wx.W, G, 0, dxp, in)
 	// Unpack: each row's real steps from their packed places, then zeros.

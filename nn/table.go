@@ -135,6 +135,20 @@ func (t *Table) GradRow(r int32) []float32 {
 	return t.grad[o : o+t.Dim : o+t.Dim]
 }
 
+// touchSlots loads the gradient slots of ids ahead of GradRow and returns
+// their sum, which the caller must keep so that the loads stay: the slot
+// array is as long as the table, and these misses overlap where GradRow's,
+// behind a branch on the loaded value, come one at a time.
+func (t *Table) touchSlots(ids []int32) int32 {
+	var s int32
+	for _, r := range ids {
+		if uint32(r) < uint32(len(t.slot)) {
+			s += t.slot[r]
+		}
+	}
+	return s
+}
+
 // TouchedRows returns the rows that received a gradient since the last
 // ZeroGrad, in first-touch order. Grad(i) is the gradient of TouchedRows()[i].
 func (t *Table) TouchedRows() []int32 { return t.gradRows }

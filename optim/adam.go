@@ -3,6 +3,8 @@ package optim
 import (
 	"fmt"
 	"math"
+
+	"github.com/recforge/recforge/blas"
 )
 
 // Adam is the rule of Kingma & Ba (ICLR'15), with bias correction as in the
@@ -47,11 +49,20 @@ func (r Adam) prepare(c *stepCtx) {
 	c.k2 = float32(1 / math.Sqrt(1-math.Pow(float64(r.Beta2), t)))
 }
 
+// update runs the vectorized loop of blas.AdamUpdate, which rounds every
+// operation as the plain float32 loop does, on rows of at least adamVector
+// weights; shorter ones (the table rows of a small embedding dimension) stay
+// on the plain loop, which measured faster than the call and the masked
+// tail (40k rows of dim 10: 2.3-3.9 ms against 3.0-4.7 ms).
 func (r Adam) update(w, g, s []float32, c *stepCtx) {
 	n := len(w)
 	g = g[:n]
 	m := s[:n]
 	v := s[n : 2*n]
+	if n >= adamVector {
+		blas.AdamUpdate(w, g, m, v, blas.AdamConsts{Beta1: r.Beta1, Beta2: r.Beta2, Step: c.k1, Corr: c.k2, Eps: r.Eps})
+		return
+	}
 	b1, b2 := r.Beta1, r.Beta2
 	c1, c2 := 1-b1, 1-b2
 	step, corr, eps := c.k1, c.k2, r.Eps
@@ -62,6 +73,9 @@ func (r Adam) update(w, g, s []float32, c *stepCtx) {
 		w[i] -= step * mi / (sqrt32(vi)*corr + eps)
 	}
 }
+
+// adamVector is the shortest row Adam hands to blas.AdamUpdate.
+const adamVector = 16
 
 // sqrt32 is the correctly rounded float32 square root (rounding the float64
 // root once more is exact for square roots).

@@ -362,4 +362,133 @@ func elementwise(s, g *bytes.Buffer) {
 		axpy(s, g, x)
 		dot(s, g, x)
 	}
+	biasGrad512(s, g)
+	adam512(s, g)
+}
+
+// adam512 writes func adam512(w, g, m, v []float32, k [7]float32) over
+// len(w): Adam's update with the constants k = β1, 1−β1, β2, 1−β2, step,
+// correction, ε, as optim's Go loop computes it, each operation rounded on
+// its own (no FMA), so that the results are the same bit for bit:
+//
+//	m = β1·m + (1−β1)·g;  v = β2·v + ((1−β2)·g)·g
+//	w = w − (step·m) / (√v·corr + ε)
+func adam512(s, g *bytes.Buffer) {
+	g.WriteString("\n//go:noescape\nfunc adam512(w, g, m, v []float32, k [7]float32)\n")
+	s.WriteString("\n// func adam512(w, g, m, v []float32, k [7]float32)\nTEXT ·adam512(SB), NOSPLIT, $0-124\n")
+	s.WriteString(`	MOVQ w_base+0(FP), DI
+	MOVQ w_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ m_base+48(FP), DX
+	MOVQ v_base+72(FP), R8
+	VBROADCASTSS k_0+96(FP), Z20
+	VBROADCASTSS k_1+100(FP), Z21
+	VBROADCASTSS k_2+104(FP), Z22
+	VBROADCASTSS k_3+108(FP), Z23
+	VBROADCASTSS k_4+112(FP), Z24
+	VBROADCASTSS k_5+116(FP), Z25
+	VBROADCASTSS k_6+120(FP), Z26
+`)
+	body := func(ld, st, z string) {
+		fmt.Fprintf(s, "\t%s (SI),%s Z0\n\t%s (DX),%s Z1\n\t%s (R8),%s Z2\n\t%s (DI),%s Z3\n", ld, z, ld, z, ld, z, ld, z)
+		s.WriteString(`	VMULPS Z1, Z20, Z4
+	VMULPS Z0, Z21, Z5
+	VADDPS Z5, Z4, Z4
+	VMULPS Z2, Z22, Z6
+	VMULPS Z0, Z23, Z7
+	VMULPS Z0, Z7, Z7
+	VADDPS Z7, Z6, Z6
+	VSQRTPS Z6, Z8
+	VMULPS Z25, Z8, Z8
+	VADDPS Z26, Z8, Z8
+	VMULPS Z4, Z24, Z9
+	VDIVPS Z8, Z9, Z9
+	VSUBPS Z9, Z3, Z3
+`)
+		fmt.Fprintf(s, "\t%s Z4,%s (DX)\n\t%s Z6,%s (R8)\n\t%s Z3,%s (DI)\n", st, z, st, z, st, z)
+	}
+	s.WriteString("loop:\n\tCMPQ CX, $16\n\tJLT tail\n")
+	body("VMOVUPS", "VMOVUPS", "")
+	s.WriteString("\tADDQ $64, SI\n\tADDQ $64, DX\n\tADDQ $64, R8\n\tADDQ $64, DI\n\tSUBQ $16, CX\n\tJMP loop\n")
+	s.WriteString("tail:\n\tTESTQ CX, CX\n\tJEQ done\n\tMOVL $1, AX\n\tSHLL CX, AX\n\tDECL AX\n\tKMOVW AX, K1\n")
+	body("VMOVUPS.Z", "VMOVUPS", " K1,")
+	s.WriteString("done:\n\tVZEROUPPER\n\tRET\n")
+}
+
+// biasGrad512 writes func biasGrad512(db, dz, y *float32, rows, cols, relu
+// int): db[j] += dz[i][j] for every row i in order, after zeroing dz where
+// the ReLU output y is not positive when relu is not 0. Four rows share one
+// load and store of each 16-column chunk of db; the additions stay in row
+// order, so the sums are those of the plain loop bit for bit. The ReLU mask
+// keeps dz where −int32(bits(y)) has its sign set, exactly as the Go code
+// does: y > 0, and −0.
+func biasGrad512(s, g *bytes.Buffer) {
+	g.WriteString("\n//go:noescape\nfunc biasGrad512(db, dz, y *float32, rows, cols, relu int)\n")
+	s.WriteString("\n// func biasGrad512(db, dz, y *float32, rows, cols, relu int)\nTEXT ·biasGrad512(SB), NOSPLIT, $0-48\n")
+	s.WriteString(`	MOVQ db+0(FP), DI
+	MOVQ dz+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ rows+24(FP), R8
+	MOVQ cols+32(FP), R9
+	LEAQ (R9*4), R10
+	LEAQ (R10)(R10*2), R13
+	MOVQ R9, CX
+	ANDQ $15, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	SHRQ $4, R9
+	VPXORD Z31, Z31, Z31
+	VPBROADCASTD ` + c("sign") + `, Z30
+	MOVQ relu+40(FP), AX
+	TESTQ AX, AX
+	JEQ plain_rows4
+`)
+	for _, relu := range []bool{true, false} {
+		p := map[bool]string{true: "relu_", false: "plain_"}[relu]
+		fmt.Fprintf(s, "%srows4:\n\tCMPQ R8, $4\n\tJLT %srows1\n", p, p)
+		biasGradRows(s, p+"r4", 4, relu)
+		fmt.Fprintf(s, "\tLEAQ (SI)(R10*4), SI\n\tLEAQ (DX)(R10*4), DX\n\tSUBQ $4, R8\n\tJMP %srows4\n", p)
+		fmt.Fprintf(s, "%srows1:\n\tTESTQ R8, R8\n\tJEQ done\n", p)
+		biasGradRows(s, p+"r1", 1, relu)
+		fmt.Fprintf(s, "\tADDQ R10, SI\n\tADDQ R10, DX\n\tDECQ R8\n\tJMP %srows1\n", p)
+	}
+	s.WriteString("done:\n\tVZEROUPPER\n\tRET\n")
+}
+
+// biasGradRows emits biasGrad512's pass over the nrows rows at SI (dz) and
+// DX (y), row stride R10 bytes (R13 = 3·R10): the R9 full 16-column chunks,
+// then the tail chunk under K1 when there is one.
+func biasGradRows(s *bytes.Buffer, label string, nrows int, relu bool) {
+	s.WriteString("\tMOVQ DI, BX\n\tMOVQ SI, AX\n\tMOVQ DX, R11\n\tMOVQ R9, R12\n")
+	chunk := func(masked bool) {
+		ld, z := "VMOVUPS", ""
+		if masked {
+			ld, z = "VMOVUPS.Z", " K1,"
+		}
+		fmt.Fprintf(s, "\t%s (BX),%s Z0\n", ld, z)
+		for r := 0; r < nrows; r++ {
+			off := []string{"(%s)", "(%s)(R10*1)", "(%s)(R10*2)", "(%s)(R13*1)"}[r]
+			za, ya := fmt.Sprintf(off, "AX"), fmt.Sprintf(off, "R11")
+			fmt.Fprintf(s, "\t%s %s,%s Z%d\n", ld, za, z, 1+r)
+			if relu {
+				fmt.Fprintf(s, "\t%s %s,%s Z%d\n", ld, ya, z, 5+r)
+				fmt.Fprintf(s, "\tVPSUBD Z%d, Z31, Z%d\n", 5+r, 5+r)
+				fmt.Fprintf(s, "\tVPTESTMD Z30, Z%d, K2\n", 5+r)
+				fmt.Fprintf(s, "\tVMOVAPS.Z Z%d, K2, Z%d\n", 1+r, 1+r)
+				fmt.Fprintf(s, "\tVMOVUPS Z%d,%s %s\n", 1+r, z, za)
+			}
+		}
+		for r := 0; r < nrows; r++ {
+			fmt.Fprintf(s, "\tVADDPS Z%d, Z0, Z0\n", 1+r)
+		}
+		fmt.Fprintf(s, "\tVMOVUPS Z0,%s (BX)\n", z)
+	}
+	fmt.Fprintf(s, "%s_chunk:\n\tTESTQ R12, R12\n\tJEQ %s_tail\n", label, label)
+	chunk(false)
+	fmt.Fprintf(s, "\tADDQ $64, BX\n\tADDQ $64, AX\n\tADDQ $64, R11\n\tDECQ R12\n\tJMP %s_chunk\n", label)
+	fmt.Fprintf(s, "%s_tail:\n\tKORTESTW K1, K1\n\tJEQ %s_next\n", label, label)
+	chunk(true)
+	fmt.Fprintf(s, "%s_next:\n", label)
 }
