@@ -15,7 +15,7 @@ import (
 func (l Layout) CheckBatch(b *Batch) error {
 	f, q, ns := len(l.Slots), l.SeqLen, len(l.Seqs)
 	n := b.N
-	if n < 0 || len(b.IDs) < n*f || len(b.Values) < n*f || len(b.Seq) < n*q || len(b.SeqLens) < n*ns {
+	if n < 0 || len(b.IDs) < n*f || (b.Values != nil && len(b.Values) < n*f) || len(b.Seq) < n*q || len(b.SeqLens) < n*ns {
 		return fmt.Errorf("model: a batch of %d rows has %d ids, %d values, %d sequence ids and %d lengths, want %d, %d, %d and %d",
 			n, len(b.IDs), len(b.Values), len(b.Seq), len(b.SeqLens), n*f, n*f, n*q, n*ns)
 	}

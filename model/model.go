@@ -11,7 +11,9 @@ import (
 type Batch struct {
 	// N is the number of rows.
 	N int
-	// IDs and Values hold Layout.Slots entries per row.
+	// IDs and Values hold Layout.Slots entries per row. Values may be nil:
+	// every value is then 1, as a categorical slot's is (a batch of data
+	// without numeric slots, whose lookups then skip the multiplications).
 	IDs    []int32
 	Values []float32
 	// Seq holds Layout.SeqLen ids per row; SeqLens Layout.Seqs lengths.

@@ -82,14 +82,15 @@ func (s *dataSource) Batch(idx []int32) *model.Batch {
 // batcher gathers rows of a dataset into a model.Batch whose buffers it
 // owns and reuses.
 type batcher struct {
-	set  *dataset.Dataset
-	b    model.Batch
-	rows []int32 // dataset rows of the batch, for a source's use
+	set    *dataset.Dataset
+	b      model.Batch
+	values []float32 // b.Values' buffer, unused by data without numeric slots
+	rows   []int32   // dataset rows of the batch, for a source's use
 }
 
 func newBatcher(set *dataset.Dataset, maxBatch int) *batcher {
-	return &batcher{set: set, b: model.Batch{
-		IDs: make([]int32, maxBatch*set.Slots), Values: make([]float32, maxBatch*set.Slots),
+	return &batcher{set: set, values: make([]float32, maxBatch*set.Slots), b: model.Batch{
+		IDs: make([]int32, maxBatch*set.Slots),
 		Seq: make([]int32, maxBatch*set.SeqLen), SeqLens: make([]int32, maxBatch*set.NumSeq),
 		Label: make([]float32, maxBatch), Group: make([]int64, maxBatch),
 	}, rows: make([]int32, 0, maxBatch)}
@@ -101,13 +102,18 @@ func (g *batcher) gather(rows []int32) *model.Batch {
 	f, q, ns := s.Slots, s.SeqLen, s.NumSeq
 	n := len(rows)
 	b.N = n
-	b.IDs, b.Values = b.IDs[:n*f], b.Values[:n*f]
+	b.IDs, b.Values = b.IDs[:n*f], g.values[:n*f]
+	if len(s.ValueSlots) == 0 {
+		b.Values = nil // every value is 1 (model.Batch)
+	}
 	b.Seq, b.SeqLens = b.Seq[:n*q], b.SeqLens[:n*ns]
 	b.Label, b.Group = b.Label[:n], b.Group[:n]
 	for i, r := range rows {
 		r := int(r)
 		copy(b.IDs[i*f:(i+1)*f], s.IDs[r*f:(r+1)*f])
-		s.ValueRow(r, b.Values[i*f:(i+1)*f])
+		if b.Values != nil {
+			s.ValueRow(r, b.Values[i*f:(i+1)*f])
+		}
 		s.SeqRow(r, b.Seq[i*q:(i+1)*q])
 		copy(b.SeqLens[i*ns:(i+1)*ns], s.SeqLens[r*ns:(r+1)*ns])
 		b.Label[i] = s.Label[r]
