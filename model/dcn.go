@@ -31,7 +31,6 @@ type DCN struct {
 
 	n   int
 	cat []float32 // n×(d+H): [x_L1; h_L2]
-	dxl []float32 // n×d
 	dh  []float32 // n×H
 }
 
@@ -105,7 +104,6 @@ func NewDCN(env Env, cfg DCNConfig) (*DCN, error) {
 		cross: nn.NewCross("dcn.cross", version, d, cfg.CrossLayers, nb, rng),
 		tower: newDenseTower("dcn.mlp", d, cfg.Hidden, nn.ActReLU, cfg.BatchNorm, cfg.Dropout, nb, rng),
 		cat:   make([]float32, nb*(d+H)),
-		dxl:   make([]float32, nb*d),
 		dh:    make([]float32, nb*H),
 	}
 	m.out = nn.NewDense("dcn.out", d+H, 1, nb, nn.ActNone, rng)
@@ -117,13 +115,12 @@ func (m *DCN) Forward(b *Batch) []float32 {
 	n := b.N
 	m.n = n
 	x0 := m.stack.forward(b)
-	xl := m.cross.Forward(x0, n)
-	h := m.tower.forward(x0, n)
 	d, H := m.cross.Dim, m.tower.width
 	w := d + H
 	cat := m.cat[:n*w]
+	m.cross.ForwardInto(x0, n, cat, w)
+	h := m.tower.forward(x0, n)
 	for i := range n {
-		copy(cat[i*w:i*w+d], xl[i*d:(i+1)*d])
 		copy(cat[i*w+d:(i+1)*w], h[i*H:(i+1)*H])
 	}
 	return m.out.Forward(cat, n)
@@ -134,16 +131,16 @@ func (m *DCN) Backward(dout []float32) {
 	n, d, H := m.n, m.cross.Dim, m.tower.width
 	w := d + H
 	dcat := m.out.Backward(dout)
-	dxl, dh := m.dxl[:n*d], m.dh[:n*H]
+	dh := m.dh[:n*H]
 	for i := range n {
-		copy(dxl[i*d:(i+1)*d], dcat[i*w:i*w+d])
 		copy(dh[i*H:(i+1)*H], dcat[i*w+d:(i+1)*w])
 	}
 	// x0 feeds both networks: its gradient is the sum of their shares,
-	// added in the cross network's own buffer (scratch it rewrites on
-	// every Backward) rather than copied out first.
-	dx0 := m.cross.Backward(dxl)
-	addFloats(dx0, m.tower.backward(dh))
+	// the cross network's added in the deep network's own dL/dx0 (scratch
+	// it rewrites on every Backward), the cross network reading its
+	// gradient from dL/d[x_L1; h_L2] in place.
+	dx0 := m.tower.backward(dh)
+	m.cross.BackwardAdd(dcat, w, dx0)
 	m.stack.backward(dx0)
 }
 

@@ -136,16 +136,16 @@ func footprintDCN(env Env, c any) Footprint {
 	// nn.NewCross.
 	L, m := pos(cfg.CrossLayers), B*d
 	a.param(L * d)
-	a.f32(L*m + 2*m)
+	a.f32(m) // dx0
 	if cfg.Cross == "v2" {
 		a.param(L * d * d)
-		a.f32(L*m + m)
+		a.f32(2*L*m + 2*m) // xs, z, g, dz
 	} else {
 		a.param(L * d)
-		a.f32(L*B + B)
+		a.f32(m + 2*B*L + L*d + d + 4*L) // out, alpha, p, bsum, gsum; q, ds, dsum (float64)
 	}
 	H := a.denseTower(d, cfg.Hidden, nn.ActReLU, cfg.BatchNorm, cfg.Dropout, B)
-	a.f32(B*(d+H) + B*d + B*H) // cat, dxl, dh
+	a.f32(B*(d+H) + B*H) // cat, dh
 	a.dense(d+H, 1, B)
 	return a.Footprint
 }

@@ -35,10 +35,12 @@ func (v CrossVersion) String() string {
 // same x0 (n×Dim), each adding one degree of feature interaction. The
 // "+ x_l" residual is part of every layer.
 //
-// CrossV1 never builds the d×d matrix x0·x_lᵀ: it computes the scalar
-// x_lᵀw_l of every example (one SGEMM of the batch against w_l) and scales
-// x0 by it, O(d) per example and layer. CrossV2 runs W_l as one SGEMM over the
-// batch with the bias fused into its store.
+// CrossV1 never builds the d×d matrix x0·x_lᵀ, nor even the x_l: every
+// layer only adds multiples of x0 and biases, so x_l = α_l·x0 + B_l with
+// one scalar α_l per example and B_l = b_0 + … + b_{l−1}, and the whole
+// stack is L dot products and a scaled copy per example (see cross_v1.go).
+// CrossV2 runs W_l as one SGEMM over the batch with the bias fused into its
+// store.
 //
 // Backward runs through the stack and adds to dL/dx0 the share of every
 // layer, since each one reads x0 directly as well as through x_l.
@@ -57,13 +59,23 @@ type Cross struct {
 	maxBatch int
 	n        int
 	x0       []float32 // the last Forward's input, not copied
-	xs       []float32 // Layers blocks of maxBatch×Dim: x_1 … x_L
-	s        []float32 // CrossV1: Layers blocks of maxBatch: x_lᵀw_l
-	z        []float32 // CrossV2: Layers blocks of maxBatch×Dim: x_l·W_l + b_l
-	g        []float32 // maxBatch×Dim: dL/dx_l during Backward
-	ds       []float32 // CrossV1: maxBatch: dL/d(x_lᵀw_l)
-	dz       []float32 // CrossV2: maxBatch×Dim: dL/dz_l
-	dx0      []float32 // maxBatch×Dim
+	dx0      []float32 // maxBatch×Dim: Backward's result
+
+	// CrossV1 (cross_v1.go).
+	out   []float32 // maxBatch×Dim: x_L for Forward
+	alpha []float32 // maxBatch×Layers: α_1 … α_L of each example
+	p     []float32 // maxBatch×Layers: x0·w_l of each example
+	bsum  []float32 // Layers×Dim: B_1 … B_L, the biases' prefix sums
+	q     []float32 // Layers: B_l·w_l
+	gsum  []float32 // Dim: Σ dL/dx_L over the batch
+	dsum  []float64 // Layers: Σ dL/ds_l over the batch
+	ds    []float32 // Layers: dL/ds_l of one example
+
+	// CrossV2.
+	xs []float32 // Layers blocks of maxBatch×Dim: x_1 … x_L
+	z  []float32 // Layers blocks of maxBatch×Dim: x_l·W_l + b_l
+	g  []float32 // maxBatch×Dim: dL/dx_l during Backward
+	dz []float32 // maxBatch×Dim: dL/dz_l
 }
 
 // NewCross returns a cross network of the given version and depth over
@@ -77,20 +89,26 @@ func NewCross(name string, version CrossVersion, dim, layers, maxBatch int, rng 
 	c := &Cross{
 		Dim: dim, Layers: layers, Version: version, maxBatch: maxBatch,
 		B:   NewParam(name+".b", layers, dim),
-		xs:  make([]float32, layers*m),
-		g:   make([]float32, m),
 		dx0: make([]float32, m),
 	}
 	switch version {
 	case CrossV1:
 		c.W = NewParam(name+".w", layers, dim)
 		InitGlorot(c.W.W, dim, 1, rng)
-		c.s = make([]float32, layers*maxBatch)
-		c.ds = make([]float32, maxBatch)
+		c.out = make([]float32, m)
+		c.alpha = make([]float32, maxBatch*layers)
+		c.p = make([]float32, maxBatch*layers)
+		c.bsum = make([]float32, layers*dim)
+		c.q = make([]float32, layers)
+		c.gsum = make([]float32, dim)
+		c.dsum = make([]float64, layers)
+		c.ds = make([]float32, layers)
 	case CrossV2:
 		c.W = NewParam(name+".w", layers, dim, dim)
 		InitGlorot(c.W.W, dim, dim, rng)
+		c.xs = make([]float32, layers*m)
 		c.z = make([]float32, layers*m)
+		c.g = make([]float32, m)
 		c.dz = make([]float32, m)
 	default:
 		panic(fmt.Sprintf("nn: Cross %s: unknown version %v", name, version))
@@ -101,7 +119,83 @@ func NewCross(name string, version CrossVersion, dim, layers, maxBatch int, rng 
 // Params returns W and B.
 func (c *Cross) Params() []*Param { return []*Param{c.W, c.B} }
 
-// layerIn returns x_l of the last Forward (x0 for l = 0), n×Dim.
+// Forward runs the stack on x0 (n×Dim), which must stay unchanged until
+// Backward, and returns x_L (n×Dim).
+func (c *Cross) Forward(x0 []float32, n int) []float32 {
+	if c.Version == CrossV1 {
+		c.ForwardInto(x0, n, c.out, c.Dim)
+		return c.out[:n*c.Dim]
+	}
+	c.start(x0, n)
+	c.forwardV2()
+	return c.layerOut(c.Layers - 1)
+}
+
+// ForwardInto is Forward writing row b of x_L to out[b·ldo : b·ldo+Dim]
+// (ldo ≥ Dim), so that a model can place x_L beside other features without
+// copying it.
+func (c *Cross) ForwardInto(x0 []float32, n int, out []float32, ldo int) {
+	c.start(x0, n)
+	checkStrided("Cross", "output", out, n, c.Dim, ldo)
+	if c.Version == CrossV1 {
+		c.forwardV1(out, ldo)
+		return
+	}
+	c.forwardV2()
+	xL := c.layerOut(c.Layers - 1)
+	for b := range n {
+		copy(out[b*ldo:b*ldo+c.Dim], xL[b*c.Dim:(b+1)*c.Dim])
+	}
+}
+
+// start records the input of a Forward.
+func (c *Cross) start(x0 []float32, n int) {
+	c.x0 = checkInteractionInput("Cross", "x0", x0, n, c.maxBatch, c.Dim)
+	c.n = n
+}
+
+// Backward takes dL/dx_L (n×Dim), accumulates the gradients of W and B and
+// returns dL/dx0 (n×Dim), the direct share of every layer included.
+func (c *Cross) Backward(dy []float32) []float32 {
+	dx0 := c.dx0[:c.n*c.Dim]
+	clear(dx0)
+	c.BackwardAdd(dy, c.Dim, dx0)
+	return dx0
+}
+
+// BackwardAdd is Backward with row b of dL/dx_L at dy[b·ldy : b·ldy+Dim]
+// (ldy ≥ Dim): it adds dL/dx0 to dx0 (n×Dim) instead of returning it, so
+// that a model whose x0 feeds other layers too sums the gradients in place.
+func (c *Cross) BackwardAdd(dy []float32, ldy int, dx0 []float32) {
+	n, d := c.n, c.Dim
+	checkStrided("Cross", "output gradient", dy, n, d, ldy)
+	dx0 = checkInteractionGrad("Cross", dx0, n*d)
+	if n == 0 {
+		return
+	}
+	if c.Version == CrossV1 {
+		c.backwardV1(dy, ldy, dx0)
+		return
+	}
+	g := c.g[:n*d]
+	for b := range n {
+		copy(g[b*d:(b+1)*d], dy[b*ldy:b*ldy+d])
+	}
+	c.backwardV2(g, dx0)
+}
+
+// checkStrided panics unless x holds n rows of width floats at a row
+// stride of ld ≥ width.
+func checkStrided(layer, name string, x []float32, n, width, ld int) {
+	if ld < width {
+		panic(fmt.Sprintf("nn: %s: %s row stride %d below the width %d", layer, name, ld, width))
+	}
+	if n > 0 && len(x) < (n-1)*ld+width {
+		panic(fmt.Sprintf("nn: %s: %s has %d floats, %d rows at stride %d need %d", layer, name, len(x), n, ld, (n-1)*ld+width))
+	}
+}
+
+// layerIn returns CrossV2's x_l of the last Forward (x0 for l = 0), n×Dim.
 func (c *Cross) layerIn(l int) []float32 {
 	if l == 0 {
 		return c.x0
@@ -109,61 +203,34 @@ func (c *Cross) layerIn(l int) []float32 {
 	return c.layerOut(l - 1)
 }
 
-// layerOut returns x_{l+1} of the last Forward, n×Dim.
+// layerOut returns CrossV2's x_{l+1} of the last Forward, n×Dim.
 func (c *Cross) layerOut(l int) []float32 {
 	o := l * c.maxBatch * c.Dim
 	return c.xs[o : o+c.n*c.Dim]
 }
 
-// Forward runs the stack on x0 (n×Dim), which must stay unchanged until
-// Backward, and returns x_L (n×Dim).
-func (c *Cross) Forward(x0 []float32, n int) []float32 {
-	d := c.Dim
-	c.x0 = checkInteractionInput("Cross", "x0", x0, n, c.maxBatch, d)
-	c.n = n
+// forwardV2 runs CrossV2 layers over the batch: z = x_l·W_l + b_l in one
+// SGEMM, then x_{l+1} = x0 ⊙ z + x_l.
+func (c *Cross) forwardV2() {
+	n, d := c.n, c.Dim
 	if n == 0 {
-		return c.xs[:0]
+		return
 	}
 	for l := 0; l < c.Layers; l++ {
 		xl, out := c.layerIn(l), c.layerOut(l)
 		bl := c.B.W[l*d : (l+1)*d]
-		switch c.Version {
-		case CrossV1:
-			s := c.s[l*c.maxBatch : l*c.maxBatch+n]
-			blas.Sgemm(false, false, n, 1, d, 1, xl, d, c.W.W[l*d:(l+1)*d], 1, 0, s, 1)
-			for b := 0; b < n; b++ {
-				sb := s[b]
-				x0b, xlb, ob := c.x0[b*d:(b+1)*d], xl[b*d:(b+1)*d], out[b*d:(b+1)*d]
-				for j := range ob {
-					ob[j] = x0b[j]*sb + bl[j] + xlb[j]
-				}
-			}
-		case CrossV2:
-			z := c.z[l*c.maxBatch*d : l*c.maxBatch*d+n*d]
-			blas.SgemmEpilogue(false, false, n, d, d, 1, xl, d, c.W.W[l*d*d:(l+1)*d*d], d, 0, z, d, blas.Epilogue{Bias: bl})
-			for j := range out {
-				out[j] = c.x0[j]*z[j] + xl[j]
-			}
+		z := c.z[l*c.maxBatch*d : l*c.maxBatch*d+n*d]
+		blas.SgemmEpilogue(false, false, n, d, d, 1, xl, d, c.W.W[l*d*d:(l+1)*d*d], d, 0, z, d, blas.Epilogue{Bias: bl})
+		for j := range out {
+			out[j] = c.x0[j]*z[j] + xl[j]
 		}
 	}
-	return c.layerOut(c.Layers - 1)
 }
 
-// Backward takes dL/dx_L (n×Dim), accumulates the gradients of W and B and
-// returns dL/dx0 (n×Dim), the direct share of every layer included.
-func (c *Cross) Backward(dy []float32) []float32 {
+// backwardV2 runs CrossV2 layers backward from g = dL/dx_L (n×Dim,
+// overwritten), adding dL/dx0 to dx0.
+func (c *Cross) backwardV2(g, dx0 []float32) {
 	n, d := c.n, c.Dim
-	dy = checkInteractionGrad("Cross", dy, n*d)
-	g, dx0 := c.g[:n*d], c.dx0[:n*d]
-	copy(g, dy)
-	clear(dx0)
-	if n == 0 {
-		return dx0
-	}
-	if c.Version == CrossV1 {
-		c.backwardV1(g, dx0)
-		return dx0
-	}
 	for l := c.Layers - 1; l >= 0; l-- {
 		xl := c.layerIn(l)
 		// x_{l+1} = x0 ⊙ z + x_l, z = x_l·W + b:
@@ -182,70 +249,5 @@ func (c *Cross) Backward(dy []float32) []float32 {
 	}
 	for j, v := range g {
 		dx0[j] += v
-	}
-	return dx0
-}
-
-// backwardV1 is Backward through CrossV1 layers, g holding dL/dx_L and
-// dx0 zeroed. Each layer x_{l+1} = x0·s + b + x_l, s = x_l·w, gives
-// dL/db += Σ g, dL/ds = ⟨g, x0⟩, dL/dw += x_lᵀ·dL/ds, dL/dx0 += s·g and
-// dL/dx_l = g + dL/ds·w. These are memory-bound passes over n×d values,
-// so one pass per layer does the last two and, with the new g, the next
-// layer's first two (the last layer's pass adds g to dL/dx0 too); every
-// value is computed by the same operations in the same order as one pass
-// per formula would.
-func (c *Cross) backwardV1(g, dx0 []float32) {
-	n, d := c.n, c.Dim
-	ds := c.ds[:n]
-	// The top layer's bias gradient and dL/ds.
-	colSumsDots(c.B.G[(c.Layers-1)*d:c.Layers*d], ds, g, c.x0, n, d)
-	for l := c.Layers - 1; l >= 0; l-- {
-		xl := c.layerIn(l)
-		wl := c.W.W[l*d : (l+1)*d]
-		s := c.s[l*c.maxBatch : l*c.maxBatch+n]
-		blas.Sgemm(true, false, d, 1, n, 1, xl, d, ds, 1, 1, c.W.G[l*d:(l+1)*d], 1)
-		if l == 0 {
-			for b := 0; b < n; b++ {
-				gb, dxb := g[b*d:(b+1)*d], dx0[b*d:(b+1)*d]
-				sb, dsb := s[b], ds[b]
-				for j, v := range gb {
-					dxb[j] += sb * v
-					dxb[j] += v + dsb*wl[j]
-				}
-			}
-			return
-		}
-		// dL/dx_l is the next (lower) layer's g: its bias gradient and
-		// dL/ds come out of the same pass, ds overwritten row by row
-		// once read.
-		bg := c.B.G[(l-1)*d : l*d]
-		for b := 0; b < n; b++ {
-			gb, dxb, x0b := g[b*d:(b+1)*d], dx0[b*d:(b+1)*d], c.x0[b*d:(b+1)*d]
-			sb, dsb := s[b], ds[b]
-			var t float32
-			for j, v := range gb {
-				dxb[j] += sb * v
-				u := v + dsb*wl[j]
-				gb[j] = u
-				bg[j] += u
-				t += u * x0b[j]
-			}
-			ds[b] = t
-		}
-	}
-}
-
-// colSumsDots adds the column sums of g (n×w) to db and sets dot[b] to
-// the inner product of g's and x's row b, in one pass.
-func colSumsDots(db, dot, g, x []float32, n, w int) {
-	db = db[:w]
-	for b := 0; b < n; b++ {
-		gb, xb := g[b*w:(b+1)*w], x[b*w:(b+1)*w]
-		var t float32
-		for j, v := range gb {
-			db[j] += v
-			t += v * xb[j]
-		}
-		dot[b] = t
 	}
 }

@@ -3,8 +3,6 @@ package nn
 import (
 	"math"
 	"testing"
-
-	"github.com/recforge/recforge/blas"
 )
 
 // explicitCross runs the cross network of c on one example in float64 by
@@ -123,34 +121,47 @@ func BenchmarkCross(b *testing.B) {
 	}
 }
 
-// crossV1BackwardByFormula is CrossV1's Backward as one pass per formula
-// (the implementation before its passes were fused): the fused one must
-// give the same gradients bit for bit, not merely close ones.
-func crossV1BackwardByFormula(c *Cross, dy []float32) (dx0, dw, db []float32) {
-	n, d := c.n, c.Dim
-	g := append([]float32(nil), dy...)
-	dx0 = make([]float32, n*d)
-	dw = make([]float32, c.Layers*d)
-	db = make([]float32, c.Layers*d)
-	ds := make([]float32, n)
-	for l := c.Layers - 1; l >= 0; l-- {
-		xl := c.layerIn(l)
-		wl := c.W.W[l*d : (l+1)*d]
-		s := c.s[l*c.maxBatch : l*c.maxBatch+n]
-		blas.BiasGrad(db[l*d:(l+1)*d], g, n, d)
-		for b := 0; b < n; b++ {
-			var t float32
-			for j := 0; j < d; j++ {
-				t += g[b*d+j] * c.x0[b*d+j]
+// crossV1BackwardByFormula is CrossV1's Backward in float64 layer by
+// layer, as the paper's recursion reads, from its own float64 forward pass
+// over x0 (n×Dim) with c's weights.
+func crossV1BackwardByFormula(c *Cross, x0, dy []float32, n int) (dx0, dw, db []float64) {
+	d, L := c.Dim, c.Layers
+	xs := make([][]float64, L+1) // x_0 … x_L
+	s := make([][]float64, L)
+	xs[0] = make([]float64, n*d)
+	for i, v := range x0[:n*d] {
+		xs[0][i] = float64(v)
+	}
+	for l := range L {
+		xs[l+1], s[l] = make([]float64, n*d), make([]float64, n)
+		for b := range n {
+			for j := range d {
+				s[l][b] += xs[l][b*d+j] * float64(c.W.W[l*d+j])
 			}
-			ds[b] = t
+			for j := range d {
+				xs[l+1][b*d+j] = xs[0][b*d+j]*s[l][b] + float64(c.B.W[l*d+j]) + xs[l][b*d+j]
+			}
 		}
-		blas.Sgemm(true, false, d, 1, n, 1, xl, d, ds, 1, 1, dw[l*d:(l+1)*d], 1)
-		for b := 0; b < n; b++ {
-			for j := 0; j < d; j++ {
+	}
+	g := make([]float64, n*d)
+	for i, v := range dy[:n*d] {
+		g[i] = float64(v)
+	}
+	dx0 = make([]float64, n*d)
+	dw = make([]float64, L*d)
+	db = make([]float64, L*d)
+	for l := L - 1; l >= 0; l-- {
+		for b := range n {
+			var ds float64
+			for j := range d {
+				ds += g[b*d+j] * xs[0][b*d+j]
+			}
+			for j := range d {
 				v := g[b*d+j]
-				dx0[b*d+j] += s[b] * v
-				g[b*d+j] = v + ds[b]*wl[j]
+				db[l*d+j] += v
+				dw[l*d+j] += ds * xs[l][b*d+j]
+				dx0[b*d+j] += s[l][b] * v
+				g[b*d+j] = v + ds*float64(c.W.W[l*d+j])
 			}
 		}
 	}
@@ -160,25 +171,87 @@ func crossV1BackwardByFormula(c *Cross, dy []float32) (dx0, dw, db []float32) {
 	return dx0, dw, db
 }
 
-func TestCrossV1BackwardFusedBitIdentical(t *testing.T) {
-	for _, shape := range []struct{ n, d, L int }{{1, 1, 1}, {3, 5, 1}, {7, 6, 3}, {64, 33, 4}} {
+// The closed-form Backward against the layer-by-layer formulas on shapes wider than
+// a vector and with a partial one (d = 33, 37), adding to gradients that
+// already hold values.
+func TestCrossV1BackwardMatchesFormulas(t *testing.T) {
+	for _, shape := range []struct{ n, d, L int }{{1, 1, 1}, {3, 5, 1}, {7, 6, 3}, {64, 33, 4}, {9, 37, 2}} {
 		c := NewCross("cross", CrossV1, shape.d, shape.L, shape.n, NewRand(60))
 		InitNormal(c.B.W, 0.5, NewRand(61))
 		x0 := randomInput(shape.n*shape.d, 1, 62)
 		dy := randomInput(shape.n*shape.d, 1, 63)
 		c.Forward(x0, shape.n)
-		wantDx0, wantDw, wantDb := crossV1BackwardByFormula(c, dy)
-		c.W.ZeroGrad()
-		c.B.ZeroGrad()
+		wantDx0, wantDw, wantDb := crossV1BackwardByFormula(c, x0, dy, shape.n)
+		for i := range c.W.G {
+			c.W.G[i], c.B.G[i] = 1, -1
+		}
 		dx0 := c.Backward(append([]float32(nil), dy...))
 		for _, cmp := range []struct {
-			name      string
-			got, want []float32
-		}{{"dL/dx0", dx0, wantDx0}, {"dL/dw", c.W.G, wantDw}, {"dL/db", c.B.G, wantDb}} {
-			for i := range cmp.want {
-				if math.Float32bits(cmp.got[i]) != math.Float32bits(cmp.want[i]) {
-					t.Fatalf("n %d d %d L %d: %s[%d] = %v, one pass per formula gives %v", shape.n, shape.d, shape.L, cmp.name, i, cmp.got[i], cmp.want[i])
+			name  string
+			got   []float32
+			want  []float64
+			start float64
+		}{{"dL/dx0", dx0, wantDx0, 0}, {"dL/dw", c.W.G, wantDw, 1}, {"dL/db", c.B.G, wantDb, -1}} {
+			for i, w := range cmp.want {
+				if got := float64(cmp.got[i]) - cmp.start; math.Abs(got-w) > 1e-4*(1+math.Abs(w)) {
+					t.Fatalf("n %d d %d L %d: %s[%d] = %v, the formulas give %v", shape.n, shape.d, shape.L, cmp.name, i, got, w)
 				}
+			}
+		}
+	}
+}
+
+// ForwardInto and BackwardAdd are Forward and Backward on strided rows:
+// the same x_L in place, and dL/dx0 added to what dx0 held.
+func TestCrossStridedEqualsPlain(t *testing.T) {
+	const n, d, L, pad = 5, 7, 3, 4
+	for _, v := range []CrossVersion{CrossV1, CrossV2} {
+		c := NewCross("cross", v, d, L, n, NewRand(70))
+		InitNormal(c.B.W, 0.5, NewRand(71))
+		x0 := randomInput(n*d, 1, 72)
+		dy := randomInput(n*d, 1, 73)
+		y := append([]float32(nil), c.Forward(x0, n)...)
+		c.W.ZeroGrad()
+		c.B.ZeroGrad()
+		dx := append([]float32(nil), c.Backward(dy)...)
+		wantW, wantB := append([]float32(nil), c.W.G...), append([]float32(nil), c.B.G...)
+
+		out := make([]float32, n*(d+pad))
+		c.ForwardInto(x0, n, out, d+pad)
+		dyStrided := make([]float32, n*(d+pad))
+		for b := range n {
+			for j := range d {
+				if got, want := out[b*(d+pad)+j], y[b*d+j]; got != want {
+					t.Fatalf("%v: ForwardInto x_L[%d,%d] = %v, Forward %v", v, b, j, got, want)
+				}
+				dyStrided[b*(d+pad)+j] = dy[b*d+j]
+			}
+			for j := d; j < d+pad; j++ {
+				if out[b*(d+pad)+j] != 0 {
+					t.Fatalf("%v: ForwardInto wrote the padding of row %d", v, b)
+				}
+			}
+		}
+		c.W.ZeroGrad()
+		c.B.ZeroGrad()
+		dx0 := make([]float32, n*d)
+		for i := range dx0 {
+			dx0[i] = 2
+		}
+		c.BackwardAdd(dyStrided, d+pad, dx0)
+		for i := range dx0 {
+			if !closeTo(dx0[i]-2, float64(dx[i]), 1e-5) {
+				t.Fatalf("%v: BackwardAdd dL/dx0[%d] = 2 + %v, Backward %v", v, i, dx0[i]-2, dx[i])
+			}
+		}
+		for i := range wantW {
+			if c.W.G[i] != wantW[i] {
+				t.Fatalf("%v: BackwardAdd dL/dW[%d] = %v, Backward %v", v, i, c.W.G[i], wantW[i])
+			}
+		}
+		for i := range wantB {
+			if c.B.G[i] != wantB[i] {
+				t.Fatalf("%v: BackwardAdd dL/db[%d] = %v, Backward %v", v, i, c.B.G[i], wantB[i])
 			}
 		}
 	}

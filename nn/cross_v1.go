@@ -1,0 +1,101 @@
+package nn
+
+import "github.com/recforge/recforge/blas"
+
+// The CrossV1 stack in closed form. A layer x_{l+1} = x0·s_l + b_l + x_l,
+// s_l = x_l·w_l, adds to x_l only a multiple of x0 and a bias, so by
+// induction from x_0 = x0
+//
+//	x_l = α_l·x0 + B_l,   α_0 = 1, α_{l+1} = α_l + s_l,
+//	                      B_0 = 0, B_{l+1} = B_l + b_l,
+//	s_l = α_l·p_l + q_l,  p_l = x0·w_l, q_l = B_l·w_l.
+//
+// Forward thus needs, per example, the L dot products p_l and one scaled
+// copy of x0; the x_l are never stored. Backward follows the same algebra.
+// With g_{l+1} = dL/dx_{l+1} and ds_l = dL/ds_l = g_{l+1}·x0, the layer
+// rules dL/dx_l = g_{l+1} + ds_l·w_l, dL/dw_l += ds_l·x_l, dL/db_l +=
+// g_{l+1} and dL/dx0 += s_l·g_{l+1} (plus g_0, x0 being x_0) give, from
+// g_L = dL/dx_L = g and r = g·x0:
+//
+//	ds_{L−1} = r,  ds_l = r + Σ_{k>l} ds_k·p_k
+//	dL/dx0   = α_L·g + Σ_l ds_l·α_l·w_l
+//	dL/dw_l += ds_l·α_l·x0 + ds_l·B_l
+//	dL/db_l += g + Σ_{k>l} ds_k·w_k
+//
+// so an example costs one dot product and 2L+2 vector updates, each over
+// rows of d values that stay in the first-level cache, instead of L passes
+// over the batch's x_l. The batch sums of g and of ds_l (kept in float64)
+// enter the bias and B_l terms once per batch. Rounding differs from the
+// layer-by-layer order, the function and its gradients do not.
+
+// forwardV1 writes x_L of each example to out (row stride ldo) and keeps
+// α_l and p_l for Backward.
+func (c *Cross) forwardV1(out []float32, ldo int) {
+	n, d, L := c.n, c.Dim, c.Layers
+	// B_{l+1} and q_l from the current weights.
+	for l := range L {
+		bs := c.bsum[l*d : (l+1)*d]
+		if l == 0 {
+			clear(bs)
+			c.q[0] = 0
+		} else {
+			copy(bs, c.bsum[(l-1)*d:l*d])
+			c.q[l] = blas.Dot(bs, c.W.W[l*d:(l+1)*d])
+		}
+		blas.Axpy(1, c.B.W[l*d:(l+1)*d], bs)
+	}
+	bL := c.bsum[(L-1)*d : L*d]
+	for b := range n {
+		x0b := c.x0[b*d : (b+1)*d]
+		alpha, p := c.alpha[b*L:(b+1)*L], c.p[b*L:(b+1)*L]
+		a := float32(1)
+		for l := range L {
+			p[l] = blas.Dot(x0b, c.W.W[l*d:(l+1)*d])
+			a += a*p[l] + c.q[l]
+			alpha[l] = a
+		}
+		ob := out[b*ldo : b*ldo+d]
+		copy(ob, bL)
+		blas.Axpy(a, x0b, ob)
+	}
+}
+
+// backwardV1 accumulates the weight and bias gradients from dy = dL/dx_L
+// (row stride ldy) and adds dL/dx0 to dx0. The examples' terms are added in
+// order, so the sums do not depend on how the batch is scheduled.
+func (c *Cross) backwardV1(dy []float32, ldy int, dx0 []float32) {
+	n, d, L := c.n, c.Dim, c.Layers
+	clear(c.gsum)
+	clear(c.dsum)
+	dsl := c.ds
+	for b := range n {
+		gb, x0b, dxb := dy[b*ldy:b*ldy+d], c.x0[b*d:(b+1)*d], dx0[b*d:(b+1)*d]
+		alpha, p := c.alpha[b*L:(b+1)*L], c.p[b*L:(b+1)*L]
+		t := blas.Dot(gb, x0b)
+		for l := L - 1; l >= 0; l-- {
+			dsl[l] = t
+			t += t * p[l]
+			c.dsum[l] += float64(dsl[l])
+		}
+		blas.Axpy(1, gb, c.gsum)
+		blas.Axpy(alpha[L-1], gb, dxb)
+		for l := range L {
+			u := dsl[l] // ds_l·α_l, α_0 = 1
+			if l > 0 {
+				u *= alpha[l-1]
+			}
+			blas.Axpy(u, x0b, c.W.G[l*d:(l+1)*d])
+			blas.Axpy(u, c.W.W[l*d:(l+1)*d], dxb)
+		}
+	}
+	for l := range L {
+		gw, gbias := c.W.G[l*d:(l+1)*d], c.B.G[l*d:(l+1)*d]
+		if l > 0 {
+			blas.Axpy(float32(c.dsum[l]), c.bsum[(l-1)*d:l*d], gw)
+		}
+		blas.Axpy(1, c.gsum, gbias)
+		for k := l + 1; k < L; k++ {
+			blas.Axpy(float32(c.dsum[k]), c.W.W[k*d:(k+1)*d], gbias)
+		}
+	}
+}
