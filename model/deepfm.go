@@ -31,7 +31,7 @@ type DeepFM struct {
 	// fmOut and dnnOut are the last Forward's y_FM pairwise term and
 	// y_DNN, both owned by their layers.
 	fmOut, dnnOut []float32
-	dtmp, de      []float32
+	dtmp          []float32
 }
 
 // DeepFMConfig holds DeepFM's hyper-parameters.
@@ -97,7 +97,6 @@ func NewDeepFM(env Env, cfg DeepFMConfig) (*DeepFM, error) {
 		fm:   nn.NewFMInteraction(f, k, nb),
 		dnn:  nn.NewDense("deepfm.dnn.out", tower.width, 1, nb, nn.ActNone, rng),
 		dtmp: make([]float32, nb),
-		de:   make([]float32, nb*f*k),
 	}, nil
 }
 
@@ -119,11 +118,10 @@ func (m *DeepFM) Backward(dout []float32) {
 	// Dense.Backward overwrites its dy: the deep branch gets a copy.
 	dtmp := m.dtmp[:n]
 	copy(dtmp, dout[:n])
-	de := m.de[:n*m.base.fields*m.base.dim]
-	copy(de, m.tower.backward(m.dnn.Backward(dtmp)))
-	for i, g := range m.fm.Backward(dout) {
-		de[i] += g
-	}
+	// The FM term adds its share of dL/de in the MLP's own dL/dx (scratch
+	// the first Dense rewrites on every Backward).
+	de := m.tower.backward(m.dnn.Backward(dtmp))
+	m.fm.BackwardAdd(dout, de)
 	m.base.backwardEmb(de)
 }
 

@@ -15,7 +15,7 @@ func footprintLR(env Env, _ any) Footprint {
 }
 
 // fmInteraction is nn.NewFMInteraction.
-func (a *acc) fmInteraction(F, k, B float64) { a.f32(B*k + B + B*F*k) }
+func (a *acc) fmInteraction(F, k, B float64) { a.f32(B*k + B + B*F*k + F*k) }
 
 func footprintFM(env Env, c any) Footprint {
 	cfg := c.(*FMConfig)
@@ -35,7 +35,7 @@ func footprintDeepFM(env Env, c any) Footprint {
 	w := a.denseTower(F*k, cfg.Hidden, nn.ActReLU, cfg.BatchNorm, cfg.Dropout, B)
 	a.fmInteraction(F, k, B)
 	a.dense(w, 1, B)
-	a.f32(B + B*F*k)
+	a.f32(B) // dtmp
 	return a.Footprint
 }
 

@@ -26,6 +26,7 @@ type FMInteraction struct {
 	sum      []float32 // n×k: Σ_i v_i per example
 	y        []float32 // n
 	de       []float32 // n×F×k
+	tiled    []float32 // F×k: one example's Σ_i v_i, repeated F times
 }
 
 // NewFMInteraction returns the FM pairwise term for batches of up to
@@ -34,9 +35,10 @@ func NewFMInteraction(fields, dim, maxBatch int) *FMInteraction {
 	checkInteractionShape("FMInteraction", fields, dim, maxBatch)
 	return &FMInteraction{
 		Fields: fields, Dim: dim, maxBatch: maxBatch,
-		sum: make([]float32, maxBatch*dim),
-		y:   make([]float32, maxBatch),
-		de:  make([]float32, maxBatch*fields*dim),
+		sum:   make([]float32, maxBatch*dim),
+		y:     make([]float32, maxBatch),
+		de:    make([]float32, maxBatch*fields*dim),
+		tiled: make([]float32, fields*dim),
 	}
 }
 
@@ -69,35 +71,44 @@ func (l *FMInteraction) Forward(e []float32, n int) []float32 {
 // Backward takes dL/dy (n×1) and returns dL/de (n×F×k):
 // ∂y/∂v_if = (Σ_j v_jf) − v_if.
 func (l *FMInteraction) Backward(dy []float32) []float32 {
-	n, F, k := l.n, l.Fields, l.Dim
-	dy = checkInteractionGrad("FMInteraction", dy, n)
-	de := l.de[:n*F*k]
-	for b := 0; b < n; b++ {
-		g := dy[b]
-		s := l.sum[b*k : b*k+k]
-		for i := 0; i < F; i++ {
-			o := (b*F + i) * k
-			v := l.e[o : o+k]
-			d := de[o : o+k]
-			for c, sv := range s {
-				d[c] = g * (sv - v[c])
-			}
-		}
-	}
+	de := l.de[:l.n*l.Fields*l.Dim]
+	clear(de)
+	l.BackwardAdd(dy, de)
 	return de
 }
 
-// fieldSum sets sum[b] = Σ_i e[b,i] for the n examples of the n×F×k tensor e.
-func fieldSum(sum, e []float32, n, F, k int) {
+// BackwardAdd is Backward adding dL/de to de (n×F×k) instead of returning
+// it, so that a model whose embeddings feed other layers too sums the
+// gradients in place. Per example it adds g·(Σ_j v_j) to every field's k
+// values, from a row of the sum repeated F times, then −g·e.
+func (l *FMInteraction) BackwardAdd(dy, de []float32) {
+	n, F, k := l.n, l.Fields, l.Dim
+	dy = checkInteractionGrad("FMInteraction", dy, n)
+	de = checkInteractionGrad("FMInteraction", de, n*F*k)
+	tiled := l.tiled[:F*k]
 	for b := 0; b < n; b++ {
-		s := sum[b*k : b*k+k]
-		copy(s, e[b*F*k:b*F*k+k])
-		for i := 1; i < F; i++ {
-			o := (b*F + i) * k
-			for c, v := range e[o : o+k] {
-				s[c] += v
-			}
-		}
+		g := dy[b]
+		tile(tiled, l.sum[b*k:b*k+k])
+		o := b * F * k
+		blas.Axpy(g, tiled, de[o:o+F*k])
+		blas.Axpy(-g, l.e[o:o+F*k], de[o:o+F*k])
+	}
+}
+
+// tile fills dst with copies of src, doubling the filled prefix each time.
+func tile(dst, src []float32) {
+	n := copy(dst, src)
+	for n < len(dst) {
+		n += copy(dst[n:], dst[:n])
+	}
+}
+
+// fieldSum sets sum[b] = Σ_i e[b,i] for the n examples of the n×F×k tensor
+// e: the column sums of each example's F×k block, vectorized.
+func fieldSum(sum, e []float32, n, F, k int) {
+	clear(sum[:n*k])
+	for b := 0; b < n; b++ {
+		blas.BiasGrad(sum[b*k:b*k+k], e[b*F*k:(b+1)*F*k], F, k)
 	}
 }
 

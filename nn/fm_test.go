@@ -72,6 +72,38 @@ func TestFMInteractionGradients(t *testing.T) {
 	checkRowLayer(t, NewFMInteraction(F, k, 4), randomInput(n*F*k, 1, 3), n, 1, nil, nil, nil, GradCheckOptions{Eps: 1e-2})
 }
 
+// BackwardAdd adds g·(Σ_j v_jf − v_if) to what de held, on a shape whose
+// F·k is no multiple of a vector (F 7, k 3) and a k of one vector (16).
+func TestFMInteractionBackwardAdd(t *testing.T) {
+	for _, shape := range []struct{ n, F, k int }{{3, 7, 3}, {2, 5, 16}} {
+		n, F, k := shape.n, shape.F, shape.k
+		l := NewFMInteraction(F, k, n)
+		e := randomInput(n*F*k, 1, 7)
+		dy := randomInput(n, 1, 8)
+		l.Forward(e, n)
+		de := make([]float32, n*F*k)
+		for i := range de {
+			de[i] = float32(i%5) - 2
+		}
+		l.BackwardAdd(dy, de)
+		for b := range n {
+			for i := range F {
+				for c := range k {
+					var sum float64
+					for j := range F {
+						sum += float64(e[(b*F+j)*k+c])
+					}
+					o := (b*F+i)*k + c
+					want := float64(o%5-2) + float64(dy[b])*(sum-float64(e[o]))
+					if !closeTo(de[o], want, 1e-5) {
+						t.Fatalf("n %d F %d k %d: de[%d,%d,%d] = %v, want %v", n, F, k, b, i, c, de[o], want)
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestFMInteractionNoAllocs(t *testing.T) {
 	const n, F, k = 8, 6, 4
 	if a := stepAllocs(NewFMInteraction(F, k, n), randomInput(n*F*k, 1, 5), n, randomInput(n, 1, 6)); a != 0 {
