@@ -90,4 +90,7 @@ var (
 	biasGradImpl = biasGradGeneric
 	// adamImpl takes the constants β1, 1−β1, β2, 1−β2, step, corr, ε.
 	adamImpl = adamGeneric
+	// The row moves take checked, non-empty arguments (rows.go).
+	gatherRowsImpl     = gatherRowsGeneric
+	scatterAddRowsImpl = scatterAddRowsGeneric
 )

@@ -39,3 +39,9 @@ func biasGrad512(db, dz, y *float32, rows, cols, relu int)
 
 //go:noescape
 func adam512(w, g, m, v []float32, k [7]float32)
+
+//go:noescape
+func gatherRows512(dst, src *float32, ld int, idx *int32, n, w int)
+
+//go:noescape
+func scatterAddRows512(dst *float32, ld int, idx *int32, src *float32, n, w int)

@@ -1521,3 +1521,111 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func gatherRows512
+TEXT ·gatherRows512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	MOVQ idx+24(FP), DX
+	MOVQ n+32(FP), R10
+	MOVQ w+40(FP), R9
+	SHLQ $2, R8
+	MOVQ R9, CX
+	ANDQ $15, CX
+	LEAQ (CX*4), R12
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	SHRQ $4, R9
+	LEAQ (R9*4), R13
+	SHLQ $4, R13
+	ADDQ R12, R13
+gatherRows512_row:
+	TESTQ R10, R10
+	JEQ gatherRows512_done
+	MOVLQSX (DX), AX
+	IMULQ R8, AX
+	LEAQ (SI)(AX*1), BX
+	MOVQ R9, R11
+gatherRows512_chunk:
+	TESTQ R11, R11
+	JEQ gatherRows512_tail
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, BX
+	ADDQ $64, DI
+	DECQ R11
+	JMP gatherRows512_chunk
+gatherRows512_tail:
+	KORTESTW K1, K1
+	JEQ gatherRows512_next
+	VMOVUPS.Z (BX), K1, Z0
+	VMOVUPS Z0, K1, (DI)
+	ADDQ R12, DI
+gatherRows512_next:
+	ADDQ $4, DX
+	DECQ R10
+	JMP gatherRows512_row
+gatherRows512_done:
+	VZEROUPPER
+	RET
+
+// func scatterAddRows512
+TEXT ·scatterAddRows512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), SI
+	MOVQ ld+8(FP), R8
+	MOVQ idx+16(FP), DX
+	MOVQ src+24(FP), DI
+	MOVQ n+32(FP), R10
+	MOVQ w+40(FP), R9
+	SHLQ $2, R8
+	MOVQ R9, CX
+	ANDQ $15, CX
+	LEAQ (CX*4), R12
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	SHRQ $4, R9
+	LEAQ (R9*4), R13
+	SHLQ $4, R13
+	ADDQ R12, R13
+scatterAddRows512_row:
+	TESTQ R10, R10
+	JEQ scatterAddRows512_done
+	MOVLQSX (DX), AX
+	TESTQ AX, AX
+	JGE scatterAddRows512_go
+	ADDQ R13, DI
+	JMP scatterAddRows512_next
+scatterAddRows512_go:
+	IMULQ R8, AX
+	LEAQ (SI)(AX*1), BX
+	MOVQ R9, R11
+scatterAddRows512_chunk:
+	TESTQ R11, R11
+	JEQ scatterAddRows512_tail
+	VMOVUPS (BX), Z0
+	VADDPS (DI), Z0, Z0
+	VMOVUPS Z0, (BX)
+	ADDQ $64, BX
+	ADDQ $64, DI
+	DECQ R11
+	JMP scatterAddRows512_chunk
+scatterAddRows512_tail:
+	KORTESTW K1, K1
+	JEQ scatterAddRows512_next
+	VMOVUPS.Z (BX), K1, Z0
+	VMOVUPS.Z (DI), K1, Z1
+	VADDPS Z1, Z0, Z0
+	VMOVUPS Z0, K1, (BX)
+	ADDQ R12, DI
+scatterAddRows512_next:
+	ADDQ $4, DX
+	DECQ R10
+	JMP scatterAddRows512_row
+scatterAddRows512_done:
+	VZEROUPPER
+	RET

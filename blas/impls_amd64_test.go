@@ -27,3 +27,13 @@ func ewImpls() []ewImpl {
 	}
 	return is
 }
+
+// rowsImpls lists the row gather and scatter-add implementations this CPU
+// can run.
+func rowsImpls() []rowsImpl {
+	is := []rowsImpl{genericRows}
+	if cpu.X86.HasAVX512F {
+		is = append(is, rowsImpl{"avx512", gatherRowsAVX512, scatterAddRowsAVX512})
+	}
+	return is
+}

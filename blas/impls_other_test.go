@@ -7,3 +7,7 @@ func kernelFamilies() []*microKernel { return []*microKernel{&genericKernel} }
 
 // ewImpls lists the element-wise implementations this build can run.
 func ewImpls() []ewImpl { return []ewImpl{genericEW} }
+
+// rowsImpls lists the row gather and scatter-add implementations this
+// build can run.
+func rowsImpls() []rowsImpl { return []rowsImpl{genericRows} }

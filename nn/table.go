@@ -115,8 +115,19 @@ func (t *Table) ReserveState(n int) {
 // zeroed one the first time r is touched. It returns nil for the padding row,
 // whose gradient is always discarded.
 func (t *Table) GradRow(r int32) []float32 {
-	if t.Padding && r == 0 {
+	s := t.gradSlot(r)
+	if s < 0 {
 		return nil
+	}
+	o := int(s) * t.Dim
+	return t.grad[o : o+t.Dim : o+t.Dim]
+}
+
+// gradSlot is GradRow as an index: the accumulator of row r is
+// t.grad[s·Dim : (s+1)·Dim]; −1 for the padding row.
+func (t *Table) gradSlot(r int32) int32 {
+	if t.Padding && r == 0 {
+		return -1
 	}
 	s := t.slot[r]
 	if s == 0 {
@@ -131,8 +142,7 @@ func (t *Table) GradRow(r int32) []float32 {
 		s = int32(len(t.gradRows))
 		t.slot[r] = s
 	}
-	o := int(s-1) * t.Dim
-	return t.grad[o : o+t.Dim : o+t.Dim]
+	return s - 1
 }
 
 // touchSlots loads the gradient slots of ids ahead of GradRow and returns

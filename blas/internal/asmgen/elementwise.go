@@ -364,6 +364,7 @@ func elementwise(s, g *bytes.Buffer) {
 	}
 	biasGrad512(s, g)
 	adam512(s, g)
+	rows(s, g)
 }
 
 // adam512 writes func adam512(w, g, m, v []float32, k [7]float32) over

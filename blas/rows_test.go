@@ -1,0 +1,111 @@
+package blas
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+type rowsImpl struct {
+	name    string
+	gather  func(dst, src []float32, ld int, idx []int32, w int)
+	scatter func(dst []float32, ld int, idx []int32, src []float32, w int)
+}
+
+var genericRows = rowsImpl{"generic", gatherRowsGeneric, scatterAddRowsGeneric}
+
+// Every implementation against the plain loops written here, bit for bit,
+// on widths around the 16-float chunk (1, 3, 15, 16, 17, 40), strides with
+// room for optimizer state, repeated rows (added in order) and skipped ones;
+// the floats around each row must stay untouched.
+func TestRowsMatchPlainLoops(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, impl := range rowsImpls() {
+		for _, w := range []int{1, 3, 15, 16, 17, 40} {
+			for _, ld := range []int{w, w + 2, 3 * w} {
+				const rows, n = 50, 200
+				table := make([]float32, rows*ld)
+				for i := range table {
+					table[i] = rng.Float32()*2 - 1
+				}
+				idx := make([]int32, n)
+				for i := range idx {
+					idx[i] = int32(rng.IntN(rows))
+				}
+				idx[7] = idx[3] // a row twice
+				src := make([]float32, n*w)
+				for i := range src {
+					src[i] = rng.Float32()*2 - 1
+				}
+
+				got := make([]float32, n*w+1)
+				got[n*w] = 42
+				impl.gather(got, table, ld, idx, w)
+				for i, r := range idx {
+					for j := range w {
+						if got[i*w+j] != table[int(r)*ld+j] {
+							t.Fatalf("%s w %d ld %d: gather row %d[%d] = %v, table %v", impl.name, w, ld, i, j, got[i*w+j], table[int(r)*ld+j])
+						}
+					}
+				}
+				if got[n*w] != 42 {
+					t.Fatalf("%s w %d ld %d: gather wrote past its rows", impl.name, w, ld)
+				}
+
+				sidx := append([]int32(nil), idx...)
+				sidx[11], sidx[n-1] = -1, -1
+				want := append([]float32(nil), table...)
+				for i, r := range sidx {
+					if r < 0 {
+						continue
+					}
+					for j := range w {
+						want[int(r)*ld+j] += src[i*w+j]
+					}
+				}
+				out := append([]float32(nil), table...)
+				impl.scatter(out, ld, sidx, src, w)
+				for i := range want {
+					if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s w %d ld %d: scatter-add table[%d] = %v, plain loop %v", impl.name, w, ld, i, out[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// Indices outside the table panic with the position and value, before any
+// row moves; an empty batch and a zero width do nothing.
+func TestRowsCheckIndices(t *testing.T) {
+	table := make([]float32, 4*3) // 4 rows of stride 3
+	for _, c := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"gather past the end", func() { GatherRows(make([]float32, 6), table, 3, []int32{0, 4}, 2) }, "index 1 is 4, outside the table's 4 rows"},
+		{"gather negative", func() { GatherRows(make([]float32, 6), table, 3, []int32{-1}, 2) }, "index 0 is -1"},
+		{"scatter past the end", func() { ScatterAddRows(table, 3, []int32{1, 2, 9}, make([]float32, 6), 2) }, "index 2 is 9"},
+		{"short dst", func() { GatherRows(make([]float32, 3), table, 3, []int32{0, 1}, 2) }, "dst has 3 floats"},
+		{"width above stride", func() { GatherRows(make([]float32, 8), table, 3, []int32{0}, 4) }, "row width 4 and stride 3"},
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				if s, _ := r.(string); !strings.Contains(s, c.want) {
+					t.Errorf("%s: panic %v, want one with %q", c.name, r, c.want)
+				}
+			}()
+			c.f()
+		}()
+		for _, v := range table {
+			if v != 0 {
+				t.Fatalf("%s: the table changed before the panic", c.name)
+			}
+		}
+	}
+	GatherRows(nil, table, 3, nil, 2)
+	ScatterAddRows(table, 3, []int32{1}, nil, 0)
+}
