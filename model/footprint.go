@@ -267,7 +267,7 @@ func (a *acc) dice(w, B float64) {
 }
 
 // fieldEmbedding is nn.NewFieldEmbedding over fields fields of width dim.
-func (a *acc) fieldEmbedding(fields, dim, B float64) { a.f32(B*fields*dim + B*fields) }
+func (a *acc) fieldEmbedding(fields, dim, B float64) { a.f32(B*fields*dim + 2*B*fields) }
 
 // pairs is nn.NumPairs.
 func pairs(fields float64) float64 { return fields * (fields - 1) / 2 }

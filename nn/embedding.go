@@ -1,6 +1,10 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/recforge/recforge/blas"
+)
 
 // FieldEmbedding looks up one table row per field: the input of every
 // field-based CTR model (FM, DeepFM, PNN, NFM, AFM, ...). Several lookup
@@ -18,13 +22,14 @@ type FieldEmbedding struct {
 	values   []float32 // the last Forward's values (nil: all 1), not copied
 	y        []float32
 	dvalues  []float32
+	slots    []int32 // Backward: each lookup's gradient slot in the table (−1: padding)
 	sink     float32 // keeps the loads of the look-ahead (touchBlock)
 }
 
-// lookBlock is how many lookups the look-ahead loads before their copy or
-// gradient. Rows of a large table miss the caches one by one: loaded back
-// to back, independent as they are, the misses overlap, where the copy loop
-// (a memmove call per row) leaves only a few in flight.
+// lookBlock is how many lookups the look-ahead loads before their scaled
+// copy or gradient slot. Rows of a large table miss the caches one by one:
+// loaded back to back, independent as they are, the misses overlap, where
+// the loop's work per row leaves only a few in flight.
 const lookBlock = 16
 
 // NewFieldEmbedding returns a lookup of fields rows per example over table,
@@ -37,6 +42,7 @@ func NewFieldEmbedding(table *Table, fields, maxBatch int) *FieldEmbedding {
 		Table: table, Fields: fields, maxBatch: maxBatch,
 		y:       make([]float32, maxBatch*fields*table.Dim),
 		dvalues: make([]float32, maxBatch*fields),
+		slots:   make([]int32, maxBatch*fields),
 	}
 }
 
@@ -63,6 +69,27 @@ func (e *FieldEmbedding) Forward(ids []int32, values []float32, n int) []float32
 		e.values = values[:m]
 	}
 	y := e.y[:m*dim]
+	if values == nil && dim > 1 {
+		// Plain lookups: the rows move in one blas call, whose loop keeps
+		// many rows' cache misses in flight. Rows of one float (first-order
+		// weights) move faster in the loop below.
+		padded := false
+		for k, id := range ids {
+			if uint32(id) >= rows {
+				panic(badID("FieldEmbedding", t, k, id))
+			}
+			padded = padded || (id == 0 && pad)
+		}
+		blas.GatherRows(y, data, stride, ids, dim)
+		if padded {
+			for k, id := range ids {
+				if id == 0 {
+					clear(y[k*dim : (k+1)*dim])
+				}
+			}
+		}
+		return y
+	}
 	var sink float32
 	for k, id := range ids {
 		if k%lookBlock == 0 {
@@ -82,18 +109,13 @@ func (e *FieldEmbedding) Forward(ids []int32, values []float32, n int) []float32
 			continue
 		}
 		o := int(id) * stride
-		row := data[o : o+dim : o+dim]
-		if values == nil {
-			if dim == 1 { // first-order weights: a call to memmove per float would dominate
-				out[0] = row[0]
-			} else {
-				copy(out, row)
-			}
-		} else {
-			v := values[k]
-			for d, w := range row {
-				out[d] = v * w
-			}
+		if values == nil { // dim 1
+			out[0] = data[o]
+			continue
+		}
+		v := values[k]
+		for d, w := range data[o : o+dim : o+dim] {
+			out[d] = v * w
 		}
 	}
 	e.sink += sink
@@ -108,20 +130,26 @@ func (e *FieldEmbedding) Backward(dy []float32) []float32 {
 	dim := t.Dim
 	dy = dy[:len(e.ids)*dim]
 	if e.values == nil {
+		// The rows' gradient slots first (first touches append to the
+		// table's accumulators), then one blas call adds dy's rows to them
+		// in order, as a loop over the lookups would; rows of one float
+		// are added here.
+		slots := e.slots[:len(e.ids)]
 		var sink int32
 		for k, id := range e.ids {
 			if k%lookBlock == 0 {
 				sink += t.touchSlots(e.ids[k:min(k+lookBlock, len(e.ids))])
 			}
-			g := t.GradRow(id)
-			if g == nil {
-				continue
+			s := t.gradSlot(id)
+			if dim == 1 && s >= 0 {
+				t.grad[s] += dy[k]
 			}
-			for d, v := range dy[k*dim : k*dim+dim : k*dim+dim] {
-				g[d] += v
-			}
+			slots[k] = s
 		}
 		e.sink += float32(sink)
+		if dim > 1 {
+			blas.ScatterAddRows(t.grad, dim, slots, dy, dim)
+		}
 		return nil
 	}
 	dvalues := e.dvalues[:len(e.ids)]
