@@ -1,7 +1,8 @@
 // Package blas provides the float32 dense kernels recforge trains and serves
-// with: a row-major SGEMM with optional fused epilogues (bias, ReLU), and
-// vectorized element-wise functions (exp, sigmoid, tanh, axpy, dot) used by
-// gates, attention and optimizers.
+// with: a row-major SGEMM with optional fused epilogues (bias, ReLU),
+// vectorized element-wise functions (exp, sigmoid, tanh, axpy, dot, bias
+// sums, Adam's update) used by gates, attention and optimizers, and the row
+// gather and scatter-add of embedding lookups (GatherRows, ScatterAddRows).
 //
 // The default build picks Go-assembly kernels for AVX-512 or AVX2+FMA at run
 // time from the CPU's features (golang.org/x/sys/cpu) and falls back to a

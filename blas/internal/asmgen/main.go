@@ -1,7 +1,8 @@
 // Command asmgen writes the amd64 assembly of package blas and its Go
 // declarations: the SGEMM micro-kernels for AVX-512 and AVX2+FMA (one
 // function per row count of a tile, so edge tiles never compute rows they do
-// not store) and the vectorized exp, sigmoid, tanh, axpy and dot. The
+// not store), the vectorized exp, sigmoid, tanh, axpy, dot, bias sums and
+// Adam update, and the embedding rows' gather and scatter-add. The
 // kernels are long runs of nearly identical instructions; generating them
 // keeps the register allocation in one readable place.
 //
