@@ -13,7 +13,7 @@ func init() {
 		expImpl, sigmoidImpl, tanhImpl = exp512, sigmoid512, tanh512
 		axpyImpl, dotImpl = axpy512, dot512
 		biasGradImpl, adamImpl = biasGradAVX512, adam512
-		gatherRowsImpl, scatterAddRowsImpl = gatherRowsAVX512, scatterAddRowsAVX512
+		gatherRowsImpl, scatterAddRowsImpl, adamRowsImpl = gatherRowsAVX512, scatterAddRowsAVX512, adamRowsAVX512
 	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
 		active = &avx2Kernel
 		expImpl, sigmoidImpl, tanhImpl = exp256, sigmoid256, tanh256

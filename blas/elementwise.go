@@ -1,5 +1,7 @@
 package blas
 
+import "fmt"
+
 // Exp sets dst[i] = e^src[i] for the len(dst) elements (src must be at least
 // as long). dst and src may be the same slice. The result is within a few ulp
 // of the correctly rounded one over the whole float32 range, subnormal
@@ -79,6 +81,33 @@ func AdamUpdate(w, g, m, v []float32, k AdamConsts) {
 	adamImpl(w, g[:n], m[:n], v[:n], [7]float32{k.Beta1, 1 - k.Beta1, k.Beta2, 1 - k.Beta2, k.Step, k.Corr, k.Eps})
 }
 
+// AdamRows applies AdamUpdate to rows of an embedding table: table row
+// rows[i] holds its dim weights, then their m, then their v (stride ≥ 3·dim
+// floats apart from one row to the next), and its gradient is grad[i·dim :
+// (i+1)·dim]. The results are AdamUpdate's, bit for bit; one pass over all
+// rows lets their cache misses overlap. It panics on a row outside the
+// table or a short grad, before updating anything.
+func AdamRows(data []float32, stride int, rows []int32, grad []float32, dim int, k AdamConsts) {
+	if stride < 3*dim {
+		panic(fmt.Sprintf("blas: AdamRows: stride %d below the 3×%d floats of weights, m and v", stride, dim))
+	}
+	n := checkRows("AdamRows", data, stride, rows, 3*dim, false)
+	if len(grad) < n*dim {
+		panic(fmt.Sprintf("blas: AdamRows: grad has %d floats, %d rows of %d need %d", len(grad), n, dim, n*dim))
+	}
+	if n == 0 || dim == 0 {
+		return
+	}
+	adamRowsImpl(data, stride, rows, grad[:n*dim], dim, [7]float32{k.Beta1, 1 - k.Beta1, k.Beta2, 1 - k.Beta2, k.Step, k.Corr, k.Eps})
+}
+
+func adamRowsGeneric(data []float32, stride int, rows []int32, grad []float32, dim int, k [7]float32) {
+	for i, r := range rows {
+		o := int(r) * stride
+		adamGeneric(data[o:o+dim], grad[i*dim:(i+1)*dim], data[o+dim:o+2*dim], data[o+2*dim:o+3*dim], k)
+	}
+}
+
 // The implementations, replaced at start-up by assembly where the CPU has it.
 var (
 	expImpl     = expGeneric
@@ -93,4 +122,5 @@ var (
 	// The row moves take checked, non-empty arguments (rows.go).
 	gatherRowsImpl     = gatherRowsGeneric
 	scatterAddRowsImpl = scatterAddRowsGeneric
+	adamRowsImpl       = adamRowsGeneric
 )

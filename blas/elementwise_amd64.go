@@ -45,3 +45,6 @@ func gatherRows512(dst, src *float32, ld int, idx *int32, n, w int)
 
 //go:noescape
 func scatterAddRows512(dst *float32, ld int, idx *int32, src *float32, n, w int)
+
+//go:noescape
+func adamRows512(data *float32, stride int, rows *int32, grad *float32, n, dim int, k [7]float32)

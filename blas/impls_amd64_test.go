@@ -33,7 +33,7 @@ func ewImpls() []ewImpl {
 func rowsImpls() []rowsImpl {
 	is := []rowsImpl{genericRows}
 	if cpu.X86.HasAVX512F {
-		is = append(is, rowsImpl{"avx512", gatherRowsAVX512, scatterAddRowsAVX512})
+		is = append(is, rowsImpl{"avx512", gatherRowsAVX512, scatterAddRowsAVX512, adamRowsAVX512})
 	}
 	return is
 }

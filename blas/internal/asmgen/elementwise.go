@@ -365,6 +365,7 @@ func elementwise(s, g *bytes.Buffer) {
 	biasGrad512(s, g)
 	adam512(s, g)
 	rows(s, g)
+	adamRows512(s, g)
 }
 
 // adam512 writes func adam512(w, g, m, v []float32, k [7]float32) over
@@ -390,24 +391,7 @@ func adam512(s, g *bytes.Buffer) {
 	VBROADCASTSS k_5+116(FP), Z25
 	VBROADCASTSS k_6+120(FP), Z26
 `)
-	body := func(ld, st, z string) {
-		fmt.Fprintf(s, "\t%s (SI),%s Z0\n\t%s (DX),%s Z1\n\t%s (R8),%s Z2\n\t%s (DI),%s Z3\n", ld, z, ld, z, ld, z, ld, z)
-		s.WriteString(`	VMULPS Z1, Z20, Z4
-	VMULPS Z0, Z21, Z5
-	VADDPS Z5, Z4, Z4
-	VMULPS Z2, Z22, Z6
-	VMULPS Z0, Z23, Z7
-	VMULPS Z0, Z7, Z7
-	VADDPS Z7, Z6, Z6
-	VSQRTPS Z6, Z8
-	VMULPS Z25, Z8, Z8
-	VADDPS Z26, Z8, Z8
-	VMULPS Z4, Z24, Z9
-	VDIVPS Z8, Z9, Z9
-	VSUBPS Z9, Z3, Z3
-`)
-		fmt.Fprintf(s, "\t%s Z4,%s (DX)\n\t%s Z6,%s (R8)\n\t%s Z3,%s (DI)\n", st, z, st, z, st, z)
-	}
+	body := func(ld, st, z string) { adamBody(s, ld, st, z) }
 	s.WriteString("loop:\n\tCMPQ CX, $16\n\tJLT tail\n")
 	body("VMOVUPS", "VMOVUPS", "")
 	s.WriteString("\tADDQ $64, SI\n\tADDQ $64, DX\n\tADDQ $64, R8\n\tADDQ $64, DI\n\tSUBQ $16, CX\n\tJMP loop\n")
@@ -492,4 +476,77 @@ func biasGradRows(s *bytes.Buffer, label string, nrows int, relu bool) {
 	fmt.Fprintf(s, "%s_tail:\n\tKORTESTW K1, K1\n\tJEQ %s_next\n", label, label)
 	chunk(true)
 	fmt.Fprintf(s, "%s_next:\n", label)
+}
+
+// adamBody emits Adam's update of one 16-float chunk: g at SI, m at DX, v
+// at R8, w at DI, the constants in Z20…Z26 (see adam512). ld and st are the
+// load and store instructions, z the mask operand (" K1," or "").
+func adamBody(s *bytes.Buffer, ld, st, z string) {
+	fmt.Fprintf(s, "\t%s (SI),%s Z0\n\t%s (DX),%s Z1\n\t%s (R8),%s Z2\n\t%s (DI),%s Z3\n", ld, z, ld, z, ld, z, ld, z)
+	s.WriteString(`	VMULPS Z1, Z20, Z4
+	VMULPS Z0, Z21, Z5
+	VADDPS Z5, Z4, Z4
+	VMULPS Z2, Z22, Z6
+	VMULPS Z0, Z23, Z7
+	VMULPS Z0, Z7, Z7
+	VADDPS Z7, Z6, Z6
+	VSQRTPS Z6, Z8
+	VMULPS Z25, Z8, Z8
+	VADDPS Z26, Z8, Z8
+	VMULPS Z4, Z24, Z9
+	VDIVPS Z8, Z9, Z9
+	VSUBPS Z9, Z3, Z3
+`)
+	fmt.Fprintf(s, "\t%s Z4,%s (DX)\n\t%s Z6,%s (R8)\n\t%s Z3,%s (DI)\n", st, z, st, z, st, z)
+}
+
+// adamRows512 writes func adamRows512(data *float32, stride int, rows
+// *int32, grad *float32, n, dim int, k [7]float32): Adam's update of n
+// table rows, row rows[i] holding its dim weights, then m, then v, at a
+// stride of stride floats, with the gradient grad[i·dim : (i+1)·dim]; each
+// operation rounded as in adam512. One loop over all rows keeps several
+// rows' cache misses in flight, where a call per row would not.
+func adamRows512(s, g *bytes.Buffer) {
+	g.WriteString("\n//go:noescape\nfunc adamRows512(data *float32, stride int, rows *int32, grad *float32, n, dim int, k [7]float32)\n")
+	s.WriteString("\n// func adamRows512(data *float32, stride int, rows *int32, grad *float32, n, dim int, k [7]float32)\nTEXT ·adamRows512(SB), NOSPLIT, $0-76\n")
+	s.WriteString(`	MOVQ data+0(FP), BX
+	MOVQ stride+8(FP), R9
+	SHLQ $2, R9
+	MOVQ rows+16(FP), R10
+	MOVQ grad+24(FP), SI
+	MOVQ n+32(FP), R11
+	MOVQ dim+40(FP), R12
+	LEAQ (R12*4), R13
+	VBROADCASTSS k_0+48(FP), Z20
+	VBROADCASTSS k_1+52(FP), Z21
+	VBROADCASTSS k_2+56(FP), Z22
+	VBROADCASTSS k_3+60(FP), Z23
+	VBROADCASTSS k_4+64(FP), Z24
+	VBROADCASTSS k_5+68(FP), Z25
+	VBROADCASTSS k_6+72(FP), Z26
+	MOVQ R12, CX
+	ANDQ $15, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+row:
+	TESTQ R11, R11
+	JEQ done
+	MOVLQSX (R10), AX
+	IMULQ R9, AX
+	LEAQ (BX)(AX*1), DI
+	LEAQ (DI)(R13*1), DX
+	LEAQ (DX)(R13*1), R8
+	MOVQ R12, CX
+chunk:
+	CMPQ CX, $16
+	JLT tail
+`)
+	adamBody(s, "VMOVUPS", "VMOVUPS", "")
+	s.WriteString("\tADDQ $64, SI\n\tADDQ $64, DX\n\tADDQ $64, R8\n\tADDQ $64, DI\n\tSUBQ $16, CX\n\tJMP chunk\n")
+	s.WriteString("tail:\n\tTESTQ CX, CX\n\tJEQ next\n")
+	adamBody(s, "VMOVUPS.Z", "VMOVUPS", " K1,")
+	s.WriteString("\tSHLQ $2, CX\n\tADDQ CX, SI\n")
+	s.WriteString("next:\n\tADDQ $4, R10\n\tDECQ R11\n\tJMP row\ndone:\n\tVZEROUPPER\n\tRET\n")
 }
