@@ -163,6 +163,10 @@ func (t *Table) touchSlots(ids []int32) int32 {
 // ZeroGrad, in first-touch order. Grad(i) is the gradient of TouchedRows()[i].
 func (t *Table) TouchedRows() []int32 { return t.gradRows }
 
+// TouchedGrads returns the accumulated gradients of the touched rows, that
+// of TouchedRows()[i] at [i·Dim, (i+1)·Dim).
+func (t *Table) TouchedGrads() []float32 { return t.grad }
+
 // Grad returns the accumulated gradient of the i-th touched row.
 func (t *Table) Grad(i int) []float32 {
 	return t.grad[i*t.Dim : (i+1)*t.Dim : (i+1)*t.Dim]

@@ -74,6 +74,12 @@ func (r Adam) update(w, g, s []float32, c *stepCtx) {
 	}
 }
 
+// updateRows runs blas.AdamRows: one pass over the rows, which overlaps
+// their cache misses, with AdamUpdate's rounding.
+func (r Adam) updateRows(data []float32, stride int, rows []int32, grad []float32, dim int, c *stepCtx) {
+	blas.AdamRows(data, stride, rows, grad, dim, blas.AdamConsts{Beta1: r.Beta1, Beta2: r.Beta2, Step: c.k1, Corr: c.k2, Eps: r.Eps})
+}
+
 // adamVector is the shortest row Adam hands to blas.AdamUpdate.
 const adamVector = 16
 

@@ -231,6 +231,11 @@ func (p *piece) run() {
 	t := e.t
 	dim, stride := t.Dim, t.Stride
 	rows := t.TouchedRows()
+	if fast, ok := g.rule.(rowsRule); ok && p.scale == 1 && e.reg.Kind == RegNone {
+		// Nothing to add to the gradients: the rule takes the rows at once.
+		fast.updateRows(t.Data, stride, rows[p.lo:p.hi], t.TouchedGrads()[p.lo*dim:p.hi*dim], dim, c)
+		return
+	}
 	for b0 := p.lo; b0 < p.hi; b0 += touchBlock {
 		b1 := min(b0+touchBlock, p.hi)
 		p.sink += touchRows(t.Data, rows[b0:b1], stride)

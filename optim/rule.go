@@ -22,6 +22,14 @@ type Rule interface {
 	update(w, g, s []float32, c *stepCtx)
 }
 
+// rowsRule is a Rule that also updates many table rows in one call, with
+// the results of update row by row, bit for bit.
+type rowsRule interface {
+	// updateRows applies update to table rows rows of data (weights then
+	// state, stride floats apart), gradient i at grad[i·dim : (i+1)·dim].
+	updateRows(data []float32, stride int, rows []int32, grad []float32, dim int, c *stepCtx)
+}
+
 // stepCtx carries one step's scalars from a group to its rule's kernel.
 type stepCtx struct {
 	lr     float32 // the learning rate of this step, schedule applied
