@@ -1,6 +1,7 @@
 package model
 
 import (
+	"github.com/recforge/recforge/blas"
 	"github.com/recforge/recforge/nn"
 )
 
@@ -27,11 +28,16 @@ type DCN struct {
 	stack *stackedInput
 	cross *nn.Cross
 	tower *denseTower
-	out   *nn.Dense
+	// outW ((d+H)×1, rows for x_L1 then h_L2) and outB are the output
+	// layer's weights, named as an nn.Dense "dcn.out" names them. The
+	// layer runs as two products, the cross network's through
+	// Cross.ForwardProject, so that [x_L1; h_L2] is never assembled.
+	outW, outB *nn.Param
 
-	n   int
-	cat []float32 // n×(d+H): [x_L1; h_L2]
-	dh  []float32 // n×H
+	n     int
+	h     []float32 // the last Forward's h_L2, not copied
+	logit []float32 // n
+	dh    []float32 // n×H
 }
 
 // DCNConfig holds DCN's hyper-parameters.
@@ -103,44 +109,50 @@ func NewDCN(env Env, cfg DCNConfig) (*DCN, error) {
 		cfg: cfg, stack: stack,
 		cross: nn.NewCross("dcn.cross", version, d, cfg.CrossLayers, nb, rng),
 		tower: newDenseTower("dcn.mlp", d, cfg.Hidden, nn.ActReLU, cfg.BatchNorm, cfg.Dropout, nb, rng),
-		cat:   make([]float32, nb*(d+H)),
+		outW:  nn.NewParam("dcn.out.w", d+H, 1),
+		outB:  nn.NewParam("dcn.out.b", 1),
+		logit: make([]float32, nb),
 		dh:    make([]float32, nb*H),
 	}
-	m.out = nn.NewDense("dcn.out", d+H, 1, nb, nn.ActNone, rng)
+	nn.InitGlorot(m.outW.W, d+H, 1, rng)
 	return m, nil
 }
 
-// Forward returns the logits of b.
+// Forward returns the logits of b: w_outᵀ[x_L1; h_L2] + b_out as
+// w_x·x_L1 (the cross network's projection) + h_L2·w_h + b_out.
 func (m *DCN) Forward(b *Batch) []float32 {
 	n := b.N
 	m.n = n
-	x0 := m.stack.forward(b)
 	d, H := m.cross.Dim, m.tower.width
-	w := d + H
-	cat := m.cat[:n*w]
-	m.cross.ForwardInto(x0, n, cat, w)
-	h := m.tower.forward(x0, n)
-	for i := range n {
-		copy(cat[i*w+d:(i+1)*w], h[i*H:(i+1)*H])
+	x0 := m.stack.forward(b)
+	z := m.cross.ForwardProject(x0, n, m.outW.W[:d])
+	m.h = m.tower.forward(x0, n)
+	logit := m.logit[:n]
+	blas.Sgemm(false, false, n, 1, H, 1, m.h, H, m.outW.W[d:], 1, 0, logit, 1)
+	for i := range logit {
+		logit[i] += z[i] + m.outB.W[0]
 	}
-	return m.out.Forward(cat, n)
+	return logit
 }
 
-// Backward accumulates every gradient from dL/dlogit (overwritten).
+// Backward accumulates every gradient from dL/dlogit.
 func (m *DCN) Backward(dout []float32) {
 	n, d, H := m.n, m.cross.Dim, m.tower.width
-	w := d + H
-	dcat := m.out.Backward(dout)
-	dh := m.dh[:n*H]
-	for i := range n {
-		copy(dh[i*H:(i+1)*H], dcat[i*w+d:(i+1)*w])
+	dz := dout[:n]
+	var db float32
+	for _, g := range dz {
+		db += g
 	}
+	m.outB.G[0] += db
+	// dL/dw_h += h_L2ᵀ·dz; dL/dh_L2 = dz·w_hᵀ.
+	blas.Sgemm(true, false, H, 1, n, 1, m.h, H, dz, 1, 1, m.outW.G[d:], 1)
+	dh := m.dh[:n*H]
+	blas.Sgemm(false, false, n, H, 1, 1, dz, 1, m.outW.W[d:], H, 0, dh, H)
 	// x0 feeds both networks: its gradient is the sum of their shares,
 	// the cross network's added in the deep network's own dL/dx0 (scratch
-	// it rewrites on every Backward), the cross network reading its
-	// gradient from dL/d[x_L1; h_L2] in place.
+	// it rewrites on every Backward).
 	dx0 := m.tower.backward(dh)
-	m.cross.BackwardAdd(dcat, w, dx0)
+	m.cross.BackwardProject(dz, m.outW.W[:d], m.outW.G[:d], dx0)
 	m.stack.backward(dx0)
 }
 
@@ -148,7 +160,7 @@ func (m *DCN) Backward(dout []float32) {
 func (m *DCN) Parts() []Part {
 	ps := append([]*nn.Param(nil), m.cross.Params()...)
 	ps = append(ps, m.tower.params...)
-	ps = append(ps, m.out.Params()...)
+	ps = append(ps, m.outW, m.outB)
 	return []Part{{Name: "all", Params: ps, Tables: m.stack.partTables(m.cfg.L2Emb)}}
 }
 

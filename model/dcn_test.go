@@ -27,11 +27,11 @@ func TestDCNCrossResidual(t *testing.T) {
 		}
 		clear(m.cross.W.W)
 		clear(m.cross.B.W)
-		m.Forward(b)
 		x0 := m.stack.forward(b)
+		xL := m.cross.Forward(x0, b.N)
 		d := m.cross.Dim
 		for i := range b.N {
-			got := m.cat[i*(d+4) : i*(d+4)+d]
+			got := xL[i*d : (i+1)*d]
 			if !slices.Equal(got, x0[i*d:(i+1)*d]) {
 				t.Fatalf("%s: row %d: x_L %v, want x0 %v", v, i, got, x0[i*d:(i+1)*d])
 			}
@@ -50,9 +50,9 @@ func TestDCNCrossLayerByHand(t *testing.T) {
 			t.Fatal(err)
 		}
 		randomize(m, 0.5, 3)
-		m.Forward(b)
 		x0 := m.stack.forward(b)
-		d, w := m.cross.Dim, m.cross.Dim+2
+		xL := m.cross.Forward(x0, b.N)
+		d := m.cross.Dim
 		for i := range b.N {
 			x := x0[i*d : (i+1)*d]
 			for j := range d {
@@ -70,7 +70,7 @@ func TestDCNCrossLayerByHand(t *testing.T) {
 					}
 					want = float64(x[j])*z + float64(x[j])
 				}
-				if got := float64(m.cat[i*w+j]); math.Abs(got-want) > 1e-5 {
+				if got := float64(xL[i*d+j]); math.Abs(got-want) > 1e-5 {
 					t.Errorf("%s: row %d x1[%d] = %v, want %v", v, i, j, got, want)
 				}
 			}
@@ -138,4 +138,36 @@ func TestDCNConfig(t *testing.T) {
 		t.Errorf("defaults: cross %v × %d over %d", d.cross.Version, d.cross.Layers, d.cross.Dim)
 	}
 	checkSameSeedSameLogits(t, "dcn", `{"cross": "v2", "hidden": [5, 4], "batch_norm": true, "dropout": 0.2}`, l)
+}
+
+// TestDCNLogitOverConcatenation checks the output layer, which never
+// assembles [x_L1; h_L2]: the logits equal w_outᵀ[x_L1; h_L2] + b_out summed
+// explicitly from the materialized x_L1 (both cross versions).
+func TestDCNLogitOverConcatenation(t *testing.T) {
+	l := tinyLayout(3, 2, 4, 2)
+	b := tinyBatch(l, 6, 4)
+	for _, v := range []string{"v1", "v2"} {
+		m, err := NewDCN(Env{Layout: l, MaxBatch: 6, Seed: 5}, DCNConfig{Cross: v, CrossLayers: 2, Hidden: []int{5, 3}, InitStd: 0.1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomize(m, 0.5, 6)
+		got := append([]float32(nil), m.Forward(b)...)
+		x0 := m.stack.forward(b)
+		xL := append([]float32(nil), m.cross.Forward(x0, b.N)...)
+		h := m.tower.forward(x0, b.N)
+		d, H := m.cross.Dim, m.tower.width
+		for i := range b.N {
+			want := float64(m.outB.W[0])
+			for j := range d {
+				want += float64(m.outW.W[j]) * float64(xL[i*d+j])
+			}
+			for j := range H {
+				want += float64(m.outW.W[d+j]) * float64(h[i*H+j])
+			}
+			if math.Abs(float64(got[i])-want) > 1e-5*(1+math.Abs(want)) {
+				t.Errorf("%s: row %d logit %v, w_outᵀ[x_L; h] + b = %v", v, i, got[i], want)
+			}
+		}
+	}
 }

@@ -136,17 +136,17 @@ func footprintDCN(env Env, c any) Footprint {
 	// nn.NewCross.
 	L, m := pos(cfg.CrossLayers), B*d
 	a.param(L * d)
-	a.f32(m) // dx0
+	a.f32(m + B) // dx0, proj
 	if cfg.Cross == "v2" {
 		a.param(L * d * d)
 		a.f32(2*L*m + 2*m) // xs, z, g, dz
 	} else {
 		a.param(L * d)
-		a.f32(m + 2*B*L + L*d + d + 4*L) // out, alpha, p, bsum, gsum; q, ds, dsum (float64)
+		a.f32(m + 2*B*L + B + L*d + d + 4*L) // out, alpha, p, pv, bsum, gsum; q, ds, dsum (float64)
 	}
 	H := a.denseTower(d, cfg.Hidden, nn.ActReLU, cfg.BatchNorm, cfg.Dropout, B)
-	a.f32(B*(d+H) + B*H) // cat, dh
-	a.dense(d+H, 1, B)
+	a.param(d + H + 1) // the output layer's weights
+	a.f32(B + B*H)     // logit, dh
 	return a.Footprint
 }
 

@@ -60,6 +60,7 @@ type Cross struct {
 	n        int
 	x0       []float32 // the last Forward's input, not copied
 	dx0      []float32 // maxBatch×Dim: Backward's result
+	proj     []float32 // maxBatch: ForwardProject's result
 
 	// CrossV1 (cross_v1.go).
 	out   []float32 // maxBatch×Dim: x_L for Forward
@@ -67,6 +68,7 @@ type Cross struct {
 	p     []float32 // maxBatch×Layers: x0·w_l of each example
 	bsum  []float32 // Layers×Dim: B_1 … B_L, the biases' prefix sums
 	q     []float32 // Layers: B_l·w_l
+	pv    []float32 // maxBatch: v·x0 of each example (ForwardProject)
 	gsum  []float32 // Dim: Σ dL/dx_L over the batch
 	dsum  []float64 // Layers: Σ dL/ds_l over the batch
 	ds    []float32 // Layers: dL/ds_l of one example
@@ -88,8 +90,9 @@ func NewCross(name string, version CrossVersion, dim, layers, maxBatch int, rng 
 	m := maxBatch * dim
 	c := &Cross{
 		Dim: dim, Layers: layers, Version: version, maxBatch: maxBatch,
-		B:   NewParam(name+".b", layers, dim),
-		dx0: make([]float32, m),
+		B:    NewParam(name+".b", layers, dim),
+		dx0:  make([]float32, m),
+		proj: make([]float32, maxBatch),
 	}
 	switch version {
 	case CrossV1:
@@ -98,6 +101,7 @@ func NewCross(name string, version CrossVersion, dim, layers, maxBatch int, rng 
 		c.out = make([]float32, m)
 		c.alpha = make([]float32, maxBatch*layers)
 		c.p = make([]float32, maxBatch*layers)
+		c.pv = make([]float32, maxBatch)
 		c.bsum = make([]float32, layers*dim)
 		c.q = make([]float32, layers)
 		c.gsum = make([]float32, dim)
@@ -122,77 +126,90 @@ func (c *Cross) Params() []*Param { return []*Param{c.W, c.B} }
 // Forward runs the stack on x0 (n×Dim), which must stay unchanged until
 // Backward, and returns x_L (n×Dim).
 func (c *Cross) Forward(x0 []float32, n int) []float32 {
+	c.start(x0, n)
 	if c.Version == CrossV1 {
-		c.ForwardInto(x0, n, c.out, c.Dim)
+		c.forwardV1()
 		return c.out[:n*c.Dim]
 	}
-	c.start(x0, n)
 	c.forwardV2()
 	return c.layerOut(c.Layers - 1)
 }
 
-// ForwardInto is Forward writing row b of x_L to out[b·ldo : b·ldo+Dim]
-// (ldo ≥ Dim), so that a model can place x_L beside other features without
-// copying it.
-func (c *Cross) ForwardInto(x0 []float32, n int, out []float32, ldo int) {
-	c.start(x0, n)
-	checkStrided("Cross", "output", out, n, c.Dim, ldo)
+// Backward takes dL/dx_L (n×Dim), accumulates the gradients of W and B and
+// returns dL/dx0 (n×Dim), the direct share of every layer included.
+func (c *Cross) Backward(dy []float32) []float32 {
+	n, d := c.n, c.Dim
+	dy = checkInteractionGrad("Cross", dy, n*d)
+	dx0 := c.dx0[:n*d]
+	clear(dx0)
+	if n == 0 {
+		return dx0
+	}
 	if c.Version == CrossV1 {
-		c.forwardV1(out, ldo)
-		return
+		c.backwardV1(dy, nil, nil, dx0)
+		return dx0
+	}
+	g := c.g[:n*d]
+	copy(g, dy)
+	c.backwardV2(g, dx0)
+	return dx0
+}
+
+// ForwardProject runs the stack on x0 (n×Dim), which must stay unchanged
+// until BackwardProject, and returns the n projections v·x_L (v: Dim
+// floats, unchanged until BackwardProject too): Deep&Cross's output layer
+// reads x_L only through such a product. CrossV1 never forms x_L for it:
+// v·x_L = α_L·(v·x0) + v·B_L (cross_v1.go).
+func (c *Cross) ForwardProject(x0 []float32, n int, v []float32) []float32 {
+	d := c.Dim
+	c.start(x0, n)
+	v = checkInteractionGrad("Cross", v, d)
+	dst := c.proj[:n]
+	if c.Version == CrossV1 {
+		c.projectV1(v, dst)
+		return dst
 	}
 	c.forwardV2()
 	xL := c.layerOut(c.Layers - 1)
 	for b := range n {
-		copy(out[b*ldo:b*ldo+c.Dim], xL[b*c.Dim:(b+1)*c.Dim])
+		dst[b] = blas.Dot(xL[b*d:(b+1)*d], v)
 	}
+	return dst
+}
+
+// BackwardProject takes dL/d(v·x_L) (n), accumulates the gradients of W
+// and B, adds dL/dv = Σ_b dL/d(v·x_L)_b·x_L,b to dv (Dim) and dL/dx0 to dx0
+// (n×Dim): a model whose x0 feeds other layers too sums the gradients in
+// place.
+func (c *Cross) BackwardProject(dz, v, dv, dx0 []float32) {
+	n, d := c.n, c.Dim
+	dz = checkInteractionGrad("Cross", dz, n)
+	v = checkInteractionGrad("Cross", v, d)
+	dv = checkInteractionGrad("Cross", dv, d)
+	dx0 = checkInteractionGrad("Cross", dx0, n*d)
+	if n == 0 {
+		return
+	}
+	if c.Version == CrossV1 {
+		c.backwardV1(dz, v, dv, dx0)
+		return
+	}
+	// dL/dx_L = dz_b·v per example.
+	g := c.g[:n*d]
+	xL := c.layerOut(c.Layers - 1)
+	for b := range n {
+		gb := g[b*d : (b+1)*d]
+		clear(gb)
+		blas.Axpy(dz[b], v, gb)
+		blas.Axpy(dz[b], xL[b*d:(b+1)*d], dv)
+	}
+	c.backwardV2(g, dx0)
 }
 
 // start records the input of a Forward.
 func (c *Cross) start(x0 []float32, n int) {
 	c.x0 = checkInteractionInput("Cross", "x0", x0, n, c.maxBatch, c.Dim)
 	c.n = n
-}
-
-// Backward takes dL/dx_L (n×Dim), accumulates the gradients of W and B and
-// returns dL/dx0 (n×Dim), the direct share of every layer included.
-func (c *Cross) Backward(dy []float32) []float32 {
-	dx0 := c.dx0[:c.n*c.Dim]
-	clear(dx0)
-	c.BackwardAdd(dy, c.Dim, dx0)
-	return dx0
-}
-
-// BackwardAdd is Backward with row b of dL/dx_L at dy[b·ldy : b·ldy+Dim]
-// (ldy ≥ Dim): it adds dL/dx0 to dx0 (n×Dim) instead of returning it, so
-// that a model whose x0 feeds other layers too sums the gradients in place.
-func (c *Cross) BackwardAdd(dy []float32, ldy int, dx0 []float32) {
-	n, d := c.n, c.Dim
-	checkStrided("Cross", "output gradient", dy, n, d, ldy)
-	dx0 = checkInteractionGrad("Cross", dx0, n*d)
-	if n == 0 {
-		return
-	}
-	if c.Version == CrossV1 {
-		c.backwardV1(dy, ldy, dx0)
-		return
-	}
-	g := c.g[:n*d]
-	for b := range n {
-		copy(g[b*d:(b+1)*d], dy[b*ldy:b*ldy+d])
-	}
-	c.backwardV2(g, dx0)
-}
-
-// checkStrided panics unless x holds n rows of width floats at a row
-// stride of ld ≥ width.
-func checkStrided(layer, name string, x []float32, n, width, ld int) {
-	if ld < width {
-		panic(fmt.Sprintf("nn: %s: %s row stride %d below the width %d", layer, name, ld, width))
-	}
-	if n > 0 && len(x) < (n-1)*ld+width {
-		panic(fmt.Sprintf("nn: %s: %s has %d floats, %d rows at stride %d need %d", layer, name, len(x), n, ld, (n-1)*ld+width))
-	}
 }
 
 // layerIn returns CrossV2's x_l of the last Forward (x0 for l = 0), n×Dim.

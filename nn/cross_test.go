@@ -201,57 +201,72 @@ func TestCrossV1BackwardMatchesFormulas(t *testing.T) {
 	}
 }
 
-// ForwardInto and BackwardAdd are Forward and Backward on strided rows:
-// the same x_L in place, and dL/dx0 added to what dx0 held.
-func TestCrossStridedEqualsPlain(t *testing.T) {
-	const n, d, L, pad = 5, 7, 3, 4
-	for _, v := range []CrossVersion{CrossV1, CrossV2} {
-		c := NewCross("cross", v, d, L, n, NewRand(70))
+// ForwardProject and BackwardProject against Forward and Backward: v·x_L
+// from the materialized x_L, and the gradients of dL/dx_L = dz_b·v, with
+// dL/dx0 and dL/dv added to what their buffers held.
+func TestCrossProjectEqualsMaterialized(t *testing.T) {
+	const n, d, L = 5, 21, 3
+	for _, ver := range []CrossVersion{CrossV1, CrossV2} {
+		c := NewCross("cross", ver, d, L, n, NewRand(70))
 		InitNormal(c.B.W, 0.5, NewRand(71))
 		x0 := randomInput(n*d, 1, 72)
-		dy := randomInput(n*d, 1, 73)
-		y := append([]float32(nil), c.Forward(x0, n)...)
+		v := randomInput(d, 1, 73)
+		dz := randomInput(n, 1, 74)
+		xL := append([]float32(nil), c.Forward(x0, n)...)
+		dy := make([]float32, n*d)
+		for b := range n {
+			for j := range d {
+				dy[b*d+j] = dz[b] * v[j]
+			}
+		}
 		c.W.ZeroGrad()
 		c.B.ZeroGrad()
 		dx := append([]float32(nil), c.Backward(dy)...)
 		wantW, wantB := append([]float32(nil), c.W.G...), append([]float32(nil), c.B.G...)
 
-		out := make([]float32, n*(d+pad))
-		c.ForwardInto(x0, n, out, d+pad)
-		dyStrided := make([]float32, n*(d+pad))
+		z := c.ForwardProject(x0, n, v)
 		for b := range n {
+			var want float64
 			for j := range d {
-				if got, want := out[b*(d+pad)+j], y[b*d+j]; got != want {
-					t.Fatalf("%v: ForwardInto x_L[%d,%d] = %v, Forward %v", v, b, j, got, want)
-				}
-				dyStrided[b*(d+pad)+j] = dy[b*d+j]
+				want += float64(xL[b*d+j]) * float64(v[j])
 			}
-			for j := d; j < d+pad; j++ {
-				if out[b*(d+pad)+j] != 0 {
-					t.Fatalf("%v: ForwardInto wrote the padding of row %d", v, b)
-				}
+			if !closeTo(z[b], want, 1e-5) {
+				t.Fatalf("%v: v·x_L[%d] = %v, from Forward %v", ver, b, z[b], want)
 			}
 		}
 		c.W.ZeroGrad()
 		c.B.ZeroGrad()
 		dx0 := make([]float32, n*d)
+		dv := make([]float32, d)
 		for i := range dx0 {
 			dx0[i] = 2
 		}
-		c.BackwardAdd(dyStrided, d+pad, dx0)
+		for i := range dv {
+			dv[i] = -1
+		}
+		c.BackwardProject(dz, v, dv, dx0)
 		for i := range dx0 {
 			if !closeTo(dx0[i]-2, float64(dx[i]), 1e-5) {
-				t.Fatalf("%v: BackwardAdd dL/dx0[%d] = 2 + %v, Backward %v", v, i, dx0[i]-2, dx[i])
+				t.Fatalf("%v: dL/dx0[%d] = 2 + %v, Backward %v", ver, i, dx0[i]-2, dx[i])
+			}
+		}
+		for j := range d {
+			var want float64
+			for b := range n {
+				want += float64(dz[b]) * float64(xL[b*d+j])
+			}
+			if !closeTo(dv[j]+1, want, 1e-5) {
+				t.Fatalf("%v: dL/dv[%d] = −1 + %v, want %v", ver, j, dv[j]+1, want)
 			}
 		}
 		for i := range wantW {
-			if c.W.G[i] != wantW[i] {
-				t.Fatalf("%v: BackwardAdd dL/dW[%d] = %v, Backward %v", v, i, c.W.G[i], wantW[i])
+			if !closeTo(c.W.G[i], float64(wantW[i]), 1e-5) {
+				t.Fatalf("%v: dL/dW[%d] = %v, Backward %v", ver, i, c.W.G[i], wantW[i])
 			}
 		}
 		for i := range wantB {
-			if c.B.G[i] != wantB[i] {
-				t.Fatalf("%v: BackwardAdd dL/db[%d] = %v, Backward %v", v, i, c.B.G[i], wantB[i])
+			if !closeTo(c.B.G[i], float64(wantB[i]), 1e-5) {
+				t.Fatalf("%v: dL/db[%d] = %v, Backward %v", ver, i, c.B.G[i], wantB[i])
 			}
 		}
 	}

@@ -11,7 +11,8 @@ import "github.com/recforge/recforge/blas"
 //	s_l = α_l·p_l + q_l,  p_l = x0·w_l, q_l = B_l·w_l.
 //
 // Forward thus needs, per example, the L dot products p_l and one scaled
-// copy of x0; the x_l are never stored. Backward follows the same algebra.
+// copy of x0; the x_l are never stored, and a projection v·x_L needs no
+// copy at all (ForwardProject). Backward follows the same algebra.
 // With g_{l+1} = dL/dx_{l+1} and ds_l = dL/ds_l = g_{l+1}·x0, the layer
 // rules dL/dx_l = g_{l+1} + ds_l·w_l, dL/dw_l += ds_l·x_l, dL/db_l +=
 // g_{l+1} and dL/dx0 += s_l·g_{l+1} (plus g_0, x0 being x_0) give, from
@@ -28,11 +29,10 @@ import "github.com/recforge/recforge/blas"
 // enter the bias and B_l terms once per batch. Rounding differs from the
 // layer-by-layer order, the function and its gradients do not.
 
-// forwardV1 writes x_L of each example to out (row stride ldo) and keeps
-// α_l and p_l for Backward.
-func (c *Cross) forwardV1(out []float32, ldo int) {
-	n, d, L := c.n, c.Dim, c.Layers
-	// B_{l+1} and q_l from the current weights.
+// prepareV1 computes the batch's constants from the current weights: the
+// bias sums B_1 … B_L and q_l = B_l·w_l.
+func (c *Cross) prepareV1() {
+	d, L := c.Dim, c.Layers
 	for l := range L {
 		bs := c.bsum[l*d : (l+1)*d]
 		if l == 0 {
@@ -44,49 +44,80 @@ func (c *Cross) forwardV1(out []float32, ldo int) {
 		}
 		blas.Axpy(1, c.B.W[l*d:(l+1)*d], bs)
 	}
+}
+
+// rowV1 computes and keeps example b's p_l and α_{l+1}, and returns α_L.
+func (c *Cross) rowV1(b int) float32 {
+	d, L := c.Dim, c.Layers
+	x0b := c.x0[b*d : (b+1)*d]
+	alpha, p := c.alpha[b*L:(b+1)*L], c.p[b*L:(b+1)*L]
+	a := float32(1)
+	for l := range L {
+		p[l] = blas.Dot(x0b, c.W.W[l*d:(l+1)*d])
+		a += a*p[l] + c.q[l]
+		alpha[l] = a
+	}
+	return a
+}
+
+// forwardV1 writes x_L = α_L·x0 + B_L of each example to c.out.
+func (c *Cross) forwardV1() {
+	n, d, L := c.n, c.Dim, c.Layers
+	c.prepareV1()
 	bL := c.bsum[(L-1)*d : L*d]
 	for b := range n {
-		x0b := c.x0[b*d : (b+1)*d]
-		alpha, p := c.alpha[b*L:(b+1)*L], c.p[b*L:(b+1)*L]
-		a := float32(1)
-		for l := range L {
-			p[l] = blas.Dot(x0b, c.W.W[l*d:(l+1)*d])
-			a += a*p[l] + c.q[l]
-			alpha[l] = a
-		}
-		ob := out[b*ldo : b*ldo+d]
+		a := c.rowV1(b)
+		ob := c.out[b*d : (b+1)*d]
 		copy(ob, bL)
-		blas.Axpy(a, x0b, ob)
+		blas.Axpy(a, c.x0[b*d:(b+1)*d], ob)
 	}
 }
 
-// backwardV1 accumulates the weight and bias gradients from dy = dL/dx_L
-// (row stride ldy) and adds dL/dx0 to dx0. The examples' terms are added in
-// order, so the sums do not depend on how the batch is scheduled.
-func (c *Cross) backwardV1(dy []float32, ldy int, dx0 []float32) {
+// projectV1 sets dst[b] = v·x_L = α_L·(v·x0) + v·B_L, keeping v·x0 for
+// Backward; x_L is never written.
+func (c *Cross) projectV1(v, dst []float32) {
+	n, d, L := c.n, c.Dim, c.Layers
+	c.prepareV1()
+	qv := blas.Dot(c.bsum[(L-1)*d:L*d], v)
+	for b := range n {
+		a := c.rowV1(b)
+		c.pv[b] = blas.Dot(c.x0[b*d:(b+1)*d], v)
+		dst[b] = a*c.pv[b] + qv
+	}
+}
+
+// backwardV1 accumulates the weight and bias gradients and adds dL/dx0 to
+// dx0. With v nil, dy holds dL/dx_L (n×Dim); otherwise dy holds dL/dz for
+// the projections z = v·x_L (n values), dL/dx_L = dz_b·v is never formed,
+// and Σ_b dz_b·x_L,b = Σ_b dz_b·α_L·x0 + (Σ_b dz_b)·B_L is added to dv. The
+// examples' terms are added in order, so the sums do not depend on how the
+// batch is scheduled.
+func (c *Cross) backwardV1(dy, v, dv, dx0 []float32) {
 	n, d, L := c.n, c.Dim, c.Layers
 	clear(c.gsum)
 	clear(c.dsum)
-	dsl := c.ds
+	var zsum float64 // Σ dz_b (projection)
 	for b := range n {
-		gb, x0b, dxb := dy[b*ldy:b*ldy+d], c.x0[b*d:(b+1)*d], dx0[b*d:(b+1)*d]
-		alpha, p := c.alpha[b*L:(b+1)*L], c.p[b*L:(b+1)*L]
-		t := blas.Dot(gb, x0b)
-		for l := L - 1; l >= 0; l-- {
-			dsl[l] = t
-			t += t * p[l]
-			c.dsum[l] += float64(dsl[l])
+		x0b, dxb := c.x0[b*d:(b+1)*d], dx0[b*d:(b+1)*d]
+		aL := c.alpha[(b+1)*L-1]
+		var r float32 // dL/dx_L · x0
+		if v == nil {
+			gb := dy[b*d : (b+1)*d]
+			r = blas.Dot(gb, x0b)
+			blas.Axpy(1, gb, c.gsum)
+			blas.Axpy(aL, gb, dxb)
+		} else {
+			z := dy[b]
+			r = z * c.pv[b]
+			zsum += float64(z)
+			blas.Axpy(aL*z, v, dxb)
+			blas.Axpy(z*aL, x0b, dv)
 		}
-		blas.Axpy(1, gb, c.gsum)
-		blas.Axpy(alpha[L-1], gb, dxb)
-		for l := range L {
-			u := dsl[l] // ds_l·α_l, α_0 = 1
-			if l > 0 {
-				u *= alpha[l-1]
-			}
-			blas.Axpy(u, x0b, c.W.G[l*d:(l+1)*d])
-			blas.Axpy(u, c.W.W[l*d:(l+1)*d], dxb)
-		}
+		c.layersBackV1(b, r, x0b, dxb)
+	}
+	if v != nil {
+		blas.Axpy(float32(zsum), v, c.gsum)
+		blas.Axpy(float32(zsum), c.bsum[(L-1)*d:L*d], dv)
 	}
 	for l := range L {
 		gw, gbias := c.W.G[l*d:(l+1)*d], c.B.G[l*d:(l+1)*d]
@@ -97,5 +128,27 @@ func (c *Cross) backwardV1(dy []float32, ldy int, dx0 []float32) {
 		for k := l + 1; k < L; k++ {
 			blas.Axpy(float32(c.dsum[k]), c.W.W[k*d:(k+1)*d], gbias)
 		}
+	}
+}
+
+// layersBackV1 is example b's share of the layers' gradients given
+// r = dL/dx_L·x0: the ds_l, their batch sums, dL/dw_l += ds_l·α_l·x0 and
+// dL/dx0 += Σ_l ds_l·α_l·w_l.
+func (c *Cross) layersBackV1(b int, r float32, x0b, dxb []float32) {
+	d, L := c.Dim, c.Layers
+	alpha, p, ds := c.alpha[b*L:(b+1)*L], c.p[b*L:(b+1)*L], c.ds
+	t := r
+	for l := L - 1; l >= 0; l-- {
+		ds[l] = t
+		t += t * p[l]
+		c.dsum[l] += float64(ds[l])
+	}
+	for l := range L {
+		u := ds[l] // ds_l·α_l, α_0 = 1
+		if l > 0 {
+			u *= alpha[l-1]
+		}
+		blas.Axpy(u, x0b, c.W.G[l*d:(l+1)*d])
+		blas.Axpy(u, c.W.W[l*d:(l+1)*d], dxb)
 	}
 }
