@@ -92,15 +92,7 @@ func TestRowsCheckIndices(t *testing.T) {
 		{"short dst", func() { GatherRows(make([]float32, 3), table, 3, []int32{0, 1}, 2) }, "dst has 3 floats"},
 		{"width above stride", func() { GatherRows(make([]float32, 8), table, 3, []int32{0}, 4) }, "row width 4 and stride 3"},
 	} {
-		func() {
-			defer func() {
-				r := recover()
-				if s, _ := r.(string); !strings.Contains(s, c.want) {
-					t.Errorf("%s: panic %v, want one with %q", c.name, r, c.want)
-				}
-			}()
-			c.f()
-		}()
+		panicsWith(t, c.name, c.f, c.want)
 		for _, v := range table {
 			if v != 0 {
 				t.Fatalf("%s: the table changed before the panic", c.name)
@@ -164,19 +156,24 @@ func TestAdamRowsChecks(t *testing.T) {
 		{"stride too small", func() { AdamRows(data, 8, []int32{0}, make([]float32, 3), 3, AdamConsts{}) }, "stride 8 below"},
 		{"short grad", func() { AdamRows(data, 9, []int32{0, 1}, make([]float32, 5), 3, AdamConsts{}) }, "grad has 5 floats"},
 	} {
-		func() {
-			defer func() {
-				r := recover()
-				if s, _ := r.(string); !strings.Contains(s, c.want) {
-					t.Errorf("%s: panic %v, want one with %q", c.name, r, c.want)
-				}
-			}()
-			c.f()
-		}()
+		panicsWith(t, c.name, c.f, c.want)
 	}
 	for _, v := range data {
 		if v != 0 {
 			t.Fatal("the table changed before a panic")
 		}
 	}
+}
+
+// panicsWith reports an error unless f panics with a message containing
+// want.
+func panicsWith(t *testing.T, name string, f func(), want string) {
+	t.Helper()
+	defer func() {
+		r := recover()
+		if s, _ := r.(string); !strings.Contains(s, want) {
+			t.Errorf("%s: panic %v, want one with %q", name, r, want)
+		}
+	}()
+	f()
 }
