@@ -14,6 +14,9 @@ func init() {
 		axpyImpl, dotImpl = axpy512, dot512
 		biasGradImpl, adamImpl = biasGradAVX512, adam512
 		gatherRowsImpl, scatterAddRowsImpl, adamRowsImpl = gatherRowsAVX512, scatterAddRowsAVX512, adamRowsAVX512
+		if cpu.X86.HasAVX512VL {
+			colAccImpl, standardizeImpl, bnGradImpl = colAccAVX512, standardizeAVX512, bnGradAVX512
+		}
 	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
 		active = &avx2Kernel
 		expImpl, sigmoidImpl, tanhImpl = exp256, sigmoid256, tanh256

@@ -123,4 +123,9 @@ var (
 	gatherRowsImpl     = gatherRowsGeneric
 	scatterAddRowsImpl = scatterAddRowsGeneric
 	adamRowsImpl       = adamRowsGeneric
+	// The batch-statistics loops (batchstats.go); colAccImpl's mode: 0
+	// sums, 1 squared deviations, 2 inner products.
+	colAccImpl      = colAccGeneric
+	standardizeImpl = standardizeGeneric
+	bnGradImpl      = bnGradGeneric
 )

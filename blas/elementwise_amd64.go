@@ -48,3 +48,12 @@ func scatterAddRows512(dst *float32, ld int, idx *int32, src *float32, n, w int)
 
 //go:noescape
 func adamRows512(data *float32, stride int, rows *int32, grad *float32, n, dim int, k [7]float32)
+
+//go:noescape
+func colAcc64(acc, mean *float64, x, y *float32, n, w, mode int)
+
+//go:noescape
+func normRows64(dst, x *float32, mean, rstd *float64, n, w int)
+
+//go:noescape
+func bnBackRows64(dx, h, xhat *float32, s1, s2, rstd *float64, n, w, add int)

@@ -37,3 +37,12 @@ func rowsImpls() []rowsImpl {
 	}
 	return is
 }
+
+// statsImpls lists the batch-statistics implementations this CPU can run.
+func statsImpls() []statsImpl {
+	is := []statsImpl{genericStats}
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
+		is = append(is, statsImpl{"avx512", colAccAVX512, standardizeAVX512, bnGradAVX512})
+	}
+	return is
+}

@@ -11,3 +11,7 @@ func ewImpls() []ewImpl { return []ewImpl{genericEW} }
 // rowsImpls lists the row gather and scatter-add implementations this
 // build can run.
 func rowsImpls() []rowsImpl { return []rowsImpl{genericRows} }
+
+// statsImpls lists the batch-statistics implementations this build can
+// run.
+func statsImpls() []statsImpl { return []statsImpl{genericStats} }

@@ -366,6 +366,7 @@ func elementwise(s, g *bytes.Buffer) {
 	adam512(s, g)
 	rows(s, g)
 	adamRows512(s, g)
+	batchStats(s, g)
 }
 
 // adam512 writes func adam512(w, g, m, v []float32, k [7]float32) over
