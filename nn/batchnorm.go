@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"github.com/recforge/recforge/blas"
 )
 
 // BatchStats normalises each column (feature) of an n×w batch: by the
@@ -70,23 +72,14 @@ func (s *BatchStats) normalize(layer, name string, x []float32, n, w int, xhat [
 		}
 	} else {
 		clear(mean)
-		for i := 0; i < n; i++ {
-			for j, v := range x[i*w : i*w+w] {
-				mean[j] += float64(v)
-			}
-		}
+		blas.ColSums64(mean, x, n, w)
 		inv := 1 / float64(n)
 		for j := range mean {
 			mean[j] *= inv
 		}
 		variance := rstd // reused: holds the variance until the end
 		clear(variance)
-		for i := 0; i < n; i++ {
-			for j, v := range x[i*w : i*w+w] {
-				d := float64(v) - mean[j]
-				variance[j] += d * d
-			}
-		}
+		blas.ColSqDev64(variance, mean, x, n, w)
 		m := s.Momentum
 		for j := range variance {
 			v := variance[j] * inv
@@ -95,12 +88,7 @@ func (s *BatchStats) normalize(layer, name string, x []float32, n, w int, xhat [
 			rstd[j] = 1 / math.Sqrt(v+s.Eps)
 		}
 	}
-	for i := 0; i < n; i++ {
-		xr, hr := x[i*w:i*w+w], xhat[i*w:i*w+w]
-		for j, v := range xr {
-			hr[j] = float32((float64(v) - mean[j]) * rstd[j])
-		}
-	}
+	blas.Standardize(xhat, x, mean, rstd, n, w)
 }
 
 // backward propagates h = dL/dxhat (n×w) to dL/dx, written into dx or added
@@ -129,29 +117,14 @@ func (s *BatchStats) backward(h, xhat []float32, n, w int, dx []float32, add boo
 	s1, s2 := s.s1[:w], s.s2[:w]
 	clear(s1)
 	clear(s2)
-	for i := 0; i < n; i++ {
-		hr, xr := h[i*w:i*w+w], xhat[i*w:i*w+w]
-		for j, g := range hr {
-			s1[j] += float64(g)
-			s2[j] += float64(g) * float64(xr[j])
-		}
-	}
+	blas.ColSums64(s1, h, n, w)
+	blas.ColDots64(s2, h, xhat, n, w)
 	inv := 1 / float64(n)
 	for j := range s1 {
 		s1[j] *= inv
 		s2[j] *= inv
 	}
-	for i := 0; i < n; i++ {
-		hr, xr, dr := h[i*w:i*w+w], xhat[i*w:i*w+w], dx[i*w:i*w+w]
-		for j, g := range hr {
-			v := float32(rstd[j] * (float64(g) - s1[j] - float64(xr[j])*s2[j]))
-			if add {
-				dr[j] += v
-			} else {
-				dr[j] = v
-			}
-		}
-	}
+	blas.BatchNormGrad(dx, h, xhat, s1, s2, rstd, n, w, add)
 }
 
 // BatchNorm is batch normalisation (Ioffe & Szegedy, 2015) over the columns
