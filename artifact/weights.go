@@ -60,7 +60,8 @@ func WriteWeights(w io.Writer, params []*nn.Param, tables []*nn.Table, metadata 
 }
 
 // LoadWeights copies the tensors of f into params and tables, matched by
-// name. Every param and table must have a tensor of dtype F32 and exactly
+// name. Every param (but an Optional one, left as it is when f lacks it)
+// and table must have a tensor of dtype F32 and exactly
 // its shape ([Rows, Dim] for a table) holding finite values only, and
 // every tensor in f must be claimed; otherwise nothing is modified and the
 // error names the tensor (and the first NaN or infinite element). Table
@@ -96,9 +97,14 @@ func LoadWeights(f *File, params []*nn.Param, tables []*nn.Table) error {
 	}
 	// Check everything before copying anything.
 	pt := make([]Tensor, len(params))
+	absent := make([]bool, len(params))
 	for i, p := range params {
 		if p == nil {
 			return fmt.Errorf("artifact: nil parameter")
+		}
+		if _, ok := byName[p.Name]; !ok && p.Optional && !claimed[p.Name] {
+			claimed[p.Name], absent[i] = true, true
+			continue
 		}
 		t, err := find(p.Name, p.Shape)
 		if err != nil {
@@ -129,7 +135,9 @@ func LoadWeights(f *File, params []*nn.Param, tables []*nn.Table) error {
 		}
 	}
 	for i, p := range params {
-		readF32(p.W, pt[i].Data)
+		if !absent[i] {
+			readF32(p.W, pt[i].Data)
+		}
 	}
 	for i, tb := range tables {
 		row := 4 * tb.Dim

@@ -180,3 +180,33 @@ func TestLoadWeightsRefusesNonFinite(t *testing.T) {
 		}
 	}
 }
+
+// A parameter marked Optional that the file lacks keeps its value while the
+// rest loads; present, it loads like any other; and a missing parameter
+// that is not optional still fails.
+func TestLoadWeightsOptionalParam(t *testing.T) {
+	ps, ts := model(1)
+	f := weightsFile(t, ps, ts)
+	p2, t2 := model(0)
+	extra := nn.NewParam("bn.0.batches", 1)
+	extra.W[0], extra.Optional = 7, true
+	if err := LoadWeights(f, append(p2, extra), t2); err != nil {
+		t.Fatal(err)
+	}
+	if extra.W[0] != 7 || !bitsEqual(p2[0].W, ps[0].W) {
+		t.Fatalf("optional param %v, first param loaded %v", extra.W, bitsEqual(p2[0].W, ps[0].W))
+	}
+	saved := nn.NewParam("bn.0.batches", 1)
+	saved.W[0] = 3
+	f = weightsFile(t, append(ps, saved), ts)
+	p2, t2 = model(0)
+	if err := LoadWeights(f, append(p2, extra), t2); err != nil || extra.W[0] != 3 {
+		t.Fatalf("present optional param: %v, value %v, want 3", err, extra.W[0])
+	}
+	extra.Optional = false
+	p2, t2 = model(0)
+	f = weightsFile(t, ps, ts)
+	if err := LoadWeights(f, append(p2, extra), t2); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("missing required param: %v", err)
+	}
+}

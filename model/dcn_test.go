@@ -117,7 +117,7 @@ func TestDCNDropoutAndBuffers(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkReseedReplaysMasks(t, m, tinyBatch(l, 16, 4))
-	if bufs := m.Buffers(); len(bufs) != 4 || bufs[2].Name != "dcn.mlp.bn.1.running_mean" {
+	if bufs := m.Buffers(); len(bufs) != 6 || bufs[3].Name != "dcn.mlp.bn.1.running_mean" || bufs[5].Name != "dcn.mlp.bn.1.batches" || !bufs[5].Optional {
 		t.Fatalf("buffers %v", bufs)
 	}
 }

@@ -127,8 +127,8 @@ func TestDeepFMConfig(t *testing.T) {
 		t.Fatalf("%d buffers without batch norm", len(d.Buffers()))
 	}
 	bn := tinyDeepFM(t, l, DeepFMConfig{Hidden: []int{3, 2}, BatchNorm: true})
-	if len(bn.Buffers()) != 4 {
-		t.Fatalf("%d buffers, want running mean and variance of 2 layers", len(bn.Buffers()))
+	if len(bn.Buffers()) != 6 {
+		t.Fatalf("%d buffers, want running mean, variance and batch count of 2 layers", len(bn.Buffers()))
 	}
 }
 

@@ -239,10 +239,10 @@ func (a *acc) dense(in, out, B float64) {
 // elementwise is nn.NewReLU, NewSigmoid and NewTanh.
 func (a *acc) elementwise(w, B float64) { a.f32(2 * B * w) }
 
-// batchStats is nn's BatchStats: running mean and variance, and four
-// float64 accumulators.
+// batchStats is nn's BatchStats: running mean and variance, the batch
+// count, and four float64 accumulators.
 func (a *acc) batchStats(w float64) {
-	a.buffers(2 * w)
+	a.buffers(2*w + 1)
 	a.f64(4 * w)
 }
 

@@ -128,7 +128,7 @@ func TestNFMConfig(t *testing.T) {
 	if c := n.cfg; len(c.Hidden) != 1 || c.Hidden[0] != 64 || !c.BatchNorm || n.biTail.drop == nil || n.biTail.norm == nil {
 		t.Fatalf("defaults %+v", c)
 	}
-	if len(n.Buffers()) != 4 { // Bi-Interaction and one hidden layer, mean and variance each
+	if len(n.Buffers()) != 6 { // Bi-Interaction and one hidden layer, mean, variance and batch count each
 		t.Fatalf("%d buffers", len(n.Buffers()))
 	}
 }

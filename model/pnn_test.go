@@ -82,7 +82,7 @@ func TestPNNDropoutAndBuffers(t *testing.T) {
 	checkReseedReplaysMasks(t, m, tinyBatch(l, 16, 4))
 	// l_1 and the one further hidden layer have running statistics.
 	bufs := m.Buffers()
-	if len(bufs) != 4 || bufs[0].Name != "ipnn.bn.0.running_mean" || len(bufs[0].W) != 4 || len(bufs[2].W) != 3 {
+	if len(bufs) != 6 || bufs[0].Name != "ipnn.bn.0.running_mean" || len(bufs[0].W) != 4 || len(bufs[2].W) != 1 || len(bufs[3].W) != 3 {
 		t.Fatalf("buffers %v", bufs)
 	}
 	plain, _ := NewPNN(Env{Layout: l, MaxBatch: 2}, PNNInner, pnnCfg("reduced"))

@@ -135,7 +135,7 @@ func TestWideDeepDropoutAndBuffers(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkReseedReplaysMasks(t, m, tinyBatch(l, 16, 4))
-	if bufs := m.Buffers(); len(bufs) != 4 || bufs[0].Name != "widedeep.mlp.bn.0.running_mean" {
+	if bufs := m.Buffers(); len(bufs) != 6 || bufs[0].Name != "widedeep.mlp.bn.0.running_mean" {
 		t.Fatalf("buffers %v", bufs)
 	}
 }

@@ -86,17 +86,19 @@ func TestBatchNormTrainingGradientInvariants(t *testing.T) {
 func TestBatchNormRunningStatistics(t *testing.T) {
 	b := NewBatchNorm("bn", 1, 4)
 	b.Momentum = 0.9
-	// Batch [1, 3]: mean 2, biased variance 1.
+	// Batch [1, 3]: mean 2, biased variance 1. Debiased, the first batch
+	// replaces the initial 0 and 1 whatever the momentum.
 	b.Forward([]float32{1, 3}, 2)
-	if !nearF64(b.RunningMean[0], 0.9*0+0.1*2) || !nearF64(b.RunningVar[0], 0.9*1+0.1*1) {
-		t.Fatalf("after batch 1: running mean %v, var %v, want 0.2, 1", b.RunningMean[0], b.RunningVar[0])
+	if !nearF64(b.RunningMean[0], 2) || !nearF64(b.RunningVar[0], 1) || b.Batches[0] != 1 {
+		t.Fatalf("after batch 1: running mean %v, var %v, batches %v, want 2, 1, 1", b.RunningMean[0], b.RunningVar[0], b.Batches[0])
 	}
-	// Batch [0, 4, 8]: mean 4, biased variance 32/3.
+	// Batch [0, 4, 8]: mean 4, biased variance 32/3. The weighted mean of
+	// the two batches, weights 0.9·0.1 and 0.1 over 1 − 0.9².
 	b.Forward([]float32{0, 4, 8}, 3)
-	wantMean := 0.9*0.2 + 0.1*4
-	wantVar := 0.9*1 + 0.1*32.0/3
-	if !nearF64(b.RunningMean[0], wantMean) || !nearF64(b.RunningVar[0], wantVar) {
-		t.Fatalf("after batch 2: running mean %v, var %v, want %v, %v", b.RunningMean[0], b.RunningVar[0], wantMean, wantVar)
+	wantMean := (0.09*2 + 0.1*4) / 0.19
+	wantVar := (0.09*1 + 0.1*32.0/3) / 0.19
+	if !nearF64(b.RunningMean[0], wantMean) || !nearF64(b.RunningVar[0], wantVar) || b.Batches[0] != 2 {
+		t.Fatalf("after batch 2: running mean %v, var %v, batches %v, want %v, %v, 2", b.RunningMean[0], b.RunningVar[0], b.Batches[0], wantMean, wantVar)
 	}
 	// At inference the running statistics normalise and stay put.
 	b.SetTraining(false)
@@ -108,8 +110,44 @@ func TestBatchNormRunningStatistics(t *testing.T) {
 			t.Fatalf("inference y[%d] = %v, want %v", i, y[i], want)
 		}
 	}
-	if !nearF64(b.RunningMean[0], wantMean) {
-		t.Fatal("inference changed the running mean")
+	if !nearF64(b.RunningMean[0], wantMean) || b.Batches[0] != 2 {
+		t.Fatal("inference changed the running mean or the batch count")
+	}
+}
+
+// The debiased running averages against their definition, Σ_i
+// m^(t−i)·(1−m)·batch_i / (1 − m^t), summed in float64 over 40 batches of
+// drifting statistics, for the momenta 0, 0.5, 0.9 and 0.99; and momentum 1
+// freezes them.
+func TestBatchStatsDebiasedAverage(t *testing.T) {
+	for _, m := range []float64{0, 0.5, 0.9, 0.99, 1} {
+		b := NewBatchNorm("bn", 2, 8)
+		b.Momentum = m
+		rng := NewRand(4)
+		var wsum, msum, vsum float64
+		for step := 1; step <= 40; step++ {
+			x := make([]float32, 8*2)
+			InitNormal(x, 1+0.1*float64(step), rng)
+			for i := range x {
+				x[i] += float32(step) // the mean drifts
+			}
+			b.Forward(x, 8)
+			var mean, variance float64
+			for i := 0; i < 8; i++ {
+				mean += float64(x[2*i]) / 8
+			}
+			for i := 0; i < 8; i++ {
+				variance += (float64(x[2*i]) - mean) * (float64(x[2*i]) - mean) / 8
+			}
+			wsum, msum, vsum = m*wsum+(1-m), m*msum+(1-m)*mean, m*vsum+(1-m)*variance
+			wantMean, wantVar := 0.0, 1.0
+			if m != 1 {
+				wantMean, wantVar = msum/wsum, vsum/wsum
+			}
+			if !nearF64(b.RunningMean[0], wantMean) || !nearF64(b.RunningVar[0], wantVar) {
+				t.Fatalf("momentum %v, batch %d: running %v, %v, want %v, %v", m, step, b.RunningMean[0], b.RunningVar[0], wantMean, wantVar)
+			}
+		}
 	}
 }
 

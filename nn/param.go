@@ -11,6 +11,10 @@ type Param struct {
 	W []float32
 	// G accumulates the gradient of the loss with respect to W.
 	G []float32
+	// Optional marks state added to a model after artifacts without it
+	// were written (a buffer, never a trained weight): loading such an
+	// artifact leaves W as it is.
+	Optional bool
 }
 
 // NewParam returns a zero-valued parameter of the given shape.
