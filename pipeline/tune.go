@@ -53,6 +53,10 @@ type TuneOptions struct {
 	Seed uint64
 	// Space is the search space; nil means the model's (model.SpaceOf).
 	Space tune.Space
+	// Command, when set, is the command line that trains tuned.yaml on
+	// the search's data, for the file's header ("recforge train --config
+	// tuned.yaml --data …"); empty says the data spec only.
+	Command string
 	// OnRecord, when set, is told of each trial's score as it comes (Kept
 	// not yet decided); OnRung of each rung once ranked, with Kept set.
 	OnRecord func(TrialRecord)
@@ -538,10 +542,13 @@ func (t *Tuned) WriteFiles(dir string) error {
 // headed by comments that say where it comes from.
 func (t *Tuned) writeConfig(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	comment(bw, fmt.Sprintf("The configuration recforge's search chose for %s: trial %d of %d, validation %s %s after %d rungs of successive halving (η %d, seed %d), trained for %d epochs.\n",
-		t.Model, t.Chosen.ID, t.Summary("").Trials, t.Metric, fmtFloat(t.Value), len(t.Rungs), t.Options.Eta, t.Options.Seed, t.Options.Budget))
-	comment(bw, "Reproduce the training on the same data (and --valid/--test, if the search had them):\n")
-	comment(bw, "  recforge train --config tuned.yaml --data '"+t.Data+"'\n")
+	comment(bw, fmt.Sprintf("The configuration recforge's search chose for %s: trial %d of %d, validation %s %s after %s of successive halving (η %d, seed %d); its full budget is %d epochs.\n",
+		t.Model, t.Chosen.ID, t.Summary("").Trials, t.Metric, fmtFloat(t.Value), plural(len(t.Rungs), "rung", "rungs"), t.Options.Eta, t.Options.Seed, t.Options.Budget))
+	if t.Options.Command != "" {
+		comment(bw, "Reproduce the training:\n  "+t.Options.Command+"\n")
+	} else {
+		comment(bw, "Reproduce the training on the data "+t.Data+" (with the same validation and test data, if given): recforge train --config tuned.yaml --data SPEC\n")
+	}
 	c := t.Config
 	doc := struct {
 		Schema *feature.Schema `yaml:"schema,omitempty"`
@@ -575,7 +582,7 @@ func (t *Tuned) drawTrials(path string) error {
 			return fmt.Sprintf("chosen (trial %d)", trial), len(t.Rungs)
 		}
 		rung := last[trial]
-		return fmt.Sprintf("dropped at rung %d (%s)", rung, epochs(t.Rungs[rung].Epochs)), rung
+		return fmt.Sprintf("dropped at rung %d (%s)", rung, plural(t.Rungs[rung].Epochs, "epoch", "epochs")), rung
 	}
 	type line struct {
 		order int
@@ -621,7 +628,7 @@ func (r TrialRecord) String() string {
 			parts = append(parts, fmt.Sprintf("%s %v", k, m[k]))
 		}
 	}
-	s := fmt.Sprintf("trial %d (%s): %s", r.Trial, strings.Join(parts, ", "), epochs(r.Epochs))
+	s := fmt.Sprintf("trial %d (%s): %s", r.Trial, strings.Join(parts, ", "), plural(r.Epochs, "epoch", "epochs"))
 	if r.Error != "" {
 		return s + ", no score: " + r.Error
 	}
@@ -635,10 +642,10 @@ func (r TrialRecord) String() string {
 	return s
 }
 
-// epochs says "1 epoch" or "n epochs".
-func epochs(n int) string {
+// plural writes n and the noun in the number n takes.
+func plural(n int, one, many string) string {
 	if n == 1 {
-		return "1 epoch"
+		return "1 " + one
 	}
-	return fmt.Sprintf("%d epochs", n)
+	return fmt.Sprintf("%d %s", n, many)
 }

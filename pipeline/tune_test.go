@@ -287,7 +287,7 @@ func TestZooTunes(t *testing.T) {
 	valid := map[string]float64{}
 	lb, err := Zoo(context.Background(), p, &cfg, tuneSpec, ZooOptions{
 		Models: []string{"lr", "fm"}, Seeds: 2, Tune: &TuneOptions{Trials: 4, Seed: 1},
-		OnTuned: func(name string, tu *Tuned) { searches[name] = tu },
+		OnTuned: func(name string, tu *Tuned) error { searches[name] = tu; return nil },
 		OnRun: func(name string, seed uint64, o *Outcome) {
 			if seed == cfg.Train.Seed {
 				valid[name] = o.Result.Valid["auc"]

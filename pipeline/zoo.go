@@ -79,8 +79,8 @@ type ZooOptions struct {
 	// Space, when set, applies to every model.
 	Tune *TuneOptions
 	// OnTuned, when set, is told of each model's finished search, before
-	// its seeds train.
-	OnTuned func(name string, t *Tuned)
+	// its seeds train; an error it returns ends the zoo.
+	OnTuned func(name string, t *Tuned) error
 	// Run passes progress callbacks to each training run.
 	Run RunOptions
 }
@@ -113,7 +113,9 @@ func Zoo(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Zoo
 			}
 			base = tuned.Config
 			if opt.OnTuned != nil {
-				opt.OnTuned(name, tuned)
+				if err := opt.OnTuned(name, tuned); err != nil {
+					return nil, fmt.Errorf("zoo: %s: %w", name, err)
+				}
 			}
 		}
 		for s := range opt.Seeds {
