@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -550,6 +551,7 @@ func (t *Tuned) writeConfig(w io.Writer) error {
 		comment(bw, "Reproduce the training on the data "+t.Data+" (with the same validation and test data, if given): recforge train --config tuned.yaml --data SPEC\n")
 	}
 	c := t.Config
+	c.Model.Params = decimalFloats(c.Model.Params).(map[string]any)
 	doc := struct {
 		Schema *feature.Schema `yaml:"schema,omitempty"`
 		Model  ModelConfig     `yaml:"model"`
@@ -565,6 +567,39 @@ func (t *Tuned) writeConfig(w io.Writer) error {
 	}
 	bw.Write(b)
 	return bw.Flush()
+}
+
+// decimalFloat is a float64 that YAML writes in decimal notation: a
+// hyper-parameter map holds no type, and YAML 1.1 reads 1e-05 (no dot) as
+// a string, 0.00001 as a number.
+type decimalFloat float64
+
+// MarshalYAML writes f in decimal notation.
+func (f decimalFloat) MarshalYAML() ([]byte, error) {
+	return []byte(strconv.FormatFloat(float64(f), 'f', -1, 64)), nil
+}
+
+// decimalFloats returns v with every finite float64 a decimalFloat.
+func decimalFloats(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = decimalFloats(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = decimalFloats(e)
+		}
+		return out
+	case float64:
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			return decimalFloat(x)
+		}
+	}
+	return v
 }
 
 // drawTrials plots each trial's validation metric against the epochs it

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goccy/go-yaml"
+
 	"github.com/recforge/recforge/metric"
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/train"
@@ -173,6 +175,20 @@ func TestTuneRungsFilesAndReproduction(t *testing.T) {
 	loaded, err := LoadConfig(filepath.Join(out, TunedFile))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The parameters are numbers to any YAML reader: 0.00001, not 1e-05
+	// (a string to YAML 1.1).
+	raw, _ := os.ReadFile(filepath.Join(out, TunedFile))
+	var doc struct {
+		Model struct{ Params map[string]any } `yaml:"model"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil || len(doc.Model.Params) == 0 {
+		t.Fatalf("tuned.yaml: %v %v", doc, err)
+	}
+	for k, v := range doc.Model.Params {
+		if _, isString := v.(string); isString {
+			t.Errorf("tuned.yaml: %s = %q, a string", k, v)
+		}
 	}
 	c := loaded.ForModel(loaded.Model.Name)
 	if c.Model.Name != "fm" || c.Train.Epochs != 9 || c.Train.Seed != 3 {
@@ -355,5 +371,35 @@ func TestTuneErrors(t *testing.T) {
 	b, err := json.Marshal(TrialRecord{Value: math.NaN(), Error: "diverged"})
 	if err != nil || !bytes.Contains(b, []byte(`"value":null`)) || bytes.Count(b, []byte(`"value"`)) != 1 {
 		t.Errorf("%s, %v", b, err)
+	}
+}
+
+// tuned.yaml writes every float of the parameters in decimal notation, so
+// that a YAML reader without recforge's number rule reads numbers, and
+// the file loads back to the same values.
+func TestTunedYAMLWritesDecimals(t *testing.T) {
+	tu := &Tuned{Model: "fm", Metric: "auc", Options: TuneOptions{Eta: 3, Budget: 4}, Data: "x",
+		Config: Config{Model: ModelConfig{Name: "fm", Params: map[string]any{"l2_v": 1e-5, "init_std": 1e-6, "embedding_dim": 8}}, Train: train.DefaultConfig()}}
+	tu.Config.Train.Optimizer.LR = 3.16e-5
+	var b bytes.Buffer
+	if err := tu.writeConfig(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"    l2_v: 0.00001\n", "    init_std: 0.000001\n", "    embedding_dim: 8\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q in\n%s", want, b.String())
+		}
+	}
+	path := filepath.Join(t.TempDir(), TunedFile)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params, _ := c.Model.params()
+	if string(params) != `{"embedding_dim":8,"init_std":0.000001,"l2_v":0.00001}` || c.Train.Optimizer.LR != 3.16e-5 {
+		t.Errorf("loaded back %s, lr %v", params, c.Train.Optimizer.LR)
 	}
 }

@@ -144,8 +144,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		o = t.Outcome
 		if !*quiet {
-			fmt.Fprintln(stderr, tunedLine(t, fmt.Sprintf("trained for %d epochs: valid %s %.4f (best epoch %d); trials in %s, configuration in %s",
-				t.Options.Budget, t.Metric, o.Result.Valid[t.Metric], o.BestEpoch, filepath.Join(*out, pipeline.TrialsFile), o.Tuned.Config)))
+			fmt.Fprintln(stderr, tunedLine(t, fmt.Sprintf("its training with the full budget (%d epochs): valid %s %.4f; trials in %s, configuration in %s",
+				t.Options.Budget, t.Metric, o.Result.Valid[t.Metric], filepath.Join(*out, pipeline.TrialsFile), o.Tuned.Config)))
 		}
 	} else {
 		o, err = pipeline.TrainModel(ctx, p, cfg, rf.data, ropts)

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/recforge/recforge/model"
 )
 
 const tuneData = "synthetic:ctr?rows=4000&seed=1&max_vocab=50"
@@ -156,5 +158,41 @@ func TestTuneHelp(t *testing.T) {
 				t.Errorf("%s --help lacks %q", cmd, f)
 			}
 		}
+	}
+}
+
+// docs/tuning.md's table of search spaces is every model's space as
+// model.SpaceOf gives it, so that the page cannot drift from the code;
+// the models without one are named below it.
+func TestTuningDocListsEverySpace(t *testing.T) {
+	b, err := os.ReadFile("../../docs/tuning.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	rows := map[string]string{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\| ([a-z]+) \\| (.+) \\|$").FindAllStringSubmatch(doc, -1) {
+		rows[m[1]] = m[2] + " | " + m[3]
+	}
+	for _, name := range model.Names() {
+		s, err := model.SpaceOf(name)
+		if err != nil {
+			if _, listed := rows[name]; listed || !strings.Contains(doc, "`"+name+"`") {
+				t.Errorf("%s has no search space (%v): the page should name it below the table, not in it", name, err)
+			}
+			continue
+		}
+		info, _ := model.Lookup(name)
+		var parts []string
+		for _, p := range s {
+			parts = append(parts, p.String())
+		}
+		if want := info.Task + " | " + strings.Join(parts, "; "); rows[name] != want {
+			t.Errorf("docs/tuning.md lists %s as\n  %s\nwant\n  %s", name, rows[name], want)
+		}
+		delete(rows, name)
+	}
+	for name := range rows {
+		t.Errorf("docs/tuning.md lists %s, which is not a registered model", name)
 	}
 }
