@@ -218,7 +218,7 @@ func Tune(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Tu
 		defer release()
 		run.locked = true
 	}
-	t, err := search(ctx, p, cfg, dataSpec, opt)
+	t, err := Search(ctx, p, cfg, dataSpec, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -246,9 +246,13 @@ func Tune(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Tu
 	return t, nil
 }
 
-// search runs the trials of a search and returns it without the final
-// training.
-func search(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt TuneOptions) (*Tuned, error) {
+// Search runs the trials of a search of cfg's model on p (see
+// TuneOptions) and returns it without training the choice: t.Config is
+// the configuration chosen, with the full budget. Every trial is scored on
+// p's validation part; the test part is never read. Tune and the zoo
+// search through it; so does a protocol with its own final training
+// (package rating).
+func Search(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt TuneOptions) (*Tuned, error) {
 	name := cfg.Model.Name
 	if _, ok := model.Lookup(name); !ok {
 		return nil, fmt.Errorf("tune: unknown model %q, expected one of %s", name, strings.Join(model.Names(), ", "))

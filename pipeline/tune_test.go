@@ -149,7 +149,7 @@ func TestTuneRungsFilesAndReproduction(t *testing.T) {
 		}
 	}
 	// Another seed draws other configurations (trial 0 aside).
-	other, err := search(context.Background(), p, &cfg, tuneSpec, TuneOptions{Trials: 9, Seed: 12})
+	other, err := Search(context.Background(), p, &cfg, tuneSpec, TuneOptions{Trials: 9, Seed: 12})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestTuneNeverScoresTheTestPart(t *testing.T) {
 	q.Examples = p.Train.Source()
 	q.ValidEval = train.NewHoldout(p.Valid, cfg.Train.Batch, p.Grouped)
 	q.TestEval = countingEvaluator{Evaluator: train.Holdout{Data: p.Test, Batch: cfg.Train.Batch}, n: &calls}
-	if _, err := search(context.Background(), &q, &cfg, tuneSpec, TuneOptions{Trials: 6}); err != nil {
+	if _, err := Search(context.Background(), &q, &cfg, tuneSpec, TuneOptions{Trials: 6}); err != nil {
 		t.Fatal(err)
 	}
 	if calls != 0 {

@@ -108,7 +108,7 @@ func Zoo(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Zoo
 		var tuned *Tuned
 		if opt.Tune != nil {
 			var err error
-			if tuned, err = search(ctx, p, &base, dataSpec, *opt.Tune); err != nil {
+			if tuned, err = Search(ctx, p, &base, dataSpec, *opt.Tune); err != nil {
 				return nil, fmt.Errorf("zoo: %w", err)
 			}
 			base = tuned.Config

@@ -151,7 +151,7 @@ func TestTuneFlagMistakes(t *testing.T) {
 
 // Every command that tunes documents the flags in its help.
 func TestTuneHelp(t *testing.T) {
-	for _, cmd := range []string{"train", "zoo", "sequence"} {
+	for _, cmd := range []string{"train", "zoo", "sequence", "ratings"} {
 		_, out, _ := recforge(t, cmd, "--help")
 		for _, f := range []string{"  --tune\n", "  --tune-trials N\n", "  --tune-budget EPOCHS\n", "  --tune-eta ETA\n", "  --tune-seed uint\n", "never the test part"} {
 			if !strings.Contains(out, f) {
@@ -194,5 +194,41 @@ func TestTuningDocListsEverySpace(t *testing.T) {
 	}
 	for name := range rows {
 		t.Errorf("docs/tuning.md lists %s, which is not a registered model", name)
+	}
+}
+
+// ratings --tune searches each fold's model on the fold's validation part
+// (a line per trial and rung, then the choice, on stderr) and reports the
+// choice in each fold's JSON; the budget bounds the protocol's epochs.
+func TestRatingsTune(t *testing.T) {
+	train, test := ratingFolds(t)
+	out, errOut, err := ratings(t, "--model", "biasedmf", "--train", train, "--test", test, "--folds", "2",
+		"--tune", "--tune-trials", "4", "--tune-budget", "6")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if n := strings.Count(errOut, "tune biasedmf: chose trial "); n != 2 {
+		t.Errorf("%d choice lines, want one per fold:\n%s", n, errOut)
+	}
+	if !strings.Contains(errOut, "tune biasedmf rung 0 (4 trials × 2 epochs): chose trial ") {
+		t.Errorf("no rung line in\n%s", errOut)
+	}
+	v := lastJSON(t, out)
+	if v["protocol"].(map[string]any)["tuned"] != true {
+		t.Errorf("protocol %v", v["protocol"])
+	}
+	for _, f := range v["folds"].([]any) {
+		f := f.(map[string]any)
+		tuned, ok := f["tuned"].(map[string]any)
+		if !ok || tuned["metric"] != "rmse" || tuned["trials"].(float64) != 4 || tuned["budget"].(float64) != 6 {
+			t.Errorf("fold %v: tuned %v", f["fold"], f["tuned"])
+		}
+		if f["epochs"].(float64) > 6 {
+			t.Errorf("fold %v chose %v epochs, beyond the budget of 6", f["fold"], f["epochs"])
+		}
+	}
+	// Without --tune, its settings are mistakes.
+	if _, _, err := ratings(t, "--model", "biasedmf", "--train", train, "--test", test, "--tune-budget", "3"); err == nil || !strings.Contains(err.Error(), "--tune-budget needs --tune") {
+		t.Errorf("--tune-budget without --tune: %v", err)
 	}
 }
