@@ -209,9 +209,9 @@ func Halve(ctx context.Context, trials []Trial, o Options, eval Evaluate) (*Resu
 	return res, nil
 }
 
-// Rank returns the indices of recs from best to worst by Value: highest
-// first when higher, else lowest first; NaN last; ties in the order of
-// recs (the lower trial ID first, as Halve lists them).
+// Rank returns the indices of recs from best to worst by Value (see
+// Better); ties keep the order of recs (the lower trial ID first, as Halve
+// lists them).
 func Rank(recs []Record, higher bool) []int {
 	order := make([]int, len(recs))
 	for i := range order {
@@ -219,24 +219,27 @@ func Rank(recs []Record, higher bool) []int {
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
 		x, y := recs[a].Value, recs[b].Value
-		switch xn, yn := math.IsNaN(x), math.IsNaN(y); {
-		case xn && yn:
-			return 0
-		case xn:
-			return 1
-		case yn:
-			return -1
-		}
-		if higher {
-			x, y = y, x
-		}
 		switch {
-		case x < y:
+		case Better(x, y, higher):
 			return -1
-		case x > y:
+		case Better(y, x, higher):
 			return 1
 		}
 		return 0
 	})
 	return order
+}
+
+// Better reports whether score x ranks before score y: higher first when
+// higher, else lower first; NaN after every number.
+func Better(x, y float64, higher bool) bool {
+	switch xn, yn := math.IsNaN(x), math.IsNaN(y); {
+	case xn:
+		return false
+	case yn:
+		return true
+	case higher:
+		return x > y
+	}
+	return x < y
 }

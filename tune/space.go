@@ -235,3 +235,38 @@ func clone(m map[string]any) map[string]any {
 	}
 	return out
 }
+
+// Grid returns every configuration of a space of choices (Choice
+// parameters only), the first parameter varying slowest, as nested loops
+// in the space's order would list them; IDs number them from 0. An
+// exhaustive search (package implicit's) walks it instead of Sample.
+func Grid(s Space) ([]Trial, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	for _, p := range s {
+		if p.Scale != Choice {
+			return nil, fmt.Errorf("tune: a grid needs choices: %s", p)
+		}
+	}
+	out := []Trial{{Params: map[string]any{}, Train: map[string]any{}}}
+	for _, p := range s {
+		var next []Trial
+		for _, t := range out {
+			for _, v := range p.Values {
+				u := Trial{Params: clone(t.Params), Train: clone(t.Train)}
+				if p.Train {
+					u.Train[p.Name] = v
+				} else {
+					u.Params[p.Name] = v
+				}
+				next = append(next, u)
+			}
+		}
+		out = next
+	}
+	for i := range out {
+		out[i].ID = i
+	}
+	return out, nil
+}

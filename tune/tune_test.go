@@ -348,3 +348,41 @@ func TestRunIsDeterministic(t *testing.T) {
 		t.Errorf("chose trial %d, want %d (lr nearest 1e-3)", a.Best.ID, best.ID)
 	}
 }
+
+// A grid lists every combination, the first parameter slowest.
+func TestGrid(t *testing.T) {
+	g, err := Grid(Space{OneOf("factors", 8, 16), OneOf("lr", 0.001, 0.005, 0.01).Training()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i, tr := range g {
+		if tr.ID != i {
+			t.Errorf("trial %d has ID %d", i, tr.ID)
+		}
+		got = append(got, strconv.Itoa(tr.Params["factors"].(int))+"/"+strconv.FormatFloat(tr.Train["lr"].(float64), 'g', -1, 64))
+	}
+	want := []string{"8/0.001", "8/0.005", "8/0.01", "16/0.001", "16/0.005", "16/0.01"}
+	if !slices.Equal(got, want) {
+		t.Errorf("grid %v, want %v", got, want)
+	}
+	if _, err := Grid(Space{LogUniform("lr", 1e-4, 1e-2)}); err == nil || !strings.Contains(err.Error(), "a grid needs choices") {
+		t.Errorf("a grid over a log scale: %v", err)
+	}
+	if _, err := Grid(nil); err == nil {
+		t.Error("an empty grid")
+	}
+}
+
+func TestBetter(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		x, y   float64
+		higher bool
+		want   bool
+	}{{2, 1, true, true}, {1, 2, true, false}, {1, 2, false, true}, {1, 1, true, false}, {1, nan, true, true}, {nan, 1, false, false}, {nan, nan, true, false}} {
+		if got := Better(c.x, c.y, c.higher); got != c.want {
+			t.Errorf("Better(%v, %v, %v) = %v", c.x, c.y, c.higher, got)
+		}
+	}
+}
