@@ -222,6 +222,13 @@ func Tune(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Tu
 	if err != nil {
 		return nil, err
 	}
+	// The search's files first, so that a final training that fails or is
+	// killed loses none of it; they are written again with its line.
+	if run.Out != "" {
+		if err := t.WriteFiles(run.Out); err != nil {
+			return nil, err
+		}
+	}
 	c := t.Config
 	o, err := TrainModel(ctx, p, &c, dataSpec, run)
 	if err != nil {
