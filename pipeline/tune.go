@@ -287,8 +287,8 @@ func Search(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt 
 		opt.Budget = cfg.Train.Epochs
 	}
 	switch {
-	case opt.Trials < 2:
-		return nil, fmt.Errorf("tune: %d trials, want ≥ 2 to choose between", opt.Trials)
+	case opt.Trials < 2 || opt.Trials > tune.MaxTrials:
+		return nil, fmt.Errorf("tune: %d trials, want 2 to %d", opt.Trials, tune.MaxTrials)
 	case opt.Eta < 2:
 		return nil, fmt.Errorf("tune: halving factor %d, want ≥ 2", opt.Eta)
 	case opt.Budget < opt.MinEpochs:

@@ -350,7 +350,7 @@ func TestTuneErrors(t *testing.T) {
 		{"nope", TuneOptions{}, RunOptions{}, `unknown model "nope"`},
 		{"fm", TuneOptions{Space: tune.Space{}}, RunOptions{}, "empty"},
 		{"fm", TuneOptions{Space: tune.Space{tune.OneOf("dropout", 0.1, 0.2)}}, RunOptions{}, `no hyper-parameter "dropout"`},
-		{"fm", TuneOptions{Trials: 1}, RunOptions{}, "1 trials, want ≥ 2"},
+		{"fm", TuneOptions{Trials: 1}, RunOptions{}, "1 trials, want 2 to 10000"},
 		{"fm", TuneOptions{Eta: 1}, RunOptions{}, "halving factor 1"},
 		{"fm", TuneOptions{MinEpochs: 3}, RunOptions{}, "budget of 2 epochs, want ≥ 3"},
 		{"fm", TuneOptions{Space: tune.Space{tune.OneOf("embedding_dim", 0)}}, RunOptions{}, "holds 1 distinct configuration"},

@@ -42,6 +42,8 @@ func Plan(n, eta, minEpochs, maxEpochs int) ([]Rung, error) {
 	switch {
 	case n < 2:
 		return nil, fmt.Errorf("tune: %d configurations, want ≥ 2 to choose between", n)
+	case n > MaxTrials:
+		return nil, fmt.Errorf("tune: %d configurations, want at most %d", n, MaxTrials)
 	case eta < 2:
 		return nil, fmt.Errorf("tune: halving factor %d, want ≥ 2", eta)
 	case minEpochs < 1:

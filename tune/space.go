@@ -182,22 +182,26 @@ func (t Trial) key() string {
 	return string(b)
 }
 
-// maxDraws bounds the draws Sample makes per configuration asked for,
-// duplicates included, so that a space with fewer distinct points than
-// asked for ends the sampling.
-const maxDraws = 100
+// maxMisses is the number of draws in a row that give no new
+// configuration after which Sample stops: the space has no more (or
+// hardly any more) distinct points.
+const maxMisses = 1000
+
+// MaxTrials bounds the configurations a search may ask for: each is at
+// least one training run.
+const MaxTrials = 10000
 
 // Sample draws n distinct configurations from s with seed: the same
 // seed gives the same configurations, in the same order. When base is
 // not nil it is trial 0 (the configuration the caller starts from), and
-// n−1 are drawn. A space with fewer than n distinct points gives all
-// those found in 100·n draws.
+// n−1 are drawn. A space with fewer than n distinct points gives those
+// found before 1000 draws in a row gave nothing new.
 func Sample(s Space, n int, seed uint64, base *Trial) ([]Trial, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	if n < 1 {
-		return nil, fmt.Errorf("tune: %d configurations asked for, want ≥ 1", n)
+	if n < 1 || n > MaxTrials {
+		return nil, fmt.Errorf("tune: %d configurations asked for, want 1 to %d", n, MaxTrials)
 	}
 	r := rand.New(rand.NewPCG(seed, 0x7475_6e65)) // "tune"
 	var out []Trial
@@ -207,7 +211,7 @@ func Sample(s Space, n int, seed uint64, base *Trial) ([]Trial, error) {
 		out = append(out, t)
 		seen[t.key()] = true
 	}
-	for draws := 0; len(out) < n && draws < maxDraws*n; draws++ {
+	for misses := 0; len(out) < n && misses < maxMisses; {
 		t := Trial{ID: len(out), Params: map[string]any{}, Train: map[string]any{}}
 		for _, p := range s {
 			if p.Train {
@@ -219,6 +223,9 @@ func Sample(s Space, n int, seed uint64, base *Trial) ([]Trial, error) {
 		if k := t.key(); !seen[k] {
 			seen[k] = true
 			out = append(out, t)
+			misses = 0
+		} else {
+			misses++
 		}
 	}
 	return out, nil

@@ -315,6 +315,12 @@ func TestSpaceValidate(t *testing.T) {
 	if _, err := Sample(testSpace(), 0, 1, nil); err == nil {
 		t.Error("Sample of 0 configurations")
 	}
+	if _, err := Sample(testSpace(), MaxTrials+1, 1, nil); err == nil {
+		t.Error("Sample of more than MaxTrials configurations")
+	}
+	if _, err := Plan(MaxTrials+1, 3, 1, 9); err == nil {
+		t.Error("Plan of more than MaxTrials configurations")
+	}
 	if got := LogUniform("lr", 1e-4, 0.01).Training().String(); got != "lr (training): log [0.0001, 0.01]" {
 		t.Errorf("String: %q", got)
 	}
@@ -385,4 +391,44 @@ func TestBetter(t *testing.T) {
 			t.Errorf("Better(%v, %v, %v) = %v", c.x, c.y, c.higher, got)
 		}
 	}
+}
+
+// A small space asked for many configurations gives its few points at
+// once, whatever the number asked for.
+func TestSampleExhaustsSmallSpacesQuickly(t *testing.T) {
+	ts, err := Sample(Space{OneOf("a", 1, 2, 3), OneOf("b", "x", "y")}, MaxTrials, 1, nil)
+	if err != nil || len(ts) != 6 {
+		t.Errorf("%d configurations (%v), want the 6 of the space", len(ts), err)
+	}
+}
+
+// Any arguments give an error or a plan whose rungs halve: each keeps
+// what the next trains, the last keeps one, sizes fall by ⌊·/η⌋ and
+// epochs never fall, within [min, max].
+func FuzzPlan(f *testing.F) {
+	f.Add(9, 3, 1, 9)
+	f.Add(27, 3, 2, 100)
+	f.Add(2, 2, 1, 1)
+	f.Fuzz(func(t *testing.T, n, eta, minEpochs, maxEpochs int) {
+		rungs, err := Plan(n, eta, minEpochs, maxEpochs)
+		if err != nil {
+			return
+		}
+		if len(rungs) == 0 || rungs[0].Size != n {
+			t.Fatalf("Plan(%d, %d, %d, %d) = %v", n, eta, minEpochs, maxEpochs, rungs)
+		}
+		for i, r := range rungs {
+			if r.Index != i || r.Size < 2 || r.Epochs < minEpochs || r.Epochs > maxEpochs {
+				t.Fatalf("Plan(%d, %d, %d, %d): rung %+v", n, eta, minEpochs, maxEpochs, r)
+			}
+			if i+1 < len(rungs) {
+				next := rungs[i+1]
+				if next.Size != r.Size/eta || r.Keep != next.Size || next.Epochs < r.Epochs {
+					t.Fatalf("Plan(%d, %d, %d, %d): rung %+v then %+v", n, eta, minEpochs, maxEpochs, r, next)
+				}
+			} else if r.Keep != 1 || r.Size/eta >= 2 {
+				t.Fatalf("Plan(%d, %d, %d, %d): last rung %+v", n, eta, minEpochs, maxEpochs, r)
+			}
+		}
+	})
 }

@@ -46,8 +46,8 @@ func (t *tuneFlags) options(fs *flag.FlagSet) (*pipeline.TuneOptions, error) {
 		return nil, nil
 	}
 	switch {
-	case t.trials < 2:
-		return nil, badFlag("--tune-trials %d, want ≥ 2 (configurations to choose between)", t.trials)
+	case t.trials < 2 || t.trials > tune.MaxTrials:
+		return nil, badFlag("--tune-trials %d, want 2 to %d (configurations to choose between)", t.trials, tune.MaxTrials)
 	case set["tune-budget"] && t.budget < 1:
 		return nil, badFlag("--tune-budget %d, want ≥ 1 epoch", t.budget)
 	case t.eta < 2:
