@@ -70,6 +70,11 @@ func TestTrainTune(t *testing.T) {
 	if string(m1) != string(m2) || o["epochs"] != o2["epochs"] || o["best_epoch"] != o2["best_epoch"] {
 		t.Errorf("tuned.yaml trained to %s (%v epochs), the search's final training %s (%v)", m2, o2["epochs"], m1, o["epochs"])
 	}
+	w1, _ := os.ReadFile(filepath.Join(out, "model", "weights.safetensors"))
+	w2, _ := os.ReadFile(filepath.Join(dir, "again", "model", "weights.safetensors"))
+	if len(w1) == 0 || string(w1) != string(w2) {
+		t.Errorf("tuned.yaml trained to other weights than the search's final training (%d and %d bytes)", len(w1), len(w2))
+	}
 
 	code, _, stderr = recforge(t, "train", "--model", "lr", "--data", tuneData, "--epochs", "2", "--tune", "--tune-trials", "3",
 		"--out", filepath.Join(dir, "quiet"), "--cache-dir", cache, "--quiet")
