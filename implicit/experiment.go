@@ -12,6 +12,7 @@ import (
 	"github.com/recforge/recforge/model"
 	"github.com/recforge/recforge/optim"
 	"github.com/recforge/recforge/train"
+	"github.com/recforge/recforge/tune"
 )
 
 // Models lists the model names Settings accepts, in the order reports show
@@ -296,38 +297,53 @@ func Tune(ctx context.Context, v *Dataset, s Settings, grid Grid, seed uint64, p
 	if len(factors) == 0 || (s.Model == "neumf" && s.Pretrain) {
 		factors = []int{s.Factors}
 	}
+	// The grid, factors varying slowest, and its order are package
+	// tune's, as every search's.
+	space := tune.Space{tune.OneOf("factors", anySlice(factors)...), tune.OneOf("lr", anySlice(lrs)...).Training()}
+	points, err := tune.Grid(space)
+	if err != nil {
+		return nil, fmt.Errorf("tune %s: %w", s.Model, err)
+	}
 	primary := v.Metrics()[1]
 	t := &Tuned{}
-	best := math.Inf(-1)
-	for _, nf := range factors {
-		for _, lr := range lrs {
-			try := s
-			try.LR = lr
-			if nf != s.Factors {
-				try.Factors, try.Layers = nf, nil // the tower follows the factors
-			}
-			opt := pre
-			opt.Validate = true
-			f, err := Fit(ctx, v, try, seed, opt)
-			if err != nil {
-				return nil, fmt.Errorf("tune %s (lr %g, factors %d): %w", s.Model, try.LR, try.Factors, err)
-			}
-			e := f.Result.Epochs[f.Result.BestEpoch-1]
-			trial := Trial{Settings: try, Metrics: e.Valid}
-			trial.Settings.Epochs = e.Epoch
-			if x := e.Valid[primary]; x > best {
-				best, t.Best, t.Settings = x, f.Model, trial.Settings
-			}
-			t.Trials = append(t.Trials, trial)
-			if log != nil {
-				log(trial)
-			}
+	best := math.NaN()
+	for _, g := range points {
+		try := s
+		try.LR = g.Train["lr"].(float64)
+		if nf := g.Params["factors"].(int); nf != s.Factors {
+			try.Factors, try.Layers = nf, nil // the tower follows the factors
+		}
+		opt := pre
+		opt.Validate = true
+		f, err := Fit(ctx, v, try, seed, opt)
+		if err != nil {
+			return nil, fmt.Errorf("tune %s (lr %g, factors %d): %w", s.Model, try.LR, try.Factors, err)
+		}
+		e := f.Result.Epochs[f.Result.BestEpoch-1]
+		trial := Trial{Settings: try, Metrics: e.Valid}
+		trial.Settings.Epochs = e.Epoch
+		// The first of equal scores stays: tune.Better is strict.
+		if x := e.Valid[primary]; !math.IsInf(x, -1) && tune.Better(x, best, true) {
+			best, t.Best, t.Settings = x, f.Model, trial.Settings
+		}
+		t.Trials = append(t.Trials, trial)
+		if log != nil {
+			log(trial)
 		}
 	}
 	if t.Best == nil {
 		return nil, fmt.Errorf("tune %s: no epoch gave a finite %s", s.Model, primary)
 	}
 	return t, nil
+}
+
+// anySlice returns xs as a slice of any, for tune.OneOf.
+func anySlice[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }
 
 // Plan describes an experiment: models evaluated over seeds, optionally

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/recforge/recforge/nn"
+	"github.com/recforge/recforge/tune"
 )
 
 // AFM is the attentional factorization machine of Xiao et al. (IJCAI 2017),
@@ -72,6 +73,7 @@ func init() {
 			return NewAFM(env, *cfg.(*AFMConfig))
 		},
 		Footprint: footprintAFM,
+		Space:     tune.Space{spaceLR, spaceEmbeddingDim, spaceDropout, tune.OneOf("attention_l2", 0.0, 0.001, 0.01, 0.1)},
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/recforge/recforge/blas"
 	"github.com/recforge/recforge/nn"
 	"github.com/recforge/recforge/optim"
+	"github.com/recforge/recforge/tune"
 )
 
 // AutoRec is the autoencoder of Sedhain et al. (WWW'15;
@@ -126,6 +127,8 @@ func init() {
 				return NewAutoRec(env, *cfg.(*AutoRecConfig), v.userBased)
 			},
 			Footprint: func(env Env, cfg any) Footprint { return footprintAutoRec(env, *cfg.(*AutoRecConfig), v.userBased) },
+			// Adam's rate (the model's own) and λ, which the paper tuned.
+			Space: tune.Space{tune.LogUniform("lr", 1e-4, 3e-3), tune.LogUniform("lambda", 1, 1000), tune.OneOf("hidden", 250, 500)},
 		})
 	}
 }

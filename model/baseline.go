@@ -5,6 +5,7 @@ import (
 	"iter"
 
 	"github.com/recforge/recforge/nn"
+	"github.com/recforge/recforge/tune"
 )
 
 // Baseline is Koren's baseline estimator
@@ -57,6 +58,9 @@ func init() {
 			return NewBaseline(env, *cfg.(*BaselineConfig))
 		},
 		Footprint: footprintBaseline,
+		// λ_u and λ_i around the defaults (3 and 2); a closed form has
+		// no learning rate.
+		Space: tune.Space{tune.LogUniform("reg_user", 0.5, 30), tune.LogUniform("reg_item", 0.5, 30)},
 	})
 }
 

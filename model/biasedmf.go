@@ -6,6 +6,7 @@ import (
 
 	"github.com/recforge/recforge/nn"
 	"github.com/recforge/recforge/optim"
+	"github.com/recforge/recforge/tune"
 )
 
 // BiasedMF is the biased matrix factorization of Funk and Koren
@@ -62,6 +63,8 @@ func init() {
 			return NewBiasedMF(env, *cfg.(*BiasedMFConfig))
 		},
 		Footprint: footprintBiasedMF,
+		Space: tune.Space{tune.LogUniform("lr", 1e-3, 3e-2), tune.OneOf("factors", 20, 50, 100),
+			tune.LogUniform("reg", 0.01, 0.3), tune.LogUniform("reg_bias", 0.005, 0.1)},
 	})
 }
 

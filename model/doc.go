@@ -12,4 +12,8 @@
 // Each model also estimates its memory from its configuration
 // (Info.Footprint); New refuses a model that would not fit in the memory
 // available (Env.MemoryLimit, internal/memlimit) before allocating it.
+//
+// Each model declares the hyper-parameters worth searching (Info.Space,
+// package tune), or takes its task's default (SpaceOf); the search itself
+// is package tune's and package pipeline's, not this one's.
 package model

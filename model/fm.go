@@ -1,6 +1,9 @@
 package model
 
-import "github.com/recforge/recforge/nn"
+import (
+	"github.com/recforge/recforge/nn"
+	"github.com/recforge/recforge/tune"
+)
 
 // FM is the factorization machine of Rendle (ICDM 2010), docs/models/fm.md:
 //
@@ -44,6 +47,7 @@ func init() {
 			return NewFM(env, *cfg.(*FMConfig))
 		},
 		Footprint: footprintFM,
+		Space:     tune.Space{spaceLR, spaceEmbeddingDim, spaceL2("l2_v")},
 	})
 }
 

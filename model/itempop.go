@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/recforge/recforge/nn"
+	"github.com/recforge/recforge/tune"
 )
 
 // ItemPop ranks items by their number of training positives, the same for
@@ -44,6 +45,7 @@ func init() {
 			return NewItemPop(env)
 		},
 		Footprint: footprintItemPop,
+		Space:     tune.Space{}, // nothing to tune: a count
 	})
 }
 

@@ -1,6 +1,9 @@
 package model
 
-import "github.com/recforge/recforge/nn"
+import (
+	"github.com/recforge/recforge/nn"
+	"github.com/recforge/recforge/tune"
+)
 
 // LR is logistic regression over the encoded fields (docs/models/lr.md):
 //
@@ -31,6 +34,7 @@ func init() {
 			return NewLR(env, *cfg.(*LRConfig)), nil
 		},
 		Footprint: footprintLR,
+		Space:     tune.Space{spaceLR, spaceL2("l2")},
 	})
 }
 

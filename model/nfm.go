@@ -1,6 +1,9 @@
 package model
 
-import "github.com/recforge/recforge/nn"
+import (
+	"github.com/recforge/recforge/nn"
+	"github.com/recforge/recforge/tune"
+)
 
 // NFM is the neural factorization machine of He & Chua (SIGIR 2017),
 // docs/models/nfm.md:
@@ -78,6 +81,8 @@ func init() {
 			return NewNFM(env, *cfg.(*NFMConfig))
 		},
 		Footprint: footprintNFM,
+		Space: tune.Space{spaceLR, spaceEmbeddingDim, tune.OneOf("dropout_bi", 0.0, 0.2, 0.5),
+			tune.OneOf("dropout_hidden", 0.0, 0.2, 0.5), spaceL2("l2_v")},
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/recforge/recforge/nn"
+	"github.com/recforge/recforge/tune"
 )
 
 // Env is what every model constructor receives besides its own
@@ -69,6 +70,12 @@ type Info struct {
 	// with the same arguments (see Footprint). It must not fail: for a
 	// configuration New refuses it may return anything.
 	Footprint func(env Env, cfg any) Footprint
+	// Space is the hyper-parameter search space of recforge train --tune
+	// (package tune): the model's parameters by their configuration
+	// names, and training settings (TrainSettings) marked Train. Every
+	// name must be one Config has. nil takes the task's default
+	// (SpaceOf); an empty, non-nil space says there is nothing to tune.
+	Space tune.Space
 }
 
 // The tasks a registered model has.

@@ -50,6 +50,14 @@ type RunOptions struct {
 	// OnProgress, when set, is told how far the test evaluation has got,
 	// as stage "evaluate" of spec "test".
 	OnProgress func(dataset.Progress)
+	// NoTest trains and validates without the test evaluation: the test
+	// part is never read and the outcome has no test metrics (Metrics
+	// empty, Report nil). Tune's trials run so; it needs Out "".
+	NoTest bool
+
+	// locked says the caller holds Out's lock and has prepared the
+	// directory (Tune, which writes there before and after training).
+	locked bool
 }
 
 // Outcome is what a training run reports: the fields of the command's
@@ -72,6 +80,9 @@ type Outcome struct {
 	// WarmStart is the directory of the artifact the run continued from
 	// (RunOptions.Warm).
 	WarmStart string `json:"warm_start,omitempty"`
+	// Tuned, for the training that ends a search (Tune), says what the
+	// search chose.
+	Tuned *TuneSummary `json:"tuned,omitempty"`
 
 	// Report holds the test metrics; Result the trainer's record; Model
 	// the trained model.
@@ -85,6 +96,9 @@ type Outcome struct {
 // curves and a checkpoint per epoch there.
 func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opts RunOptions) (*Outcome, error) {
 	begin := time.Now()
+	if opts.NoTest && opts.Out != "" {
+		return nil, errors.New("a run without a test evaluation writes no output directory: set Out to \"\"")
+	}
 	tc := cfg.Train
 	if tc.Task == "" {
 		tc.Task = p.Task
@@ -112,7 +126,7 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 		}
 		warmSource = opts.Warm.source()
 	}
-	if opts.Out != "" {
+	if opts.Out != "" && !opts.locked {
 		release, err := prepareOut(opts.Out, opts.Resume, opts.Overwrite)
 		if err != nil {
 			return nil, err
@@ -163,6 +177,11 @@ func TrainModel(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, 
 	}
 	if logErr != nil {
 		return nil, fmt.Errorf("training log: %w", logErr)
+	}
+	if opts.NoTest {
+		return &Outcome{Model: cfg.Model.Name, Data: dataSpec, Protocol: p.Protocol, Split: p.Split, Metrics: map[string]any{},
+			TrainRowsPerSec: res.RowsPerSec, Epochs: len(res.Epochs), BestEpoch: res.BestEpoch, SkippedRows: p.Skipped,
+			Result: res, Trained: m, Seconds: time.Since(begin).Seconds()}, nil
 	}
 	// On the threads validation scored on, with its replicas.
 	if opts.OnProgress != nil {
@@ -294,7 +313,7 @@ func prepareOut(dir string, resume, overwrite bool) (release func(), err error) 
 	if err != nil {
 		return nil, err
 	}
-	known := map[string]bool{ArtifactDir: true, CheckpointFile: true, LogFile: true, CurveFile: true}
+	known := map[string]bool{ArtifactDir: true, CheckpointFile: true, LogFile: true, CurveFile: true, TrialsFile: true, TrialsChart: true, TunedFile: true}
 	checkpointed := false
 	for _, e := range entries {
 		if !known[e.Name()] {
@@ -317,7 +336,7 @@ func prepareOut(dir string, resume, overwrite bool) (release func(), err error) 
 	case !overwrite:
 		return nil, fmt.Errorf("output directory %s holds an earlier run; pass --resume to continue it or --overwrite to replace it", dir)
 	}
-	for _, f := range []string{CheckpointFile, LogFile, CurveFile} {
+	for _, f := range []string{CheckpointFile, LogFile, CurveFile, TrialsFile, TrialsChart, TunedFile} {
 		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}
@@ -326,11 +345,12 @@ func prepareOut(dir string, resume, overwrite bool) (release func(), err error) 
 }
 
 // removeTemps removes the temporaries of the files a run writes in dir:
-// the checkpoint's and the learning curves' (internal/atomicfile) and the
-// artifact's (artifact.Save). The caller holds dir's lock.
+// the checkpoint's, the learning curves' and a search's files'
+// (internal/atomicfile) and the artifact's (artifact.Save). The caller
+// holds dir's lock.
 func removeTemps(dir string) error {
 	var temps []string
-	for _, f := range []string{CheckpointFile, CurveFile} {
+	for _, f := range []string{CheckpointFile, CurveFile, TrialsFile, TrialsChart, TunedFile} {
 		ts, err := atomicfile.Temps(filepath.Join(dir, f))
 		if err != nil {
 			return err

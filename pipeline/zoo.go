@@ -35,6 +35,10 @@ type Entry struct {
 	RowsPerSec Stat `json:"train_rows_per_sec"`
 	// Seconds is the wall time of one run, evaluation included.
 	Seconds Stat `json:"seconds"`
+	// Tuned, when the zoo searched each model's hyper-parameters
+	// (ZooOptions.Tune), says what the search chose: the configuration
+	// every seed trained.
+	Tuned *TuneSummary `json:"tuned,omitempty"`
 }
 
 // Reference is a number to read the leaderboard against, such as the
@@ -69,11 +73,21 @@ type ZooOptions struct {
 	Params map[string][]byte
 	// OnRun, when set, is told of each finished run.
 	OnRun func(name string, seed uint64, o *Outcome)
+	// Tune, when set, searches each model's hyper-parameters on the
+	// validation part first (see Tune; the trials train with the first
+	// seed) and trains the chosen configuration over the seeds. Its
+	// Space, when set, applies to every model.
+	Tune *TuneOptions
+	// OnTuned, when set, is told of each model's finished search, before
+	// its seeds train; an error it returns ends the zoo.
+	OnTuned func(name string, t *Tuned) error
 	// Run passes progress callbacks to each training run.
 	Run RunOptions
 }
 
-// Zoo trains every model of opt on p for each seed and ranks them.
+// Zoo trains every model of opt on p for each seed and ranks them; with
+// opt.Tune, each model with the configuration a search chose on the
+// validation part.
 func Zoo(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt ZooOptions) (*Leaderboard, error) {
 	if len(opt.Models) == 0 {
 		return nil, fmt.Errorf("zoo: no models")
@@ -85,13 +99,27 @@ func Zoo(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Zoo
 	for _, name := range opt.Models {
 		runs, valid := map[string][]float64{}, map[string][]float64{}
 		var speed, secs []float64
-		for s := range opt.Seeds {
-			c := cfg.ForModel(name)
-			if b := opt.Params[name]; b != nil {
-				if err := json.Unmarshal(b, &c.Model.Params); err != nil {
-					return nil, fmt.Errorf("zoo: %s params: %w", name, err)
+		base := cfg.ForModel(name)
+		if b := opt.Params[name]; b != nil {
+			if err := json.Unmarshal(b, &base.Model.Params); err != nil {
+				return nil, fmt.Errorf("zoo: %s params: %w", name, err)
+			}
+		}
+		var tuned *Tuned
+		if opt.Tune != nil {
+			var err error
+			if tuned, err = Search(ctx, p, &base, dataSpec, *opt.Tune); err != nil {
+				return nil, fmt.Errorf("zoo: %w", err)
+			}
+			base = tuned.Config
+			if opt.OnTuned != nil {
+				if err := opt.OnTuned(name, tuned); err != nil {
+					return nil, fmt.Errorf("zoo: %s: %w", name, err)
 				}
 			}
+		}
+		for s := range opt.Seeds {
+			c := base
 			c.Train.Seed = cfg.Train.Seed + uint64(s)
 			ro := opt.Run
 			ro.Out = ""
@@ -119,6 +147,9 @@ func Zoo(ctx context.Context, p *Prepared, cfg *Config, dataSpec string, opt Zoo
 			}
 		}
 		e := Entry{Model: name, Runs: opt.Seeds, Metrics: map[string]Stat{}, RowsPerSec: metric.StatOf(speed), Seconds: metric.StatOf(secs)}
+		if tuned != nil {
+			e.Tuned = tuned.Summary("")
+		}
 		for k, xs := range runs {
 			if len(xs) == opt.Seeds {
 				e.Metrics[k] = metric.StatOf(xs)

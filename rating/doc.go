@@ -19,7 +19,10 @@
 // retrained from scratch, same seed, on the whole training file for the
 // best epoch count (more data, and the epoch count transfers: I-AutoRec's
 // steps per epoch depend on the number of items, not of ratings).
-// Protocol.NoRefit tests the early-stopped model instead. Ids unseen in
+// Protocol.NoRefit tests the early-stopped model instead. With
+// Protocol.Tune a search of the model's hyper-parameters on the same
+// validation part (pipeline.Search) comes first, and its choice goes
+// through the protocol. Ids unseen in
 // training fall back as each model documents (AutoRec: the training mean;
 // the baseline and biased MF: the biases that exist); predictions are
 // clipped to the range of the training ratings.

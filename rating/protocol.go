@@ -28,6 +28,13 @@ type Protocol struct {
 	NoRefit bool
 	// CacheDir holds the encoded caches (default pipeline.DefaultCacheDir).
 	CacheDir string
+	// Tune, when set, searches the model's hyper-parameters on each
+	// fold's validation part first (pipeline.Search: successive halving
+	// over the model's search space, the test file never read); the
+	// configuration chosen then goes through the protocol (the epoch
+	// count chosen by early stopping, the refit) in place of cfg. Its
+	// budget defaults to cfg's epochs.
+	Tune *pipeline.TuneOptions
 }
 
 // Training returns the training settings the protocol uses by default for
@@ -121,6 +128,9 @@ type FoldResult struct {
 	// Select is the validation run that chose the epoch count; Final the
 	// run that produced the tested model (the same run with NoRefit).
 	Select, Final *FitReport
+	// Tuned, with Protocol.Tune, is the fold's search, whose chosen
+	// configuration Select and Final trained.
+	Tuned *pipeline.Tuned
 	// Seconds is the wall time of the fold, reading included.
 	Seconds float64
 }
@@ -163,6 +173,13 @@ func RunFold(ctx context.Context, f Fold, cfg *pipeline.Config, p Protocol) (*Fo
 	if run.Train.Batch == 0 {
 		run.Train.Batch = vectors(cfg.Model.Name, model.NewLayout(prep.Encoders))
 	}
+	var tuned *pipeline.Tuned
+	if p.Tune != nil {
+		if tuned, err = pipeline.Search(ctx, prep, &run, in.Data, *p.Tune); err != nil {
+			return nil, fmt.Errorf("fold %s: %w", f.Name, err)
+		}
+		run = tuned.Config
+	}
 	sel, err := pipeline.TrainModel(ctx, prep, &run, in.Data, pipeline.RunOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("fold %s: %w", f.Name, err)
@@ -176,7 +193,7 @@ func RunFold(ctx context.Context, f Fold, cfg *pipeline.Config, p Protocol) (*Fo
 			return nil, fmt.Errorf("fold %s: refit: %w", f.Name, err)
 		}
 	}
-	res := &FoldResult{Fold: f, Select: report(sel), Final: report(final)}
+	res := &FoldResult{Fold: f, Select: report(sel), Final: report(final), Tuned: tuned}
 	res.Final.ValidRMSE = 0
 	if p.NoRefit {
 		res.Final = res.Select

@@ -2,6 +2,7 @@ package rating
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -115,5 +116,43 @@ func TestRunFoldStopsOnCancel(t *testing.T) {
 	_, err := RunFold(ctx, Fold{Name: "1", Train: filepath.Join(dir, "s1.base"), Test: filepath.Join(dir, "s1.test")}, cfg, Protocol{CacheDir: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "context canceled") {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// With Protocol.Tune each fold searches biased MF's space on its
+// validation part, then runs the protocol with the configuration chosen
+// (its budget, 9 epochs, in place of cfg's 60). The search never reads
+// the test file: the same training file with another test file gives the
+// same trials and the same choice, and only the test errors differ.
+func TestRunFoldTunesOnValidationOnly(t *testing.T) {
+	dir := t.TempDir()
+	writeSynthFolds(t, dir)
+	tc, _ := Training("biasedmf", "")
+	tc.Epochs, tc.EarlyStop.Patience = 60, 3
+	cfg := &pipeline.Config{Model: pipeline.ModelConfig{Name: "biasedmf", Params: map[string]any{"factors": 6}}, Train: tc}
+	p := Protocol{Holdout: pipeline.RatingHoldout{Share: 0.1}, CacheDir: t.TempDir(), Tune: &pipeline.TuneOptions{Trials: 6, Budget: 9, Seed: 3}}
+	var trials [2][]byte
+	var rmse [2]float64
+	for i, test := range []string{"s1.test", "s2.test"} {
+		r, err := RunFold(context.Background(), Fold{Name: "1", Train: filepath.Join(dir, "s1.base"), Test: filepath.Join(dir, test)}, cfg, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Tuned == nil || len(r.Tuned.Rungs) != 2 || r.Tuned.Config.Train.Epochs != 9 || r.Select.Epochs > 9 || r.Final.Epochs != r.Select.BestEpoch {
+			t.Fatalf("fold with %s: tuned %+v, select %+v, final %+v", test, r.Tuned, r.Select, r.Final)
+		}
+		if r.Tuned.Metric != "rmse" || r.Tuned.Higher {
+			t.Errorf("ranked by %s (higher %v), want rmse, lower better", r.Tuned.Metric, r.Tuned.Higher)
+		}
+		if trials[i], err = json.Marshal(r.Tuned.Records); err != nil {
+			t.Fatal(err)
+		}
+		rmse[i] = r.Test.RMSE
+	}
+	if string(trials[0]) != string(trials[1]) {
+		t.Errorf("the test file changed the search:\n%s\n%s", trials[0], trials[1])
+	}
+	if rmse[0] == rmse[1] {
+		t.Errorf("both test files score RMSE %v: the test files are not different", rmse[0])
 	}
 }

@@ -180,11 +180,11 @@ func headingAnchor(h string) string {
 	return b.String()
 }
 
-// Every relative link of README.md, BENCHMARKS.md, the data page and the
-// model pages reaches a file, an anchor into a Markdown file names one of
+// Every relative link of README.md, BENCHMARKS.md, the data, tuning and
+// warm-start pages and the model pages reaches a file, an anchor into a Markdown file names one of
 // its headings, and none of them cites the internal specification.
 func TestModelDocLinksResolve(t *testing.T) {
-	docs := []string{"README.md", "BENCHMARKS.md", dataDoc}
+	docs := []string{"README.md", "BENCHMARKS.md", dataDoc, "docs/tuning.md", "docs/warm-start.md"}
 	pages, err := filepath.Glob(filepath.Join(repoRoot, "docs/models/*.md"))
 	if err != nil {
 		t.Fatal(err)

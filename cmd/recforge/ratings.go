@@ -100,7 +100,7 @@ func ratingModels() []string {
 
 // runRatings trains and evaluates an explicit-rating model over folds.
 func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ratings", "ratings --model NAME --train movielens:PATTERN --test movielens:PATTERN [--folds N] [model flags]", stdout, stderr)
+	fs := newFlags("ratings", "ratings --model NAME --train movielens:PATTERN --test movielens:PATTERN [--folds N] [model flags] [--tune [--tune-trials N] [--tune-budget EPOCHS]]", stdout, stderr)
 	fs.extra = cacheHelp()
 	name := fs.String("model", "", "`NAME`: "+strings.Join(ratingModels(), ", "))
 	trainPattern := fs.String("train", "", "training ratings `SPEC`: movielens:PATTERN, {fold} in PATTERN standing for 1..N (e.g. movielens:ml-100k/u{fold}.base; a bare PATTERN is read as movielens:PATTERN)")
@@ -116,6 +116,8 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cacheDir := fs.String("cache-dir", "", cacheDirUsage)
 	var mf ratingFlags
 	mf.register(fs.FlagSet)
+	var tf tuneFlags
+	tf.register(fs.FlagSet)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -150,7 +152,8 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if trains {
 		accepted = append(accepted, trainingFlags...)
 	}
-	common := []string{"model", "train", "test", "folds", "valid-mode", "valid-share", "valid-users", "valid-seed", "no-refit", "threads", "shards", "cache-dir"}
+	common := []string{"model", "train", "test", "folds", "valid-mode", "valid-share", "valid-users", "valid-seed", "no-refit", "threads", "shards", "cache-dir",
+		"tune", "tune-trials", "tune-budget", "tune-eta", "tune-seed"}
 	var misplaced []string
 	params := map[string]any{}
 	var paramErr error
@@ -223,10 +226,21 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	tc.Shards = *shards
 	setThreads(*threads, *shards)
+	tuneOpt, err := tf.options(fs.FlagSet)
+	if err != nil {
+		return err
+	}
+	if tuneOpt != nil {
+		if _, err := model.SpaceOf(*name); err != nil {
+			return err
+		}
+		// The folds' searches go to stderr, the folds' results to stdout.
+		tf.report(tuneOpt, stderr, false)
+	}
 	cfg := &pipeline.Config{Model: pipeline.ModelConfig{Name: *name, Params: params}, Train: tc}
 	proto := rating.Protocol{
 		Holdout: pipeline.RatingHoldout{Mode: *validMode, Share: *validShare, Users: *validUsers, Seed: *validSeed},
-		NoRefit: *noRefit, CacheDir: *cacheDir,
+		NoRefit: *noRefit, CacheDir: *cacheDir, Tune: tuneOpt,
 	}
 	var rows []foldJSON
 	results, err := rating.RunFolds(ctx, fl, cfg, proto, func(r *rating.FoldResult) {
@@ -236,6 +250,10 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		if r.Final.Epochs > 0 {
 			row.SecPerEpoch = r.Final.Seconds / float64(r.Final.Epochs)
+		}
+		if r.Tuned != nil {
+			row.Tuned = r.Tuned.Summary("")
+			fmt.Fprintln(stderr, tunedLine(r.Tuned, "fold "+r.Fold.Name+" used it"))
 		}
 		rows = append(rows, row)
 		chosen := fmt.Sprintf("%d epochs chosen", row.Epochs)
@@ -257,7 +275,7 @@ func runRatings(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	s := rating.Summarize(results)
 	fmt.Fprintf(stdout, "%s over %d folds: RMSE %.4f ± %.4f  MAE %.4f ± %.4f\n", *name, len(results), s.RMSE, s.RMSEStd, s.MAE, s.MAEStd)
-	protocol := map[string]any{"valid_mode": *validMode, "valid_share": *validShare, "valid_seed": *validSeed, "refit": !*noRefit}
+	protocol := map[string]any{"valid_mode": *validMode, "valid_share": *validShare, "valid_seed": *validSeed, "refit": !*noRefit, "tuned": tuneOpt != nil}
 	if *validMode == "users" {
 		protocol["valid_users"] = *validUsers
 	}
@@ -298,4 +316,6 @@ type foldJSON struct {
 	ValidRMSE   float64 `json:"valid_rmse"`
 	SecPerEpoch float64 `json:"sec_per_epoch,omitempty"`
 	Seconds     float64 `json:"seconds"`
+	// Tuned is what the fold's search chose (--tune).
+	Tuned *pipeline.TuneSummary `json:"tuned,omitempty"`
 }

@@ -47,7 +47,9 @@ var readmeRewrites = []struct {
 	{regexp.MustCompile(`^recforge demo\b`), "recforge demo --rows 3000"},
 	{regexp.MustCompile(`--seeds \d+`), "--seeds 1"},
 	{regexp.MustCompile(`--epochs \d+`), "--epochs 1"},
-	{regexp.MustCompile(` --tune\b`), ""},
+	// ranking's grid search; the --tune of train, zoo and sequence runs
+	// (over --epochs 1 or 2, on the small stand-ins).
+	{regexp.MustCompile(`^(recforge ranking .*) --tune\b`), "$1"},
 	{regexp.MustCompile(`\brows=\d+`), "rows=3000"},
 	{regexp.MustCompile(`\busers=\d+`), "users=150"},
 	{regexp.MustCompile(`^(recforge drn .*)$`), "$1 --hours 48"},

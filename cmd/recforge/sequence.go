@@ -58,14 +58,16 @@ func dataSpecExamples() string {
 }
 
 func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("sequence", "sequence --data 'behavior:FORMAT?…' [--models seqbase,din,dien] [--seeds N] [--config FILE] [--out DIR]", stdout, stderr)
+	fs := newFlags("sequence", "sequence --data 'behavior:FORMAT?…' [--models seqbase,din,dien] [--seeds N] [--config FILE] [--out DIR] [--tune [--tune-trials N] [--tune-budget EPOCHS]]", stdout, stderr)
 	fs.extra = sequenceSpecs + cacheHelp()
 	var rf runFlags
 	rf.register(fs.FlagSet)
 	models := fs.String("models", "seqbase,din,dien", "comma-separated model `NAMES`")
 	seeds := fs.Int("seeds", 1, "training seeds per model (mean ± std over them)")
-	out := fs.String("out", "sequence", "`DIR` for leaderboard.csv, .json and .svg")
+	out := fs.String("out", "sequence", "`DIR` for leaderboard.csv, .json and .svg; with --tune, DIR/tune/MODEL holds each model's trials.jsonl, trials.svg and tuned.yaml")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	var tf tuneFlags
+	tf.register(fs.FlagSet)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -95,6 +97,20 @@ func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	tuneOpt, err := tf.options(fs.FlagSet)
+	if err != nil {
+		return err
+	}
+	if tuneOpt != nil {
+		tuneOpt.Command = reproduceCommand(parts[0], parts[1], parts[2])
+	}
+	if tuneOpt != nil {
+		for _, n := range names {
+			if _, err := model.SpaceOf(n); err != nil {
+				return err
+			}
+		}
+	}
 	in := rf.inputs(cfg)
 	in.Data, in.Valid, in.Test = parts[0], parts[1], parts[2]
 	in.OnProgress = newProgress(stderr, "", *quiet).stage
@@ -107,7 +123,11 @@ func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	rows := float64(max(p.Train.Set.Rows, 1))
 	fmt.Fprintf(stdout, "data: %d training, %d validation, %d test samples; %d ids\n", p.Train.Len(), p.Valid.Len(), p.Test.Len(), p.Encoders.Rows())
 	fmt.Fprintf(stdout, "histories: %.1f bytes per training sample by reference, %.1f dense (%.1f×)\n", float64(stored)/rows, float64(dense)/rows, float64(dense)/float64(max(stored, 1)))
-	opt := pipeline.ZooOptions{Models: names, Seeds: *seeds, OnRun: runLine(stderr, *quiet)}
+	opt := pipeline.ZooOptions{Models: names, Seeds: *seeds, OnRun: runLine(stderr, *quiet), Tune: tuneOpt}
+	if tuneOpt != nil {
+		tf.report(tuneOpt, stderr, *quiet)
+		opt.OnTuned = zooTuned(*out, stderr, *quiet)
+	}
 	lb, err := pipeline.Zoo(ctx, p, cfg, rf.data, opt)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -115,6 +135,7 @@ func runSequence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		return err
 	}
+	setTunedConfigs(lb, *out)
 	if sp, _ := behavior.ParseSpec(strings.TrimPrefix(parts[2], "behavior:")); sp != nil && sp.Format == "synthetic" {
 		// Generated data knows its truth: show the oracle beside the models.
 		auc, _, err := behavior.SyntheticOracle(parts[2])

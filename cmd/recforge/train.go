@@ -14,12 +14,12 @@ import (
 )
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", "train --model NAME --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--epochs N] [--batch N] [--seed S] [--out DIR] [--warm-start DIR [--refit-stats]]", stdout, stderr)
+	fs := newFlags("train", "train --model NAME --data SPEC [--valid SPEC --test SPEC] [--config FILE] [--epochs N] [--batch N] [--seed S] [--out DIR] [--warm-start DIR [--refit-stats]] [--tune [--tune-trials N] [--tune-budget EPOCHS]]", stdout, stderr)
 	fs.extra = cacheHelp()
 	var rf runFlags
 	rf.register(fs.FlagSet)
 	name := fs.String("model", "", "registered model `NAME` (recforge models lists them); overrides the configuration's")
-	out := fs.String("out", "", "output `DIR`: the artifact (DIR/model), train.jsonl, learning_curve.svg, checkpoint (default runs/NAME)")
+	out := fs.String("out", "", "output `DIR`: the artifact (DIR/model), train.jsonl, learning_curve.svg, checkpoint; with --tune also trials.jsonl, trials.svg and tuned.yaml (default runs/NAME)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint")
 	overwrite := fs.Bool("overwrite", false, "replace an earlier run in --out")
 	quiet := fs.Bool("quiet", false, "no progress output")
@@ -27,6 +27,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	warmDir := fs.String("warm-start", "", "continue the artifact in `DIR` (e.g. runs/deepfm/model) on new data: its model and hyper-parameters, its vocabularies grown with the new values, its weights; the optimizer state starts afresh")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (data preparation, training, evaluation) to `FILE` (go tool pprof)")
 	refitStats := fs.Bool("refit-stats", false, "with --warm-start, refit the numeric statistics (standardize, minmax, missing: mean) on the new data instead of keeping the artifact's")
+	var tf tuneFlags
+	tf.register(fs.FlagSet)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -41,6 +43,21 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg, err := rf.load(fs.FlagSet)
 	if err != nil {
 		return err
+	}
+	tuneOpt, err := tf.options(fs.FlagSet)
+	if err != nil {
+		return err
+	}
+	if tuneOpt != nil {
+		tuneOpt.Command = reproduceCommand(rf.data, rf.valid, rf.test)
+	}
+	switch {
+	case tuneOpt != nil && *folds != 0:
+		return badFlag("--tune and --folds: a search chooses on one validation part; run it on one fold and train the folds with its tuned.yaml")
+	case tuneOpt != nil && *resume:
+		return badFlag("--tune and --resume: a search cannot be resumed; run it again with --overwrite")
+	case tuneOpt != nil && *warmDir != "":
+		return badFlag("--tune and --warm-start: a warm start keeps the artifact's hyper-parameters")
 	}
 	if *name != "" {
 		if cfg.Model.Name != "" && cfg.Model.Name != *name {
@@ -68,6 +85,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if _, ok := model.Lookup(cfg.Model.Name); !ok {
 		return unknownModel("train", cfg.Model.Name, "model", model.Names())
+	}
+	if tuneOpt != nil {
+		if _, err := model.SpaceOf(cfg.Model.Name); err != nil {
+			return err
+		}
 	}
 	// The file's models section holds per-model settings, as zoo and
 	// sequence read them (the flags still win: see runFlags.load).
@@ -108,10 +130,29 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "data: %d training, %d validation, %d test rows (%s); %d ids\n",
 			p.Train.Len(), p.Valid.Len(), p.Test.Len(), p.Split, p.Encoders.Rows())
 	}
-	o, err := pipeline.TrainModel(ctx, p, cfg, rf.data, ropts)
-	prog.done()
-	if err != nil {
-		return interrupted(err, *out)
+	var o *pipeline.Outcome
+	if tuneOpt != nil {
+		tf.report(tuneOpt, stderr, *quiet)
+		var t *pipeline.Tuned
+		t, err = pipeline.Tune(ctx, p, cfg, rf.data, *tuneOpt, ropts)
+		prog.done()
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return errInterrupted
+			}
+			return err
+		}
+		o = t.Outcome
+		if !*quiet {
+			fmt.Fprintln(stderr, tunedLine(t, fmt.Sprintf("its training with the full budget (%d epochs): valid %s %.4f; trials in %s, configuration in %s",
+				t.Options.Budget, t.Metric, o.Result.Valid[t.Metric], filepath.Join(*out, pipeline.TrialsFile), o.Tuned.Config)))
+		}
+	} else {
+		o, err = pipeline.TrainModel(ctx, p, cfg, rf.data, ropts)
+		prog.done()
+		if err != nil {
+			return interrupted(err, *out)
+		}
 	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "stopped: %s; best epoch %d of %d; artifact %s\n", o.Result.Stop, o.BestEpoch, o.Epochs, o.Artifact)

@@ -13,14 +13,16 @@ import (
 )
 
 func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("zoo", "zoo --data SPEC [--models a,b,…] [--seeds N] [--config FILE] [--out DIR]", stdout, stderr)
+	fs := newFlags("zoo", "zoo --data SPEC [--models a,b,…] [--seeds N] [--config FILE] [--out DIR] [--tune [--tune-trials N] [--tune-budget EPOCHS]]", stdout, stderr)
 	fs.extra = cacheHelp()
 	var rf runFlags
 	rf.register(fs.FlagSet)
 	models := fs.String("models", "", "comma-separated model `NAMES` (default: every registered CTR model)")
 	seeds := fs.Int("seeds", 1, "training seeds per model (mean ± std over them)")
-	out := fs.String("out", "zoo", "`DIR` for leaderboard.csv, .json and .svg")
+	out := fs.String("out", "zoo", "`DIR` for leaderboard.csv, .json and .svg; with --tune, DIR/tune/MODEL holds each model's trials.jsonl, trials.svg and tuned.yaml")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	var tf tuneFlags
+	tf.register(fs.FlagSet)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -33,6 +35,13 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	cfg, err := rf.load(fs.FlagSet)
 	if err != nil {
 		return err
+	}
+	tuneOpt, err := tf.options(fs.FlagSet)
+	if err != nil {
+		return err
+	}
+	if tuneOpt != nil {
+		tuneOpt.Command = reproduceCommand(rf.data, rf.valid, rf.test)
 	}
 	names := splitList(*models)
 	if len(names) == 0 {
@@ -47,6 +56,13 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return unknownModel("zoo", n, "model", model.Names())
 		}
 	}
+	if tuneOpt != nil {
+		for _, n := range names {
+			if _, err := model.SpaceOf(n); err != nil {
+				return err
+			}
+		}
+	}
 	in := rf.inputs(cfg)
 	in.OnProgress = newProgress(stderr, "", *quiet).stage
 	p, err := pipeline.Prepare(ctx, cfg, in)
@@ -54,7 +70,11 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer p.Close()
-	opt := pipeline.ZooOptions{Models: names, Seeds: *seeds, OnRun: runLine(stderr, *quiet)}
+	opt := pipeline.ZooOptions{Models: names, Seeds: *seeds, OnRun: runLine(stderr, *quiet), Tune: tuneOpt}
+	if tuneOpt != nil {
+		tf.report(tuneOpt, stderr, *quiet)
+		opt.OnTuned = zooTuned(*out, stderr, *quiet)
+	}
 	lb, err := pipeline.Zoo(ctx, p, cfg, rf.data, opt)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -62,6 +82,7 @@ func runZoo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return err
 	}
+	setTunedConfigs(lb, *out)
 	if strings.HasPrefix(rf.data, "synthetic:") && rf.valid == "" && rf.test == "" && len(cfg.Data.Split) == 0 {
 		// Generated data knows its truth: show the oracle beside the models.
 		if lb.References, err = pipeline.SyntheticReferences(rf.data, cfg.Train.Seed); err != nil {
